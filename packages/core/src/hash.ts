@@ -1,0 +1,122 @@
+/**
+ * 256-bit perceptual hashes (PDQ-sized) as 32-byte arrays, and the hash bank the
+ * platform matches against. The bank is the platform's list of known abusive items
+ * (as an NCMEC or industry list would be): it is not ground truth about any message,
+ * so both the generator (which re-shares bank items) and the scanner derive it.
+ */
+import { Random } from './random';
+
+export const HASH_BYTES = 32;
+export const HASH_BITS = 256;
+
+/** popcount of each byte value, for Hamming distance without bit tricks per call. */
+const POPCOUNT = new Uint8Array(256);
+for (let i = 0; i < 256; i++) POPCOUNT[i] = (i & 1) + (POPCOUNT[i >> 1] ?? 0);
+
+export function hamming(a: Uint8Array, b: Uint8Array, aOffset = 0, bOffset = 0): number {
+  let d = 0;
+  for (let i = 0; i < HASH_BYTES; i++) {
+    d += POPCOUNT[(a[aOffset + i] as number) ^ (b[bOffset + i] as number)] as number;
+  }
+  return d;
+}
+
+export function randomHash(rng: Random): Uint8Array {
+  return rng.fill(new Uint8Array(HASH_BYTES));
+}
+
+/** A copy of `hash` with exactly `bits` distinct bits flipped. */
+export function perturb(hash: Uint8Array, bits: number, rng: Random): Uint8Array {
+  const out = hash.slice();
+  const flipped = new Set<number>();
+  const n = Math.min(bits, HASH_BITS);
+  while (flipped.size < n) {
+    const bit = rng.int(HASH_BITS);
+    if (flipped.has(bit)) continue;
+    flipped.add(bit);
+    out[bit >> 3] = (out[bit >> 3] as number) ^ (1 << (bit & 7));
+  }
+  return out;
+}
+
+export function toHex(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('hex');
+}
+
+/**
+ * The bank: `size` entries packed into one buffer, entry i at bytes [32i, 32i+32).
+ * `words` views the same bytes as little-endian 32-bit words for fast matching.
+ */
+export interface HashBank {
+  readonly size: number;
+  readonly entries: Uint8Array;
+  readonly words: Uint32Array;
+}
+
+export function buildBank(seed: number, size: number): HashBank {
+  const rng = Random.derive(seed, 'hash-bank');
+  const words = new Uint32Array(size * 8);
+  for (let i = 0; i < words.length; i++) words[i] = rng.uint32();
+  return { size, entries: new Uint8Array(words.buffer), words };
+}
+
+export function bankEntry(bank: HashBank, index: number): Uint8Array {
+  return bank.entries.subarray(index * HASH_BYTES, (index + 1) * HASH_BYTES);
+}
+
+export interface BankMatch {
+  index: number;
+  distance: number;
+}
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** The hash as eight little-endian 32-bit words (matches the bank's layout on little-endian hosts). */
+export function hashWords(hash: Uint8Array): Uint32Array {
+  const w = new Uint32Array(8);
+  for (let i = 0; i < 8; i++) {
+    const o = i * 4;
+    w[i] =
+      ((hash[o] as number) | ((hash[o + 1] as number) << 8) | ((hash[o + 2] as number) << 16) | ((hash[o + 3] as number) << 24)) >>> 0;
+  }
+  return w;
+}
+
+/**
+ * The closest bank entry within `maxDistance`, or null (lowest index on ties). Brute
+ * force over the bank: exact by construction, and the reference any faster index must
+ * agree with.
+ */
+export function matchBank(bank: HashBank, hash: Uint8Array, maxDistance: number): BankMatch | null {
+  const q = hashWords(hash);
+  const q0 = q[0] as number, q1 = q[1] as number, q2 = q[2] as number, q3 = q[3] as number;
+  const q4 = q[4] as number, q5 = q[5] as number, q6 = q[6] as number, q7 = q[7] as number;
+  const w = bank.words;
+  let best: BankMatch | null = null;
+  let limit = maxDistance;
+  for (let e = 0, base = 0; e < bank.size; e++, base += 8) {
+    let d =
+      popcount32((w[base] as number) ^ q0) +
+      popcount32((w[base + 1] as number) ^ q1) +
+      popcount32((w[base + 2] as number) ^ q2) +
+      popcount32((w[base + 3] as number) ^ q3);
+    if (d > limit) continue;
+    d +=
+      popcount32((w[base + 4] as number) ^ q4) +
+      popcount32((w[base + 5] as number) ^ q5) +
+      popcount32((w[base + 6] as number) ^ q6) +
+      popcount32((w[base + 7] as number) ^ q7);
+    if (d <= limit) {
+      // Strictly closer entries only from here on, so ties keep the lowest index.
+      best = { index: e, distance: d };
+      if (d === 0) break;
+      limit = d - 1;
+    }
+  }
+  return best;
+}

@@ -1,0 +1,15 @@
+/**
+ * @blindspot/core: the model, free of transports and file systems.
+ * The world (generator, keys, ledger) is exported separately from `@blindspot/core/world`
+ * so that detecting stages can import this module without reaching it.
+ */
+export * from './types';
+export * from './scenario';
+export * from './random';
+export * from './hash';
+export * from './content';
+export * from './split';
+export * from './scanner';
+export * from './metadata';
+export * from './reporter';
+export * from './result';
