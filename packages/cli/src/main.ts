@@ -1,0 +1,160 @@
+/**
+ * The `blindspot` command.
+ *
+ *   blindspot run <scenario.yaml> [--redis <url> [--external-services]] [--json]
+ *   blindspot compare <a.yaml> <b.yaml> [--redis <url> [--external-services]] [--json]
+ *
+ * Exit status: 0 done; 1 the run failed (Redis unreachable, a service died, timeout);
+ * 2 bad input (scenario file or arguments), before anything was started.
+ */
+import { parseArgs } from 'node:util';
+import type { RunResult } from '@blindspot/core';
+import { runEmbedded, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
+import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
+import { InputError, loadAll, type LoadedScenario } from './load';
+import { compareResults, formatComparison, summarize } from './format';
+import { spawnServices, type ServiceProcesses } from './spawn';
+
+const USAGE = `usage:
+  blindspot run <scenario.yaml> [options]
+  blindspot compare <a.yaml> <b.yaml> [options]
+
+options:
+  --json                 print only the result document (JSON) on stdout
+  --redis <url>          run over BullMQ against this Redis; the four services are
+                         started as separate processes and stopped afterwards
+  --external-services    with --redis: only submit the run and wait for services
+                         started elsewhere (compose, other machines)
+  --prefix <{tag}>       queue and key prefix, a Redis hash tag (default {blindspot})
+  --batch-size <n>       messages per batch (default ${DEFAULT_BATCH_SIZE}); results do not depend on it
+  --timeout <seconds>    give up on a --redis run after this long (default 1800)
+  --log-level <level>    log level of started services (default warn)
+  -h, --help             show this help`;
+
+interface Options {
+  json: boolean;
+  redis?: string;
+  external: boolean;
+  prefix: string;
+  batchSize: number;
+  timeoutMs: number;
+  logLevel: string;
+}
+
+function parse(argv: string[]): { command: string; files: string[]; options: Options } {
+  let values;
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: 'boolean', default: false },
+        redis: { type: 'string' },
+        'external-services': { type: 'boolean', default: false },
+        prefix: { type: 'string', default: '{blindspot}' },
+        'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
+        timeout: { type: 'string', default: '1800' },
+        'log-level': { type: 'string', default: 'warn' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new InputError([(err as Error).message, USAGE]);
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    process.exit(0);
+  }
+  const [command, ...files] = positionals;
+  const problems: string[] = [];
+  if (command !== 'run' && command !== 'compare') problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (command === 'run' && files.length !== 1) problems.push('run takes exactly one scenario file');
+  if (command === 'compare' && files.length !== 2) problems.push('compare takes exactly two scenario files');
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) problems.push('--batch-size must be a whole number from 1 to 1000000');
+  const timeout = Number(values.timeout);
+  if (!(timeout > 0)) problems.push('--timeout must be a positive number of seconds');
+  if (values['external-services'] && !values.redis) problems.push('--external-services needs --redis <url>');
+  if (values.redis !== undefined && !/^rediss?:\/\/\S+$/.test(values.redis)) problems.push('--redis must be a redis:// or rediss:// URL');
+  if (!/^\{[A-Za-z0-9_.-]+\}$/.test(values.prefix)) problems.push('--prefix must be a Redis hash tag such as {blindspot}');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level'])) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
+  if (problems.length > 0) throw new InputError([...problems, USAGE]);
+  return {
+    command: command as string,
+    files,
+    options: {
+      json: values.json,
+      ...(values.redis ? { redis: values.redis } : {}),
+      external: values['external-services'],
+      prefix: values.prefix,
+      batchSize,
+      timeoutMs: timeout * 1000,
+      logLevel: values['log-level'],
+    },
+  };
+}
+
+async function runAll(scenarios: LoadedScenario[], options: Options): Promise<RunResult[]> {
+  if (!options.redis) {
+    return scenarios.map(({ scenario, file }) => runEmbedded(scenario, { file, batchSize: options.batchSize }));
+  }
+  const url = options.redis;
+  const redis = await connectClient(url);
+  let services: ServiceProcesses | undefined;
+  const stop = () => {
+    void services?.stop().then(() => process.exit(130));
+  };
+  try {
+    if (!options.external) {
+      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel });
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }
+    const results: RunResult[] = [];
+    for (const { scenario, file } of scenarios) {
+      results.push(
+        await submitAndWait(redis, scenario, {
+          url,
+          prefix: options.prefix,
+          file,
+          batchSize: options.batchSize,
+          timeoutMs: options.timeoutMs,
+          check: () => services?.problem() ?? null,
+        }),
+      );
+    }
+    return results;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await services?.stop();
+    redis.disconnect();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  try {
+    const { command, files, options } = parse(argv);
+    const scenarios = loadAll(files);
+    const results = await runAll(scenarios, options);
+    if (command === 'run') {
+      const [r] = results as [RunResult];
+      process.stdout.write(options.json ? `${JSON.stringify(r, null, 2)}\n` : `${summarize(r)}\n`);
+    } else {
+      const [a, b] = results as [RunResult, RunResult];
+      const c = compareResults(a, b);
+      process.stdout.write(options.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatComparison(c)}\n`);
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof InputError) {
+      process.stderr.write(`${err.lines.join('\n')}\n`);
+      return 2;
+    }
+    process.stderr.write(`blindspot: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,56 @@
+/**
+ * Starts the four services as separate OS processes for `run --redis`, and stops them.
+ * Their logs go to this process's stderr so `--json` output on stdout stays clean.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ServiceProcesses {
+  /** A message if any service has exited, else null. */
+  problem(): string | null;
+  stop(): Promise<void>;
+}
+
+export function spawnServices(env: Record<string, string>, replicas: Partial<Record<ServiceName, number>> = {}): ServiceProcesses {
+  const children: { name: ServiceName; child: ChildProcess; exit?: string }[] = [];
+  let stopping = false;
+  for (const name of SERVICES) {
+    for (let i = 0; i < (replicas[name] ?? 1); i++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const entry: (typeof children)[number] = { name, child };
+      child.stdout?.pipe(process.stderr, { end: false });
+      child.stderr?.pipe(process.stderr, { end: false });
+      child.on('exit', (code, signal) => {
+        if (!stopping) entry.exit = `the ${name} service exited unexpectedly (${signal ?? `code ${code}`})`;
+      });
+      children.push(entry);
+    }
+  }
+  return {
+    problem: () => children.find((c) => c.exit)?.exit ?? null,
+    async stop() {
+      stopping = true;
+      await Promise.all(
+        children.map(
+          ({ child }) =>
+            new Promise<void>((resolve) => {
+              if (child.exitCode !== null || child.signalCode !== null) return resolve();
+              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+              child.kill('SIGTERM');
+            }),
+        ),
+      );
+    },
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Redis connections. Workers need `maxRetriesPerRequest: null` (BullMQ's blocking
+ * commands must wait out a Redis restart); short-lived clients such as the CLI use a
+ * bounded retry so an unreachable Redis is reported within seconds.
+ */
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from '../log';
+
+export type Role = 'worker' | 'client';
+
+export function createRedis(url: string, role: Role, log?: Logger): Redis {
+  const options: RedisOptions = {
+    maxRetriesPerRequest: role === 'worker' ? null : 2,
+    enableReadyCheck: true,
+    connectTimeout: 5_000,
+    lazyConnect: false,
+    retryStrategy: (times) => {
+      if (role === 'client' && times > 3) return null;
+      const delay = Math.min(200 * 2 ** Math.min(times, 6), 5_000);
+      log?.warn({ attempt: times, delayMs: delay, redis: redactUrl(url) }, 'redis unreachable; retrying');
+      return delay;
+    },
+  };
+  const redis = new Redis(url, options);
+  // ioredis emits 'error' on every failed attempt; without a listener Node would crash.
+  redis.on('error', (err) => log?.debug({ err: err.message }, 'redis connection error'));
+  return redis;
+}
+
+/** The URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable url)';
+  }
+}
+
+/** Resolves when Redis answers PING, or rejects after `timeoutMs` with a clear message. */
+export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`could not reach Redis at ${redactUrl(url)} within ${timeoutMs / 1000} s`)), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new Error(message.startsWith('could not reach') ? message : `could not reach Redis at ${redactUrl(url)}: ${message}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,12 @@
+/**
+ * The BullMQ transport: generic machinery only. Stage bindings live in each service's
+ * entry point, so a service reaches exactly the core modules its stage needs.
+ */
+export { QUEUES, RunKeys, jobId, type QueueName } from './keys';
+export { createRedis, redactUrl, waitForRedis } from './connection';
+export { Queues, DEFAULT_JOB_OPTIONS } from './queues';
+export { OrderedStage, type OrderedStageSpec, type Applied } from './ordered';
+export { serviceMain, startService, SHUTDOWN_BOUND_MS, type ServiceContext, type RunningService } from './service';
+export { loadRun, SmallCache, runOptionsSchema, type RunSpec } from './runs';
+export * from './wire';
+export type { Queue, Job } from 'bullmq';

@@ -1,0 +1,46 @@
+/**
+ * A run's definition as the services read it from Redis: the validated scenario, the
+ * file it came from, and the run options. Services are long-lived and serve many runs,
+ * so definitions are cached per run (a few at a time).
+ */
+import { UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { validateScenario, type Scenario } from '@blindspot/core/scenario';
+import { z } from 'zod';
+import type { RunKeys } from './keys';
+
+export interface RunSpec {
+  run: string;
+  scenario: Scenario;
+  file: string;
+  batchSize: number;
+}
+
+export const runOptionsSchema = z.strictObject({ batchSize: z.int().min(1).max(1_000_000) });
+
+/** Keeps the last `capacity` values by key. */
+export class SmallCache<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly capacity = 8) {}
+  async get(key: string, make: () => Promise<V> | V): Promise<V> {
+    const hit = this.map.get(key);
+    if (hit !== undefined) return hit;
+    const value = await make();
+    this.map.set(key, value);
+    if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value as string);
+    return value;
+  }
+}
+
+export async function loadRun(redis: Redis, keys: RunKeys): Promise<RunSpec> {
+  const [scenarioJson, file, optionsJson] = await redis.mget(keys.scenario, keys.file, keys.options);
+  if (!scenarioJson || !optionsJson) {
+    throw new UnrecoverableError(`run ${keys.run} is unknown: no scenario stored under ${keys.scenario}`);
+  }
+  const checked = validateScenario(JSON.parse(scenarioJson), file ?? 'scenario');
+  if (!checked.ok) {
+    throw new UnrecoverableError(`run ${keys.run}: stored scenario is invalid: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
+  }
+  const options = runOptionsSchema.parse(JSON.parse(optionsJson));
+  return { run: keys.run, scenario: checked.scenario, file: file ?? '', batchSize: options.batchSize };
+}

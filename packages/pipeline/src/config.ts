@@ -1,0 +1,44 @@
+/**
+ * Service configuration from the environment: one zod object, parsed inside main(),
+ * never at import time. Every problem is reported with the variable's name.
+ */
+import { z } from 'zod';
+
+export const SERVICES = ['generator', 'scanner', 'metadata-detector', 'reporter'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+export const envSchema = z.object({
+  REDIS_URL: z
+    .string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' })
+    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
+  BLINDSPOT_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot')
+    .default('{blindspot}'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Jobs a worker process runs at once. Stage work is CPU-bound: scale with processes, not this. */
+  WORKER_CONCURRENCY: int(1, 64, 1),
+  /** BullMQ lock duration, ms: how long a job may run without its lock being renewed. */
+  LOCK_DURATION_MS: int(1_000, 600_000, 30_000),
+  /** BullMQ stalled-job check interval, ms: how soon a crashed worker's jobs are retried. */
+  STALLED_INTERVAL_MS: int(1_000, 600_000, 30_000),
+  /** Generator: waiting jobs per queue above which it pauses (backpressure). */
+  GENERATOR_HIGH_WATER: int(1, 1_000_000, 64),
+});
+
+export type ServiceConfig = z.output<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+}
+
+export function parseEnv(env: Record<string, string | undefined>): ServiceConfig {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+}

@@ -1,0 +1,103 @@
+/**
+ * Run coordination for the command line: submit a run to the services over Redis and
+ * wait for its result document. The services may be processes the command started
+ * itself or services running elsewhere (compose, other machines).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { RunResult, Scenario } from '@blindspot/core';
+import { QUEUES, RunKeys } from './bullmq/keys';
+import { Queues } from './bullmq/queues';
+import { createRedis, redactUrl, waitForRedis } from './bullmq/connection';
+
+export interface SubmitOptions {
+  url: string;
+  prefix: string;
+  file: string;
+  batchSize: number;
+  /** Give up after this long without a result (ms). */
+  timeoutMs: number;
+  /** Called while waiting; returning a message aborts the run (e.g. a service died). */
+  check?: () => string | null;
+  /** Called while waiting with the number of batches generated so far. */
+  onProgress?: (batches: number) => void;
+}
+
+export class RunFailed extends Error {
+  override name = 'RunFailed';
+}
+
+const POLL_MS = 50;
+/** Run keys left behind by a failed run expire after this long. */
+const RUN_TTL_SECONDS = 7 * 24 * 3600;
+
+export function newRunId(): string {
+  return `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
+}
+
+/** Connects a short-lived client, failing within seconds with the URL it could not reach. */
+export async function connectClient(url: string): Promise<Redis> {
+  const redis = createRedis(url, 'client');
+  try {
+    await waitForRedis(redis, url, 5_000);
+  } catch (err) {
+    redis.disconnect();
+    throw err;
+  }
+  return redis;
+}
+
+export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+  const run = newRunId();
+  const keys = new RunKeys(options.prefix, run);
+  const queues = new Queues(redis, options.prefix);
+  try {
+    await redis
+      .multi()
+      .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_TTL_SECONDS)
+      .set(keys.file, options.file, 'EX', RUN_TTL_SECONDS)
+      .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_TTL_SECONDS)
+      .exec();
+    const started = performance.now();
+    await queues.get(QUEUES.generate).add('run', { run }, { jobId: run });
+    for (;;) {
+      const [result, error, generated] = await redis.mget(keys.result, keys.error, keys.generated);
+      if (result) {
+        const doc = JSON.parse(result) as RunResult;
+        const wallSeconds = (performance.now() - started) / 1000;
+        doc.timing = {
+          transport: 'bullmq',
+          wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+          messagesPerSecond: Math.round(doc.messages.total / Math.max(wallSeconds, 1e-9)),
+        };
+        await cleanup(redis, keys);
+        return doc;
+      }
+      if (error) {
+        const { service, message } = JSON.parse(error) as { service: string; message: string };
+        throw new RunFailed(`run ${run} failed in the ${service}: ${message}`);
+      }
+      const problem = options.check?.();
+      if (problem) throw new RunFailed(problem);
+      if (generated) options.onProgress?.(Number(generated) + 1);
+      if (performance.now() - started > options.timeoutMs) {
+        throw new RunFailed(
+          `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s; are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    await queues.close();
+  }
+}
+
+/** Deletes every key of a finished run. */
+async function cleanup(redis: Redis, keys: RunKeys): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pattern, 'COUNT', 500);
+    cursor = next;
+    if (found.length > 0) await redis.del(...found);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,62 @@
+/**
+ * The generator service: plays the platform's users and clients for each submitted run
+ * and feeds the scanner and the metadata detector, in batch order, with backpressure.
+ * It alone holds conversation keys and ground truth (the ledger).
+ */
+import { envelopeBatchOf, scanBatchOf } from '@blindspot/core';
+import { WorldGenerator } from '@blindspot/core/world';
+import {
+  QUEUES,
+  encodeMetadataJob,
+  encodeScanJob,
+  jobId,
+  loadRun,
+  parseJob,
+  runJobSchema,
+  serviceMain,
+  type Queue,
+  type ServiceContext,
+} from '@blindspot/pipeline/bullmq';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits while any downstream queue holds more than `highWater` waiting jobs. */
+async function backpressure(queues: Queue[], highWater: number): Promise<void> {
+  for (;;) {
+    const waiting = await Promise.all(queues.map((q) => q.getWaitingCount()));
+    if (waiting.every((n) => n <= highWater)) return;
+    await sleep(25);
+  }
+}
+
+export function bindGenerator(ctx: ServiceContext): void {
+  const scan = ctx.queues.get(QUEUES.scan);
+  const metadata = ctx.queues.get(QUEUES.metadata);
+  ctx.work(QUEUES.generate, async (job) => {
+    const { run } = parseJob(runJobSchema, job.data, 'generate');
+    const keys = ctx.keys(run);
+    let spec;
+    try {
+      spec = await loadRun(ctx.redis, keys);
+    } catch (err) {
+      await ctx.failRun(run, (err as Error).message);
+      throw err;
+    }
+    // After a crash the run is regenerated deterministically; batches already
+    // enqueued are skipped (and their job ids would make re-adding harmless anyway).
+    const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
+    const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize });
+    ctx.log.info({ run, resumeAfter: done }, 'generating');
+    for (const batch of generator.batches()) {
+      if (batch.seq <= done) continue;
+      if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger));
+      await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER);
+      await Promise.all([
+        scan.add('batch', encodeScanJob(scanBatchOf(batch)), { jobId: jobId(run, 'scan-in', batch.seq) }),
+        metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
+      ]);
+      await ctx.redis.set(keys.generated, String(batch.seq));
+      if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
+    }
+  });
+}
