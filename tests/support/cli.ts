@@ -1,0 +1,55 @@
+/** Runs the blindspot command (or any repo script) as a real child process. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface Completed {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+export function runNode(args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Promise<Completed> {
+  return runProcess(process.execPath, ['--import', 'tsx', ...args], options);
+}
+
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
+): Promise<Completed> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd ?? REPO_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${command} ${args.join(' ')} did not finish within ${options.timeoutMs} ms\nstderr: ${stderr.slice(-4000)}`));
+    }, options.timeoutMs ?? 240_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+export function blindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Completed> {
+  return runNode(['packages/cli/src/main.ts', ...args], options);
+}
+
+/** A result document without its `timing` section: what two transports must agree on. */
+export function withoutTiming(doc: Record<string, unknown>): Record<string, unknown> {
+  const { timing: _timing, ...rest } = doc;
+  return rest;
+}

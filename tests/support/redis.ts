@@ -1,0 +1,151 @@
+/**
+ * A real Redis for tests, in order of preference:
+ *   1. REDIS_URL from the environment (a server someone else runs; tests use unique
+ *      key prefixes so they do not collide with anything there);
+ *   2. `redis-server` from PATH, started privately on a free port, so tests can kill
+ *      and restart it;
+ *   3. a testcontainers Redis, where a container engine answers.
+ * BLINDSPOT_TEST_REDIS=server|container forces one of the last two.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+export interface TestRedis {
+  url: string;
+  /** How it was obtained, for test logs. */
+  kind: 'env' | 'server' | 'container';
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPing(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await redis.ping();
+      redis.disconnect();
+      return;
+    } catch (err) {
+      redis.disconnect();
+      if (Date.now() > deadline) throw new Error(`redis at ${url} did not answer: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function hasRedisServer(): boolean {
+  const path = process.env.PATH ?? '';
+  return path.split(':').some((dir) => {
+    try {
+      return existsSync(join(dir, 'redis-server'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+export interface RedisServerOptions {
+  port?: number;
+  /** Append-only file on, so a restart keeps the data (as in compose). */
+  appendonly?: boolean;
+  dir?: string;
+}
+
+/** A private redis-server process. `restart` kills it and starts it again on the same port and data dir. */
+export interface RedisServer extends TestRedis {
+  port: number;
+  dir: string;
+  process: ChildProcess;
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  restart(): Promise<void>;
+}
+
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const port = options.port ?? (await freePort());
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'blindspot-redis-'));
+  const args = [
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--save', '',
+    '--appendonly', options.appendonly ? 'yes' : 'no',
+    '--dir', dir,
+    '--maxmemory-policy', 'noeviction',
+  ];
+  const launch = () => {
+    const child = spawn('redis-server', args, { stdio: 'ignore' });
+    return child;
+  };
+  const url = `redis://127.0.0.1:${port}`;
+  const server: RedisServer = {
+    url,
+    kind: 'server',
+    port,
+    dir,
+    process: launch(),
+    async kill(signal = 'SIGKILL') {
+      const child = server.process;
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      });
+    },
+    async restart() {
+      await server.kill();
+      server.process = launch();
+      await waitForPing(url, 10_000);
+    },
+    async stop() {
+      await server.kill('SIGTERM');
+      if (!options.dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  await waitForPing(url, 10_000);
+  return server;
+}
+
+async function startContainer(): Promise<TestRedis> {
+  const { RedisContainer } = await import('@testcontainers/redis');
+  const container = await new RedisContainer('redis:7-alpine').start();
+  const url = container.getConnectionUrl();
+  await waitForPing(url, 10_000);
+  return { url, kind: 'container', stop: async () => void (await container.stop()) };
+}
+
+export async function obtainRedis(): Promise<TestRedis> {
+  const forced = process.env.BLINDSPOT_TEST_REDIS;
+  if (process.env.REDIS_URL && !forced) {
+    const url = process.env.REDIS_URL;
+    await waitForPing(url, 5_000);
+    return { url, kind: 'env', stop: async () => undefined };
+  }
+  if (forced === 'container') return startContainer();
+  if (forced === 'server' || hasRedisServer()) return startRedisServer();
+  return startContainer();
+}
+
+let counter = 0;
+/** A key prefix (a hash tag) no other test uses. */
+export function uniquePrefix(label = 't'): string {
+  counter++;
+  return `{bs-${label}-${process.pid}-${Date.now().toString(36)}-${counter}}`;
+}
