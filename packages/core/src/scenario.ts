@@ -254,7 +254,7 @@ function position(doc: Document, counter: LineCounter, path: readonly PropertyKe
  */
 export function parseScenario(text: string, file: string): ScenarioResult {
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,
@@ -262,7 +262,7 @@ export function parseScenario(text: string, file: string): ScenarioResult {
         const pos = e.linePos?.[0];
         return {
           path: '',
-          message: `not valid YAML: ${e.message.split('\n')[0]}`,
+          message: `not valid YAML: ${(e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')}`,
           ...(pos ? { line: pos.line, column: pos.col } : {}),
         };
       }),
@@ -338,9 +338,9 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
 function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const received = (issue as { input?: unknown }).input;
-    if (received === undefined) return `required field is missing (expected ${issue.expected})`;
+    if (received === undefined) return `required field is missing (expected ${EXPECTED[issue.expected] ?? issue.expected})`;
     if (issue.expected === 'int' && typeof received === 'number') return `must be a whole number, got ${received}`;
-    return `expected ${issue.expected === 'int' ? 'a whole number' : issue.expected}, got ${describeValue(received)}`;
+    return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(received)}`;
   }
   if (issue.code === 'too_small') {
     const min = Number(issue.minimum);
@@ -355,6 +355,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   return issue.message;
 }
+
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'a mapping of fields',
+  array: 'a list',
+};
 
 function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';

@@ -47,48 +47,59 @@ export async function connectClient(url: string): Promise<Redis> {
   return redis;
 }
 
-export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+/** Stores the run's definition and queues it for the generator. Returns the run id. */
+export async function submitRun(
+  redis: Redis,
+  scenario: Scenario,
+  options: { prefix: string; file: string; batchSize: number },
+): Promise<string> {
   const run = newRunId();
   const keys = new RunKeys(options.prefix, run);
+  await redis
+    .multi()
+    .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_TTL_SECONDS)
+    .set(keys.file, options.file, 'EX', RUN_TTL_SECONDS)
+    .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_TTL_SECONDS)
+    .exec();
   const queues = new Queues(redis, options.prefix);
   try {
-    await redis
-      .multi()
-      .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_TTL_SECONDS)
-      .set(keys.file, options.file, 'EX', RUN_TTL_SECONDS)
-      .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_TTL_SECONDS)
-      .exec();
-    const started = performance.now();
     await queues.get(QUEUES.generate).add('run', { run }, { jobId: run });
-    for (;;) {
-      const [result, error, generated] = await redis.mget(keys.result, keys.error, keys.generated);
-      if (result) {
-        const doc = JSON.parse(result) as RunResult;
-        const wallSeconds = (performance.now() - started) / 1000;
-        doc.timing = {
-          transport: 'bullmq',
-          wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-          messagesPerSecond: Math.round(doc.messages.total / Math.max(wallSeconds, 1e-9)),
-        };
-        await cleanup(redis, keys);
-        return doc;
-      }
-      if (error) {
-        const { service, message } = JSON.parse(error) as { service: string; message: string };
-        throw new RunFailed(`run ${run} failed in the ${service}: ${message}`);
-      }
-      const problem = options.check?.();
-      if (problem) throw new RunFailed(problem);
-      if (generated) options.onProgress?.(Number(generated) + 1);
-      if (performance.now() - started > options.timeoutMs) {
-        throw new RunFailed(
-          `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s; are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?`,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    }
   } finally {
     await queues.close();
+  }
+  return run;
+}
+
+export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+  const started = performance.now();
+  const run = await submitRun(redis, scenario, options);
+  const keys = new RunKeys(options.prefix, run);
+  for (;;) {
+    const [result, error, generated] = await redis.mget(keys.result, keys.error, keys.generated);
+    if (result) {
+      const doc = JSON.parse(result) as RunResult;
+      const wallSeconds = (performance.now() - started) / 1000;
+      doc.timing = {
+        transport: 'bullmq',
+        wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+        messagesPerSecond: Math.round(doc.messages.total / Math.max(wallSeconds, 1e-9)),
+      };
+      await cleanup(redis, keys);
+      return doc;
+    }
+    if (error) {
+      const { service, message } = JSON.parse(error) as { service: string; message: string };
+      throw new RunFailed(`run ${run} failed in the ${service}: ${message}`);
+    }
+    const problem = options.check?.();
+    if (problem) throw new RunFailed(problem);
+    if (generated) options.onProgress?.(Number(generated) + 1);
+    if (performance.now() - started > options.timeoutMs) {
+      throw new RunFailed(
+        `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s; are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
   }
 }
 
