@@ -7,6 +7,8 @@
  * Exit status: 0 done; 1 the run failed (Redis unreachable, a service died, timeout);
  * 2 bad input (scenario file or arguments), before anything was started.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunResult } from '@blindspot/core';
 import { runEmbedded, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
@@ -25,7 +27,9 @@ options:
                          started as separate processes and stopped afterwards
   --external-services    with --redis: only submit the run and wait for services
                          started elsewhere (compose, other machines)
-  --prefix <{tag}>       queue and key prefix, a Redis hash tag (default {blindspot})
+  --out <dir>            also write the result documents as JSON files into <dir>
+  --prefix <{tag}>       queue and key prefix, a Redis hash tag (default: the
+                         BLINDSPOT_PREFIX environment variable, else {blindspot})
   --batch-size <n>       messages per batch (default ${DEFAULT_BATCH_SIZE}); results do not depend on it
   --timeout <seconds>    give up on a --redis run after this long (default 1800)
   --log-level <level>    log level of started services (default warn)
@@ -39,6 +43,7 @@ interface Options {
   batchSize: number;
   timeoutMs: number;
   logLevel: string;
+  out?: string;
 }
 
 function parse(argv: string[]): { command: string; files: string[]; options: Options } {
@@ -52,7 +57,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         json: { type: 'boolean', default: false },
         redis: { type: 'string' },
         'external-services': { type: 'boolean', default: false },
-        prefix: { type: 'string', default: '{blindspot}' },
+        prefix: { type: 'string', default: process.env.BLINDSPOT_PREFIX || '{blindspot}' },
+        out: { type: 'string' },
         'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
         timeout: { type: 'string', default: '1800' },
         'log-level': { type: 'string', default: 'warn' },
@@ -91,6 +97,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       batchSize,
       timeoutMs: timeout * 1000,
       logLevel: values['log-level'],
+      ...(values.out ? { out: values.out } : {}),
     },
   };
 }
@@ -138,14 +145,28 @@ async function main(argv: string[]): Promise<number> {
     const { command, files, options } = parse(argv);
     const scenarios = loadAll(files);
     const results = await runAll(scenarios, options);
+    const written: string[] = [];
+    const save = (name: string, doc: unknown) => {
+      if (!options.out) return;
+      mkdirSync(options.out, { recursive: true });
+      const path = join(options.out, `${name}.json`);
+      writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
+      written.push(path);
+    };
     if (command === 'run') {
       const [r] = results as [RunResult];
+      save(r.scenario.name, r);
       process.stdout.write(options.json ? `${JSON.stringify(r, null, 2)}\n` : `${summarize(r)}\n`);
     } else {
       const [a, b] = results as [RunResult, RunResult];
       const c = compareResults(a, b);
+      save(a.scenario.name, a);
+      save(b.scenario.name, b);
+      save('comparison', c);
       process.stdout.write(options.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatComparison(c)}\n`);
     }
+    // Paths go to stderr under --json so stdout stays one JSON document.
+    for (const path of written) (options.json ? process.stderr : process.stdout).write(`wrote ${path}\n`);
     return 0;
   } catch (err) {
     if (err instanceof InputError) {

@@ -1,0 +1,108 @@
+/**
+ * The compose file, run without a container engine: each service's command, with the
+ * environment compose gives it, is started as a local process against a private Redis
+ * (the image's ENTRYPOINT is prepended, as the container would). The one-shot
+ * comparison must finish and equal the embedded comparison, and every long-running
+ * service must stop cleanly on SIGTERM within compose's 10-second grace period.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT, blindspot, runProcess, withoutTiming } from './support/cli';
+import { uniquePrefix } from './support/redis';
+
+interface ComposeService {
+  build?: unknown;
+  command?: string[];
+  environment?: Record<string, string>;
+  restart?: string;
+}
+
+const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
+const entrypoint = (() => {
+  const line = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('ENTRYPOINT'))
+    .pop();
+  if (!line) throw new Error('Dockerfile has no ENTRYPOINT');
+  return JSON.parse(line.slice('ENTRYPOINT'.length)) as string[];
+})();
+
+const COMPOSE_REDIS = 'redis://redis:6379';
+
+function localise(values: string[], url: string, outDir: string): string[] {
+  return values.map((v, i) => (v === COMPOSE_REDIS ? url : values[i - 1] === '--out' ? outDir : v));
+}
+
+const running: ChildProcess[] = [];
+afterAll(() => running.forEach((c) => c.kill('SIGKILL')));
+
+describe('docker-compose.yml, run as local processes', () => {
+  const built = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
+  const longRunning = built.filter(([, s]) => s.restart !== 'no');
+  const oneShot = built.filter(([, s]) => s.restart === 'no');
+
+  it('has the four services and a one-shot comparison', () => {
+    expect(longRunning.map(([n]) => n).sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
+    expect(oneShot.map(([n]) => n)).toEqual(['compare']);
+    const redis = compose.services.redis as ComposeService & { command: string[] };
+    expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
+    expect(redis.command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
+  });
+
+  it('runs the comparison with the embedded result and stops cleanly', async () => {
+    const url = inject('redisUrl');
+    const prefix = uniquePrefix('compose');
+    const outDir = mkdtempSync(join(tmpdir(), 'blindspot-compose-'));
+    const envOf = (s: ComposeService) => ({
+      ...Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === COMPOSE_REDIS ? url : v])),
+      BLINDSPOT_PREFIX: prefix,
+    });
+    const exits = new Map<string, Promise<{ code: number | null; at: number }>>();
+    const logs = new Map<string, string>();
+    for (const [name, service] of longRunning) {
+      const [cmd, ...args] = [...entrypoint, ...(service.command ?? [])];
+      const child = spawn(cmd === 'node' ? process.execPath : (cmd as string), localise(args, url, outDir), {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...envOf(service) },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      running.push(child);
+      logs.set(name, '');
+      const append = (d: Buffer) => logs.set(name, (logs.get(name) ?? '') + d.toString());
+      child.stdout.on('data', append);
+      child.stderr.on('data', append);
+      exits.set(name, new Promise((resolve) => child.on('exit', (code) => resolve({ code, at: Date.now() }))));
+    }
+
+    const [name, compare] = oneShot[0] as [string, ComposeService];
+    const [cmd, ...args] = [...entrypoint, ...(compare.command ?? [])];
+    expect(cmd).toBe('node');
+    const [oneshot, embedded] = await Promise.all([
+      runProcess(process.execPath, localise(args, url, outDir), { env: envOf(compare), timeoutMs: 240_000 }),
+      blindspot(['compare', 'scenarios/plaintext.yaml', 'scenarios/e2ee.yaml', '--json']),
+    ]);
+    expect(oneshot.code, `${name}: ${oneshot.stderr.slice(-3000)}`).toBe(0);
+    expect(embedded.code).toBe(0);
+
+    const written = JSON.parse(readFileSync(join(outDir, 'comparison.json'), 'utf8')) as { a: Record<string, unknown>; b: Record<string, unknown> };
+    const reference = JSON.parse(embedded.stdout) as typeof written;
+    expect(written.a.timing).toMatchObject({ transport: 'bullmq' });
+    expect(withoutTiming(written.a)).toEqual(withoutTiming(reference.a));
+    expect(withoutTiming(written.b)).toEqual(withoutTiming(reference.b));
+
+    // Graceful shutdown: SIGTERM, and every service exits 0 well inside 10 s.
+    const signalled = Date.now();
+    for (const child of running) child.kill('SIGTERM');
+    for (const [service, exit] of exits) {
+      const { code, at } = await exit;
+      expect(code, `${service} exit code; log:\n${(logs.get(service) ?? '').slice(-2000)}`).toBe(0);
+      expect(at - signalled).toBeLessThan(10_000);
+    }
+  });
+});
