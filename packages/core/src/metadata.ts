@@ -54,7 +54,7 @@ export function applyMetadata(scenario: Scenario, state: MetadataState, batch: E
     for (let i = 1; i < w.events.length; i += 2) minors.add(w.events[i] as number);
     if (minors.size >= rule.minMinors && (w.lastFired < 0 || e.t - w.lastFired >= window)) {
       w.lastFired = e.t;
-      detections.push({ route: 'metadata', account: e.sender, t: e.t, messageId: -1, evidence: minors.size });
+      detections.push({ route: 'metadata', account: e.sender, t: e.t, messageId: e.id, evidence: minors.size });
     }
   }
   for (const r of batch.reports) {

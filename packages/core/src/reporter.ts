@@ -66,11 +66,20 @@ export function initialReporterState(scenario: Scenario): ReporterState {
   };
 }
 
+/**
+ * The generator's stream order: by time; at equal times messages before user reports;
+ * then by message id. Detections from the same message follow in route order. Sorting
+ * a batch by this key reproduces the stream order, so however the stream is cut into
+ * batches the reporter sees detections in the same order.
+ */
 function compareDetections(a: Detection, b: Detection): number {
+  const aReport = a.route === 'userReport' ? 1 : 0;
+  const bReport = b.route === 'userReport' ? 1 : 0;
   return (
     a.t - b.t ||
-    ROUTE_ORDER[a.route] - ROUTE_ORDER[b.route] ||
+    aReport - bReport ||
     a.messageId - b.messageId ||
+    ROUTE_ORDER[a.route] - ROUTE_ORDER[b.route] ||
     a.account - b.account ||
     a.evidence - b.evidence
   );

@@ -97,7 +97,12 @@ export interface Detection {
   account: number;
   /** Simulated time of the detection (of the triggering message or report). */
   t: number;
-  /** The message behind it, or -1 for a pattern over many messages. */
+  /**
+   * The message behind it: the matched message, the reported message, or for a
+   * pattern the message that completed it. With `t` and the route this places every
+   * detection at its event's position in the generator's stream, which is what makes
+   * the reporter's order independent of how the stream was cut into batches.
+   */
   messageId: number;
   /**
    * What a reviewer would have to go on: the content's explicitness score for content

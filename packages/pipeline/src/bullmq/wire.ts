@@ -40,7 +40,7 @@ const detectionSchema = z.strictObject({
   route: z.enum(['hashMatch', 'metadata', 'userReport']),
   account,
   t: time,
-  messageId: z.int().min(-1),
+  messageId: z.int().min(0),
   evidence: z.number(),
 });
 
