@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, SERVICES, parseEnv } from './config';
+
+const URL_OK = { REDIS_URL: 'redis://127.0.0.1:6379' };
+
+function problemsOf(env: Record<string, string | undefined>): string[] {
+  try {
+    parseEnv(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected parseEnv to throw a ConfigError');
+}
+
+describe('parseEnv', () => {
+  it('applies defaults with only REDIS_URL set', () => {
+    expect(parseEnv(URL_OK)).toEqual({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      BLINDSPOT_PREFIX: '{blindspot}',
+      LOG_LEVEL: 'info',
+      WORKER_CONCURRENCY: 1,
+      LOCK_DURATION_MS: 30_000,
+      STALLED_INTERVAL_MS: 30_000,
+      GENERATOR_HIGH_WATER: 64,
+    });
+  });
+
+  it('requires REDIS_URL', () => {
+    const problems = problemsOf({});
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^REDIS_URL: required/);
+  });
+
+  it.each(['http://127.0.0.1:6379', 'localhost:6379', '', 'redis://', 'redis://has space'])(
+    'rejects the non-redis URL %j',
+    (url) => {
+      expect(problemsOf({ REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
+    },
+  );
+
+  it.each(['redis://127.0.0.1:6379', 'rediss://user:pw@cache.example:6380/2', 'redis://redis'])('accepts %j', (url) => {
+    expect(parseEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
+  });
+
+  it.each(['blindspot', '{}', '{a b}', 'x{blindspot}', '{blindspot}x', '{a}{b}'])('rejects the prefix %j (not a hash tag)', (prefix) => {
+    expect(problemsOf({ ...URL_OK, BLINDSPOT_PREFIX: prefix })).toEqual([expect.stringMatching(/^BLINDSPOT_PREFIX: .*hash tag/)]);
+  });
+
+  it('accepts a prefix in braces', () => {
+    expect(parseEnv({ ...URL_OK, BLINDSPOT_PREFIX: '{run-7.test_A}' }).BLINDSPOT_PREFIX).toBe('{run-7.test_A}');
+  });
+
+  it('coerces numeric strings to numbers', () => {
+    const cfg = parseEnv({
+      ...URL_OK,
+      WORKER_CONCURRENCY: '4',
+      LOCK_DURATION_MS: '60000',
+      STALLED_INTERVAL_MS: '1000',
+      GENERATOR_HIGH_WATER: '1000000',
+    });
+    expect(cfg.WORKER_CONCURRENCY).toBe(4);
+    expect(cfg.LOCK_DURATION_MS).toBe(60_000);
+    expect(cfg.STALLED_INTERVAL_MS).toBe(1_000);
+    expect(cfg.GENERATOR_HIGH_WATER).toBe(1_000_000);
+    expect(typeof cfg.WORKER_CONCURRENCY).toBe('number');
+  });
+
+  it.each([
+    ['WORKER_CONCURRENCY', '0'],
+    ['WORKER_CONCURRENCY', '65'],
+    ['WORKER_CONCURRENCY', '1.5'],
+    ['WORKER_CONCURRENCY', 'four'],
+    ['LOCK_DURATION_MS', '999'],
+    ['STALLED_INTERVAL_MS', '600001'],
+    ['GENERATOR_HIGH_WATER', '-1'],
+  ])('rejects %s=%j', (name, value) => {
+    expect(problemsOf({ ...URL_OK, [name]: value })).toEqual([expect.stringMatching(new RegExp(`^${name}: `))]);
+  });
+
+  it('accepts every log level and rejects others', () => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      expect(parseEnv({ ...URL_OK, LOG_LEVEL: level }).LOG_LEVEL).toBe(level);
+    }
+    expect(problemsOf({ ...URL_OK, LOG_LEVEL: 'verbose' })).toEqual([expect.stringMatching(/^LOG_LEVEL: /)]);
+  });
+
+  it('ignores unrelated variables', () => {
+    const cfg = parseEnv({ ...URL_OK, PATH: '/usr/bin', HOME: undefined });
+    expect(Object.keys(cfg)).not.toContain('PATH');
+  });
+
+  it('lists every problem at once, each with its variable name', () => {
+    let caught: unknown;
+    try {
+      parseEnv({
+        REDIS_URL: 'http://nope',
+        BLINDSPOT_PREFIX: 'bare',
+        LOG_LEVEL: 'loud',
+        WORKER_CONCURRENCY: '0',
+        LOCK_DURATION_MS: 'soon',
+        STALLED_INTERVAL_MS: '5',
+        GENERATOR_HIGH_WATER: '2000000',
+      });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    const err = caught as ConfigError;
+    expect(err.name).toBe('ConfigError');
+    const names = err.problems.map((p) => p.split(':')[0]).sort();
+    expect(names).toEqual(
+      [
+        'BLINDSPOT_PREFIX',
+        'GENERATOR_HIGH_WATER',
+        'LOCK_DURATION_MS',
+        'LOG_LEVEL',
+        'REDIS_URL',
+        'STALLED_INTERVAL_MS',
+        'WORKER_CONCURRENCY',
+      ].sort(),
+    );
+    // The message names them all too, one per line.
+    for (const p of err.problems) expect(err.message).toContain(p);
+    expect(err.message.split('\n')).toHaveLength(err.problems.length + 1);
+  });
+
+  it('knows the four services', () => {
+    expect([...SERVICES].sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
+  });
+});
