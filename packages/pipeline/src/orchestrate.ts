@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import type { RunResult, Scenario } from '@blindspot/core';
 import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
+import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import { createRedis, redactUrl, waitForRedis } from './bullmq/connection';
 
 export interface SubmitOptions {
@@ -28,8 +29,6 @@ export class RunFailed extends Error {
 }
 
 const POLL_MS = 50;
-/** Run keys left behind by a failed run expire after this long. */
-const RUN_TTL_SECONDS = 7 * 24 * 3600;
 
 export function newRunId(): string {
   return `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -57,9 +56,9 @@ export async function submitRun(
   const keys = new RunKeys(options.prefix, run);
   await redis
     .multi()
-    .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_TTL_SECONDS)
-    .set(keys.file, options.file, 'EX', RUN_TTL_SECONDS)
-    .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_TTL_SECONDS)
+    .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_KEY_TTL_SECONDS)
+    .set(keys.file, options.file, 'EX', RUN_KEY_TTL_SECONDS)
+    .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_KEY_TTL_SECONDS)
     .exec();
   const queues = new Queues(redis, options.prefix);
   try {

@@ -7,6 +7,7 @@ import { envelopeBatchOf, scanBatchOf } from '@blindspot/core';
 import { WorldGenerator } from '@blindspot/core/world';
 import {
   QUEUES,
+  RUN_KEY_TTL_SECONDS,
   encodeMetadataJob,
   encodeScanJob,
   jobId,
@@ -49,13 +50,13 @@ export function bindGenerator(ctx: ServiceContext): void {
     ctx.log.info({ run, resumeAfter: done }, 'generating');
     for (const batch of generator.batches()) {
       if (batch.seq <= done) continue;
-      if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger));
+      if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
       await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER);
       await Promise.all([
         scan.add('batch', encodeScanJob(scanBatchOf(batch)), { jobId: jobId(run, 'scan-in', batch.seq) }),
         metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
       ]);
-      await ctx.redis.set(keys.generated, String(batch.seq));
+      await ctx.redis.set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS);
       if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
     }
   });

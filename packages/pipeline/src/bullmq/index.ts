@@ -5,7 +5,7 @@
 export { QUEUES, RunKeys, jobId, type QueueName } from './keys';
 export { createRedis, redactUrl, waitForRedis } from './connection';
 export { Queues, DEFAULT_JOB_OPTIONS } from './queues';
-export { OrderedStage, type OrderedStageSpec, type Applied } from './ordered';
+export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
 export { serviceMain, startService, SHUTDOWN_BOUND_MS, type ServiceContext, type RunningService } from './service';
 export { loadRun, SmallCache, runOptionsSchema, type RunSpec } from './runs';
 export * from './wire';

@@ -16,10 +16,15 @@
 import type { Redis } from 'ioredis';
 import type { RunKeys } from './keys';
 
+/** Stage keys of a run that nobody finishes expire after a week. */
+export const RUN_KEY_TTL_SECONDS = 7 * 24 * 3600;
+
 const INGEST = `
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) < n then return 0 end
-return redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
+local added = redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ${RUN_KEY_TTL_SECONDS})
+return added
 `;
 
 // KEYS: next, inbox, state, out, extraKey ; ARGV: seq, nFields, fields..., nState, (k, v)..., out, extraValue
@@ -41,6 +46,8 @@ local extra = ARGV[i]
 if extra ~= '' then redis.call('SET', KEYS[5], extra) end
 if nFields > 0 then redis.call('HDEL', KEYS[2], unpack(fields)) end
 redis.call('SET', KEYS[1], seq + 1)
+-- An abandoned run's keys expire on their own; a finished run is cleaned up at once.
+for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ${RUN_KEY_TTL_SECONDS}) end
 return 1
 `;
 
