@@ -30,6 +30,7 @@ options:
   --out <dir>            also write the result documents as JSON files into <dir>
   --prefix <{tag}>       queue and key prefix, a Redis hash tag (default: the
                          BLINDSPOT_PREFIX environment variable, else {blindspot})
+  --seed <n>             override the scenarios' seed (to see how much a figure moves by chance)
   --batch-size <n>       messages per batch (default ${DEFAULT_BATCH_SIZE}); results do not depend on it
   --timeout <seconds>    give up on a --redis run after this long (default 1800)
   --log-level <level>    log level of started services (default warn)
@@ -44,6 +45,7 @@ interface Options {
   timeoutMs: number;
   logLevel: string;
   out?: string;
+  seed?: number;
 }
 
 function parse(argv: string[]): { command: string; files: string[]; options: Options } {
@@ -59,6 +61,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         'external-services': { type: 'boolean', default: false },
         prefix: { type: 'string', default: process.env.BLINDSPOT_PREFIX || '{blindspot}' },
         out: { type: 'string' },
+        seed: { type: 'string' },
         'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
         timeout: { type: 'string', default: '1800' },
         'log-level': { type: 'string', default: 'warn' },
@@ -79,6 +82,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   if (command === 'compare' && files.length !== 2) problems.push('compare takes exactly two scenario files');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) problems.push('--batch-size must be a whole number from 1 to 1000000');
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) problems.push('--seed must be a whole number, 0 or more');
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) problems.push('--timeout must be a positive number of seconds');
   if (values['external-services'] && !values.redis) problems.push('--external-services needs --redis <url>');
@@ -98,6 +103,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       timeoutMs: timeout * 1000,
       logLevel: values['log-level'],
       ...(values.out ? { out: values.out } : {}),
+      ...(seed !== undefined ? { seed } : {}),
     },
   };
 }
@@ -143,7 +149,7 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
 async function main(argv: string[]): Promise<number> {
   try {
     const { command, files, options } = parse(argv);
-    const scenarios = loadAll(files);
+    const scenarios = loadAll(files).map((s) => (options.seed === undefined ? s : { ...s, scenario: { ...s.scenario, seed: options.seed } }));
     const results = await runAll(scenarios, options);
     const written: string[] = [];
     const save = (name: string, doc: unknown) => {
