@@ -27,3 +27,22 @@ describe.each(['scenarios/plaintext.yaml', 'scenarios/e2ee.yaml'])('%s', (file) 
     expect(withoutTiming(b)).toEqual(withoutTiming(a));
   });
 });
+
+describe('replicas', () => {
+  it('several processes of every stateful and stateless service give the same result', async () => {
+    const url = inject('redisUrl');
+    const file = 'scenarios/e2ee.yaml';
+    const [embedded, replicated] = await Promise.all([
+      blindspot(['run', file, '--json', '--batch-size', '250']),
+      blindspot([
+        'run', file, '--json', '--redis', url, '--prefix', uniquePrefix('replicas'), '--batch-size', '250',
+        '--replicas', 'scanner=3,metadata-detector=2,reporter=2',
+      ]),
+    ]);
+    expect(embedded.code).toBe(0);
+    expect(replicated.code, replicated.stderr.slice(-3000)).toBe(0);
+    expect(withoutTiming(JSON.parse(replicated.stdout) as Record<string, unknown>)).toEqual(
+      withoutTiming(JSON.parse(embedded.stdout) as Record<string, unknown>),
+    );
+  });
+});

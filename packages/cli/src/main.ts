@@ -16,6 +16,7 @@ import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { InputError, loadAll, type LoadedScenario } from './load';
 import { compareResults, formatComparison, summarize } from './format';
 import { spawnServices, type ServiceProcesses } from './spawn';
+import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
   blindspot run <scenario.yaml> [options]
@@ -28,6 +29,7 @@ options:
   --external-services    with --redis: only submit the run and wait for services
                          started elsewhere (compose, other machines)
   --out <dir>            also write the result documents as JSON files into <dir>
+  --replicas <list>      with --redis: processes per service, e.g. scanner=3,metadata-detector=2
   --prefix <{tag}>       queue and key prefix, a Redis hash tag (default: the
                          BLINDSPOT_PREFIX environment variable, else {blindspot})
   --seed <n>             override the scenarios' seed (to see how much a figure moves by chance)
@@ -46,6 +48,7 @@ interface Options {
   logLevel: string;
   out?: string;
   seed?: number;
+  replicas: Partial<Record<ServiceName, number>>;
 }
 
 function parse(argv: string[]): { command: string; files: string[]; options: Options } {
@@ -62,6 +65,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         prefix: { type: 'string', default: process.env.BLINDSPOT_PREFIX || '{blindspot}' },
         out: { type: 'string' },
         seed: { type: 'string' },
+        replicas: { type: 'string' },
         'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
         timeout: { type: 'string', default: '1800' },
         'log-level': { type: 'string', default: 'warn' },
@@ -84,6 +88,17 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) problems.push('--batch-size must be a whole number from 1 to 1000000');
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !(Number.isSafeInteger(seed) && seed >= 0)) problems.push('--seed must be a whole number, 0 or more');
+  const replicas: Partial<Record<ServiceName, number>> = {};
+  if (values.replicas !== undefined) {
+    if (!values.redis) problems.push('--replicas needs --redis <url>');
+    for (const part of values.replicas.split(',')) {
+      const [name, count] = part.split('=');
+      const n = Number(count);
+      if (!SERVICES.includes(name as ServiceName)) problems.push(`--replicas: unknown service "${name}" (services: ${SERVICES.join(', ')})`);
+      else if (!Number.isInteger(n) || n < 1 || n > 64) problems.push(`--replicas: ${name} needs a whole number of processes from 1 to 64`);
+      else replicas[name as ServiceName] = n;
+    }
+  }
   const timeout = Number(values.timeout);
   if (!(timeout > 0)) problems.push('--timeout must be a positive number of seconds');
   if (values['external-services'] && !values.redis) problems.push('--external-services needs --redis <url>');
@@ -104,6 +119,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       logLevel: values['log-level'],
       ...(values.out ? { out: values.out } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      replicas,
     },
   };
 }
@@ -120,7 +136,7 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
   };
   try {
     if (!options.external) {
-      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel });
+      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel }, options.replicas);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
