@@ -21,9 +21,9 @@ import {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits while any downstream queue holds more than `highWater` waiting jobs. */
-async function backpressure(queues: Queue[], highWater: number): Promise<void> {
-  for (;;) {
+/** Waits while any downstream queue holds more than `highWater` waiting jobs (or until stopping). */
+async function backpressure(queues: Queue[], highWater: number, stopping: AbortSignal): Promise<void> {
+  while (!stopping.aborted) {
     const waiting = await Promise.all(queues.map((q) => q.getWaitingCount()));
     if (waiting.every((n) => n <= highWater)) return;
     await sleep(25);
@@ -33,7 +33,7 @@ async function backpressure(queues: Queue[], highWater: number): Promise<void> {
 export function bindGenerator(ctx: ServiceContext): void {
   const scan = ctx.queues.get(QUEUES.scan);
   const metadata = ctx.queues.get(QUEUES.metadata);
-  ctx.work(QUEUES.generate, async (job) => {
+  ctx.work(QUEUES.generate, async (job, token) => {
     const { run } = parseJob(runJobSchema, job.data, 'generate');
     const keys = ctx.keys(run);
     let spec;
@@ -51,7 +51,9 @@ export function bindGenerator(ctx: ServiceContext): void {
     for (const batch of generator.batches()) {
       if (batch.seq <= done) continue;
       if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
-      await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER);
+      await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER, ctx.stopping);
+      // Shutting down: hand the run back; whichever generator takes it resumes here.
+      if (ctx.stopping.aborted) await ctx.release(job, token);
       await Promise.all([
         scan.add('batch', encodeScanJob(scanBatchOf(batch)), { jobId: jobId(run, 'scan-in', batch.seq) }),
         metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),

@@ -3,7 +3,7 @@
  * connection, workers bound to stage handlers, and a bounded, idempotent shutdown on
  * SIGTERM or SIGINT (a second signal exits at once).
  */
-import { Worker, UnrecoverableError, type Job } from 'bullmq';
+import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
@@ -19,8 +19,12 @@ export interface ServiceContext {
   readonly redis: Redis;
   readonly queues: Queues;
   keys(run: string): RunKeys;
+  /** Aborted when the service starts shutting down: long handlers stop at the next safe point. */
+  readonly stopping: AbortSignal;
   /** Binds `handler` to a queue. A MalformedJobError sends the job to the dead-letter queue. */
-  work(queue: QueueName, handler: (job: Job) => Promise<void>): Worker;
+  work(queue: QueueName, handler: (job: Job, token: string | undefined) => Promise<void>): Worker;
+  /** Hands an active job back to the queue, unfinished, without using up an attempt. */
+  release(job: Job, token: string | undefined): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops. */
   failRun(run: string, message: string): Promise<void>;
 }
@@ -44,6 +48,7 @@ export async function startService(
   const redis = createRedis(config.REDIS_URL, 'worker', log);
   const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
   const workers: Worker[] = [];
+  const stopping = new AbortController();
 
   const context: ServiceContext = {
     name,
@@ -52,12 +57,18 @@ export async function startService(
     redis,
     queues,
     keys: (run) => new RunKeys(config.BLINDSPOT_PREFIX, run),
+    stopping: stopping.signal,
+    async release(job, token) {
+      await job.moveToWait(token);
+      log.info({ queue: job.queueName, jobId: job.id }, 'job released for another worker');
+      throw new WaitingError();
+    },
     work(queue, handler) {
       const worker = new Worker(
         queue,
-        async (job) => {
+        async (job, token) => {
           try {
-            await handler(job);
+            await handler(job, token);
           } catch (err) {
             if (err instanceof MalformedJobError) {
               await queues.get(QUEUES.deadLetter).add(
@@ -98,6 +109,7 @@ export async function startService(
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      stopping.abort();
       // Each step on its own so one failure does not skip the rest.
       await Promise.allSettled(workers.map((w) => w.close()));
       try {

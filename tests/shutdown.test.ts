@@ -1,0 +1,73 @@
+/**
+ * Graceful shutdown in the middle of a run: SIGTERM makes the generator stop at the
+ * next batch, hand the run back to the queue and exit 0 well inside compose's grace
+ * period; a generator started later resumes the run, and the result is still exactly
+ * the embedded one.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT, blindspot, withoutTiming } from './support/cli';
+import { uniquePrefix } from './support/redis';
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+function service(name: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; log: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let log = '';
+  child.stdout?.on('data', (d: Buffer) => (log += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
+  return { child, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))), log: () => log };
+}
+
+async function generatedSoFar(redis: Redis, prefix: string): Promise<number> {
+  const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:run:*:generated`, 'COUNT', 1000);
+  if (keys.length === 0) return -1;
+  return Number(await redis.get(keys[0] as string));
+}
+
+describe('SIGTERM to a busy generator', () => {
+  it('releases the run, exits 0 within the grace period, and another generator finishes it', async () => {
+    const url = inject('redisUrl');
+    const prefix = uniquePrefix('shutdown');
+    // A low high-water mark paces the generator by the consumers, so the run takes a while.
+    const env = { REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'info', GENERATOR_HIGH_WATER: '2' };
+    const first = service('generator', env);
+    for (const name of ['scanner', 'metadata-detector', 'reporter']) service(name, env);
+    const file = 'scenarios/e2ee.yaml';
+    const pending = blindspot(['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500']);
+    const embedded = await blindspot(['run', file, '--json']);
+
+    const redis = new Redis(url);
+    try {
+      const deadline = Date.now() + 60_000;
+      while ((await generatedSoFar(redis, prefix)) < 100) {
+        if (Date.now() > deadline) throw new Error(`generator made no progress:\n${first.log().slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const signalled = Date.now();
+      first.child.kill('SIGTERM');
+      expect(await first.exited, first.log().slice(-2000)).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      expect(first.log()).toMatch(/job released for another worker/);
+      const stoppedAt = await generatedSoFar(redis, prefix);
+      expect(stoppedAt).toBeGreaterThanOrEqual(100);
+      expect(stoppedAt).toBeLessThan(950); // the run was really interrupted (about 984 batches of 500)
+
+      service('generator', env);
+      const result = await pending;
+      expect(result.code, result.stderr.slice(-3000)).toBe(0);
+      expect(withoutTiming(JSON.parse(result.stdout) as Record<string, unknown>)).toEqual(
+        withoutTiming(JSON.parse(embedded.stdout) as Record<string, unknown>),
+      );
+    } finally {
+      redis.disconnect();
+    }
+  });
+});
