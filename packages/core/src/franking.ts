@@ -1,0 +1,153 @@
+/**
+ * Message franking: how a recipient can report an end-to-end encrypted message to the
+ * platform in a way the platform can check, without the platform reading any message
+ * that is not reported. This is the scheme Facebook deployed for Messenger's "secret
+ * conversations" (2016), as analysed by Grubbs, Lu & Ristenpart ("Message Franking via
+ * Committing Authenticated Encryption", CRYPTO 2017):
+ *
+ *   1. The sender's client picks a fresh franking key per message and commits to the
+ *      plaintext: commitment = HMAC-SHA256(frankingKey, plaintext). The franking key
+ *      travels to the recipient inside the encrypted payload; the commitment travels in
+ *      the clear beside the ciphertext.
+ *   2. At delivery the platform, which sees only the commitment and the envelope,
+ *      countersigns: tag = HMAC-SHA256(platformKey, commitment ‖ meta), binding the
+ *      commitment to who sent it to whom, when, under which message id.
+ *   3. A report reveals plaintext, franking key, commitment, tag and meta. The platform
+ *      checks its own tag (so the commitment really was delivered from that sender, in
+ *      that message) and then the commitment (so the plaintext is what was committed to).
+ *
+ * A recipient therefore cannot attribute to a sender content the sender never sent:
+ * a self-made commitment carries no platform tag, and a real tag does not transfer to
+ * other meta. HMAC-SHA256 is a commitment here because it is collision resistant in
+ * the key-and-message pair, which is what binding needs (the sender cannot later
+ * open the commitment to different plaintext).
+ *
+ * Verification never throws on malformed input: a report comes from a user, and a
+ * report that does not check out is an answer ('bad-tag' / 'bad-commitment'), not an
+ * error.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const FRANKING_KEY_BYTES = 32;
+export const COMMITMENT_BYTES = 32;
+/** Length of the platform's countersignature (not AES-GCM's TAG_BYTES). */
+export const FRANKING_TAG_BYTES = 32;
+export const PLATFORM_KEY_BYTES = 32;
+
+/** Bytes of the canonical meta encoding: four big-endian float64s. */
+const META_BYTES = 32;
+
+const FRANKING_LABEL = new TextEncoder().encode('franking');
+
+export class FrankingError extends Error {
+  override name = 'FrankingError';
+}
+
+/** What the platform binds a commitment to at delivery. `recipient` is -1 for public posts. */
+export interface FrankingMeta {
+  messageId: number;
+  sender: number;
+  recipient: number;
+  t: number;
+}
+
+/** What a reporting recipient reveals to the platform. */
+export interface FrankingReport extends FrankingMeta {
+  plaintext: Uint8Array;
+  frankingKey: Uint8Array;
+  commitment: Uint8Array;
+  tag: Uint8Array;
+}
+
+export type ReportVerdict = 'valid' | 'bad-commitment' | 'bad-tag';
+
+function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+  const mac = createHmac('sha256', key);
+  for (const part of parts) mac.update(part);
+  return new Uint8Array(mac.digest());
+}
+
+/** Equal length and equal bytes, in constant time for equal lengths; never throws. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function float64BE(view: DataView, offset: number, value: number): void {
+  // -0 becomes 0: JSON (how reports travel) cannot carry -0, so the two must sign alike.
+  view.setFloat64(offset, value === 0 ? 0 : value, false);
+}
+
+/**
+ * The canonical encoding of meta: messageId, sender, recipient, t as big-endian float64,
+ * fixed width so no two metas share an encoding (every JS number, negative ids included,
+ * is exactly representable).
+ */
+export function encodeFrankingMeta(meta: FrankingMeta): Uint8Array {
+  const out = new Uint8Array(META_BYTES);
+  const view = new DataView(out.buffer);
+  float64BE(view, 0, meta.messageId);
+  float64BE(view, 8, meta.sender);
+  float64BE(view, 16, meta.recipient);
+  float64BE(view, 24, meta.t);
+  return out;
+}
+
+/** A fresh random franking key (for clients that do not derive one with frankingKeyFor). */
+export function newFrankingKey(): Uint8Array {
+  return new Uint8Array(randomBytes(FRANKING_KEY_BYTES));
+}
+
+/** A fresh platform countersigning key. */
+export function newPlatformKey(): Uint8Array {
+  return new Uint8Array(randomBytes(PLATFORM_KEY_BYTES));
+}
+
+/**
+ * The franking key of one message, derived from a secret only the client holds:
+ * HMAC-SHA256(clientSecret, 'franking' ‖ float64BE(messageId)). Distinct per message id,
+ * cheaper than a random draw per message, and unknowable to the server.
+ */
+export function frankingKeyFor(clientSecret: Uint8Array, messageId: number): Uint8Array {
+  const id = new Uint8Array(8);
+  float64BE(new DataView(id.buffer), 0, messageId);
+  return hmac(clientSecret, FRANKING_LABEL, id);
+}
+
+/** The sender's commitment to `plaintext`: HMAC-SHA256(frankingKey, plaintext). */
+export function commit(frankingKey: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (frankingKey.length !== FRANKING_KEY_BYTES) {
+    throw new FrankingError(`franking key must be ${FRANKING_KEY_BYTES} bytes, got ${frankingKey.length}`);
+  }
+  return hmac(frankingKey, plaintext);
+}
+
+/**
+ * The platform's countersignature at delivery:
+ * HMAC-SHA256(platformKey, commitment ‖ encodeFrankingMeta(meta)). The platform only
+ * signs well-formed commitments, so a commitment of the wrong length is an error here.
+ */
+export function countersign(platformKey: Uint8Array, commitment: Uint8Array, meta: FrankingMeta): Uint8Array {
+  if (commitment.length !== COMMITMENT_BYTES) {
+    throw new FrankingError(`commitment must be ${COMMITMENT_BYTES} bytes, got ${commitment.length}`);
+  }
+  return hmac(platformKey, commitment, encodeFrankingMeta(meta));
+}
+
+/**
+ * Checks a report: first the platform's tag over (commitment, meta) — anything the
+ * platform did not countersign exactly so is 'bad-tag' — then the commitment over the
+ * revealed plaintext under the revealed franking key ('bad-commitment'). Inputs of the
+ * wrong length fail the corresponding check; nothing throws.
+ */
+export function verifyReport(platformKey: Uint8Array, report: FrankingReport): ReportVerdict {
+  const { commitment, tag, frankingKey, plaintext } = report;
+  if (!(commitment instanceof Uint8Array) || commitment.length !== COMMITMENT_BYTES) return 'bad-tag';
+  if (!(tag instanceof Uint8Array) || tag.length !== FRANKING_TAG_BYTES) return 'bad-tag';
+  for (const field of [report.messageId, report.sender, report.recipient, report.t]) {
+    if (typeof field !== 'number') return 'bad-tag';
+  }
+  if (!sameBytes(hmac(platformKey, commitment, encodeFrankingMeta(report)), tag)) return 'bad-tag';
+  if (!(frankingKey instanceof Uint8Array) || frankingKey.length !== FRANKING_KEY_BYTES) return 'bad-commitment';
+  if (!(plaintext instanceof Uint8Array)) return 'bad-commitment';
+  return sameBytes(hmac(frankingKey, plaintext), commitment) ? 'valid' : 'bad-commitment';
+}
