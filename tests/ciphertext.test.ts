@@ -14,7 +14,7 @@ import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
 import { uniquePrefix } from './support/redis';
 
-const ENVELOPE_KEYS = ['connected', 'encrypted', 'id', 'media', 'recipient', 'recipientMinor', 'sender', 'senderMinor', 'size', 'surface', 't'];
+const ENVELOPE_KEYS = ['connected', 'encrypted', 'id', 'media', 'recipient', 'recipientMinor', 'sender', 'senderAccountAgeDays', 'senderMinor', 'size', 'surface', 't'];
 
 function load(file: string): Scenario {
   const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -26,7 +26,7 @@ interface ScanJobData {
   run: string;
   seq: number;
   final: boolean;
-  messages: { e: Record<string, unknown> & { surface: string; encrypted: boolean; media: string }; p: string }[];
+  messages: { e: Record<string, unknown> & { surface: string; encrypted: boolean; media: string }; p: string; c: string | null; v: string | null }[];
 }
 
 async function generateOnly(file: string) {
@@ -80,8 +80,9 @@ describe('what reaches the scanner', () => {
         dms++;
         expect(e.encrypted).toBe(true);
         expect(() => decodeContent(bytes)).toThrow(ContentError);
-        // nonce (12) + ciphertext (as long as the content: 35 for an image, 3 for text) + GCM tag (16)
-        expect(bytes.length).toBe(12 + (e.media === 'image' ? 35 : 3) + 16);
+        // nonce (12) + ciphertext (content: 38 bytes for an image, 5 for text, then the
+        // 32-byte franking key) + GCM tag (16)
+        expect(bytes.length).toBe(12 + (e.media === 'image' ? 38 : 5) + 32 + 16);
         nonces.add(`${Math.min(e.sender as number, e.recipient as number)}-${Math.max(e.sender as number, e.recipient as number)}-${Buffer.from(bytes.subarray(0, 12)).toString('hex')}`);
       } else {
         expect(e.encrypted).toBe(false);
@@ -106,7 +107,10 @@ describe('what reaches the scanner', () => {
     for (const job of [...e2ee.scanJobs, ...plain.scanJobs]) {
       expect(Object.keys(job).sort()).toEqual(['final', 'messages', 'run', 'seq']);
       for (const m of job.messages) {
-        expect(Object.keys(m).sort()).toEqual(['e', 'p']);
+        expect(Object.keys(m).sort()).toEqual(['c', 'e', 'p', 'v']);
+        // the franking commitment is 32 bytes; no voucher without client-side scanning
+        expect(Buffer.from(m.c ?? '', 'base64')).toHaveLength(32);
+        expect(m.v).toBeNull();
         expect(Object.keys(m.e).sort()).toEqual(ENVELOPE_KEYS);
       }
     }
@@ -115,7 +119,7 @@ describe('what reaches the scanner', () => {
   it('metadata jobs carry envelopes and user reports, never payloads', () => {
     expect(e2ee.metadataJobs.length).toBeGreaterThan(0);
     for (const job of e2ee.metadataJobs) {
-      expect(Object.keys(job).sort()).toEqual(['envelopes', 'final', 'reports', 'run', 'seq']);
+      expect(Object.keys(job).sort()).toEqual(['blocks', 'envelopes', 'final', 'reports', 'run', 'seq']);
       for (const e of job.envelopes as Record<string, unknown>[]) expect(Object.keys(e).sort()).toEqual(ENVELOPE_KEYS);
     }
   });

@@ -73,11 +73,13 @@ describe('import boundaries', () => {
   it.each(['services/scanner/src/main.ts', 'services/metadata-detector/src/main.ts'])(
     '%s reaches no key material and no ledger',
     (entry) => {
-      const { files, external } = closure(entry);
+      // node:crypto is fine here (the scanner opens PSI-sealed voucher shares with keys
+      // derived from the bank); what must stay out of reach is the world: the clients'
+      // secret, conversation keys and the ledger.
+      const { files } = closure(entry);
       expect(rel(files).length).toBeGreaterThan(5);
       expect(rel(files).filter((f) => f.startsWith(WORLD))).toEqual([]);
       expect(rel(files).filter((f) => f.includes('embedded'))).toEqual([]);
-      expect([...external].filter((m) => m === 'node:crypto' || m === 'crypto')).toEqual([]);
     },
   );
 

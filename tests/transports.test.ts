@@ -7,7 +7,12 @@ import { describe, expect, inject, it } from 'vitest';
 import { blindspot, withoutTiming } from './support/cli';
 import { uniquePrefix } from './support/redis';
 
-describe.each(['scenarios/plaintext.yaml', 'scenarios/e2ee.yaml'])('%s', (file) => {
+describe.each([
+  'scenarios/plaintext.yaml',
+  'scenarios/e2ee.yaml',
+  'scenarios/e2ee-metadata.yaml',
+  'scenarios/e2ee-client-side-scanning.yaml',
+])('%s', (file) => {
   it('gives the same result over BullMQ as embedded', async () => {
     const url = inject('redisUrl');
     const [embedded, bullmq] = await Promise.all([

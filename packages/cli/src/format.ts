@@ -1,23 +1,41 @@
 /** Readable summaries of result documents for terminals. */
-import type { RunResult, Route } from '@blindspot/core';
+import { ROUTES, type RunResult, type Route } from '@blindspot/core';
 
-const ROUTE_LABEL: Record<Route, string> = { hashMatch: 'hash match', metadata: 'metadata', userReport: 'user report' };
-const ROUTES: Route[] = ['hashMatch', 'metadata', 'userReport'];
+export const ROUTE_LABEL: Record<Route, string> = {
+  hashMatch: 'hash match',
+  imageClassifier: 'image classifier',
+  textClassifier: 'text classifier',
+  metadata: 'metadata',
+  userReport: 'user report',
+  clientSideScanning: 'client-side scan',
+};
 const n = (x: number) => x.toLocaleString('en-US');
+const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
+const hours = (x: number | null) => (x === null ? 'n/a' : `${x} h`);
 
 export function summarize(r: RunResult): string {
-  const routes = (rec: Record<Route, number>) => ROUTES.map((k) => `${ROUTE_LABEL[k]} ${n(rec[k])}`).join(' · ');
+  const routes = (rec: Record<Route, number>) =>
+    ROUTES.filter((k) => rec[k] > 0)
+      .map((k) => `${ROUTE_LABEL[k]} ${n(rec[k])}`)
+      .join(' · ') || 'none';
   const o = r.offenders;
   const lines = [
     `Blindspot: ${r.scenario.name} (${r.scenario.file}, seed ${r.scenario.seed})`,
     `  ${r.timing.transport}, ${r.timing.wallSeconds} s, ${n(r.timing.messagesPerSecond)} messages/s`,
     '',
     `Messages            ${n(r.messages.total)}: encrypted ${n(r.messages.encrypted)} · scanned ${n(r.messages.scanned)} · unscannable ${n(r.messages.unscannable)} · dead-lettered ${n(r.messages.deadLettered)}`,
-    `Abusive messages    known images ${n(r.abuse.knownImage)} · grooming ${n(r.abuse.grooming)} · of them encrypted ${n(r.abuse.encrypted)}`,
+    `Abusive messages    known images ${n(r.abuse.knownImage)} · new images ${n(r.abuse.newImage)} · grooming ${n(r.abuse.grooming)} · of them encrypted ${n(r.abuse.encrypted)}`,
+    `Recall              known images ${pct(r.recall.knownImage)} · new images ${pct(r.recall.newImage)} · grooming ${pct(r.recall.grooming)}`,
     `Detections          ${routes(r.detections)}`,
-    `Reports to police   ${n(r.reports.total)} (true ${n(r.reports.truePositive)}, false ${n(r.reports.falsePositive)})`,
-    `  by route          ${routes(r.reports.byRoute)}`,
-    `Offenders reported  ${n(o.reported)} of ${n(o.total)} (sharers ${o.byKind.sharer.reported}/${o.byKind.sharer.total}, groomers ${o.byKind.groomer.reported}/${o.byKind.groomer.total}); innocent accounts reported ${n(r.innocentReported)}`,
+    `Reports to police   ${n(r.reports.total)} (offenders ${n(r.reports.truePositive)}, innocent accounts ${n(r.reports.falsePositive)}, of them look-alikes ${n(r.lookalikesReported)})`,
+    `  routes involved   ${routes(r.reports.byRoute)}`,
+    `  false, by route   ${routes(r.reports.falsePositiveByRoute)}`,
+    `  investigated      ${n(r.referrals.investigated)} (offenders ${n(r.referrals.offendersInvestigated)})`,
+    `Offenders reported  ${n(o.reported)} of ${n(o.total)} (sharers ${o.byKind.sharer.reported}/${o.byKind.sharer.total}, producers ${o.byKind.producer.reported}/${o.byKind.producer.total}, groomers ${o.byKind.groomer.reported}/${o.byKind.groomer.total})`,
+    `Time to report      median ${hours(r.timeToReport.medianHours)}, 90th percentile ${hours(r.timeToReport.p90Hours)} after the first abuse`,
+    `User reports        ${n(r.userReports.received)} received, ${n(r.userReports.accepted)} accepted, ${n(r.userReports.rejected)} rejected as forged`,
+    `Client-side scan    ${n(r.clientSideScanning.vouchers)} vouchers, ${n(r.clientSideScanning.matched)} matched, ${n(r.clientSideScanning.accountsOpened)} accounts opened (${n(r.clientSideScanning.innocentAccountsOpened)} innocent)`,
+    `Privacy             ${n(r.privacy.readableInnocentMessages)} private messages of innocent users readable by the platform; ${n(r.privacy.innocentUsersExposed)} of ${n(r.privacy.innocentUsers)} innocent users exposed; ${n(r.privacy.innocentAccountsReviewed)} innocent accounts looked at by reviewers`,
     `Review              ${n(r.review.flags)} flags, ${n(r.review.reviewed)} reviewed, ${n(r.review.confirmed)} confirmed, ${n(r.review.rejected)} rejected, backlog ${n(r.review.backlogAtEnd)} (capacity ${n(r.review.capacityPerDay)}/day)`,
   ];
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
@@ -53,47 +71,84 @@ export function compareResults(a: RunResult, b: RunResult): Comparison {
     b,
     change: {
       reports: change(a.reports.total, b.reports.total),
-      byRoute: {
-        hashMatch: change(a.reports.byRoute.hashMatch, b.reports.byRoute.hashMatch),
-        metadata: change(a.reports.byRoute.metadata, b.reports.byRoute.metadata),
-        userReport: change(a.reports.byRoute.userReport, b.reports.byRoute.userReport),
-      },
+      byRoute: Object.fromEntries(ROUTES.map((k) => [k, change(a.reports.byRoute[k], b.reports.byRoute[k])])) as Record<Route, Change>,
       falsePositive: change(a.reports.falsePositive, b.reports.falsePositive),
       offendersReported: change(a.offenders.reported, b.offenders.reported),
     },
   };
 }
 
-export function formatComparison(c: Comparison): string {
-  const { a, b } = c;
-  const rows: [string, number, number][] = [
+type Row = [string, number, number] | [string];
+
+export function comparisonRows(a: RunResult, b: RunResult): Row[] {
+  return [
     ['Reports to police', a.reports.total, b.reports.total],
-    ...ROUTES.map((k): [string, number, number] => [`  ${ROUTE_LABEL[k]}`, a.reports.byRoute[k], b.reports.byRoute[k]]),
-    ['False reports', a.reports.falsePositive, b.reports.falsePositive],
+    ...ROUTES.map((k): Row => [`  ${ROUTE_LABEL[k]}`, a.reports.byRoute[k], b.reports.byRoute[k]]),
+    ['  about innocent accounts', a.reports.falsePositive, b.reports.falsePositive],
+    ['  investigated by police', a.referrals.investigated, b.referrals.investigated],
     ['Offenders reported', a.offenders.reported, b.offenders.reported],
     ['  sharers', a.offenders.byKind.sharer.reported, b.offenders.byKind.sharer.reported],
+    ['  producers', a.offenders.byKind.producer.reported, b.offenders.byKind.producer.reported],
     ['  groomers', a.offenders.byKind.groomer.reported, b.offenders.byKind.groomer.reported],
-    ['Innocent accounts reported', a.innocentReported, b.innocentReported],
-    ['Detections', 0, 0],
-    ...ROUTES.map((k): [string, number, number] => [`  ${ROUTE_LABEL[k]}`, a.detections[k], b.detections[k]]),
+    ['Detections'],
+    ...ROUTES.map((k): Row => [`  ${ROUTE_LABEL[k]}`, a.detections[k], b.detections[k]]),
     ['Messages', a.messages.total, b.messages.total],
     ['  encrypted', a.messages.encrypted, b.messages.encrypted],
     ['  unscannable', a.messages.unscannable, b.messages.unscannable],
+    ['Innocent DMs readable', a.privacy.readableInnocentMessages, b.privacy.readableInnocentMessages],
+    ['Innocent users exposed', a.privacy.innocentUsersExposed, b.privacy.innocentUsersExposed],
+    ['Innocent accounts reviewed', a.privacy.innocentAccountsReviewed, b.privacy.innocentAccountsReviewed],
     ['Review backlog at end', a.review.backlogAtEnd, b.review.backlogAtEnd],
   ];
+}
+
+/**
+ * Several scenarios side by side: one column each, every later column with its change
+ * against the first.
+ */
+export function formatTable(results: RunResult[]): string {
+  const [first] = results;
+  if (!first) return '';
+  const rowsPer = results.map((r) => comparisonRows(first, r));
+  const labels = (rowsPer[0] ?? []).map((row) => row[0]);
+  const w0 = Math.max(...labels.map((l) => l.length), 10);
+  const cells = results.map((r, col) =>
+    (rowsPer[col] ?? []).map((row) => {
+      if (row.length === 1) return '';
+      const [, base, y] = row;
+      if (col === 0) return n(y);
+      const ch = change(base, y);
+      const p = ch.percent === null || ch.delta === 0 ? '' : ` (${ch.percent > 0 ? '+' : '−'}${Math.abs(Math.round(ch.percent))}%)`;
+      return `${n(y)}${p}`;
+    }),
+  );
+  const widths = results.map((r, col) => Math.max(r.scenario.name.length, ...(cells[col] ?? []).map((c) => c.length)));
+  const out = [`${''.padEnd(w0)}  ${results.map((r, i) => r.scenario.name.padStart(widths[i] as number)).join('  ')}`];
+  labels.forEach((label, row) => {
+    out.push(`${label.padEnd(w0)}  ${results.map((_, col) => ((cells[col] ?? [])[row] ?? '').padStart(widths[col] as number)).join('  ')}`.trimEnd());
+  });
+  out.push('', `Changes are against ${first.scenario.name}.`);
+  for (const r of results) for (const w of r.warnings) out.push(`WARNING: ${r.scenario.name}: ${w}`);
+  return out.join('\n');
+}
+
+export function formatComparison(c: Comparison): string {
+  const { a, b } = c;
+  const rows = comparisonRows(a, b);
   const w0 = Math.max(...rows.map((r) => r[0].length), 10);
   const colA = Math.max(a.scenario.name.length, 12);
   const colB = Math.max(b.scenario.name.length, 12);
   const out = [`${''.padEnd(w0)}  ${a.scenario.name.padStart(colA)}  ${b.scenario.name.padStart(colB)}  change`];
-  for (const [label, x, y] of rows) {
-    if (label === 'Detections') {
-      out.push(label);
+  for (const row of rows) {
+    if (row.length === 1) {
+      out.push(row[0]);
       continue;
     }
+    const [label, x, y] = row;
     const ch = change(x, y);
     const delta = ch.delta === 0 ? '0' : `${ch.delta > 0 ? '+' : '−'}${n(Math.abs(ch.delta))}`;
-    const pct = ch.percent === null || ch.delta === 0 ? '' : ` (${ch.percent > 0 ? '+' : '−'}${Math.abs(ch.percent)}%)`;
-    out.push(`${label.padEnd(w0)}  ${n(x).padStart(colA)}  ${n(y).padStart(colB)}  ${delta}${pct}`);
+    const p = ch.percent === null || ch.delta === 0 ? '' : ` (${ch.percent > 0 ? '+' : '−'}${Math.abs(ch.percent)}%)`;
+    out.push(`${label.padEnd(w0)}  ${n(x).padStart(colA)}  ${n(y).padStart(colB)}  ${delta}${p}`);
   }
   out.push('', `${a.scenario.name}: ${a.timing.transport}, ${a.timing.wallSeconds} s · ${b.scenario.name}: ${b.timing.transport}, ${b.timing.wallSeconds} s`);
   for (const w of [...a.warnings.map((x) => `${a.scenario.name}: ${x}`), ...b.warnings.map((x) => `${b.scenario.name}: ${x}`)]) out.push(`WARNING: ${w}`);

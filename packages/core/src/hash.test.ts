@@ -9,6 +9,8 @@ import {
   hashWords,
   matchBank,
   perturb,
+  platformBank,
+  popularImages,
   randomHash,
   toHex,
   type BankMatch,
@@ -146,6 +148,48 @@ describe('buildBank', () => {
     const e = bankEntry(bank, 3);
     expect(e.length).toBe(HASH_BYTES);
     expect(Array.from(e)).toEqual(Array.from(bank.entries.slice(96, 128)));
+  });
+});
+
+describe('popularImages and platformBank', () => {
+  it('derives the popular images from the seed, apart from the bank', () => {
+    const popular = popularImages(7, 50);
+    expect(popular.size).toBe(50);
+    expect(popular.entries).toEqual(popularImages(7, 50).entries);
+    expect(popular.entries).not.toEqual(popularImages(8, 50).entries);
+    // Not the same stream as the bank of the same seed.
+    expect(toHex(bankEntry(popular, 0))).not.toBe(toHex(bankEntry(buildBank(7, 50), 0)));
+  });
+
+  it('is the seed\'s bank with round(size × wronglyListedShare) trailing entries taken from the popular images', () => {
+    const popular = popularImages(11, 40);
+    const popularHex = new Set(Array.from({ length: popular.size }, (_, i) => toHex(bankEntry(popular, i))));
+    const genuine = buildBank(11, 200);
+    for (const [share, wrong] of [
+      [0, 0],
+      [0.01, 2],
+      [0.0124, 2],
+      [0.0126, 3],
+      [0.1, 20],
+    ] as const) {
+      const pb = platformBank(11, 200, share, popular);
+      expect(pb.bank.size).toBe(200);
+      expect(pb.genuine).toBe(200 - wrong);
+      for (let i = 0; i < 200; i++) {
+        const entry = toHex(bankEntry(pb.bank, i));
+        if (i < pb.genuine) expect(entry).toBe(toHex(bankEntry(genuine, i)));
+        else expect(popularHex.has(entry)).toBe(true);
+      }
+      // The words view agrees with the bytes, so matching sees the wrongly listed entries.
+      for (let i = pb.genuine; i < 200; i++) expect(matchBank(pb.bank, bankEntry(pb.bank, i), 0)?.distance).toBe(0);
+    }
+    expect(platformBank(11, 200, 0.1, popular).bank.entries).toEqual(platformBank(11, 200, 0.1, popular).bank.entries);
+  });
+
+  it('never lists more wrong entries than the bank or the popular pool holds', () => {
+    expect(platformBank(3, 10, 1, popularImages(3, 4)).genuine).toBe(6);
+    expect(platformBank(3, 10, 1, popularImages(3, 40)).genuine).toBe(0);
+    expect(platformBank(3, 10, 0.5, popularImages(3, 0)).genuine).toBe(10);
   });
 });
 

@@ -53,11 +53,40 @@ export interface HashBank {
   readonly words: Uint32Array;
 }
 
-export function buildBank(seed: number, size: number): HashBank {
-  const rng = Random.derive(seed, 'hash-bank');
+export function buildBank(seed: number, size: number, label = 'hash-bank'): HashBank {
+  const rng = Random.derive(seed, label);
   const words = new Uint32Array(size * 8);
   for (let i = 0; i < words.length; i++) words[i] = rng.uint32();
   return { size, entries: new Uint8Array(words.buffer), words };
+}
+
+/**
+ * Popular benign images (memes) that circulate on the platform; users share lightly
+ * re-encoded copies. Public content, derived from the seed.
+ */
+export function popularImages(seed: number, count: number): HashBank {
+  return buildBank(seed, count, 'popular-images');
+}
+
+export interface PlatformBank {
+  bank: HashBank;
+  /** Entries [0, genuine) are known abuse images; the rest are wrongly listed popular images. */
+  genuine: number;
+}
+
+/**
+ * The platform's hash bank: genuine entries plus `round(size × wronglyListedShare)`
+ * wrongly listed benign images taken from the popular pool (weakly curated lists).
+ */
+export function platformBank(seed: number, size: number, wronglyListedShare: number, popular: HashBank): PlatformBank {
+  const wrong = Math.min(size, popular.size, Math.round(size * wronglyListedShare));
+  const bank = buildBank(seed, size);
+  const rng = Random.derive(seed, 'wrongly-listed');
+  for (let i = 0; i < wrong; i++) {
+    const source = rng.int(popular.size);
+    bank.words.set(popular.words.subarray(source * 8, source * 8 + 8), (size - wrong + i) * 8);
+  }
+  return { bank, genuine: size - wrong };
 }
 
 export function bankEntry(bank: HashBank, index: number): Uint8Array {

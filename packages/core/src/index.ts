@@ -13,3 +13,5 @@ export * from './scanner';
 export * from './metadata';
 export * from './reporter';
 export * from './result';
+export * from './franking';
+export * from './css';

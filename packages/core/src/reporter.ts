@@ -1,92 +1,146 @@
 /**
- * The reporter: aggregates detections per account, runs human review under a daily
- * capacity in simulated time, and files at most one report per (account, reason).
- * A report filed here is a report to police (a CyberTip-like referral).
+ * The reporter: the platform's review and reporting desk.
+ *
+ * - Verifies user reports against their franking commitment and the platform's
+ *   countersignature; forged ones are rejected and counted.
+ * - Collects client-side-scanning shares per account and opens the account's vouchers
+ *   once it holds the threshold number of them (and every later one at once).
+ * - Raises a flag per (account, route) and runs human review under a daily capacity in
+ *   simulated time, most urgent route first, oldest first; the backlog carries over.
+ * - A confirmed flag is a route report; the first one for an account files a CyberTip-
+ *   like report to police (account, routes, evidence counts, first and last detection),
+ *   later ones add to it.
  *
  * Inputs must be applied in batch order (the transports guarantee it); within a batch
- * detections are merged in simulated-time order with a total tie-break, so the result
- * does not depend on how the stream was cut into batches or in what order the scanner
- * and the metadata detector finished.
- *
- * The state is plain JSON so a transport can persist it between batches.
+ * everything is merged by stream event id, so the result does not depend on how the
+ * stream was cut into batches or in what order the scanner and the metadata detector
+ * finished. The state is plain JSON so a transport can persist it between batches.
  */
 import type { Scenario } from './scenario';
-import type { Detection, MetadataResult, Route, ScanResult } from './types';
+import type { Detection, MetadataResult, MetadataRule, Route, ScanResult, UserReport, VoucherMatch } from './types';
 import { DAY, ROUTES } from './types';
+import { decodeContent, ContentError } from './content';
+import { verifyReport } from './franking';
+import { decodeShare, openAccount } from './css';
 
 export interface Flag {
   account: number;
   route: Route;
   /** Time of the first detection behind the flag. */
   t: number;
-  /** Strongest evidence seen so far (explicitness score, or minors for metadata). */
+  /** Strongest evidence seen so far. */
   evidence: number;
   detections: number;
+  /** Time of the latest detection behind the flag. */
+  last: number;
 }
 
-export interface FiledReport {
+/** A report to police about one account (CyberTip-like). */
+export interface Tip {
   account: number;
-  route: Route;
+  /** Routes confirmed by review, in the order they were confirmed. */
+  routes: Route[];
   /** Simulated time the report was filed (end of the review day). */
   filedAt: number;
-  /** Time of the first detection behind it. */
+  /** First and last detection behind it, simulated seconds. */
   firstDetection: number;
-  /** Detections aggregated into the report, including those after filing. */
-  detections: number;
+  lastDetection: number;
+  /** Detections per route attached to the report. */
+  evidence: Partial<Record<Route, number>>;
 }
 
 export interface ReporterState {
   /** Days before this one have been reviewed (closed). */
   day: number;
-  /** Open flags by `account:route`, and their review order. */
+  /** Open flags by `account:route`, in arrival order. */
   flags: Record<string, Flag>;
   backlog: string[];
-  filed: Record<string, FiledReport>;
+  /** Confirmed (account, route) pairs. */
+  confirmed: Record<string, true>;
+  /** Reports to police by account. */
+  tips: Record<string, Tip>;
+  /** Reports filed per day, and flags raised per day. */
   perDay: number[];
+  flagsPerDay: number[];
   detections: Record<Route, number>;
   review: { flags: number; reviewed: number; confirmed: number; rejected: number };
+  /** Accounts whose content or pattern a reviewer looked at. */
+  reviewed: Record<string, true>;
+  /** Metadata rules that have fired for each account: what a reviewer of a metadata flag sees. */
+  patterns: Record<string, MetadataRule[]>;
   messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
+  userReports: { received: number; accepted: number; rejected: number };
+  vouchers: { received: number; matched: number; opened: number; accountsOpened: number };
+  /** Client-side scanning: shares and sealed evidence per account, and whether it has opened. */
+  css: Record<string, { shares: string[]; inners: string[]; messages: number[]; open: boolean }>;
   /** True once the final batch has been applied. */
   done: boolean;
 }
 
-const ROUTE_ORDER: Record<Route, number> = { hashMatch: 0, metadata: 1, userReport: 2 };
+export interface ReporterContext {
+  scenario: Scenario;
+  /** The platform's franking key, to verify reports. */
+  platformKey: Uint8Array;
+}
+
+/** Messages a batch's detections point at (for recall), kept apart from the state because they only grow. */
+export type DetectedMessages = number[];
+
+const ROUTE_RANK: Record<Route, number> = {
+  hashMatch: 0,
+  imageClassifier: 1,
+  textClassifier: 2,
+  clientSideScanning: 3,
+  metadata: 4,
+  userReport: 5,
+};
+
+const zeroRoutes = (): Record<Route, number> => Object.fromEntries(ROUTES.map((r) => [r, 0])) as Record<Route, number>;
 
 export function initialReporterState(scenario: Scenario): ReporterState {
   return {
     day: 0,
     flags: {},
     backlog: [],
-    filed: {},
+    confirmed: {},
+    tips: {},
     perDay: new Array<number>(scenario.durationDays).fill(0),
-    detections: { hashMatch: 0, metadata: 0, userReport: 0 },
+    flagsPerDay: new Array<number>(scenario.durationDays).fill(0),
+    detections: zeroRoutes(),
     review: { flags: 0, reviewed: 0, confirmed: 0, rejected: 0 },
+    reviewed: {},
+    patterns: {},
     messages: { total: 0, encrypted: 0, scanned: 0, unscannable: 0, deadLettered: 0 },
+    userReports: { received: 0, accepted: 0, rejected: 0 },
+    vouchers: { received: 0, matched: 0, opened: 0, accountsOpened: 0 },
+    css: {},
     done: false,
   };
 }
 
-/**
- * The generator's stream order: by time; at equal times messages before user reports;
- * then by message id. Detections from the same message follow in route order. Sorting
- * a batch by this key reproduces the stream order, so however the stream is cut into
- * batches the reporter sees detections in the same order.
- */
-function compareDetections(a: Detection, b: Detection): number {
-  const aReport = a.route === 'userReport' ? 1 : 0;
-  const bReport = b.route === 'userReport' ? 1 : 0;
-  return (
-    a.t - b.t ||
-    aReport - bReport ||
-    a.messageId - b.messageId ||
-    ROUTE_ORDER[a.route] - ROUTE_ORDER[b.route] ||
-    a.account - b.account ||
-    a.evidence - b.evidence
-  );
+type Item =
+  | { kind: 'detection'; event: number; rank: number; account: number; detection: Detection }
+  | { kind: 'report'; event: number; rank: number; account: number; report: UserReport }
+  | { kind: 'voucher'; event: number; rank: number; account: number; voucher: VoucherMatch };
+
+const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+
+function lookOf(bytes: Uint8Array): number {
+  try {
+    return decodeContent(bytes).look;
+  } catch (err) {
+    if (err instanceof ContentError) return 0;
+    throw err;
+  }
 }
 
-/** Applies one batch's scanner and metadata outputs. Mutates `state`. */
-export function applyReporter(scenario: Scenario, state: ReporterState, scan: ScanResult, meta: MetadataResult): void {
+/**
+ * Applies one batch's scanner and metadata outputs. Mutates `state`; returns the
+ * messages that content routes detected in this batch.
+ */
+export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: ScanResult, meta: MetadataResult): DetectedMessages {
+  const { scenario } = ctx;
   if (state.done) throw new Error(`reporter: batch ${scan.seq} arrived after the final batch`);
   if (scan.seq !== meta.seq) throw new Error(`reporter: scanner batch ${scan.seq} paired with metadata batch ${meta.seq}`);
   const m = state.messages;
@@ -95,31 +149,126 @@ export function applyReporter(scenario: Scenario, state: ReporterState, scan: Sc
   m.scanned += scan.counts.scanned;
   m.unscannable += scan.counts.unscannable;
   m.deadLettered += scan.counts.deadLettered;
+  state.vouchers.received += scan.counts.vouchers;
+  state.vouchers.matched += scan.counts.vouchersMatched;
 
-  const merged = [...scan.detections, ...meta.detections].sort(compareDetections);
-  for (const d of merged) {
-    closeDaysBefore(scenario, state, Math.floor(d.t / DAY));
-    state.detections[d.route]++;
-    const key = `${d.account}:${d.route}`;
-    const report = state.filed[key];
-    if (report) {
-      report.detections++;
-      continue;
+  const items: Item[] = [];
+  for (const d of [...scan.detections, ...meta.detections]) {
+    items.push({ kind: 'detection', event: d.event, rank: ROUTE_RANK[d.route], account: d.account, detection: d });
+  }
+  for (const r of meta.reports) items.push({ kind: 'report', event: r.id, rank: ROUTE_RANK.userReport, account: r.reported, report: r });
+  for (const v of scan.vouchers) items.push({ kind: 'voucher', event: v.event, rank: ROUTE_RANK.clientSideScanning, account: v.account, voucher: v });
+  items.sort((a, b) => a.event - b.event || a.rank - b.rank || a.account - b.account);
+
+  const detected: DetectedMessages = [];
+  const t0 = (i: Item) => (i.kind === 'detection' ? i.detection.t : i.kind === 'report' ? i.report.t : i.voucher.t);
+  for (const item of items) {
+    closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY));
+    if (item.kind === 'detection') {
+      if (item.detection.route !== 'metadata') detected.push(item.detection.messageId);
+      detect(scenario, state, item.detection);
+    } else if (item.kind === 'report') {
+      const d = userReport(ctx, state, item.report);
+      if (d) {
+        detected.push(d.messageId);
+        detect(scenario, state, d);
+      }
+    } else {
+      for (const d of voucher(scenario, state, item.voucher)) {
+        detected.push(d.messageId);
+        detect(scenario, state, d);
+      }
     }
-    const flag = state.flags[key];
-    if (flag) {
-      flag.detections++;
-      if (d.evidence > flag.evidence) flag.evidence = d.evidence;
-      continue;
-    }
-    state.flags[key] = { account: d.account, route: d.route, t: d.t, evidence: d.evidence, detections: 1 };
-    state.backlog.push(key);
-    state.review.flags++;
   }
   if (scan.final) {
     closeDaysBefore(scenario, state, scenario.durationDays);
     state.done = true;
   }
+  return detected;
+}
+
+/** A user report becomes a detection if it verifies (or if the platform does not frank). */
+function userReport(ctx: ReporterContext, state: ReporterState, r: UserReport): Detection | null {
+  state.userReports.received++;
+  // The route switched off: the platform does not act on reports (users still make them).
+  if (!ctx.scenario.detection.userReports.enabled) return null;
+  if (ctx.scenario.detection.userReports.franking) {
+    const verdict = verifyReport(ctx.platformKey, {
+      messageId: r.messageId,
+      sender: r.reported,
+      recipient: r.recipient,
+      t: r.sentAt,
+      plaintext: r.content,
+      frankingKey: r.frankingKey,
+      commitment: r.commitment,
+      tag: r.tag,
+    });
+    if (verdict !== 'valid') {
+      state.userReports.rejected++;
+      return null;
+    }
+  }
+  state.userReports.accepted++;
+  return { route: 'userReport', account: r.reported, t: r.t, messageId: r.messageId, event: r.id, evidence: lookOf(r.content) };
+}
+
+/**
+ * Collects a matched voucher's share and sealed evidence. Below the threshold nothing
+ * can be opened; at it, every held voucher opens; above it, each new one opens at once.
+ */
+function voucher(scenario: Scenario, state: ReporterState, v: VoucherMatch): Detection[] {
+  const threshold = scenario.detection.clientSideScanning.threshold;
+  const acc = (state.css[String(v.account)] ??= { shares: [], inners: [], messages: [], open: false });
+  acc.shares.push(v.share);
+  acc.inners.push(b64(v.inner));
+  acc.messages.push(v.messageId);
+  if (acc.shares.length < threshold) return [];
+  const opened = openAccount(acc.shares.map(decodeShare), acc.inners.map(fromB64), threshold);
+  const messages = acc.messages;
+  // Opened evidence need not be kept; enough shares to open later vouchers are.
+  acc.inners = [];
+  acc.messages = [];
+  if (acc.shares.length > threshold) acc.shares.length = threshold;
+  if (!opened) return [];
+  if (!acc.open) state.vouchers.accountsOpened++;
+  acc.open = true;
+  state.vouchers.opened += opened.length;
+  return opened.map((evidence, i) => ({
+    route: 'clientSideScanning' as const,
+    account: v.account,
+    t: v.t,
+    messageId: messages[i] as number,
+    event: v.event,
+    evidence: lookOf(evidence),
+  }));
+}
+
+/** Aggregates a detection into the account's report or flag. */
+function detect(scenario: Scenario, state: ReporterState, d: Detection): void {
+  state.detections[d.route]++;
+  if (d.rule) {
+    const rules = (state.patterns[String(d.account)] ??= []);
+    if (!rules.includes(d.rule)) rules.push(d.rule);
+  }
+  const key = `${d.account}:${d.route}`;
+  const tip = state.tips[String(d.account)];
+  if (tip) tip.lastDetection = Math.max(tip.lastDetection, d.t);
+  if (state.confirmed[key]) {
+    if (tip) tip.evidence[d.route] = (tip.evidence[d.route] ?? 0) + 1;
+    return;
+  }
+  const flag = state.flags[key];
+  if (flag) {
+    flag.detections++;
+    flag.last = Math.max(flag.last, d.t);
+    if (d.evidence > flag.evidence) flag.evidence = d.evidence;
+    return;
+  }
+  state.flags[key] = { account: d.account, route: d.route, t: d.t, last: d.t, evidence: d.evidence, detections: 1 };
+  state.backlog.push(key);
+  state.review.flags++;
+  const day = Math.min(Math.floor(d.t / DAY), scenario.durationDays - 1);
+  state.flagsPerDay[day] = (state.flagsPerDay[day] ?? 0) + 1;
 }
 
 /** Reviews every day before `day` that has not been reviewed yet. */
@@ -132,30 +281,56 @@ function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number):
 }
 
 /**
- * One day of human review: the oldest flags first, up to the day's capacity. A reviewer
- * sees the content (or, for metadata, only the pattern) and confirms or rejects it.
+ * One day of human review: flags in the scenario's route priority, oldest first within a
+ * route, up to the day's capacity. A reviewer sees the content and confirms it if it
+ * looks explicit enough; for a metadata flag the reviewer sees only behaviour (which
+ * rules have fired for the account, and how strongly) and confirms when several rules
+ * agree or one is far past its threshold.
  */
 function reviewDay(scenario: Scenario, state: ReporterState, day: number): void {
-  const { capacityPerDay, confirmThreshold, metadataMinMinors } = scenario.review;
-  const take = state.backlog.splice(0, capacityPerDay);
-  for (const key of take) {
-    const flag = state.flags[key] as Flag;
+  const { capacityPerDay, confirmThreshold, metadataMinRules, metadataMinStrength, priority } = scenario.review;
+  if (state.backlog.length === 0 || capacityPerDay === 0) return;
+  const rank = (route: Route) => {
+    const i = priority.indexOf(route);
+    return i < 0 ? priority.length : i;
+  };
+  const order = state.backlog
+    .map((key, index) => ({ key, index, flag: state.flags[key] as Flag }))
+    .sort((a, b) => rank(a.flag.route) - rank(b.flag.route) || a.flag.t - b.flag.t || a.index - b.index);
+  const take = new Set(order.slice(0, capacityPerDay).map((o) => o.key));
+  state.backlog = state.backlog.filter((key) => !take.has(key));
+  for (const { key, flag } of order.slice(0, capacityPerDay)) {
     delete state.flags[key];
     state.review.reviewed++;
-    const confirmed = flag.route === 'metadata' ? flag.evidence >= metadataMinMinors : flag.evidence >= confirmThreshold;
-    if (!confirmed) {
+    state.reviewed[String(flag.account)] = true;
+    const ok =
+      flag.route === 'metadata'
+        ? (state.patterns[String(flag.account)]?.length ?? 0) >= metadataMinRules || flag.evidence >= metadataMinStrength
+        : flag.evidence >= confirmThreshold;
+    if (!ok) {
       state.review.rejected++;
       continue;
     }
     state.review.confirmed++;
-    state.filed[key] = {
-      account: flag.account,
-      route: flag.route,
-      filedAt: (day + 1) * DAY,
-      firstDetection: flag.t,
-      detections: flag.detections,
-    };
-    state.perDay[day] = (state.perDay[day] ?? 0) + 1;
+    state.confirmed[key] = true;
+    const filedAt = (day + 1) * DAY;
+    const tip = state.tips[String(flag.account)];
+    if (tip) {
+      tip.routes.push(flag.route);
+      tip.evidence[flag.route] = (tip.evidence[flag.route] ?? 0) + flag.detections;
+      tip.firstDetection = Math.min(tip.firstDetection, flag.t);
+      tip.lastDetection = Math.max(tip.lastDetection, flag.last);
+    } else {
+      state.tips[String(flag.account)] = {
+        account: flag.account,
+        routes: [flag.route],
+        filedAt,
+        firstDetection: flag.t,
+        lastDetection: flag.last,
+        evidence: { [flag.route]: flag.detections },
+      };
+      state.perDay[day] = (state.perDay[day] ?? 0) + 1;
+    }
   }
 }
 

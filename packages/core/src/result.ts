@@ -7,15 +7,38 @@ import type { Scenario } from './scenario';
 import type { ReporterState } from './reporter';
 import type { Route } from './types';
 import { ROUTES } from './types';
+import { Random } from './random';
+
+export type AbuseKind = 'knownImage' | 'newImage' | 'grooming';
+const ABUSE: readonly AbuseKind[] = ['knownImage', 'newImage', 'grooming'];
+type ArchetypeName = 'sharer' | 'producer' | 'groomer';
+const ARCHETYPES: readonly ArchetypeName[] = ['sharer', 'producer', 'groomer'];
+const ABUSE_OF: Record<ArchetypeName, AbuseKind> = { sharer: 'knownImage', producer: 'newImage', groomer: 'grooming' };
 
 /** The ground truth the join needs, as the ledger records it. */
 export interface LedgerView {
-  offenders: { sharer: number[]; groomer: number[] };
-  abusiveMessages: { knownImage: number; grooming: number };
+  offenders: Record<ArchetypeName, number[]>;
+  /** Innocent look-alikes (teachers, coaches). */
+  mentors: number[];
+  abusiveMessages: Record<AbuseKind, number>;
+  /** Ids of the abusive messages, by type (for recall). */
+  abusiveIds: Record<AbuseKind, number[]>;
   abusiveEncrypted: number;
+  /** (account, time) of each offender's first abusive message. */
+  firstAbuse: [number, number][];
   messages: number;
   encrypted: number;
+  /** Genuine user reports made, forged ones made, and blocks. */
   userReports: number;
+  forgedReports: number;
+  blocks: number;
+  privacy: {
+    /** Private messages (DMs) sent by innocent accounts that the platform could read. */
+    readableInnocentMessages: number;
+    /** Innocent accounts with at least one private message the platform could read, of all innocent accounts. */
+    innocentUsersExposed: number;
+    innocentUsers: number;
+  };
 }
 
 export interface Timing {
@@ -25,76 +48,154 @@ export interface Timing {
 }
 
 type PerRoute = Record<Route, number>;
+type PerAbuse = Record<AbuseKind, number>;
 
 export interface RunResult {
   scenario: { name: string; file: string; seed: number };
   messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
+  /** Detection events per route, before review. */
   detections: PerRoute;
   reports: {
-    /** Reports filed to police, all routes. */
+    /** Reports to police (one per account, CyberTip-like), all routes. */
     total: number;
     /** Reports filed per simulated day (index 0 = day 1). */
     perDay: number[];
+    /** Reports about offenders, and about innocent accounts. */
     truePositive: number;
     falsePositive: number;
+    /** Reports each route had a confirmed part in (a report can count under several routes). */
     byRoute: PerRoute;
+    /** The route that got each report filed first (sums to total). */
+    byFirstRoute: PerRoute;
     falsePositiveByRoute: PerRoute;
+    /** Reports by the reported offender's abuse type; `none` for innocent accounts. */
+    byAbuseType: PerAbuse & { none: number };
+    /** Route reports confirmed by review: (account, route) pairs. */
+    routeReports: PerRoute;
   };
+  /** Share of abusive messages of each type that some content route or a user report detected. */
+  recall: Record<AbuseKind, number | null>;
   offenders: {
     total: number;
-    /** Offenders with at least one report. */
+    /** Offenders with a report. */
     reported: number;
-    byKind: { sharer: { total: number; reported: number }; groomer: { total: number; reported: number } };
+    byKind: Record<ArchetypeName, { total: number; reported: number }>;
   };
-  /** Innocent accounts with at least one report. */
+  /** Innocent accounts reported, in all and among the look-alikes. */
   innocentReported: number;
-  abuse: { knownImage: number; grooming: number; encrypted: number };
-  review: { capacityPerDay: number; flags: number; reviewed: number; confirmed: number; rejected: number; backlogAtEnd: number };
+  lookalikesReported: number;
+  /** Hours from an offender's first abusive message to their report (reported offenders only). */
+  timeToReport: { reported: number; medianHours: number | null; p90Hours: number | null };
+  abuse: PerAbuse & { encrypted: number };
+  userReports: { made: number; forged: number; received: number; accepted: number; rejected: number };
+  clientSideScanning: { vouchers: number; matched: number; opened: number; accountsOpened: number; innocentAccountsOpened: number };
+  privacy: {
+    /** Private messages (DMs) of innocent accounts the platform could read. */
+    readableInnocentMessages: number;
+    /** Innocent accounts with at least one readable private message, of all innocent accounts. */
+    innocentUsersExposed: number;
+    innocentUsers: number;
+    /** Innocent accounts whose content or pattern a human reviewer looked at. */
+    innocentAccountsReviewed: number;
+  };
+  review: {
+    capacityPerDay: number;
+    flags: number;
+    flagsPerDay: number[];
+    reviewed: number;
+    confirmed: number;
+    rejected: number;
+    backlogAtEnd: number;
+  };
+  referrals: { referred: number; investigated: number; offendersInvestigated: number };
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
 }
 
-const zero = (): PerRoute => ({ hashMatch: 0, metadata: 0, userReport: 0 });
+const zeroRoutes = (): PerRoute => Object.fromEntries(ROUTES.map((r) => [r, 0])) as PerRoute;
+const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function percentile(sorted: number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] as number;
+}
 
 export function buildResult(
   scenario: Scenario,
   file: string,
   state: ReporterState,
+  detected: Iterable<number>,
   ledger: LedgerView,
   timing: Timing,
 ): RunResult {
-  const kindOf = new Map<number, 'sharer' | 'groomer'>();
-  for (const a of ledger.offenders.sharer) kindOf.set(a, 'sharer');
-  for (const a of ledger.offenders.groomer) kindOf.set(a, 'groomer');
+  const kindOf = new Map<number, ArchetypeName>();
+  for (const k of ARCHETYPES) for (const a of ledger.offenders[k]) kindOf.set(a, k);
+  const mentors = new Set(ledger.mentors);
+  const firstAbuse = new Map(ledger.firstAbuse);
 
-  const byRoute = zero();
-  const fpByRoute = zero();
+  const byRoute = zeroRoutes();
+  const byFirstRoute = zeroRoutes();
+  const fpByRoute = zeroRoutes();
+  const byAbuseType = { knownImage: 0, newImage: 0, grooming: 0, none: 0 };
+  const byKind = Object.fromEntries(ARCHETYPES.map((k) => [k, { total: ledger.offenders[k].length, reported: 0 }])) as RunResult['offenders']['byKind'];
   let tp = 0;
   let fp = 0;
-  const reportedAccounts = new Set<number>();
-  const keys = Object.keys(state.filed).sort();
-  for (const key of keys) {
-    const r = state.filed[key];
-    if (!r) continue;
-    byRoute[r.route]++;
-    reportedAccounts.add(r.account);
-    if (kindOf.has(r.account)) tp++;
-    else {
+  let lookalikes = 0;
+  let investigated = 0;
+  let offendersInvestigated = 0;
+  const delays: number[] = [];
+  const accounts = Object.keys(state.tips)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const account of accounts) {
+    const tip = state.tips[String(account)];
+    if (!tip) continue;
+    for (const r of new Set(tip.routes)) byRoute[r]++;
+    const first = tip.routes[0] as Route;
+    byFirstRoute[first]++;
+    const kind = kindOf.get(account);
+    // Police investigate a share of referrals; the draw is per account, so it does not
+    // depend on the order reports were filed in.
+    const isInvestigated = Random.derive(scenario.seed, `referral:${account}`).next() < scenario.referral.investigationRate;
+    if (isInvestigated) investigated++;
+    if (kind) {
+      tp++;
+      byKind[kind].reported++;
+      byAbuseType[ABUSE_OF[kind]]++;
+      if (isInvestigated) offendersInvestigated++;
+      const start = firstAbuse.get(account);
+      if (start !== undefined) delays.push((tip.filedAt - start) / 3600);
+    } else {
       fp++;
-      fpByRoute[r.route]++;
+      byAbuseType.none++;
+      if (mentors.has(account)) lookalikes++;
+      for (const r of new Set(tip.routes)) fpByRoute[r]++;
     }
   }
-  const byKind = {
-    sharer: { total: ledger.offenders.sharer.length, reported: 0 },
-    groomer: { total: ledger.offenders.groomer.length, reported: 0 },
-  };
-  let innocentReported = 0;
-  for (const a of reportedAccounts) {
-    const kind = kindOf.get(a);
-    if (kind) byKind[kind].reported++;
-    else innocentReported++;
-  }
+  const routeReports = zeroRoutes();
+  for (const key of Object.keys(state.confirmed)) routeReports[key.slice(key.indexOf(':') + 1) as Route]++;
+
+  const seen = new Set(detected);
+  const recall = Object.fromEntries(
+    ABUSE.map((k) => {
+      const ids = ledger.abusiveIds[k];
+      if (ids.length === 0) return [k, null];
+      let hit = 0;
+      for (const id of ids) if (seen.has(id)) hit++;
+      return [k, round(hit / ids.length)];
+    }),
+  ) as Record<AbuseKind, number | null>;
+
+  delays.sort((a, b) => a - b);
+  const median = percentile(delays, 0.5);
+  const p90 = percentile(delays, 0.9);
+
+  let innocentReviewed = 0;
+  for (const a of Object.keys(state.reviewed)) if (!kindOf.has(Number(a))) innocentReviewed++;
+  let innocentOpened = 0;
+  for (const [a, acc] of Object.entries(state.css)) if (acc.open && !kindOf.has(Number(a))) innocentOpened++;
 
   const warnings: string[] = [];
   if (!state.done) warnings.push('the final batch was never applied: the run is incomplete');
@@ -104,10 +205,10 @@ export function buildResult(
   if (state.messages.encrypted !== ledger.encrypted) {
     warnings.push(`${ledger.encrypted} messages encrypted by clients but ${state.messages.encrypted} seen encrypted by the scanner`);
   }
-  if (state.detections.userReport !== ledger.userReports) {
-    warnings.push(`${ledger.userReports} user reports made but ${state.detections.userReport} received`);
-  }
+  const reportsMade = ledger.userReports + ledger.forgedReports;
+  if (state.userReports.received !== reportsMade) warnings.push(`${reportsMade} user reports made but ${state.userReports.received} received`);
 
+  const offenderTotal = kindOf.size;
   return {
     scenario: { name: scenario.name, file, seed: scenario.seed },
     messages: { ...state.messages, total: ledger.messages },
@@ -118,20 +219,46 @@ export function buildResult(
       truePositive: tp,
       falsePositive: fp,
       byRoute,
+      byFirstRoute,
       falsePositiveByRoute: fpByRoute,
+      byAbuseType,
+      routeReports,
     },
-    offenders: {
-      total: kindOf.size,
-      reported: byKind.sharer.reported + byKind.groomer.reported,
-      byKind,
+    recall,
+    offenders: { total: offenderTotal, reported: tp, byKind },
+    innocentReported: fp,
+    lookalikesReported: lookalikes,
+    timeToReport: {
+      reported: delays.length,
+      medianHours: median === null ? null : round(median, 1),
+      p90Hours: p90 === null ? null : round(p90, 1),
     },
-    innocentReported,
     abuse: { ...ledger.abusiveMessages, encrypted: ledger.abusiveEncrypted },
+    userReports: {
+      made: ledger.userReports,
+      forged: ledger.forgedReports,
+      received: state.userReports.received,
+      accepted: state.userReports.accepted,
+      rejected: state.userReports.rejected,
+    },
+    clientSideScanning: {
+      vouchers: state.vouchers.received,
+      matched: state.vouchers.matched,
+      opened: state.vouchers.opened,
+      accountsOpened: state.vouchers.accountsOpened,
+      innocentAccountsOpened: innocentOpened,
+    },
+    privacy: { ...ledger.privacy, innocentAccountsReviewed: innocentReviewed },
     review: {
       capacityPerDay: scenario.review.capacityPerDay,
-      ...state.review,
+      flags: state.review.flags,
+      flagsPerDay: [...state.flagsPerDay],
+      reviewed: state.review.reviewed,
+      confirmed: state.review.confirmed,
+      rejected: state.review.rejected,
       backlogAtEnd: state.backlog.length,
     },
+    referrals: { referred: tp + fp, investigated, offendersInvestigated },
     warnings,
     timing,
   };

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { LIMITS, formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from './scenario';
+
+const scenarioFile = (name: string) => fileURLToPath(new URL(`../../../scenarios/${name}.yaml`, import.meta.url));
 
 const minimal = { seed: 1, durationDays: 2, population: { adults: 30, minors: 10 } };
 
@@ -16,42 +19,134 @@ function problems(r: ReturnType<typeof validateScenario>): Problem[] {
   return r.problems;
 }
 
+/** Every default, as the schema documents it: the model's figures live in the schema alone. */
+const DEFAULTS = {
+  population: {
+    communitySize: 150,
+    accountAgeDays: 700,
+    newAccountShare: 0.02,
+    offenders: {
+      sharers: { count: 0, abusiveImagesPerDay: 2, ringShare: 0.9, publicActivityShare: 0.25, publicShare: 0.9, newAccountShare: 0.3 },
+      producers: { count: 0, abusiveImagesPerDay: 0.5, ringShare: 0.9, publicActivityShare: 0.25, publicShare: 0.9, newAccountShare: 0.3 },
+      groomers: {
+        count: 0,
+        newTargetsPerDay: 1.2,
+        messagesPerTargetPerDay: 3,
+        conversationDays: 6,
+        escalation: { startShare: 0.02, endShare: 0.3 },
+        imageShare: 0.15,
+        newAccountShare: 0.3,
+      },
+    },
+    lookalikes: { mentors: { count: 0, minorsEach: 25, messagesPerDay: 4, connectedShare: 0.5, imageShare: 0.2 } },
+  },
+  traffic: {
+    messagesPerUserPerDay: 8,
+    mediaShare: 0.3,
+    publicPostShare: 0.15,
+    profilePhotoChangesPerMonth: 0.5,
+    contactsPerUser: 20,
+    communityShare: 0.8,
+    sameAgeGroupShare: 0.85,
+    unconnectedShare: 0.02,
+    popularImageShare: 0.05,
+    popularImages: 2000,
+    blocksPerUserPerMonth: 0.05,
+  },
+  surfaces: {
+    directMessages: { encryption: 'none' },
+    publicPosts: { encryption: 'none' },
+    profilePhotos: { encryption: 'none' },
+  },
+  content: {
+    images: {
+      abusive: { score: { mean: 0.56, sd: 0.2 }, look: { mean: 0.85, sd: 0.12 } },
+      benign: { score: { mean: 0.2, sd: 0.1 }, look: { mean: 0.1, sd: 0.1 } },
+      borderlineShare: 0.0005,
+      lowQualityShare: 0.05,
+    },
+    text: {
+      grooming: { score: { mean: 0.6, sd: 0.2 }, look: { mean: 0.8, sd: 0.15 } },
+      benign: { score: { mean: 0.2, sd: 0.1 }, look: { mean: 0.1, sd: 0.1 } },
+      borderlineShare: 0.0005,
+    },
+  },
+  detection: {
+    hashBank: { size: 2000, perturbationBits: 8, editedBeyondMatchShare: 0.05, wronglyListedShare: 0.0001 },
+    hashMatching: { enabled: true, surfaces: ['dm', 'public', 'profile'], matchDistance: 31, minQuality: 50 },
+    imageClassifier: { enabled: true, surfaces: ['dm', 'public', 'profile'], threshold: 0.51 },
+    textClassifier: { enabled: true, surfaces: ['dm', 'public', 'profile'], threshold: 0.51 },
+    metadata: {
+      enabled: true,
+      unconnectedMinors: { enabled: true, minMinors: 5, windowHours: 72 },
+      newAccountBurst: { enabled: true, maxAccountAgeDays: 14, minMessages: 40, windowHours: 48 },
+      imagesToMinors: { enabled: true, minImages: 6, windowHours: 72 },
+      blocksAndReports: { enabled: true, minAccounts: 3, windowHours: 168 },
+    },
+    userReports: { enabled: true, probability: 0.03, blockProbability: 0.1, meanDelayHours: 6, franking: true, forgedPerDay: 0.5 },
+    clientSideScanning: { enabled: false, surfaces: ['dm'], threshold: 30 },
+  },
+  review: {
+    capacityPerDay: 20,
+    confirmThreshold: 0.5,
+    metadataMinRules: 2,
+    metadataMinStrength: 2,
+    priority: ['hashMatch', 'clientSideScanning', 'userReport', 'imageClassifier', 'textClassifier', 'metadata'],
+  },
+  referral: { investigationRate: 0.03 },
+};
+
 describe('validateScenario: defaults', () => {
   it('fills every default into a minimal document', () => {
     const s = ok(minimal);
-    expect(s.seed).toBe(1);
-    expect(s.durationDays).toBe(2);
-    expect(s.name).toBe('test');
-    expect(s.detection.matchDistance).toBe(31);
-    expect(s.detection.hashBank).toEqual({ size: 2000, perturbationBits: 8, editedBeyondMatchShare: 0.05 });
-    expect(s.detection.metadata.unconnectedMinors).toEqual({ minMinors: 5, windowHours: 72 });
-    expect(s.detection.userReports).toEqual({ probability: 0.03, meanDelayHours: 6 });
-    expect(s.surfaces.directMessages.encryption).toBe('none');
-    expect(s.surfaces.publicPosts.encryption).toBe('none');
-    expect(s.population.offenders.sharers.count).toBe(0);
-    expect(s.population.offenders.groomers.count).toBe(0);
-    expect(s.population.offenders.groomers.conversationDays).toBe(6);
-    expect(s.traffic.messagesPerUserPerDay).toBe(8);
-    expect(s.traffic.contactsPerUser).toBe(20);
-    expect(s.content.abusive).toEqual({ mean: 0.8, sd: 0.12 });
-    expect(s.content.benign).toEqual({ mean: 0.1, sd: 0.1 });
-    expect(s.review).toEqual({ capacityPerDay: 20, confirmThreshold: 0.5, metadataMinMinors: 5 });
+    expect(s).toEqual({
+      ...DEFAULTS,
+      seed: 1,
+      durationDays: 2,
+      name: 'test',
+      population: { adults: 30, minors: 10, ...DEFAULTS.population },
+    });
+    expect(s.description).toBeUndefined();
   });
 
   it('keeps given values and fills siblings of a partly given object', () => {
     const s = ok({
       ...minimal,
       surfaces: { directMessages: { encryption: 'e2ee' } },
-      detection: { hashBank: { size: 10 } },
-      population: { ...minimal.population, offenders: { groomers: { count: 2 } } },
+      content: { images: { abusive: { score: { mean: 0.7 } } } },
+      detection: {
+        hashBank: { size: 10 },
+        hashMatching: { surfaces: ['public'] },
+        metadata: { imagesToMinors: { minImages: 2 } },
+        clientSideScanning: { enabled: true },
+      },
+      population: { ...minimal.population, offenders: { groomers: { count: 2, escalation: { endShare: 0.5 } } } },
+      review: { priority: ['metadata'] },
     });
     expect(s.surfaces.directMessages.encryption).toBe('e2ee');
     expect(s.surfaces.publicPosts.encryption).toBe('none');
-    expect(s.detection.hashBank.size).toBe(10);
-    expect(s.detection.hashBank.perturbationBits).toBe(8);
-    expect(s.detection.matchDistance).toBe(31);
-    expect(s.population.offenders.groomers).toMatchObject({ count: 2, abusiveShare: 0.2 });
+    expect(s.surfaces.profilePhotos.encryption).toBe('none');
+    expect(s.content.images.abusive).toEqual({ score: { mean: 0.7, sd: 0.2 }, look: { mean: 0.85, sd: 0.12 } });
+    expect(s.content.images.benign).toEqual(DEFAULTS.content.images.benign);
+    expect(s.detection.hashBank).toEqual({ ...DEFAULTS.detection.hashBank, size: 10 });
+    expect(s.detection.hashMatching).toEqual({ ...DEFAULTS.detection.hashMatching, surfaces: ['public'] });
+    expect(s.detection.metadata.imagesToMinors).toEqual({ enabled: true, minImages: 2, windowHours: 72 });
+    expect(s.detection.metadata.unconnectedMinors).toEqual(DEFAULTS.detection.metadata.unconnectedMinors);
+    expect(s.detection.clientSideScanning).toEqual({ enabled: true, surfaces: ['dm'], threshold: 30 });
+    expect(s.population.offenders.groomers).toEqual({
+      ...DEFAULTS.population.offenders.groomers,
+      count: 2,
+      escalation: { startShare: 0.02, endShare: 0.5 },
+    });
     expect(s.population.offenders.sharers.count).toBe(0);
+    // A list replaces the default list; it is not merged with it.
+    expect(s.review.priority).toEqual(['metadata']);
+  });
+
+  it('accepts an empty list of surfaces (a route that runs nowhere)', () => {
+    const s = ok({ ...minimal, detection: { imageClassifier: { surfaces: [] } } });
+    expect(s.detection.imageClassifier.surfaces).toEqual([]);
+    expect(s.detection.imageClassifier.enabled).toBe(true);
   });
 
   it('does not modify its input', () => {
@@ -84,9 +179,16 @@ describe('validateScenario: problems', () => {
       validateScenario(
         {
           durationDays: 'three',
-          population: { adults: -1, minors: 5, pets: 2, offenders: { sharers: { count: 1.5 } } },
-          detection: { matchDistance: 300 },
+          population: { adults: -1, minors: 5, pets: 2, offenders: { sharers: { count: 1.5 }, thieves: { count: 1 } } },
+          content: { images: { abusive: { score: { sd: -1 } } } },
+          detection: {
+            hashMatching: { matchDistance: 300 },
+            imageClassifier: { surfaces: ['dm', 'email'] },
+            clientSideScanning: { threshold: 0 },
+            metadata: { newAccountBurst: { windowHours: 0 } },
+          },
           surfaces: { directMessages: { encryption: 'rot13' } },
+          review: { metadataMinRules: 5, priority: ['police'] },
           colour: 'blue',
         },
         'x.yaml',
@@ -100,21 +202,45 @@ describe('validateScenario: problems', () => {
         'population.adults',
         'population.pets',
         'population.offenders.sharers.count',
-        'detection.matchDistance',
+        'population.offenders.thieves',
+        'content.images.abusive.score.sd',
+        'detection.hashMatching.matchDistance',
+        'detection.imageClassifier.surfaces[1]',
+        'detection.clientSideScanning.threshold',
+        'detection.metadata.newAccountBurst.windowHours',
         'surfaces.directMessages.encryption',
+        'review.metadataMinRules',
+        'review.priority[0]',
         'colour',
       ].sort(),
     );
+    expect(ps).toHaveLength(byPath.size);
     expect(byPath.get('seed')).toMatch(/missing/);
     expect(byPath.get('durationDays')).toMatch(/the text "three"/);
     expect(byPath.get('population.adults')).toMatch(/at least 1.*-1/);
-    expect(byPath.get('population.pets')).toMatch(/unknown field "pets".*adults, minors, offenders/);
+    expect(byPath.get('population.pets')).toBe(
+      'unknown field "pets"; allowed here: adults, minors, communitySize, accountAgeDays, newAccountShare, offenders, lookalikes',
+    );
+    expect(byPath.get('population.offenders.thieves')).toBe('unknown field "thieves"; allowed here: sharers, producers, groomers');
     expect(byPath.get('population.offenders.sharers.count')).toMatch(/whole number.*1\.5/);
-    expect(byPath.get('detection.matchDistance')).toMatch(/at most 256.*300/);
+    expect(byPath.get('content.images.abusive.score.sd')).toMatch(/at least 0.*-1/);
+    expect(byPath.get('detection.hashMatching.matchDistance')).toMatch(/at most 256.*300/);
+    expect(byPath.get('detection.imageClassifier.surfaces[1]')).toMatch(/"dm", "public", "profile".*"email"/);
+    expect(byPath.get('detection.clientSideScanning.threshold')).toMatch(/at least 1.*0/);
+    expect(byPath.get('detection.metadata.newAccountBurst.windowHours')).toMatch(/greater than 0/);
     expect(byPath.get('surfaces.directMessages.encryption')).toMatch(/"none", "e2ee".*rot13/);
+    expect(byPath.get('review.metadataMinRules')).toMatch(/at most 4.*5/);
+    expect(byPath.get('review.priority[0]')).toMatch(/"hashMatch".*"police"/);
     expect(byPath.get('colour')).toMatch(/unknown field "colour"/);
     // No positions without a YAML document.
     for (const p of ps) expect(p.line).toBeUndefined();
+  });
+
+  it('refuses fields of the old schema rather than ignoring them', () => {
+    // The old model had detection.matchDistance and review.metadataMinMinors; a scenario
+    // written for it must be told, not silently run with defaults.
+    const ps = problems(validateScenario({ ...minimal, detection: { matchDistance: 31 }, review: { metadataMinMinors: 5 } }, 'x.yaml'));
+    expect(ps.map((p) => p.path).sort()).toEqual(['detection.matchDistance', 'review.metadataMinMinors']);
   });
 
   it('reports problems in non-object input without throwing', () => {
@@ -124,18 +250,32 @@ describe('validateScenario: problems', () => {
     }
   });
 
-  it('refuses more offenders than adults', () => {
-    const ps = problems(
-      validateScenario(
-        { ...minimal, population: { adults: 5, minors: 30, offenders: { sharers: { count: 3 }, groomers: { count: 3 } } } },
-        'x.yaml',
-      ),
-    );
+  it('refuses more offenders and look-alikes than adults, counting every archetype', () => {
+    const population = (adults: number) => ({
+      adults,
+      minors: 30,
+      offenders: { sharers: { count: 3 }, producers: { count: 2 }, groomers: { count: 1 } },
+      lookalikes: { mentors: { count: 2, minorsEach: 5 } },
+    });
+    const ps = problems(validateScenario({ ...minimal, population: population(7) }, 'x.yaml'));
     expect(ps).toHaveLength(1);
     expect(ps[0]?.path).toBe('population.offenders');
-    expect(ps[0]?.message).toMatch(/6 offenders.*5 adults/);
-    // Exactly as many offenders as adults is allowed.
-    ok({ ...minimal, population: { adults: 6, minors: 30, offenders: { sharers: { count: 3 }, groomers: { count: 3 } } } });
+    expect(ps[0]?.message).toMatch(/^8 offenders and look-alikes but only 7 adults/);
+    // Exactly as many as adults is allowed.
+    ok({ ...minimal, population: population(8) });
+  });
+
+  it('refuses a mentor class larger than the minors, unless there are no mentors', () => {
+    const mentors = (count: number, minorsEach: number) => ({
+      ...minimal,
+      population: { adults: 30, minors: 10, lookalikes: { mentors: { count, minorsEach } } },
+    });
+    const ps = problems(validateScenario(mentors(1, 11), 'x.yaml'));
+    expect(ps).toEqual([
+      { path: 'population.lookalikes.mentors.minorsEach', message: 'a class of 11 minors, but the population has only 10' },
+    ]);
+    ok(mentors(1, 10));
+    ok(mentors(0, 11));
   });
 
   it('refuses at least as many contacts per user as there are users', () => {
@@ -232,11 +372,46 @@ describe('parseScenario', () => {
     expect(ps[0]).toMatchObject({ line: 3, column: 1 });
   });
 
-  it('accepts the shipped plaintext scenario', () => {
-    const file = fileURLToPath(new URL('../../../scenarios/plaintext.yaml', import.meta.url));
-    const r = parseScenario(readFileSync(file, 'utf8'), file);
+  it('accepts the shipped plaintext scenario, which spells out every field', () => {
+    const file = scenarioFile('plaintext');
+    const text = readFileSync(file, 'utf8');
+    const r = parseScenario(text, file);
     expect(r.ok ? [] : r.problems).toEqual([]);
-    if (r.ok) expect(r.scenario.name).toBe('plaintext');
+    if (!r.ok) return;
+    expect(r.scenario.name).toBe('plaintext');
+    // Every field is in the file (nothing came from a default), so an analyst who copies
+    // it sees every assumption.
+    expect(r.scenario).toEqual(parse(text));
+    expect(r.scenario.surfaces.directMessages.encryption).toBe('none');
+  });
+
+  it('accepts the shipped siblings, each a small documented edit of plaintext.yaml', () => {
+    const read = (name: string): Scenario => {
+      const file = scenarioFile(name);
+      const r = parseScenario(readFileSync(file, 'utf8'), file);
+      if (!r.ok) throw new Error(`${name}: ${JSON.stringify(r.problems)}`);
+      expect(r.scenario.name).toBe(name);
+      return r.scenario;
+    };
+    const strip = (s: Scenario) => ({ ...s, name: '', description: '' });
+    const plaintext = strip(read('plaintext'));
+    const e2ee = strip(read('e2ee'));
+    expect(e2ee).toEqual({ ...plaintext, surfaces: { ...plaintext.surfaces, directMessages: { encryption: 'e2ee' } } });
+    const css = strip(read('e2ee-client-side-scanning'));
+    expect(css).toEqual({
+      ...e2ee,
+      detection: { ...e2ee.detection, clientSideScanning: { ...e2ee.detection.clientSideScanning, enabled: true } },
+    });
+    const meta = strip(read('e2ee-metadata'));
+    expect({ ...meta, detection: { ...meta.detection, metadata: e2ee.detection.metadata }, review: e2ee.review }).toEqual(e2ee);
+    expect(meta.review).toEqual({ ...e2ee.review, metadataMinRules: 1 });
+    // Tightened: every rule fires on less evidence than in e2ee.yaml.
+    const m = meta.detection.metadata;
+    const base = e2ee.detection.metadata;
+    expect(m.unconnectedMinors.minMinors).toBeLessThan(base.unconnectedMinors.minMinors);
+    expect(m.newAccountBurst.minMessages).toBeLessThan(base.newAccountBurst.minMessages);
+    expect(m.imagesToMinors.minImages).toBeLessThan(base.imagesToMinors.minImages);
+    expect(m.blocksAndReports.minAccounts).toBeLessThan(base.blocksAndReports.minAccounts);
   });
 });
 

@@ -24,49 +24,74 @@ export const LIMITS = {
   bankSize: 10_000_000,
 } as const;
 
-const sharers = z
-  .strictObject({
-    count: count(LIMITS.users).default(0).describe('Offenders who share known abuse images (copies of hash-bank items). Adults.'),
-    abusiveImagesPerDay: rate(1_000)
-      .default(0.8)
-      .describe('Abusive images each sharer sends per simulated day (Poisson mean).'),
-    ringShare: probability
-      .default(0.85)
-      .describe('Share of a sharer\'s abusive images sent to another sharer (offender networks) rather than to an ordinary contact.'),
-    publicPosterShare: probability
-      .default(0.25)
-      .describe('Share of sharers who sometimes post abusive images on the public surface as well as in DMs.'),
-    publicPostProbability: probability
-      .default(0.3)
-      .describe('For a sharer who posts publicly: probability that a given abusive image goes to public posts.'),
-  })
-  .prefault({});
+/** Surfaces of the platform. DMs are the encryptable one; the others are public by nature. */
+export const SURFACES = ['dm', 'public', 'profile'] as const;
+export type SurfaceKey = (typeof SURFACES)[number];
+const surfaceList = (fallback: SurfaceKey[], what: string) =>
+  z
+    .array(z.enum(SURFACES))
+    .max(SURFACES.length)
+    .default(fallback)
+    .describe(`Surfaces ${what} runs on: any of dm (direct messages), public (public posts), profile (profile and group photos).`);
+
+const normal = (mean: number, sd: number, what: string) =>
+  z
+    .strictObject({
+      mean: z.number().min(-10).max(10).default(mean).describe(`Mean of ${what} (a score on 0..1; draws are clipped to 0..1).`),
+      sd: z.number().min(0).max(10).default(sd).describe(`Standard deviation of ${what}.`),
+    })
+    .prefault({});
+
+const feature = (score: [number, number], look: [number, number], what: string) =>
+  z
+    .strictObject({
+      score: normal(score[0], score[1], `the classifier's score for ${what}`),
+      look: normal(look[0], look[1], `how explicit ${what} looks to a human reviewer`),
+    })
+    .prefault({});
+
+const newAccountShare = probability
+  .default(0.3)
+  .describe('Share of these offenders whose account is created during the run (they start acting the day it is created).');
+
+const publicActivityShare = probability
+  .default(0.25)
+  .describe(
+    'Share of these offenders who also use the unencrypted surfaces (public posts, profile photos). With publicShare 0.9 about 22% of abusive images go there, so about 75% of detections come from messaging (Messenger 2018 share 65%, NCMEC estimate up to 70%, range 0.65-0.92 in DOMAIN).',
+  );
+
+const imageOffender = (what: string, perDay: number) =>
+  z
+    .strictObject({
+      count: count(LIMITS.users).default(0).describe(`Offenders (adults) who share ${what}.`),
+      abusiveImagesPerDay: rate(1_000).default(perDay).describe('Abusive images each of them sends per simulated day (Poisson mean). Assumption.'),
+      ringShare: probability
+        .default(0.9)
+        .describe('Share of their DMed abusive images that go to another offender (offender networks trade among themselves; offenders never report). Assumption.'),
+      publicActivityShare,
+      publicShare: probability
+        .default(0.9)
+        .describe('For an offender who uses the public surfaces: probability that a given abusive image goes there rather than to a DM. Assumption.'),
+      newAccountShare,
+    })
+    .prefault({});
 
 const groomers = z
   .strictObject({
-    count: count(LIMITS.users).default(0).describe('Offenders who contact minors they are not connected to. Adults.'),
-    newTargetsPerDay: rate(1_000)
-      .default(0.8)
-      .describe('Unconnected minors each groomer starts contacting per simulated day (Poisson mean).'),
-    messagesPerTargetPerDay: rate(1_000)
-      .default(3)
-      .describe('Messages a groomer sends each active target per simulated day (Poisson mean).'),
-    conversationDays: positiveCount(LIMITS.days)
-      .default(6)
-      .describe('Days a groomer keeps messaging a target.'),
-    abusiveShare: probability
-      .default(0.2)
-      .describe('Share of a groomer\'s messages that are sexually abusive (what a recipient would report).'),
+    count: count(LIMITS.users).default(0).describe('Offenders (adults) who contact minors they are not connected to.'),
+    newTargetsPerDay: rate(1_000).default(1.2).describe('Unconnected minors each groomer starts contacting per simulated day (Poisson mean). Assumption.'),
+    messagesPerTargetPerDay: rate(1_000).default(3).describe('Messages a groomer sends each active target per simulated day (Poisson mean). Assumption.'),
+    conversationDays: positiveCount(LIMITS.days).default(6).describe('Days a groomer keeps messaging a target.'),
+    escalation: z
+      .strictObject({
+        startShare: probability.default(0.02).describe('Share of a groomer\'s messages to a target that are abusive on the first day of the conversation.'),
+        endShare: probability.default(0.3).describe('... rising linearly to this share on its last day. Assumption.'),
+      })
+      .prefault({}),
+    imageShare: probability.default(0.15).describe('Share of a groomer\'s abusive messages that are images rather than text (new imagery, in no bank).'),
+    newAccountShare,
   })
   .prefault({});
-
-const look = (mean: number, sd: number, what: string) =>
-  z
-    .strictObject({
-      mean: probability.default(mean).describe(`Mean of the observable explicitness score (0..1) of ${what}.`),
-      sd: rate(1).default(sd).describe(`Standard deviation of that score (clipped to 0..1).`),
-    })
-    .prefault({});
 
 export const scenarioSchema = z.strictObject({
   name: z
@@ -83,15 +108,37 @@ export const scenarioSchema = z.strictObject({
     .describe('Seed of every random draw: the same scenario and seed always give the same result.'),
   durationDays: positiveCount(LIMITS.days).describe('Length of the simulated period, in days.'),
   population: z.strictObject({
-    adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders).'),
+    adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders and look-alikes).'),
     minors: count(LIMITS.users).describe('Accounts of under-18s, whose declared age the platform knows.'),
+    communitySize: positiveCount(LIMITS.users)
+      .default(150)
+      .describe('Average size of a community (school, club, neighbourhood); most contacts are made inside one.'),
+    accountAgeDays: rate(36_500).default(700).describe('Mean age, in days, of accounts that exist when the run starts (exponential).'),
+    newAccountShare: probability
+      .default(0.02)
+      .describe('Share of ordinary accounts created during the run (the platform sees their young account age).'),
     offenders: z
       .strictObject({
-        sharers,
+        sharers: imageOffender('known abuse images (lightly edited re-shares of hash-bank items)', 2),
+        producers: imageOffender('new abuse images that are in no hash bank', 0.5),
         groomers,
       })
       .prefault({})
       .describe('Offender archetypes; each is drawn from the adults.'),
+    lookalikes: z
+      .strictObject({
+        mentors: z
+          .strictObject({
+            count: count(LIMITS.users).default(0).describe('Innocent adults (teachers, coaches) who legitimately message many minors.'),
+            minorsEach: positiveCount(100_000).default(25).describe('Minors in each mentor\'s class or team.'),
+            messagesPerDay: rate(1_000).default(4).describe('DMs each mentor sends to members of the class per day (Poisson mean).'),
+            connectedShare: probability.default(0.5).describe('Share of class members who are the mentor\'s contacts on the platform.'),
+            imageShare: probability.default(0.2).describe('Share of those DMs that carry an image (benign: team photos, worksheets).'),
+          })
+          .prefault({}),
+      })
+      .prefault({})
+      .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),
   }),
   traffic: z
     .strictObject({
@@ -99,16 +146,19 @@ export const scenarioSchema = z.strictObject({
         .default(8)
         .describe('Ordinary messages (DMs and posts) each user sends per simulated day, on average.'),
       mediaShare: probability.default(0.3).describe('Share of ordinary messages that carry an image.'),
-      publicPostShare: probability
-        .default(0.15)
-        .describe('Share of ordinary messages that are public posts rather than DMs.'),
+      publicPostShare: probability.default(0.15).describe('Share of ordinary messages that are public posts rather than DMs.'),
+      profilePhotoChangesPerMonth: rate(1_000).default(0.5).describe('Profile or group photo changes per user per 30 days (unencrypted surface).'),
       contactsPerUser: rate(10_000).default(20).describe('Average number of contacts (connections) per user.'),
+      communityShare: probability.default(0.8).describe('Share of contacts made inside the user\'s own community.'),
       sameAgeGroupShare: probability
         .default(0.85)
-        .describe('Share of a user\'s contacts in their own age group (adult or minor).'),
-      unconnectedShare: probability
-        .default(0.02)
-        .describe('Share of ordinary DMs sent to someone who is not a contact.'),
+        .describe('Share of contacts outside the community that are in the user\'s own age group (adult or minor).'),
+      unconnectedShare: probability.default(0.02).describe('Share of ordinary DMs sent to someone who is not a contact.'),
+      popularImageShare: probability
+        .default(0.05)
+        .describe('Share of ordinary images that are copies of popular images (memes) circulating on the platform.'),
+      popularImages: positiveCount(10_000_000).default(2_000).describe('Number of distinct popular images.'),
+      blocksPerUserPerMonth: rate(1_000).default(0.05).describe('Blocks an ordinary user makes per 30 days for ordinary reasons (noise for the block rule).'),
     })
     .prefault({}),
   surfaces: z
@@ -119,67 +169,166 @@ export const scenarioSchema = z.strictObject({
       publicPosts: z
         .strictObject({ encryption: encryption.default('none').describe('Public posts are normally readable by the platform.') })
         .prefault({}),
+      profilePhotos: z
+        .strictObject({ encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.') })
+        .prefault({}),
     })
     .prefault({}),
   content: z
     .strictObject({
-      abusive: look(0.8, 0.12, 'abusive content'),
-      benign: look(0.1, 0.1, 'benign content'),
+      images: z
+        .strictObject({
+          abusive: feature([0.56, 0.2], [0.85, 0.12], 'an abusive image'),
+          benign: feature([0.2, 0.1], [0.1, 0.1], 'a benign image'),
+          borderlineShare: probability
+            .default(0.0005)
+            .describe('Share of benign images that classifiers score like abuse (adult content, beach photos): their score is drawn as for abusive images, their look stays benign-ish.'),
+          lowQualityShare: probability
+            .default(0.05)
+            .describe('Share of images whose hash quality is below 50 (blurred, tiny, heavily compressed). Assumption.'),
+        })
+        .prefault({})
+        .describe('Image features. Defaults: at threshold 0.51 the image classifier has recall about 0.6 and false-positive rate about 1e-3 (Safer, reported).'),
+      text: z
+        .strictObject({
+          grooming: feature([0.6, 0.2], [0.8, 0.15], 'an abusive (grooming) message'),
+          benign: feature([0.2, 0.1], [0.1, 0.1], 'a benign message'),
+          borderlineShare: probability.default(0.0005).describe('Share of benign messages that classifiers score like grooming (flirting between adults, banter).'),
+        })
+        .prefault({})
+        .describe('Text features. Defaults: at threshold 0.51 the grooming classifier has recall about 0.7 and false-positive rate about 1e-3 (PAN-2012; FPR assumption).'),
     })
     .prefault({})
-    .describe('What content looks like to a human reviewer: an observable score whose distribution depends on the hidden truth.'),
+    .describe('What content looks like: observable features whose distribution depends on the hidden truth. Classifiers see `score`, human reviewers see `look`.'),
   detection: z
     .strictObject({
       hashBank: z
         .strictObject({
-          size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abusive images.'),
+          size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
           perturbationBits: count(256)
             .default(8)
             .describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
           editedBeyondMatchShare: probability
             .default(0.05)
-            .describe('Share of re-shared copies edited so heavily that they fall beyond the match distance.'),
+            .describe('Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).'),
+          wronglyListedShare: probability
+            .default(0.0001)
+            .describe('Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.'),
         })
         .prefault({}),
-      matchDistance: count(256)
-        .default(31)
-        .describe('Largest Hamming distance (bits of 256) counted as a match; 31 is PDQ\'s recommended threshold.'),
+      hashMatching: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe('Server-side matching of readable images against the hash bank.'),
+          surfaces: surfaceList(['dm', 'public', 'profile'], 'hash matching'),
+          matchDistance: count(256)
+            .default(31)
+            .describe('Largest Hamming distance (bits of 256) counted as a match; 31 is PDQ\'s recommended threshold.'),
+          minQuality: z.int().min(0).max(100).default(50).describe('Hashes of lower quality are discarded unmatched (PDQ: below 50).'),
+        })
+        .prefault({}),
+      imageClassifier: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe('A classifier scoring readable images for abuse (new imagery included).'),
+          surfaces: surfaceList(['dm', 'public', 'profile'], 'the image classifier'),
+          threshold: probability.default(0.51).describe('Images scoring at least this are flagged.'),
+        })
+        .prefault({}),
+      textClassifier: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe('A classifier scoring readable text for grooming.'),
+          surfaces: surfaceList(['dm', 'public', 'profile'], 'the grooming text classifier'),
+          threshold: probability.default(0.51).describe('Messages scoring at least this are flagged.'),
+        })
+        .prefault({}),
       metadata: z
         .strictObject({
+          enabled: z.boolean().default(true).describe('Behavioural rules over envelopes, blocks and reports; they work under encryption.'),
           unconnectedMinors: z
             .strictObject({
+              enabled: z.boolean().default(true),
               minMinors: positiveCount(1_000_000)
                 .default(5)
-                .describe('K: flag an adult who messages at least K distinct minors they are not connected to ...'),
-              windowHours: z
-                .number()
-                .positive()
-                .max(24 * LIMITS.days)
-                .default(72)
-                .describe('... within a sliding window of W simulated hours.'),
+                .describe('Flag an adult who DMs at least this many distinct minors they are not connected to (Messenger 2020) ...'),
+              windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within a sliding window of this many simulated hours.'),
+            })
+            .prefault({}),
+          newAccountBurst: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              maxAccountAgeDays: rate(36_500).default(14).describe('Flag an account younger than this many days (WhatsApp 2019: message rate right after registration) ...'),
+              minMessages: positiveCount(1_000_000).default(40).describe('... that sends at least this many messages ...'),
+              windowHours: z.number().positive().max(24 * LIMITS.days).default(48).describe('... within this many simulated hours.'),
+            })
+            .prefault({}),
+          imagesToMinors: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              minImages: positiveCount(1_000_000).default(6).describe('Flag an adult who sends at least this many images to minors they are not connected to ...'),
+              windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within this many simulated hours.'),
+            })
+            .prefault({}),
+          blocksAndReports: z
+            .strictObject({
+              enabled: z.boolean().default(true),
+              minAccounts: positiveCount(1_000_000).default(3).describe('Flag an account blocked or reported by at least this many distinct accounts (Meta 2022: accounts teens blocked or reported) ...'),
+              windowHours: z.number().positive().max(24 * LIMITS.days).default(168).describe('... within this many simulated hours.'),
             })
             .prefault({}),
         })
         .prefault({}),
       userReports: z
         .strictObject({
+          enabled: z
+            .boolean()
+            .default(true)
+            .describe('The platform acts on user reports (a report hands over the plaintext, so this works under encryption). Users report either way, and reports still feed the blocksAndReports rule.'),
           probability: probability
             .default(0.03)
-            .describe('Probability that the (non-offender) recipient of an abusive message reports it.'),
+            .describe('Probability that the (non-offender) recipient of an abusive message reports it. Assumption, consistent with 96-99.6% proactive detection (Meta).'),
+          blockProbability: probability.default(0.1).describe('Probability that a minor who receives an abusive message blocks the sender.'),
           meanDelayHours: z.number().min(0).max(24 * 365).default(6).describe('Mean delay between receiving and reporting, in hours.'),
+          franking: z
+            .boolean()
+            .default(true)
+            .describe('Message franking: reports are verified against the commitment the platform countersigned at delivery; forged reports are rejected.'),
+          forgedPerDay: rate(1_000_000).default(0.5).describe('Forged reports per day: malicious users reporting innocent accounts with fabricated content.'),
+        })
+        .prefault({}),
+      clientSideScanning: z
+        .strictObject({
+          enabled: z.boolean().default(false).describe('Clients hash images before encrypting and attach safety vouchers (Apple 2021).'),
+          surfaces: surfaceList(['dm'], 'client-side scanning'),
+          threshold: positiveCount(1_000_000)
+            .default(30)
+            .describe('The server can open an account\'s vouchers only once it holds at least this many matches (threshold secret sharing; Apple: 30).'),
         })
         .prefault({}),
     })
     .prefault({}),
   review: z
     .strictObject({
-      capacityPerDay: count(100_000_000).default(20).describe('Flags the human review team can decide per simulated day; the rest waits.'),
-      confirmThreshold: probability
-        .default(0.5)
-        .describe('A reviewer confirms content whose explicitness score is at least this.'),
-      metadataMinMinors: positiveCount(1_000_000)
-        .default(5)
-        .describe('A reviewer, who sees only the pattern, confirms a metadata flag with at least this many unconnected minors.'),
+      capacityPerDay: count(100_000_000)
+        .default(20)
+        .describe('Flags the human review team can decide per simulated day; the rest waits (DOMAIN: 1.2x the expected daily flags without E2EE).'),
+      confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
+      metadataMinRules: positiveCount(4)
+        .default(2)
+        .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
+      metadataMinStrength: z
+        .number()
+        .min(0)
+        .max(1_000)
+        .default(2)
+        .describe('... or when one rule\'s count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)'),
+      priority: z
+        .array(z.enum(['hashMatch', 'clientSideScanning', 'imageClassifier', 'userReport', 'textClassifier', 'metadata']))
+        .default(['hashMatch', 'clientSideScanning', 'userReport', 'imageClassifier', 'textClassifier', 'metadata'])
+        .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
+    })
+    .prefault({}),
+  referral: z
+    .strictObject({
+      investigationRate: probability.default(0.03).describe('Share of referrals police investigate (Ireland 2020: 160 of 6,959).'),
     })
     .prefault({}),
 });
@@ -305,12 +454,21 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
     }
   } else {
     const s = parsed.data;
-    const offenders = s.population.offenders.sharers.count + s.population.offenders.groomers.count;
-    if (offenders > s.population.adults) {
+    const o = s.population.offenders;
+    const special = o.sharers.count + o.producers.count + o.groomers.count + s.population.lookalikes.mentors.count;
+    if (special > s.population.adults) {
       problems.push({
         path: 'population.offenders',
-        message: `${offenders} offenders but only ${s.population.adults} adults; offenders are drawn from the adults`,
+        message: `${special} offenders and look-alikes but only ${s.population.adults} adults; they are drawn from the adults`,
         ...(doc && counter ? position(doc, counter, ['population', 'offenders']) : {}),
+      });
+    }
+    const mentors = s.population.lookalikes.mentors;
+    if (mentors.count > 0 && mentors.minorsEach > s.population.minors) {
+      problems.push({
+        path: 'population.lookalikes.mentors.minorsEach',
+        message: `a class of ${mentors.minorsEach} minors, but the population has only ${s.population.minors}`,
+        ...(doc && counter ? position(doc, counter, ['population', 'lookalikes', 'mentors', 'minorsEach']) : {}),
       });
     }
     const users = s.population.adults + s.population.minors;

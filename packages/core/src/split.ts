@@ -1,4 +1,4 @@
-/** The generator's two outputs for one batch: full messages for the scanner, envelopes and reports for the metadata detector. */
+/** The generator's two outputs for one batch: full messages for the scanner; envelopes, reports and blocks for the metadata detector. */
 import type { Batch, EnvelopeBatch, ScanBatch } from './types';
 
 export function scanBatchOf(batch: Batch): ScanBatch {
@@ -12,5 +12,6 @@ export function envelopeBatchOf(batch: Batch): EnvelopeBatch {
     final: batch.final,
     envelopes: batch.messages.map((m) => m.envelope),
     reports: batch.reports,
+    blocks: batch.blocks,
   };
 }

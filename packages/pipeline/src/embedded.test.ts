@@ -1,34 +1,48 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type RunResult, type Scenario } from '@blindspot/core';
+import { ROUTES, validateScenario, type Route, type RunResult, type Scenario } from '@blindspot/core';
 import { DEFAULT_BATCH_SIZE, runEmbedded } from './embedded';
 
 type Encryption = 'none' | 'e2ee';
+type Json = Record<string, unknown>;
 
-function scenario(dm: Encryption, extra: Record<string, unknown> = {}): Scenario {
-  const r = validateScenario(
-    {
-      seed: 4242,
-      durationDays: 4,
-      population: {
-        adults: 300,
-        minors: 100,
-        offenders: {
-          sharers: { count: 10, abusiveImagesPerDay: 3 },
-          groomers: { count: 4, newTargetsPerDay: 3, abusiveShare: 0.3 },
-        },
+/** Deep merge of plain objects (arrays and scalars replace). */
+function merge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const prev = out[k];
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
+  }
+  return out;
+}
+
+function scenario(dm: Encryption, extra: Json = {}): Scenario {
+  const base: Json = {
+    seed: 4242,
+    durationDays: 4,
+    population: {
+      adults: 300,
+      minors: 100,
+      offenders: {
+        sharers: { count: 12, abusiveImagesPerDay: 3, publicActivityShare: 0.6 },
+        producers: { count: 4, abusiveImagesPerDay: 2, publicActivityShare: 0.5 },
+        groomers: { count: 4, newTargetsPerDay: 3 },
       },
-      traffic: { messagesPerUserPerDay: 4, contactsPerUser: 10 },
-      surfaces: { directMessages: { encryption: dm }, publicPosts: { encryption: 'none' } },
-      detection: {
-        hashBank: { size: 500 },
-        metadata: { unconnectedMinors: { minMinors: 3, windowHours: 48 } },
-        userReports: { probability: 0.3, meanDelayHours: 3 },
-      },
-      review: { capacityPerDay: 6, metadataMinMinors: 3 },
-      ...extra,
+      lookalikes: { mentors: { count: 3, minorsEach: 20 } },
     },
-    'small.yaml',
-  );
+    traffic: { messagesPerUserPerDay: 4, contactsPerUser: 10 },
+    surfaces: { directMessages: { encryption: dm }, publicPosts: { encryption: 'none' } },
+    // Benign text that classifiers sometimes score high and reviewers sometimes confirm,
+    // so the text classifier has reports to make when DMs (where grooming happens) are encrypted.
+    content: { text: { borderlineShare: 0.05, benign: { look: { mean: 0.4, sd: 0.15 } } } },
+    detection: {
+      hashBank: { size: 300 },
+      metadata: { unconnectedMinors: { minMinors: 3, windowHours: 48 } },
+      userReports: { probability: 0.3, meanDelayHours: 3, forgedPerDay: 3 },
+    },
+    review: { capacityPerDay: 6 },
+  };
+  const r = validateScenario(merge(base, extra), 'small.yaml');
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.scenario;
 }
@@ -38,36 +52,73 @@ function withoutTiming(r: RunResult): Omit<RunResult, 'timing'> {
   return rest;
 }
 
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
 const plainScenario = scenario('none');
 const e2eeScenario = scenario('e2ee');
+/** E2EE DMs with client-side scanning at a small threshold and ample review: every route has work. */
+const allRoutes: Json = { detection: { clientSideScanning: { enabled: true, threshold: 3 } }, review: { capacityPerDay: 100_000 } };
+const cssScenario = scenario('e2ee', allRoutes);
 const plain = runEmbedded(plainScenario, { file: 'scenarios/small.yaml' });
 const e2ee = runEmbedded(e2eeScenario, { file: 'scenarios/small-e2ee.yaml' });
+const css = runEmbedded(cssScenario, { file: 'scenarios/small-css.yaml' });
 
 describe('runEmbedded', () => {
   it('runs a small scenario to a sound result', () => {
-    expect(plain.warnings).toEqual([]);
-    expect(e2ee.warnings).toEqual([]);
+    for (const r of [plain, e2ee, css]) expect(r.warnings).toEqual([]);
     expect(plain.scenario).toEqual({ name: 'small', file: 'scenarios/small.yaml', seed: 4242 });
     expect(plain.timing.transport).toBe('embedded');
     expect(plain.timing.wallSeconds).toBeGreaterThanOrEqual(0);
     expect(plain.messages.total).toBeGreaterThan(3000);
     expect(plain.messages.scanned + plain.messages.unscannable).toBe(plain.messages.total);
-    // Every route has something to do, so the comparisons below are not vacuous.
-    expect(plain.detections.hashMatch).toBeGreaterThan(0);
-    expect(plain.detections.metadata).toBeGreaterThan(0);
-    expect(plain.detections.userReport).toBeGreaterThan(0);
+    // Every server-side route has something to do, so the comparisons below are not vacuous.
+    for (const route of ['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport'] as const) {
+      expect(plain.detections[route], route).toBeGreaterThan(0);
+    }
+    expect(plain.detections.clientSideScanning).toBe(0);
     expect(plain.reports.total).toBeGreaterThan(0);
     expect(plain.reports.perDay).toHaveLength(4);
-    expect(plain.reports.perDay.reduce((a, b) => a + b, 0)).toBe(plain.reports.total);
+    expect(sum(plain.reports.perDay)).toBe(plain.reports.total);
     for (const n of plain.reports.perDay) expect(n).toBeLessThanOrEqual(plainScenario.review.capacityPerDay);
-    expect(plain.offenders.total).toBe(14);
+    expect(plain.review.flagsPerDay).toHaveLength(4);
+    expect(sum(plain.review.flagsPerDay)).toBe(plain.review.flags);
+    expect(plain.review.reviewed).toBeLessThanOrEqual(4 * plainScenario.review.capacityPerDay);
+    expect(plain.offenders.total).toBe(20);
+    expect(plain.offenders.byKind).toMatchObject({ sharer: { total: 12 }, producer: { total: 4 }, groomer: { total: 4 } });
     expect(plain.offenders.reported).toBeLessThanOrEqual(plain.offenders.total);
+    expect(plain.privacy.innocentUsers).toBe(400 - 20);
+  });
+
+  it('verifies every user report: genuine ones accepted, forged ones rejected', () => {
+    for (const r of [plain, e2ee, css]) {
+      expect(r.userReports.forged).toBeGreaterThan(0);
+      expect(r.userReports.received).toBe(r.userReports.made + r.userReports.forged);
+      expect(r.userReports.accepted).toBe(r.userReports.made);
+      expect(r.userReports.rejected).toBe(r.userReports.forged);
+      expect(r.detections.userReport).toBe(r.userReports.made);
+      // Genuine reports are about offenders only.
+      expect(r.reports.falsePositiveByRoute.userReport).toBe(0);
+    }
+  });
+
+  it('accepts forged reports without franking, and they report innocent accounts', () => {
+    // Ample review capacity, so that only the reports differ.
+    const s = (franking: boolean) => scenario('none', { detection: { userReports: { franking, forgedPerDay: 20 } }, review: { capacityPerDay: 100_000 } });
+    const on = runEmbedded(s(true), { file: 'x' });
+    const off = runEmbedded(s(false), { file: 'x' });
+    expect(off.warnings).toEqual([]);
+    expect(off.userReports.rejected).toBe(0);
+    expect(off.userReports.accepted).toBe(off.userReports.made + off.userReports.forged);
+    expect(off.reports.falsePositiveByRoute.userReport).toBeGreaterThan(0);
+    expect(on.userReports.accepted).toBe(on.userReports.made);
+    expect(on.reports.falsePositiveByRoute.userReport).toBe(0);
   });
 
   it('gives the same result for every batch size', () => {
     for (const [s, expected] of [
       [plainScenario, plain],
       [e2eeScenario, e2ee],
+      [cssScenario, css],
     ] as const) {
       for (const batchSize of [1, 7, 1000]) {
         const r = runEmbedded(s, { file: expected.scenario.file, batchSize });
@@ -78,6 +129,7 @@ describe('runEmbedded', () => {
   });
 
   it('is a function of the scenario: a second run gives the same result, another seed a different one', () => {
+    // A fresh platform key and client secret each run: keys must not change the result.
     expect(withoutTiming(runEmbedded(plainScenario, { file: 'scenarios/small.yaml' }))).toEqual(withoutTiming(plain));
     const other = runEmbedded(scenario('none', { seed: 4243 }), { file: 'scenarios/small.yaml' });
     expect(withoutTiming(other)).not.toEqual(withoutTiming(plain));
@@ -92,45 +144,112 @@ describe('runEmbedded', () => {
       expect(calls[i]![1]).toBeGreaterThanOrEqual(calls[i - 1]![1]);
     }
     expect(calls.at(-1)).toEqual([plain.messages.total, plainScenario.durationDays]);
-    expect(DEFAULT_BATCH_SIZE).toBeGreaterThanOrEqual(1);
+    expect(DEFAULT_BATCH_SIZE).toBe(1000);
   });
 });
 
 describe('runEmbedded: plaintext versus end-to-end encrypted DMs', () => {
   it('simulates the same world: same messages, same abuse, same offenders', () => {
     expect(e2ee.messages.total).toBe(plain.messages.total);
-    expect(e2ee.abuse.knownImage).toBe(plain.abuse.knownImage);
-    expect(e2ee.abuse.grooming).toBe(plain.abuse.grooming);
+    for (const kind of ['knownImage', 'newImage', 'grooming'] as const) expect(e2ee.abuse[kind]).toBe(plain.abuse[kind]);
     expect(e2ee.offenders.total).toBe(plain.offenders.total);
+    expect(e2ee.userReports.made).toBe(plain.userReports.made);
     expect(plain.abuse.encrypted).toBe(0);
     expect(e2ee.abuse.encrypted).toBeGreaterThan(0);
   });
 
-  it('blinds the scanner: unscannable messages only under e2ee, and fewer hash matches', () => {
+  it('blinds the scanner: unscannable messages only under e2ee, and fewer content detections', () => {
     expect(plain.messages.unscannable).toBe(0);
     expect(plain.messages.encrypted).toBe(0);
     expect(e2ee.messages.unscannable).toBeGreaterThan(0);
     expect(e2ee.messages.encrypted).toBe(e2ee.messages.unscannable);
     expect(e2ee.messages.scanned).toBeLessThan(plain.messages.scanned);
-    expect(e2ee.detections.hashMatch).toBeLessThan(plain.detections.hashMatch);
-    expect(e2ee.reports.byRoute.hashMatch).toBeLessThan(plain.reports.byRoute.hashMatch);
+    for (const route of ['hashMatch', 'imageClassifier', 'textClassifier'] as const) {
+      expect(e2ee.detections[route], route).toBeLessThan(plain.detections[route]);
+    }
+    expect(e2ee.recall.knownImage!).toBeLessThan(plain.recall.knownImage!);
+    expect(e2ee.recall.grooming!).toBeLessThan(plain.recall.grooming!);
   });
 
-  it('leaves the metadata rule and user reports untouched', () => {
+  it('leaves the metadata rules and user reports untouched', () => {
     // The metadata detector sees envelopes only, and recipients report plaintext.
     expect(e2ee.detections.metadata).toBe(plain.detections.metadata);
     expect(e2ee.detections.userReport).toBe(plain.detections.userReport);
+    expect(e2ee.userReports).toEqual(plain.userReports);
+  });
+
+  it('takes DMs out of the platform\'s sight: no innocent private message is readable', () => {
+    expect(plain.privacy.readableInnocentMessages).toBeGreaterThan(0);
+    expect(e2ee.privacy.readableInnocentMessages).toBe(0);
+    expect(e2ee.privacy.innocentUsersExposed).toBe(0);
+    expect(e2ee.privacy.innocentUsers).toBe(plain.privacy.innocentUsers);
   });
 
   it('encrypts nothing but DMs: with every surface e2ee, nothing is scanned at all', () => {
-    const all = runEmbedded(scenario('e2ee', { surfaces: { directMessages: { encryption: 'e2ee' }, publicPosts: { encryption: 'e2ee' } } }), {
-      file: 'x',
-    });
+    const all = runEmbedded(
+      scenario('e2ee', { surfaces: { directMessages: { encryption: 'e2ee' }, publicPosts: { encryption: 'e2ee' }, profilePhotos: { encryption: 'e2ee' } } }),
+      { file: 'x' },
+    );
     expect(all.warnings).toEqual([]);
     expect(all.messages.scanned).toBe(0);
     expect(all.messages.unscannable).toBe(all.messages.total);
-    expect(all.detections.hashMatch).toBe(0);
-    expect(all.reports.byRoute.hashMatch).toBe(0);
+    for (const route of ['hashMatch', 'imageClassifier', 'textClassifier'] as const) {
+      expect(all.detections[route]).toBe(0);
+      expect(all.reports.byRoute[route]).toBe(0);
+    }
     expect(all.detections.metadata).toBe(plain.detections.metadata);
+    // Only recipients' reports can still find abuse.
+    expect(all.recall.newImage!).toBeLessThanOrEqual(plain.recall.newImage!);
+    expect(all.detections.userReport).toBe(plain.detections.userReport);
+  });
+});
+
+describe('runEmbedded: client-side scanning', () => {
+  it('finds known images in encrypted DMs once an account crosses the threshold', () => {
+    expect(css.clientSideScanning.vouchers).toBeGreaterThan(0);
+    expect(css.clientSideScanning.matched).toBeGreaterThan(0);
+    expect(css.clientSideScanning.matched).toBeLessThanOrEqual(css.clientSideScanning.vouchers);
+    expect(css.clientSideScanning.accountsOpened).toBeGreaterThan(0);
+    expect(css.clientSideScanning.opened).toBe(css.detections.clientSideScanning);
+    expect(css.clientSideScanning.opened).toBeLessThanOrEqual(css.clientSideScanning.matched);
+    expect(css.clientSideScanning.innocentAccountsOpened).toBeLessThanOrEqual(css.clientSideScanning.accountsOpened);
+    expect(css.recall.knownImage!).toBeGreaterThan(e2ee.recall.knownImage!);
+    expect(e2ee.clientSideScanning).toEqual({ vouchers: 0, matched: 0, opened: 0, accountsOpened: 0, innocentAccountsOpened: 0 });
+  });
+
+  it('changes nothing else: the same world, and the same detections on every other route', () => {
+    expect(css.messages).toEqual(e2ee.messages);
+    expect(css.abuse).toEqual(e2ee.abuse);
+    for (const route of ROUTES.filter((r) => r !== 'clientSideScanning')) expect(css.detections[route], route).toBe(e2ee.detections[route]);
+  });
+});
+
+describe('runEmbedded: each detection route can be switched off alone', () => {
+  const SWITCH: Record<Route, Json> = {
+    hashMatch: { detection: { hashMatching: { enabled: false } } },
+    imageClassifier: { detection: { imageClassifier: { enabled: false } } },
+    textClassifier: { detection: { textClassifier: { enabled: false } } },
+    metadata: { detection: { metadata: { enabled: false } } },
+    userReport: { detection: { userReports: { enabled: false } } },
+    clientSideScanning: { detection: { clientSideScanning: { enabled: false } } },
+  };
+
+  it('has every route detecting and reporting with all of them on (the premise)', () => {
+    for (const route of ROUTES) {
+      expect(css.detections[route], route).toBeGreaterThan(0);
+      expect(css.reports.routeReports[route], route).toBeGreaterThan(0);
+    }
+    // Review capacity is ample: nothing waits, so routes cannot crowd each other out.
+    expect(css.review.backlogAtEnd).toBe(0);
+  });
+
+  it.each(ROUTES)('%s: off, it detects and reports nothing, and every other route is unchanged', (route) => {
+    const r = runEmbedded(scenario('e2ee', merge(allRoutes, SWITCH[route])), { file: 'x' });
+    expect(r.warnings).toEqual([]);
+    expect(r.detections[route]).toBe(0);
+    expect(r.reports.routeReports[route]).toBe(0);
+    const others = (x: RunResult) =>
+      Object.fromEntries(ROUTES.filter((o) => o !== route).map((o) => [o, { detections: x.detections[o], routeReports: x.reports.routeReports[o] }]));
+    expect(others(r)).toEqual(others(css));
   });
 });

@@ -1,10 +1,12 @@
 /**
- * The generator service: plays the platform's users and clients for each submitted run
- * and feeds the scanner and the metadata detector, in batch order, with backpressure.
- * It alone holds conversation keys and ground truth (the ledger).
+ * The generator service: plays the platform's users and clients (and the delivery relay
+ * that countersigns franking commitments) for each submitted run, and feeds the scanner
+ * and the metadata detector, in batch order, with backpressure. It alone holds the
+ * clients' secret and ground truth (the ledger).
  */
+import { randomBytes } from 'node:crypto';
 import { envelopeBatchOf, scanBatchOf } from '@blindspot/core';
-import { WorldGenerator } from '@blindspot/core/world';
+import { WorldGenerator, CLIENT_SECRET_BYTES } from '@blindspot/core/world';
 import {
   QUEUES,
   RUN_KEY_TTL_SECONDS,
@@ -30,6 +32,14 @@ async function backpressure(queues: Queue[], highWater: number, stopping: AbortS
   }
 }
 
+/** A run's secret: created once (first generator to start the run), then read back by any restart. */
+async function runSecret(redis: ServiceContext['redis'], key: string, bytes: number): Promise<Uint8Array> {
+  await redis.set(key, randomBytes(bytes).toString('base64'), 'EX', RUN_KEY_TTL_SECONDS, 'NX');
+  const stored = await redis.get(key);
+  if (!stored) throw new Error(`run secret ${key} vanished`);
+  return new Uint8Array(Buffer.from(stored, 'base64'));
+}
+
 export function bindGenerator(ctx: ServiceContext): void {
   const scan = ctx.queues.get(QUEUES.scan);
   const metadata = ctx.queues.get(QUEUES.metadata);
@@ -43,10 +53,12 @@ export function bindGenerator(ctx: ServiceContext): void {
       await ctx.failRun(run, (err as Error).message);
       throw err;
     }
+    const platformKey = await runSecret(ctx.redis, keys.platformKey, 32);
+    const clientSecret = await runSecret(ctx.redis, keys.clientSecret, CLIENT_SECRET_BYTES);
     // After a crash the run is regenerated deterministically; batches already
     // enqueued are skipped (and their job ids would make re-adding harmless anyway).
     const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
-    const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize });
+    const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
     ctx.log.info({ run, resumeAfter: done }, 'generating');
     for (const batch of generator.batches()) {
       if (batch.seq <= done) continue;

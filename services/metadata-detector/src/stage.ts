@@ -3,7 +3,7 @@
  * windows are per-sender state applied in batch order through an ordered stage, so any
  * number of replicas and any redelivery give the same detections.
  */
-import { applyMetadata, metadataKeys, type SenderWindow } from '@blindspot/core/metadata';
+import { applyMetadata, metadataKeys, type AccountWindows } from '@blindspot/core/metadata';
 import type { EnvelopeBatch } from '@blindspot/core';
 import {
   OrderedStage,
@@ -35,11 +35,11 @@ export function bindMetadataDetector(ctx: ServiceContext): void {
       return new OrderedStage(ctx.redis, keys, {
         name: 'metadata',
         sources: ['envelopes'],
-        stateKeys: (inputs) => metadataKeys(decode(inputs.envelopes as string)).map(String),
+        stateKeys: (_seq, inputs) => metadataKeys(scenario, decode(inputs.envelopes as string)).map(String),
         apply: (_seq, inputs, stored) => {
           const batch = decode(inputs.envelopes as string);
-          const state = new Map<number, SenderWindow>();
-          for (const [k, v] of stored) if (v !== undefined) state.set(Number(k), JSON.parse(v) as SenderWindow);
+          const state = new Map<number, AccountWindows>();
+          for (const [k, v] of stored) if (v !== undefined) state.set(Number(k), JSON.parse(v) as AccountWindows);
           const result = applyMetadata(scenario, state, batch);
           const writes = new Map<string, string | undefined>();
           for (const [k, v] of state) writes.set(String(k), JSON.stringify(v));

@@ -1,14 +1,26 @@
 /**
  * The reporter service: merges the scanner's and the metadata detector's outputs per
- * batch, in batch order (an ordered stage with two inputs), runs review and filing,
- * and on the final batch joins with the ledger and writes the result document.
+ * batch, in batch order (an ordered stage with two inputs), verifies user reports, opens
+ * client-side-scanning vouchers at the threshold, runs review and filing, and on the
+ * final batch joins with the ledger and writes the result document.
  */
 import { applyReporter, initialReporterState, type ReporterState } from '@blindspot/core/reporter';
 import { buildResult, type LedgerView } from '@blindspot/core/result';
-import type { MetadataResult, ScanResult } from '@blindspot/core';
-import { OrderedStage, SmallCache, QUEUES, loadRun, parseJob, reportJobSchema, type ServiceContext } from '@blindspot/pipeline/bullmq';
+import {
+  OrderedStage,
+  SmallCache,
+  QUEUES,
+  decodeMetadataResult,
+  decodeScanResult,
+  loadRun,
+  parseJob,
+  reportJobSchema,
+  type ServiceContext,
+} from '@blindspot/pipeline/bullmq';
 
 const STATE_KEY = 'reporter';
+/** Messages detected in batch `seq`, kept under their own key: they only grow, and only the final join reads them. */
+const detectedKey = (seq: number) => `detected:${seq}`;
 
 export function bindReporter(ctx: ServiceContext): void {
   const stages = new SmallCache<OrderedStage>();
@@ -17,22 +29,44 @@ export function bindReporter(ctx: ServiceContext): void {
     stages.get(run, async () => {
       const keys = ctx.keys(run);
       const spec = await loadRun(ctx.redis, keys);
+      let platformKey: Uint8Array | undefined;
+      const parse = (raw: string) => parseJob(reportJobSchema, JSON.parse(raw), 'report');
       return new OrderedStage(ctx.redis, keys, {
         name: 'reporter',
         sources: ['scan', 'metadata'],
         extraKey: keys.result,
-        stateKeys: () => [STATE_KEY],
-        apply: async (_seq, inputs, stored) => {
+        stateKeys: (seq, inputs) => {
+          const scan = parse(inputs.scan as string);
+          // The final join needs every batch's detected messages.
+          return scan.final ? [STATE_KEY, ...Array.from({ length: seq }, (_, i) => detectedKey(i))] : [STATE_KEY];
+        },
+        apply: async (seq, inputs, stored) => {
+          if (!platformKey) {
+            const key = await ctx.redis.get(keys.platformKey);
+            if (!key) throw new Error(`run ${run}: no platform key stored under ${keys.platformKey}`);
+            platformKey = new Uint8Array(Buffer.from(key, 'base64'));
+          }
           const raw = stored.get(STATE_KEY);
           const state: ReporterState = raw ? (JSON.parse(raw) as ReporterState) : initialReporterState(spec.scenario);
-          const { source: _s, ...scan } = parseJob(reportJobSchema, JSON.parse(inputs.scan as string), 'report');
-          const { source: _m, ...meta } = parseJob(reportJobSchema, JSON.parse(inputs.metadata as string), 'report');
-          applyReporter(spec.scenario, state, scan as ScanResult, meta as MetadataResult);
+          const scanJob = parse(inputs.scan as string);
+          const metaJob = parse(inputs.metadata as string);
+          if (scanJob.source !== 'scan' || metaJob.source !== 'metadata') throw new Error(`run ${run}: batch ${seq} inputs are mislabelled`);
+          const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, decodeScanResult(scanJob), decodeMetadataResult(metaJob));
+          const writes = new Map<string, string | undefined>([
+            [STATE_KEY, JSON.stringify(state)],
+            [detectedKey(seq), JSON.stringify(detected)],
+          ]);
           let extra: string | undefined;
           if (state.done) {
             const ledgerJson = await ctx.redis.get(keys.ledger);
             if (ledgerJson === null) throw new Error(`run ${run}: final batch applied but no ledger was written`);
-            const result = buildResult(spec.scenario, spec.file, state, JSON.parse(ledgerJson) as LedgerView, {
+            const all: number[] = [...detected];
+            for (let i = 0; i < seq; i++) {
+              const part = stored.get(detectedKey(i));
+              if (part === undefined) throw new Error(`run ${run}: detections of batch ${i} are missing`);
+              for (const id of JSON.parse(part) as number[]) all.push(id);
+            }
+            const result = buildResult(spec.scenario, spec.file, state, all, JSON.parse(ledgerJson) as LedgerView, {
               transport: 'bullmq',
               wallSeconds: 0,
               messagesPerSecond: 0,
@@ -40,7 +74,7 @@ export function bindReporter(ctx: ServiceContext): void {
             extra = JSON.stringify(result);
             ctx.log.info({ run, reports: result.reports.total }, 'run complete');
           }
-          return { output: null, state: new Map([[STATE_KEY, JSON.stringify(state)]]), ...(extra ? { extra } : {}) };
+          return { output: null, state: writes, ...(extra ? { extra } : {}) };
         },
       });
     });

@@ -1,9 +1,9 @@
 /**
- * The world: population, offenders, clients with keys, and the evaluation ledger.
- * Only the generator imports this module; the detecting stages must not (a test walks
- * their imports to make sure).
+ * The world: population, offenders, look-alikes, clients with keys, and the evaluation
+ * ledger. Only the generator imports this module; the detecting stages must not (a test
+ * walks their imports to make sure).
  */
 export { WorldGenerator, type GenerateOptions } from './generator';
-export { buildPopulation, Kind, type Population } from './population';
-export { Clients, NONCE_BYTES, TAG_BYTES } from './clients';
-export { emptyLedger, type Ledger, type AbuseType, type OffenderKind } from './ledger';
+export { buildPopulation, Kind, OFFENDER_KINDS, type OffenderKind, type Population } from './population';
+export { Clients, newClientSecret, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES } from './clients';
+export { emptyLedger, type Ledger, type AbuseType } from './ledger';

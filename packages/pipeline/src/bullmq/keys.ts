@@ -40,6 +40,18 @@ export class RunKeys {
   get ledger() {
     return this.k('ledger');
   }
+  /** The platform's franking key: the delivery relay countersigns with it, the reporter verifies with it. */
+  get platformKey() {
+    return this.k('platform-key');
+  }
+  /**
+   * The simulated clients' secret (conversation keys, franking keys, scanning secrets
+   * derive from it). Only the generator reads it; it is kept so a restarted generator
+   * rebuilds the same clients.
+   */
+  get clientSecret() {
+    return this.k('client-secret');
+  }
   /** The result document (without timing), written once by the reporter. */
   get result() {
     return this.k('result');

@@ -74,8 +74,8 @@ export interface OrderedStageSpec {
   name: string;
   /** Inputs each sequence number needs before it can be applied. */
   sources: readonly string[];
-  /** State entries the given inputs read or write. */
-  stateKeys(inputs: Record<string, string>): string[];
+  /** State entries that applying sequence number `seq` with these inputs reads. */
+  stateKeys(seq: number, inputs: Record<string, string>): string[];
   /** Applies one sequence number's inputs to the loaded state entries. */
   apply(seq: number, inputs: Record<string, string>, state: Map<string, string | undefined>): Promise<Applied> | Applied;
   /** Sends one sequence number's output downstream; must be idempotent (derived job ids). */
@@ -138,7 +138,7 @@ export class OrderedStage {
       if (values.some((v) => v === null)) break;
       const inputs: Record<string, string> = {};
       this.spec.sources.forEach((s, i) => (inputs[s] = values[i] as string));
-      const stateKeys = this.spec.stateKeys(inputs);
+      const stateKeys = this.spec.stateKeys(next, inputs);
       const loaded = stateKeys.length > 0 ? await this.redis.hmget(k.state, ...stateKeys) : [];
       const state = new Map<string, string | undefined>();
       stateKeys.forEach((key, i) => state.set(key, loaded[i] ?? undefined));

@@ -12,11 +12,13 @@ const seq = z.int().min(0);
 const account = z.int().min(0);
 const time = z.number().min(0);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
+const surface = z.enum(['dm', 'public', 'profile']);
+const route = z.enum(['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport', 'clientSideScanning']);
 
 export const envelopeSchema = z.strictObject({
   id: z.int().min(0),
   t: time,
-  surface: z.enum(['dm', 'public']),
+  surface,
   sender: account,
   recipient: z.int().min(-1),
   media: z.enum(['image', 'text']),
@@ -25,23 +27,43 @@ export const envelopeSchema = z.strictObject({
   senderMinor: z.boolean(),
   recipientMinor: z.boolean(),
   connected: z.boolean(),
+  senderAccountAgeDays: z.number(),
 });
 
 const reportSchema = z.strictObject({
+  id: z.int().min(0),
   messageId: z.int().min(0),
   t: time,
   reporter: account,
   reported: account,
-  surface: z.enum(['dm', 'public']),
+  recipient: z.int().min(-1),
+  sentAt: time,
+  surface,
   content: base64,
+  frankingKey: base64,
+  commitment: base64,
+  tag: base64,
 });
 
+const blockSchema = z.strictObject({ id: z.int().min(0), t: time, blocker: account, blocked: account });
+
 const detectionSchema = z.strictObject({
-  route: z.enum(['hashMatch', 'metadata', 'userReport']),
+  route,
+  account,
+  t: time,
+  messageId: z.int().min(-1),
+  event: z.int().min(0),
+  evidence: z.number(),
+  rule: z.enum(['unconnectedMinors', 'newAccountBurst', 'imagesToMinors', 'blocksAndReports']).optional(),
+});
+
+const voucherMatchSchema = z.strictObject({
   account,
   t: time,
   messageId: z.int().min(0),
-  evidence: z.number(),
+  event: z.int().min(0),
+  share: z.string().regex(/^[0-9a-f]{64}$/),
+  inner: base64,
 });
 
 export const runJobSchema = z.strictObject({ run: runId });
@@ -50,7 +72,9 @@ export const scanJobSchema = z.strictObject({
   run: runId,
   seq,
   final: z.boolean(),
-  messages: z.array(z.strictObject({ e: envelopeSchema, p: base64 })),
+  messages: z.array(
+    z.strictObject({ e: envelopeSchema, p: base64, c: base64.nullable(), v: base64.nullable() }),
+  ),
 });
 
 export const metadataJobSchema = z.strictObject({
@@ -59,6 +83,7 @@ export const metadataJobSchema = z.strictObject({
   final: z.boolean(),
   envelopes: z.array(envelopeSchema),
   reports: z.array(reportSchema),
+  blocks: z.array(blockSchema),
 });
 
 const countsSchema = z.strictObject({
@@ -67,11 +92,28 @@ const countsSchema = z.strictObject({
   scanned: z.int().min(0),
   unscannable: z.int().min(0),
   deadLettered: z.int().min(0),
+  vouchers: z.int().min(0),
+  vouchersMatched: z.int().min(0),
 });
 
 export const reportJobSchema = z.discriminatedUnion('source', [
-  z.strictObject({ source: z.literal('scan'), run: runId, seq, final: z.boolean(), detections: z.array(detectionSchema), counts: countsSchema }),
-  z.strictObject({ source: z.literal('metadata'), run: runId, seq, final: z.boolean(), detections: z.array(detectionSchema) }),
+  z.strictObject({
+    source: z.literal('scan'),
+    run: runId,
+    seq,
+    final: z.boolean(),
+    detections: z.array(detectionSchema),
+    vouchers: z.array(voucherMatchSchema),
+    counts: countsSchema,
+  }),
+  z.strictObject({
+    source: z.literal('metadata'),
+    run: runId,
+    seq,
+    final: z.boolean(),
+    detections: z.array(detectionSchema),
+    reports: z.array(reportSchema),
+  }),
 ]);
 
 export type ScanJob = z.output<typeof scanJobSchema>;
@@ -81,12 +123,42 @@ export type ReportJob = z.output<typeof reportJobSchema>;
 const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
 const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
+type WireReport = z.output<typeof reportSchema>;
+
+function encodeReport(r: UserReport): WireReport {
+  return { ...r, content: toB64(r.content), frankingKey: toB64(r.frankingKey), commitment: toB64(r.commitment), tag: toB64(r.tag) };
+}
+
+function decodeReport(r: WireReport): UserReport {
+  return { ...r, content: fromB64(r.content), frankingKey: fromB64(r.frankingKey), commitment: fromB64(r.commitment), tag: fromB64(r.tag) };
+}
+
 export function encodeScanJob(batch: ScanBatch): ScanJob {
-  return { run: batch.run, seq: batch.seq, final: batch.final, messages: batch.messages.map((m) => ({ e: m.envelope, p: toB64(m.payload) })) };
+  return {
+    run: batch.run,
+    seq: batch.seq,
+    final: batch.final,
+    messages: batch.messages.map((m) => ({
+      e: m.envelope,
+      p: toB64(m.payload),
+      c: m.commitment ? toB64(m.commitment) : null,
+      v: m.voucher ? toB64(m.voucher) : null,
+    })),
+  };
 }
 
 export function decodeScanJob(job: ScanJob): ScanBatch {
-  return { run: job.run, seq: job.seq, final: job.final, messages: job.messages.map((m) => ({ envelope: m.e as Envelope, payload: fromB64(m.p) })) };
+  return {
+    run: job.run,
+    seq: job.seq,
+    final: job.final,
+    messages: job.messages.map((m) => ({
+      envelope: m.e as Envelope,
+      payload: fromB64(m.p),
+      commitment: m.c === null ? null : fromB64(m.c),
+      voucher: m.v === null ? null : fromB64(m.v),
+    })),
+  };
 }
 
 export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
@@ -95,7 +167,8 @@ export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
     seq: batch.seq,
     final: batch.final,
     envelopes: batch.envelopes,
-    reports: batch.reports.map((r) => ({ ...r, content: toB64(r.content) })),
+    reports: batch.reports.map(encodeReport),
+    blocks: batch.blocks,
   };
 }
 
@@ -105,16 +178,28 @@ export function decodeMetadataJob(job: MetadataJob): EnvelopeBatch {
     seq: job.seq,
     final: job.final,
     envelopes: job.envelopes as Envelope[],
-    reports: job.reports.map((r): UserReport => ({ ...r, content: fromB64(r.content) })),
+    reports: job.reports.map(decodeReport),
+    blocks: job.blocks,
   };
 }
 
 export function encodeScanResult(r: ScanResult): ReportJob {
-  return { source: 'scan', ...r };
+  return { source: 'scan', ...r, vouchers: r.vouchers.map((v) => ({ ...v, inner: toB64(v.inner) })) };
 }
 
 export function encodeMetadataResult(r: MetadataResult): ReportJob {
-  return { source: 'metadata', ...r };
+  return { source: 'metadata', ...r, reports: r.reports.map(encodeReport) };
+}
+
+/** The reporter's inputs from a report-queue job. */
+export function decodeScanResult(job: Extract<ReportJob, { source: 'scan' }>): ScanResult {
+  const { source: _source, ...rest } = job;
+  return { ...rest, vouchers: job.vouchers.map((v) => ({ ...v, inner: fromB64(v.inner) })) } as ScanResult;
+}
+
+export function decodeMetadataResult(job: Extract<ReportJob, { source: 'metadata' }>): MetadataResult {
+  const { source: _source, ...rest } = job;
+  return { ...rest, reports: job.reports.map(decodeReport) } as MetadataResult;
 }
 
 export class MalformedJobError extends Error {
