@@ -2,7 +2,8 @@
  * The `blindspot` command.
  *
  *   blindspot run <scenario.yaml> [--redis <url> [--external-services]] [--json]
- *   blindspot compare <a.yaml> <b.yaml> [--redis <url> [--external-services]] [--json]
+ *   blindspot compare <a.yaml> <b.yaml> [<c.yaml> ...] [--redis <url> [--external-services]] [--json]
+ *   blindspot sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [--json] [--out <dir>]
  *
  * Exit status: 0 done; 1 the run failed (Redis unreachable, a service died, timeout);
  * 2 bad input (scenario file or arguments), before anything was started.
@@ -14,13 +15,15 @@ import type { RunResult } from '@blindspot/core';
 import { runEmbedded, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { InputError, loadAll, type LoadedScenario } from './load';
-import { compareResults, formatComparison, summarize } from './format';
+import { compareResults, formatComparison, formatTable, summarize } from './format';
 import { spawnServices, type ServiceProcesses } from './spawn';
+import { sweep } from './sweep';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
   blindspot run <scenario.yaml> [options]
-  blindspot compare <a.yaml> <b.yaml> [options]
+  blindspot compare <a.yaml> <b.yaml> [<more.yaml> ...] [options]
+  blindspot sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [options]
 
 options:
   --json                 print only the result document (JSON) on stdout
@@ -29,6 +32,10 @@ options:
   --external-services    with --redis: only submit the run and wait for services
                          started elsewhere (compose, other machines)
   --out <dir>            also write the result documents as JSON files into <dir>
+                         (sweep: sweep-<name>.json and sweep-<name>.csv)
+  --set <path>=<values>  sweep: run once per value of this scenario field, e.g.
+                         --set detection.userReports.probability=0.01,0.03,0.1;
+                         several --set options run every combination (at most 64 runs)
   --replicas <list>      with --redis: processes per service, e.g. scanner=3,metadata-detector=2
   --prefix <{tag}>       queue and key prefix, a Redis hash tag (default: the
                          BLINDSPOT_PREFIX environment variable, else {blindspot})
@@ -49,6 +56,7 @@ interface Options {
   out?: string;
   seed?: number;
   replicas: Partial<Record<ServiceName, number>>;
+  set: string[];
 }
 
 function parse(argv: string[]): { command: string; files: string[]; options: Options } {
@@ -70,6 +78,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         timeout: { type: 'string', default: '1800' },
         'log-level': { type: 'string', default: 'warn' },
         help: { type: 'boolean', short: 'h', default: false },
+        set: { type: 'string', multiple: true },
       },
     }));
   } catch (err) {
@@ -81,9 +90,13 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   }
   const [command, ...files] = positionals;
   const problems: string[] = [];
-  if (command !== 'run' && command !== 'compare') problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (command !== 'run' && command !== 'compare' && command !== 'sweep') problems.push(command ? `unknown command "${command}"` : 'no command given');
   if (command === 'run' && files.length !== 1) problems.push('run takes exactly one scenario file');
-  if (command === 'compare' && files.length !== 2) problems.push('compare takes exactly two scenario files');
+  if (command === 'compare' && files.length < 2) problems.push('compare takes two or more scenario files');
+  if (command === 'sweep' && files.length !== 1) problems.push('sweep takes exactly one scenario file');
+  if (command === 'sweep' && !values.set?.length) problems.push('sweep needs at least one --set <field.path>=<v1>,<v2>,...');
+  if (command === 'sweep' && values.redis !== undefined) problems.push('sweep runs embedded, in parallel on this machine; --redis is not supported');
+  if (command !== 'sweep' && values.set !== undefined) problems.push('--set is only for sweep');
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1_000_000) problems.push('--batch-size must be a whole number from 1 to 1000000');
   const seed = values.seed === undefined ? undefined : Number(values.seed);
@@ -120,6 +133,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       ...(values.out ? { out: values.out } : {}),
       ...(seed !== undefined ? { seed } : {}),
       replicas,
+      set: values.set ?? [],
     },
   };
 }
@@ -165,6 +179,10 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
 async function main(argv: string[]): Promise<number> {
   try {
     const { command, files, options } = parse(argv);
+    if (command === 'sweep') {
+      await sweep(files[0] as string, options);
+      return 0;
+    }
     const scenarios = loadAll(files).map((s) => (options.seed === undefined ? s : { ...s, scenario: { ...s.scenario, seed: options.seed } }));
     const results = await runAll(scenarios, options);
     const written: string[] = [];
@@ -179,13 +197,20 @@ async function main(argv: string[]): Promise<number> {
       const [r] = results as [RunResult];
       save(r.scenario.name, r);
       process.stdout.write(options.json ? `${JSON.stringify(r, null, 2)}\n` : `${summarize(r)}\n`);
-    } else {
+    } else if (results.length === 2) {
       const [a, b] = results as [RunResult, RunResult];
       const c = compareResults(a, b);
       save(a.scenario.name, a);
       save(b.scenario.name, b);
       save('comparison', c);
       process.stdout.write(options.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatComparison(c)}\n`);
+    } else {
+      // More than two: every result, and each one's change against the first.
+      const [first, ...rest] = results as [RunResult, ...RunResult[]];
+      const doc = { results, changes: rest.map((r) => ({ against: first.scenario.name, scenario: r.scenario.name, ...compareResults(first, r).change })) };
+      for (const r of results) save(r.scenario.name, r);
+      save('comparison', doc);
+      process.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : `${formatTable(results)}\n`);
     }
     // Paths go to stderr under --json so stdout stays one JSON document.
     for (const path of written) (options.json ? process.stderr : process.stdout).write(`wrote ${path}\n`);

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import type { RunResult } from '@blindspot/core';
+import { formatSweep, headlineFigures, movement, routeLabel, shortHeaders, sweepCsv } from './sweep-format';
+import type { SweepDocument } from './sweep';
+
+/** The parts of a result document the sweep table reads. */
+function result(f: { total: number; byRoute: Record<string, number>; tp: number; fp: number; reported: number; offenders: number; innocent: number; unscannable: number }, warnings: string[] = []): RunResult {
+  return {
+    scenario: { name: 'e2ee', file: 'scenarios/e2ee.yaml', seed: 7 },
+    messages: { total: 1_000_000, encrypted: f.unscannable, scanned: 1_000_000 - f.unscannable, unscannable: f.unscannable, deadLettered: 0 },
+    reports: { total: f.total, perDay: [], truePositive: f.tp, falsePositive: f.fp, byRoute: f.byRoute, falsePositiveByRoute: {} },
+    offenders: { total: f.offenders, reported: f.reported, byKind: {} },
+    innocentReported: f.innocent,
+    warnings,
+  } as unknown as RunResult;
+}
+
+const plain = result({ total: 1570, byRoute: { hashMatch: 1000, metadata: 250, userReport: 320 }, tp: 1569, fp: 1, reported: 125, offenders: 125, innocent: 1, unscannable: 0 });
+const e2ee = result({ total: 780, byRoute: { hashMatch: 210, metadata: 250, userReport: 320 }, tp: 780, fp: 0, reported: 52, offenders: 125, innocent: 0, unscannable: 419_840 }, ['something odd']);
+
+const doc: SweepDocument = {
+  scenario: { name: 'e2ee', file: 'scenarios/e2ee.yaml' },
+  set: [{ path: 'surfaces.directMessages.encryption', values: ['none', 'e2ee'] }],
+  runs: [
+    { values: { 'surfaces.directMessages.encryption': 'none' }, result: plain },
+    { values: { 'surfaces.directMessages.encryption': 'e2ee' }, result: e2ee },
+  ],
+};
+const raw = [{ 'surfaces.directMessages.encryption': 'none' }, { 'surfaces.directMessages.encryption': 'e2ee' }];
+
+describe('sweep output', () => {
+  it('labels routes, including ones added to the model later', () => {
+    expect(routeLabel('hashMatch')).toBe('hash match');
+    expect(routeLabel('userReport')).toBe('user report');
+    expect(routeLabel('clientSideScanning')).toBe('client side scanning');
+  });
+
+  it('has a column for every route the results have', () => {
+    const more = result({ total: 3, byRoute: { hashMatch: 1, metadata: 1, userReport: 0, imageClassifier: 1 }, tp: 3, fp: 0, reported: 3, offenders: 3, innocent: 0, unscannable: 0 });
+    const keys = headlineFigures([more]).map((f) => f.key);
+    expect(keys).toEqual([
+      'reports.total',
+      'reports.byRoute.hashMatch',
+      'reports.byRoute.metadata',
+      'reports.byRoute.userReport',
+      'reports.byRoute.imageClassifier',
+      'reports.truePositive',
+      'reports.falsePositive',
+      'offenders.reported',
+      'innocentReported',
+      'messages.unscannable',
+    ]);
+    expect(headlineFigures([more]).find((f) => f.key === 'reports.byRoute.imageClassifier')?.value(more)).toBe(1);
+  });
+
+  it('shortens set paths to the last field names that tell them apart', () => {
+    expect(shortHeaders(['surfaces.directMessages.encryption', 'detection.userReports.probability'])).toEqual(['encryption', 'probability']);
+    expect(shortHeaders(['surfaces.directMessages.encryption', 'surfaces.publicPosts.encryption', 'seed'])).toEqual([
+      'directMessages.encryption',
+      'publicPosts.encryption',
+      'seed',
+    ]);
+  });
+
+  it('describes how a figure moves', () => {
+    expect(movement(157, 78)).toBe('157 → 78 (−50.3%)');
+    expect(movement(100, 21)).toBe('100 → 21 (−79%)');
+    expect(movement(25, 25)).toBe('25 → 25 (no change)');
+    expect(movement(0, 419_840)).toBe('0 → 419,840');
+    expect(movement(1_000, 1_500)).toBe('1,000 → 1,500 (+50%)');
+    expect(movement(420_542, 420_579)).toBe('420,542 → 420,579 (+<0.1%)');
+  });
+
+  it('prints one row per variant with thousands separators, then the movement of each figure', () => {
+    const text = formatSweep(doc, raw, '2 runs on 2 workers in 3.0 s');
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('Sweep of e2ee (scenarios/e2ee.yaml, seed 7): 2 runs on 2 workers in 3.0 s');
+    expect(lines[2]?.split(/\s{2,}/)).toEqual(['encryption', 'reports', 'hash match', 'metadata', 'user report', 'true', 'false', 'offenders', 'innocent', 'unscannable']);
+    expect(lines[3]?.trim().split(/\s{2,}/)).toEqual(['none', '1,570', '1,000', '250', '320', '1,569', '1', '125 of 125', '1', '0']);
+    expect(lines[4]?.trim().split(/\s{2,}/)).toEqual(['e2ee', '780', '210', '250', '320', '780', '0', '52 of 125', '0', '419,840']);
+    // Columns line up: every row as long as the header's cells.
+    expect(lines[3]?.length).toBe(lines[2]?.length);
+    expect(text).toContain('From the first run to the last (encryption=none → encryption=e2ee):');
+    const moves = lines.slice(7).map((l) => l.replace(/\s+/g, ' '));
+    expect(moves).toContain('reports to police: 1,570 → 780 (−50.3%)');
+    expect(moves).toContain(' by hash match: 1,000 → 210 (−79%)');
+    expect(moves).toContain(' by user report: 320 → 320 (no change)');
+    expect(moves).toContain('offenders reported: 125 → 52 (−58.4%)');
+    expect(moves).toContain('messages unscannable: 0 → 419,840');
+    expect(text).toContain('WARNING: surfaces.directMessages.encryption=e2ee: something odd');
+  });
+
+  it('writes a CSV: the set paths, then the figures by their result-document names', () => {
+    const csv = sweepCsv({ ...doc, runs: [{ values: { 'surfaces.directMessages.encryption': 'a, "b"' }, result: plain }] });
+    expect(csv.split('\n')).toEqual([
+      'surfaces.directMessages.encryption,reports.total,reports.byRoute.hashMatch,reports.byRoute.metadata,reports.byRoute.userReport,reports.truePositive,reports.falsePositive,offenders.reported,offenders.total,innocentReported,messages.unscannable',
+      '"a, ""b""",1570,1000,250,320,1569,1,125,125,1,0',
+      '',
+    ]);
+  });
+});

@@ -1,0 +1,350 @@
+/**
+ * `blindspot sweep`: run one scenario once per value of one or more fields, and tabulate.
+ *
+ *   blindspot sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [--json] [--out <dir>] [--seed <n>]
+ *
+ * Each `--set` value is applied to the parsed YAML document before validation, so a
+ * variant is exactly the scenario an analyst would get by editing that one line of the
+ * file; its result is the one `run` gives for that edited file (apart from `timing`).
+ * Every variant is checked before anything runs. Runs go to worker threads, at most one
+ * per core.
+ */
+import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { isAbsolute, join, relative } from 'node:path';
+import { parseDocument } from 'yaml';
+import { formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
+import type { RunResult } from '@blindspot/core';
+import { InputError } from './load';
+import { formatSweep, sweepCsv } from './sweep-format';
+import { runInWorkers } from './sweep-pool';
+
+/** A value a `--set` option can give a field: a YAML scalar. */
+export type Scalar = string | number | boolean | null;
+
+export interface SetOption {
+  /** Dotted field path, e.g. `detection.userReports.probability`. */
+  path: string;
+  values: Scalar[];
+  /** The values as typed, for messages and tables (`0.10` stays `0.10`). */
+  raw: string[];
+}
+
+/** The most runs one sweep may ask for. */
+export const MAX_RUNS = 64;
+
+const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+const SHAPE = '--set <field.path>=<value>,<value>,...';
+
+/** Parses one `--set` option; returns it or the problems with it (one line each). */
+export function parseSetOption(text: string): { ok: true; set: SetOption } | { ok: false; problems: string[] } {
+  const eq = text.indexOf('=');
+  if (eq < 0) return { ok: false, problems: [`--set ${text}: expected ${SHAPE} (no "=")`] };
+  const path = text.slice(0, eq).trim();
+  const list = text.slice(eq + 1);
+  if (path === '') return { ok: false, problems: [`--set ${text}: no field path before "=" (expected ${SHAPE})`] };
+  if (!path.split('.').every((s) => SEGMENT.test(s))) {
+    return { ok: false, problems: [`--set ${text}: "${path}" is not a field path; write field names joined by dots, e.g. detection.userReports.probability`] };
+  }
+  if (list.trim() === '') return { ok: false, problems: [`--set ${text}: no values after "=" (expected ${SHAPE})`] };
+  const raw = list.split(',').map((v) => v.trim());
+  if (raw.some((v) => v === '')) return { ok: false, problems: [`--set ${text}: an empty value (two commas in a row, or a comma at either end)`] };
+  const problems: string[] = [];
+  const values: Scalar[] = [];
+  const seen = new Map<string, string>();
+  for (const r of raw) {
+    const parsed = parseScalar(r);
+    if (!parsed.ok) {
+      problems.push(`--set ${path}=${r}: ${parsed.message}`);
+      continue;
+    }
+    const key = JSON.stringify(parsed.value);
+    const earlier = seen.get(key);
+    if (earlier !== undefined) {
+      problems.push(`--set ${text}: ${earlier === r ? `${r} is given twice` : `${earlier} and ${r} are the same value`}`);
+      continue;
+    }
+    seen.set(key, r);
+    values.push(parsed.value);
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, set: { path, values, raw } };
+}
+
+/** A value as YAML reads it: `0.03` a number, `true` a boolean, `e2ee` text. */
+export function parseScalar(text: string): { ok: true; value: Scalar } | { ok: false; message: string } {
+  const doc = parseDocument(text, { logLevel: 'silent' });
+  const unreadable = { ok: false as const, message: 'not a value YAML can read (quote text with \'...\')' };
+  if (doc.errors.length > 0 || doc.warnings.length > 0) return unreadable;
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: 0 });
+  } catch {
+    return unreadable;
+  }
+  // A bare `#...` is a YAML comment; only an explicit null spelling means null.
+  if (value === null && !/^(null|Null|NULL|~)$/.test(text)) return unreadable;
+  if (value !== null && typeof value === 'object') return { ok: false, message: 'must be a single value (a number, true/false or text), not a list or mapping' };
+  if (typeof value === 'number' && !Number.isFinite(value)) return { ok: false, message: 'must be a finite number' };
+  return { ok: true, value: value as Scalar };
+}
+
+/** Parses every `--set` option, refusing malformed, repeated or overlapping ones. */
+export function parseSets(texts: readonly string[]): SetOption[] {
+  const problems: string[] = [];
+  const sets: SetOption[] = [];
+  for (const text of texts) {
+    const r = parseSetOption(text);
+    if (!r.ok) problems.push(...r.problems);
+    else sets.push(r.set);
+  }
+  for (let i = 0; i < sets.length; i++) {
+    for (let j = 0; j < i; j++) {
+      const [a, b] = [sets[j] as SetOption, sets[i] as SetOption];
+      if (a.path === b.path) problems.push(`--set ${b.path} is given twice; give all its values in one option: --set ${b.path}=${[...a.raw, ...b.raw].join(',')}`);
+      else if (b.path.startsWith(`${a.path}.`) || a.path.startsWith(`${b.path}.`)) {
+        problems.push(`--set ${a.path} and --set ${b.path} overlap: one is a field inside the other`);
+      }
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return sets;
+}
+
+/** Every combination of the lists, the first list varying slowest. */
+export function cartesian<T>(lists: readonly (readonly T[])[]): T[][] {
+  let out: T[][] = [[]];
+  for (const list of lists) out = out.flatMap((prefix) => list.map((v) => [...prefix, v]));
+  return out;
+}
+
+/** Refuses a sweep of more than MAX_RUNS runs, saying where the count comes from. */
+export function checkRunCount(sets: readonly SetOption[]): number {
+  const runs = sets.reduce((n, s) => n * s.values.length, 1);
+  if (runs > MAX_RUNS) {
+    const how = sets.length > 1 ? ` (${sets.map((s) => s.values.length).join(' × ')})` : '';
+    throw new InputError([`the --set options ask for ${runs} runs${how}; a sweep runs at most ${MAX_RUNS}: give fewer values`]);
+  }
+  return runs;
+}
+
+type Doc = Record<string, unknown>;
+
+const isMapping = (x: unknown): x is Doc => x !== null && typeof x === 'object' && !Array.isArray(x);
+
+/** A deep copy of plain YAML data (shares nothing, even where the file used aliases). */
+function copy<T>(x: T): T {
+  if (Array.isArray(x)) return x.map(copy) as T;
+  if (isMapping(x)) return Object.fromEntries(Object.entries(x).map(([k, v]) => [k, copy(v)])) as T;
+  return x;
+}
+
+/**
+ * A copy of `doc` with the field at `path` set to `value`, creating missing groups of
+ * fields on the way. Fails if the path runs through something that is not a group of
+ * fields (a number, text or list).
+ */
+export function applyPath(doc: unknown, path: string, value: Scalar): { ok: true; doc: Doc } | { ok: false; message: string } {
+  if (!isMapping(doc)) return { ok: false, message: 'the scenario is not a mapping of fields' };
+  const out = copy(doc);
+  const keys = path.split('.');
+  let node: Doc = out;
+  for (let i = 0; i < keys.length - 1; i++) {
+    const key = keys[i] as string;
+    const next = node[key];
+    if (next === undefined) node[key] = {};
+    else if (!isMapping(next)) {
+      return { ok: false, message: `${keys.slice(0, i + 1).join('.')} is ${describe(next)} in the scenario, not a group of fields` };
+    }
+    node = node[key] as Doc;
+  }
+  node[keys[keys.length - 1] as string] = value;
+  return { ok: true, doc: out };
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'empty';
+  if (Array.isArray(x)) return 'a list';
+  if (typeof x === 'string') return `the text ${JSON.stringify(x)}`;
+  return String(x);
+}
+
+/** `a` is `b`, inside `b`, or contains `b`. An empty path (the document) relates to nothing. */
+function related(a: string, b: string): boolean {
+  if (a === '' || b === '') return false;
+  return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`) || a.startsWith(`${b}[`);
+}
+
+export interface Variant {
+  /** The value of each `--set` path in this variant. */
+  values: Record<string, Scalar>;
+  /** The same values as typed. */
+  raw: Record<string, string>;
+  scenario: Scenario;
+}
+
+/**
+ * Applies every combination of the `--set` values to `data` (the parsed scenario file)
+ * and validates each variant. Throws an InputError naming the `--set` option for every
+ * problem (each line once), or returns the variants in sweep order.
+ */
+export function buildVariants(data: unknown, file: string, sets: readonly SetOption[]): Variant[] {
+  checkRunCount(sets);
+  const problems = new Set<string>();
+  const variants: Variant[] = [];
+  const combos = cartesian(sets.map((s) => s.values.map((value, i) => ({ path: s.path, value, raw: s.raw[i] as string }))));
+  for (const combo of combos) {
+    let doc: unknown = data;
+    let broken = false;
+    for (const { path, value, raw } of combo) {
+      const applied = applyPath(doc, path, value);
+      if (!applied.ok) {
+        problems.add(`--set ${path}=${raw}: ${applied.message}`);
+        broken = true;
+        break;
+      }
+      doc = applied.doc;
+    }
+    if (broken) continue;
+    const checked = validateScenario(doc, file);
+    if (!checked.ok) {
+      for (const p of checked.problems) problems.add(describeProblem(p, combo, sets));
+      continue;
+    }
+    variants.push({
+      values: Object.fromEntries(combo.map((c) => [c.path, c.value])),
+      raw: Object.fromEntries(combo.map((c) => [c.path, c.raw])),
+      scenario: checked.scenario,
+    });
+  }
+  if (problems.size > 0) throw new InputError([...problems]);
+  return variants;
+}
+
+/**
+ * One line naming the option behind a problem: the `--set` whose field it is (or that
+ * is inside or around that field), else every `--set` of the variant.
+ */
+function describeProblem(p: Problem, combo: { path: string; raw: string }[], sets: readonly SetOption[]): string {
+  const own = combo.find((c) => related(p.path, c.path));
+  if (own) {
+    const where = p.path === own.path ? '' : `${p.path}: `;
+    // An unknown field is wrong whatever the value: name the option as given.
+    if (p.message.startsWith('unknown field')) {
+      const set = sets.find((s) => s.path === own.path);
+      return `--set ${own.path}=${set ? set.raw.join(',') : own.raw}: ${where}${p.message}`;
+    }
+    return `--set ${own.path}=${own.raw}: ${where}${p.message}`;
+  }
+  return `${combo.map((c) => `--set ${c.path}=${c.raw}`).join(' ')}: ${p.path || '(document)'}: ${p.message}`;
+}
+
+/** The path as recorded in results: relative to the working directory where possible (as `run`). */
+function recordedPath(path: string): string {
+  return isAbsolute(path) ? path : relative(process.cwd(), path) || path;
+}
+
+/**
+ * Reads the scenario file: refuses it (with file, line and field, as `run` does) for any
+ * problem a `--set` does not touch; problems at `--set` fields are left to the variants.
+ */
+export function readScenarioData(path: string, sets: readonly SetOption[]): { data: unknown; file: string } {
+  const file = recordedPath(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new InputError([`${file}: cannot read scenario: ${why}`]);
+  }
+  const base = parseScenario(text, file);
+  if (!base.ok) {
+    const own = base.problems.filter((p) => !sets.some((s) => related(p.path, s.path)));
+    if (own.length > 0) throw new InputError(own.map((p) => formatProblem(file, p)));
+  }
+  return { data: parseDocument(text, { uniqueKeys: true }).toJS({ maxAliasCount: 100 }) as unknown, file };
+}
+
+export interface SweepRun {
+  values: Record<string, Scalar>;
+  result: RunResult;
+}
+
+/** What `--json` prints and `--out` writes. */
+export interface SweepDocument {
+  scenario: { name: string; file: string };
+  set: { path: string; values: Scalar[] }[];
+  runs: SweepRun[];
+}
+
+export interface SweepOptions {
+  json: boolean;
+  out?: string;
+  seed?: number;
+  batchSize: number;
+  /** The `--set` options as given. */
+  set: readonly string[];
+  /** Worker threads (default: one per core, at most one per run). */
+  workers?: number;
+}
+
+function scenarioName(data: unknown, file: string): string {
+  if (isMapping(data) && typeof data.name === 'string' && data.name !== '') return data.name;
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
+}
+
+/** Runs the sweep command; throws InputError for bad input, before anything runs. */
+export async function sweep(path: string, options: SweepOptions): Promise<void> {
+  const sets = parseSets(options.set);
+  if (sets.length === 0) throw new InputError([`sweep needs at least one ${SHAPE}`]);
+  checkRunCount(sets);
+  if (options.seed !== undefined && sets.some((s) => s.path === 'seed')) {
+    throw new InputError(['--seed and --set seed=... both set the seed; give one of them']);
+  }
+  const { data, file } = readScenarioData(path, sets);
+  const variants = buildVariants(data, file, sets).map((v) =>
+    options.seed === undefined ? v : { ...v, scenario: { ...v.scenario, seed: options.seed } },
+  );
+
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), variants.length));
+  const tty = process.stderr.isTTY === true;
+  const started = performance.now();
+  const results = await runInWorkers(
+    variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
+    {
+      workers,
+      onDone: tty ? (done) => process.stderr.write(`\rsweep: ${done} of ${variants.length} runs done`) : undefined,
+    },
+  );
+  if (tty) process.stderr.write('\r\x1b[K');
+  const seconds = (performance.now() - started) / 1000;
+
+  const name = scenarioName(data, file);
+  const doc: SweepDocument = {
+    scenario: { name, file },
+    set: sets.map((s) => ({ path: s.path, values: s.values })),
+    runs: variants.map((v, i) => ({ values: v.values, result: results[i] as RunResult })),
+  };
+
+  const written: string[] = [];
+  if (options.out) {
+    mkdirSync(options.out, { recursive: true });
+    const stem = `sweep-${name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
+    const jsonPath = join(options.out, `${stem}.json`);
+    const csvPath = join(options.out, `${stem}.csv`);
+    writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
+    writeFileSync(csvPath, sweepCsv(doc));
+    written.push(jsonPath, csvPath);
+  }
+  const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    process.stderr.write(`sweep: ${summary}\n`);
+  } else {
+    process.stdout.write(`${formatSweep(doc, variants.map((v) => v.raw), summary)}\n`);
+  }
+  // Paths go to stderr under --json so stdout stays one JSON document.
+  for (const p of written) (options.json ? process.stderr : process.stdout).write(`wrote ${p}\n`);
+}
