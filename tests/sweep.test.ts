@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blindspot, withoutTiming } from './support/cli';
+import { blindspot, scenarioCopy, withoutTiming } from './support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-sweep-'));
 
@@ -46,18 +46,22 @@ function comparable(doc: Record<string, unknown>): Record<string, unknown> {
 describe('blindspot sweep', () => {
   it('each variant equals the run of the file with that field changed, and the variants run in parallel', async () => {
     const out = join(dir, 'out');
-    const sweep = await blindspot(['sweep', 'scenarios/e2ee.yaml', '--set', 'surfaces.directMessages.encryption=none,e2ee', '--json', '--out', out]);
+    // The shipped pair cut to 7 days, in a folder of their own.
+    const pair = mkdtempSync(join(tmpdir(), 'blindspot-pair-'));
+    const e2eeFile = scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 7' }, pair);
+    const plainFile = scenarioCopy('scenarios/plaintext.yaml', { 'durationDays: 30': 'durationDays: 7' }, pair);
+    const sweep = await blindspot(['sweep', e2eeFile, '--set', 'surfaces.directMessages.encryption=none,e2ee', '--json', '--out', out]);
     expect(sweep.stderr).not.toMatch(/Error|\bat .*\.ts:\d+/);
     expect(sweep.code).toBe(0);
     const doc = JSON.parse(sweep.stdout) as SweepDoc;
-    expect(doc.scenario).toEqual({ name: 'e2ee', file: 'scenarios/e2ee.yaml' });
+    expect(doc.scenario).toEqual({ name: 'e2ee', file: e2eeFile });
     expect(doc.set).toEqual([{ path: 'surfaces.directMessages.encryption', values: ['none', 'e2ee'] }]);
     expect(doc.runs.map((r) => r.values)).toEqual([{ 'surfaces.directMessages.encryption': 'none' }, { 'surfaces.directMessages.encryption': 'e2ee' }]);
 
     // plaintext.yaml is e2ee.yaml with that one field changed (and its name and description).
     const [plain, e2ee] = await Promise.all([
-      blindspot(['run', 'scenarios/plaintext.yaml', '--json']),
-      blindspot(['run', 'scenarios/e2ee.yaml', '--json']),
+      blindspot(['run', plainFile, '--json']),
+      blindspot(['run', e2eeFile, '--json']),
     ]);
     expect(plain.code).toBe(0);
     expect(e2ee.code).toBe(0);
@@ -65,7 +69,7 @@ describe('blindspot sweep', () => {
     expect(comparable(a.result)).toEqual(comparable(JSON.parse(plain.stdout)));
     expect(comparable(b.result)).toEqual(comparable(JSON.parse(e2ee.stdout)));
     // Only the name and file differ; and the two variants do differ.
-    expect(b.result.scenario).toEqual({ name: 'e2ee', file: 'scenarios/e2ee.yaml', seed: 20191204 });
+    expect(b.result.scenario).toEqual({ name: 'e2ee', file: e2eeFile, seed: 20191204 });
     expect(comparable(a.result)).not.toEqual(comparable(b.result));
 
     // Parallel: with two workers, the runs' own wall times add up to more than the whole

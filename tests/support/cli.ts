@@ -1,5 +1,8 @@
 /** Runs the blindspot command (or any repo script) as a real child process. */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -52,4 +55,21 @@ export function blindspot(args: string[], options: { env?: Record<string, string
 export function withoutTiming(doc: Record<string, unknown>): Record<string, unknown> {
   const { timing: _timing, ...rest } = doc;
   return rest;
+}
+
+/**
+ * A copy of a shipped scenario with some top-level lines changed (e.g. a shorter
+ * `durationDays`), in a temporary folder, keeping its name. Tests use it where a full
+ * 30-day run would only cost time.
+ */
+export function scenarioCopy(file: string, replace: Record<string, string>, into?: string): string {
+  const dir = into ?? mkdtempSync(join(tmpdir(), 'blindspot-scenario-'));
+  let text = readFileSync(join(REPO_ROOT, file), 'utf8');
+  for (const [from, to] of Object.entries(replace)) {
+    if (!text.includes(from)) throw new Error(`${file} has no "${from}" to replace`);
+    text = text.replace(from, to);
+  }
+  const path = join(dir, basename(file));
+  writeFileSync(path, text);
+  return path;
 }

@@ -447,6 +447,19 @@ describe('WorldGenerator: user reports', () => {
     expect(run.gen.ledger.abusiveMessages).toEqual(plain.gen.ledger.abusiveMessages);
     expect(run.blocks.map((b) => [b.t, b.blocker, b.blocked])).toEqual(plain.blocks.map((b) => [b.t, b.blocker, b.blocked]));
   });
+
+  // Reactions draw from their own stream: users reporting and blocking more often changes
+  // the reports and blocks, never the messages (a sweep over these compares like with like).
+  it('does not change the messages when users report and block more often', () => {
+    const run = generate(
+      scenario('none', 'none', { detection: { hashBank: { size: 200 }, userReports: { probability: 0.95, meanDelayHours: 1, forgedPerDay: 5, blockProbability: 0.9 } } }),
+    );
+    const ours = run.messages.map((m) => JSON.stringify({ ...m.envelope, id: 0, size: 0 }));
+    const theirs = plain.messages.map((m) => JSON.stringify({ ...m.envelope, id: 0, size: 0 }));
+    expect(ours).toEqual(theirs);
+    expect(run.gen.ledger.userReports).toBeGreaterThan(plain.gen.ledger.userReports);
+    expect(run.blocks.length).toBeGreaterThan(plain.blocks.length);
+  });
 });
 
 describe('WorldGenerator: blocks', () => {

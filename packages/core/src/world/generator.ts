@@ -74,6 +74,12 @@ export class WorldGenerator {
   readonly ledger: Ledger = emptyLedger();
   private readonly clients: Clients;
   private readonly rng: Random;
+  /**
+   * Recipients' reactions (reports, blocks) draw from their own stream, so changing how
+   * often users report or block leaves the traffic itself untouched (common random
+   * numbers: a sweep over those settings compares like with like).
+   */
+  private readonly reactions: Random;
   private readonly targets = new Map<number, GroomingTarget[]>();
   private scheduled: Scheduled[] = [];
   private nextId = 0;
@@ -92,6 +98,7 @@ export class WorldGenerator {
     this.popular = popularImages(scenario.seed, scenario.traffic.popularImages);
     this.bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, this.popular);
     this.rng = Random.derive(scenario.seed, 'traffic');
+    this.reactions = Random.derive(scenario.seed, 'reactions');
     this.clients = new Clients(options.clientSecret);
     this.innocentReadable = new Uint8Array(this.population.users);
     const p = this.population;
@@ -432,7 +439,7 @@ export class WorldGenerator {
    * Users report whether or not the platform acts on reports (detection.userReports.enabled).
    */
   private react(message: Delivered): void {
-    const { rng, population, scenario } = this;
+    const { reactions: rng, population, scenario } = this;
     const u = scenario.detection.userReports;
     const e = message.envelope;
     const end = scenario.durationDays * DAY;
@@ -578,9 +585,9 @@ export class WorldGenerator {
     return this.contactOf(sender, t);
   }
 
-  private anyOther(sender: number): number {
+  private anyOther(sender: number, rng: Random = this.rng): number {
     const users = this.population.users;
-    const other = this.rng.int(users - 1);
+    const other = rng.int(users - 1);
     return other >= sender ? other + 1 : other;
   }
 
@@ -598,7 +605,7 @@ export class WorldGenerator {
     const p = this.population;
     if (e.recipient >= 0) return p.kind[e.recipient] === Kind.Ordinary || p.kind[e.recipient] === Kind.Mentor ? e.recipient : -1;
     for (let i = 0; i < 8; i++) {
-      const viewer = this.anyOther(e.sender);
+      const viewer = this.anyOther(e.sender, this.reactions);
       if (!p.isOffender(viewer) && this.exists(viewer, e.t)) return viewer;
     }
     return -1;
