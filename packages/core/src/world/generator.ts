@@ -259,8 +259,15 @@ export class WorldGenerator {
             surface = rng.chance(0.7) ? 'public' : 'profile';
           } else {
             const ring = population.ring.get(offender) ?? [];
-            const peer = ring.length > 0 && rng.chance(cfg.ringShare) ? (ring[rng.int(ring.length)] as number) : -1;
-            recipient = peer >= 0 && this.exists(peer, time) ? peer : this.contactOf(offender, time);
+            // Mostly to another offender of the network (one whose account exists by now).
+            let peer = -1;
+            if (ring.length > 0 && rng.chance(cfg.ringShare)) {
+              for (let tries = 0; tries < 4 && peer < 0; tries++) {
+                const candidate = ring[rng.int(ring.length)] as number;
+                if (this.exists(candidate, time)) peer = candidate;
+              }
+            }
+            recipient = peer >= 0 ? peer : this.contactOf(offender, time);
             if (recipient < 0) continue;
           }
           out.push({ envelope: this.envelope(time, offender, recipient, surface, 'image'), content, abusive: type });
