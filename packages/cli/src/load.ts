@@ -16,16 +16,25 @@ export interface LoadedScenario {
   file: string;
 }
 
-export function loadScenario(path: string): LoadedScenario {
-  const file = isAbsolute(path) ? path : relative(process.cwd(), path) || path;
-  let text: string;
+/** The path as recorded in results: relative to the working directory where possible. */
+export function recordedPath(path: string): string {
+  return isAbsolute(path) ? path : relative(process.cwd(), path) || path;
+}
+
+/** A scenario file's text, or an InputError naming the file and why it cannot be read. */
+export function readScenarioText(path: string): { text: string; file: string } {
+  const file = recordedPath(path);
   try {
-    text = readFileSync(path, 'utf8');
+    return { text: readFileSync(path, 'utf8'), file };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
     throw new InputError([`${file}: cannot read scenario: ${why}`]);
   }
+}
+
+export function loadScenario(path: string): LoadedScenario {
+  const { text, file } = readScenarioText(path);
   const parsed = parseScenario(text, file);
   if (!parsed.ok) throw new InputError(parsed.problems.map((p) => formatProblem(file, p)));
   return { scenario: parsed.scenario, file };

@@ -9,13 +9,13 @@
  * Every variant is checked before anything runs. Runs go to worker threads, at most one
  * per core.
  */
-import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
 import type { RunResult } from '@blindspot/core';
-import { InputError } from './load';
+import { InputError, readScenarioText } from './load';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runInWorkers } from './sweep-pool';
 
@@ -239,25 +239,12 @@ function describeProblem(p: Problem, combo: { path: string; raw: string }[], set
   return `${combo.map((c) => `--set ${c.path}=${c.raw}`).join(' ')}: ${p.path || '(document)'}: ${p.message}`;
 }
 
-/** The path as recorded in results: relative to the working directory where possible (as `run`). */
-function recordedPath(path: string): string {
-  return isAbsolute(path) ? path : relative(process.cwd(), path) || path;
-}
-
 /**
  * Reads the scenario file: refuses it (with file, line and field, as `run` does) for any
  * problem a `--set` does not touch; problems at `--set` fields are left to the variants.
  */
 export function readScenarioData(path: string, sets: readonly SetOption[]): { data: unknown; file: string } {
-  const file = recordedPath(path);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new InputError([`${file}: cannot read scenario: ${why}`]);
-  }
+  const { text, file } = readScenarioText(path);
   const base = parseScenario(text, file);
   if (!base.ok) {
     const own = base.problems.filter((p) => !sets.some((s) => related(p.path, s.path)));

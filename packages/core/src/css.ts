@@ -42,8 +42,9 @@
  * from its own stored secret (never from the scenario seed): nothing outside the client
  * can derive them.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { HASH_BYTES, bankEntry, type HashBank } from './hash';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from './aead';
 
 /** The Mersenne prime 2^127 − 1: the field of secrets, coefficients and shares. */
 export const FIELD_PRIME = (1n << 127n) - 1n;
@@ -51,8 +52,6 @@ export const FIELD_PRIME = (1n << 127n) - 1n;
 export const FIELD_BYTES = 16;
 
 export const VOUCHER_TOKEN_BYTES = 16;
-const GCM_NONCE_BYTES = 12;
-const GCM_TAG_BYTES = 16;
 /** AES-GCM overhead of every sealed payload: nonce ‖ ciphertext ‖ tag. */
 export const SEALED_OVERHEAD_BYTES = GCM_NONCE_BYTES + GCM_TAG_BYTES;
 /** Bytes of a sealed share: nonce ‖ AES-GCM(x ‖ y) ‖ tag. */
@@ -200,17 +199,7 @@ function innerKey(secret: bigint): Uint8Array {
 
 /** AES-256-GCM with a random nonce; nonce ‖ ciphertext ‖ tag. */
 function seal(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const nonce = randomBytes(GCM_NONCE_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, nonce);
-  const body = cipher.update(plaintext);
-  const rest = cipher.final();
-  const tag = cipher.getAuthTag();
-  const out = new Uint8Array(GCM_NONCE_BYTES + body.length + rest.length + GCM_TAG_BYTES);
-  out.set(nonce, 0);
-  out.set(body, GCM_NONCE_BYTES);
-  out.set(rest, GCM_NONCE_BYTES + body.length);
-  out.set(tag, GCM_NONCE_BYTES + body.length + rest.length);
-  return out;
+  return sealGcm(key, randomBytes(GCM_NONCE_BYTES), plaintext);
 }
 
 /** The plaintext of seal(key, ·), or null if `sealed` is malformed or does not authenticate. */

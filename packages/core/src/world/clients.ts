@@ -5,12 +5,13 @@
  * drawing keeps a run reproducible when a crashed generator regenerates it. Every
  * message gets its own nonce (a per-key counter), as a real AES-GCM deployment must.
  */
-import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
+import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from '../aead';
 import { frankingKeyFor } from '../franking';
 import { FIELD_PRIME, VoucherClient } from '../css';
 
-export const NONCE_BYTES = 12;
-export const TAG_BYTES = 16;
+export const NONCE_BYTES = GCM_NONCE_BYTES;
+export const TAG_BYTES = GCM_TAG_BYTES;
 export const CLIENT_SECRET_BYTES = 32;
 
 /** A fresh client secret for a run, from the operating system's random source. */
@@ -73,15 +74,6 @@ export class Clients {
     const nonce = Buffer.alloc(NONCE_BYTES);
     entry.counter++;
     nonce.writeUIntBE(entry.counter, NONCE_BYTES - 6, 6);
-    const cipher = createCipheriv('aes-256-gcm', entry.key, nonce);
-    const body = cipher.update(plaintext);
-    const rest = cipher.final();
-    const tag = cipher.getAuthTag();
-    const out = new Uint8Array(NONCE_BYTES + body.length + rest.length + TAG_BYTES);
-    out.set(nonce, 0);
-    out.set(body, NONCE_BYTES);
-    out.set(rest, NONCE_BYTES + body.length);
-    out.set(tag, NONCE_BYTES + body.length + rest.length);
-    return out;
+    return sealGcm(entry.key, nonce, plaintext);
   }
 }
