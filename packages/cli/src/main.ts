@@ -18,12 +18,15 @@ import { InputError, loadAll, type LoadedScenario } from './load';
 import { compareResults, formatComparison, formatTable, summarize } from './format';
 import { spawnServices, type ServiceProcesses } from './spawn';
 import { sweep } from './sweep';
+import { newScenario, validateFiles } from './scaffold';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
   blindspot run <scenario.yaml> [options]
   blindspot compare <a.yaml> <b.yaml> [<more.yaml> ...] [options]
   blindspot sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [options]
+  blindspot validate <scenario.yaml> [...]     check files without running them
+  blindspot new <name> [--from <scenario.yaml>]  write a commented scenario to start from
 
 options:
   --json                 print only the result document (JSON) on stdout
@@ -54,6 +57,7 @@ interface Options {
   timeoutMs: number;
   logLevel: string;
   out?: string;
+  from?: string;
   seed?: number;
   replicas: Partial<Record<ServiceName, number>>;
   set: string[];
@@ -73,6 +77,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         prefix: { type: 'string', default: process.env.BLINDSPOT_PREFIX || '{blindspot}' },
         out: { type: 'string' },
         seed: { type: 'string' },
+        from: { type: 'string' },
         replicas: { type: 'string' },
         'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
         timeout: { type: 'string', default: '1800' },
@@ -90,7 +95,10 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   }
   const [command, ...files] = positionals;
   const problems: string[] = [];
-  if (command !== 'run' && command !== 'compare' && command !== 'sweep') problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (!['run', 'compare', 'sweep', 'validate', 'new'].includes(command ?? '')) problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (command === 'validate' && files.length === 0) problems.push('validate takes one or more scenario files');
+  if (command === 'new' && files.length !== 1) problems.push('new takes exactly one name, e.g. blindspot new my-scenario');
+  if (command !== 'new' && values.from !== undefined) problems.push('--from is only for new');
   if (command === 'run' && files.length !== 1) problems.push('run takes exactly one scenario file');
   if (command === 'compare' && files.length < 2) problems.push('compare takes two or more scenario files');
   if (command === 'sweep' && files.length !== 1) problems.push('sweep takes exactly one scenario file');
@@ -132,6 +140,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       logLevel: values['log-level'],
       ...(values.out ? { out: values.out } : {}),
       ...(seed !== undefined ? { seed } : {}),
+      ...(values.from ? { from: values.from } : {}),
       replicas,
       set: values.set ?? [],
     },
@@ -181,6 +190,20 @@ async function main(argv: string[]): Promise<number> {
     const { command, files, options } = parse(argv);
     if (command === 'sweep') {
       await sweep(files[0] as string, options);
+      return 0;
+    }
+    if (command === 'validate') {
+      const checked = validateFiles(files);
+      if (options.json) process.stdout.write(`${JSON.stringify(checked, null, 2)}\n`);
+      for (const c of checked) {
+        if (c.ok && !options.json) process.stdout.write(`${c.file}: ok (${c.name})\n`);
+        for (const line of c.problems) process.stderr.write(`${line}\n`);
+      }
+      return checked.every((c) => c.ok) ? 0 : 2;
+    }
+    if (command === 'new') {
+      const path = newScenario(files[0] as string, options.from);
+      process.stdout.write(`wrote ${path}: edit it, then: pnpm blindspot run ${path}\n`);
       return 0;
     }
     const scenarios = loadAll(files).map((s) => (options.seed === undefined ? s : { ...s, scenario: { ...s.scenario, seed: options.seed } }));

@@ -40,7 +40,8 @@ const normal = (mean: number, sd: number, what: string) =>
       mean: z.number().min(-10).max(10).default(mean).describe(`Mean of ${what} (a score on 0..1; draws are clipped to 0..1).`),
       sd: z.number().min(0).max(10).default(sd).describe(`Standard deviation of ${what}.`),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Normal distribution of ${what}.`);
 
 const feature = (score: [number, number], look: [number, number], what: string) =>
   z
@@ -48,7 +49,8 @@ const feature = (score: [number, number], look: [number, number], what: string) 
       score: normal(score[0], score[1], `the classifier's score for ${what}`),
       look: normal(look[0], look[1], `how explicit ${what} looks to a human reviewer`),
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Observable features of ${what}.`);
 
 const newAccountShare = probability
   .default(0.3)
@@ -74,7 +76,8 @@ const imageOffender = (what: string, perDay: number) =>
         .describe('For an offender who uses the public surfaces: probability that a given abusive image goes there rather than to a DM. Assumption.'),
       newAccountShare,
     })
-    .prefault({});
+    .prefault({})
+    .describe(`Offenders who share ${what}.`);
 
 const groomers = z
   .strictObject({
@@ -87,11 +90,13 @@ const groomers = z
         startShare: probability.default(0.02).describe('Share of a groomer\'s messages to a target that are abusive on the first day of the conversation.'),
         endShare: probability.default(0.3).describe('... rising linearly to this share on its last day. Assumption.'),
       })
-      .prefault({}),
+      .prefault({})
+      .describe('How a grooming conversation escalates: the share of abusive messages from its first to its last day.'),
     imageShare: probability.default(0.15).describe('Share of a groomer\'s abusive messages that are images rather than text (new imagery, in no bank).'),
     newAccountShare,
   })
-  .prefault({});
+  .prefault({})
+  .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
 
 export const scenarioSchema = z.strictObject({
   name: z
@@ -135,11 +140,13 @@ export const scenarioSchema = z.strictObject({
             connectedShare: probability.default(0.5).describe('Share of class members who are the mentor\'s contacts on the platform.'),
             imageShare: probability.default(0.2).describe('Share of those DMs that carry an image (benign: team photos, worksheets).'),
           })
-          .prefault({}),
+          .prefault({})
+          .describe('Teachers and coaches: innocent adults who message the minors of a class or team.'),
       })
       .prefault({})
       .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),
-  }),
+  })
+  .describe('Who is on the platform: adults and minors, communities, account ages, offenders and look-alikes.'),
   traffic: z
     .strictObject({
       messagesPerUserPerDay: rate(LIMITS.messagesPerUserPerDay)
@@ -160,20 +167,25 @@ export const scenarioSchema = z.strictObject({
       popularImages: positiveCount(10_000_000).default(2_000).describe('Number of distinct popular images.'),
       blocksPerUserPerMonth: rate(1_000).default(0.05).describe('Blocks an ordinary user makes per 30 days for ordinary reasons (noise for the block rule).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Ordinary traffic: what every user does, offenders included.'),
   surfaces: z
     .strictObject({
       directMessages: z
         .strictObject({ encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.') })
-        .prefault({}),
+        .prefault({})
+        .describe('Direct messages between two accounts.'),
       publicPosts: z
         .strictObject({ encryption: encryption.default('none').describe('Public posts are normally readable by the platform.') })
-        .prefault({}),
+        .prefault({})
+        .describe('Public posts.'),
       profilePhotos: z
         .strictObject({ encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.') })
-        .prefault({}),
+        .prefault({})
+        .describe('Profile and group photos.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The platform\'s surfaces and whether each is end-to-end encrypted.'),
   content: z
     .strictObject({
       images: z
@@ -215,7 +227,8 @@ export const scenarioSchema = z.strictObject({
             .default(0.0001)
             .describe('Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
       hashMatching: z
         .strictObject({
           enabled: z.boolean().default(true).describe('Server-side matching of readable images against the hash bank.'),
@@ -225,57 +238,65 @@ export const scenarioSchema = z.strictObject({
             .describe('Largest Hamming distance (bits of 256) counted as a match; 31 is PDQ\'s recommended threshold.'),
           minQuality: z.int().min(0).max(100).default(50).describe('Hashes of lower quality are discarded unmatched (PDQ: below 50).'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: server-side hash matching of readable images against the bank.'),
       imageClassifier: z
         .strictObject({
           enabled: z.boolean().default(true).describe('A classifier scoring readable images for abuse (new imagery included).'),
           surfaces: surfaceList(['dm', 'public', 'profile'], 'the image classifier'),
           threshold: probability.default(0.51).describe('Images scoring at least this are flagged.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: an image classifier scoring readable images.'),
       textClassifier: z
         .strictObject({
           enabled: z.boolean().default(true).describe('A classifier scoring readable text for grooming.'),
           surfaces: surfaceList(['dm', 'public', 'profile'], 'the grooming text classifier'),
           threshold: probability.default(0.51).describe('Messages scoring at least this are flagged.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: a grooming classifier scoring readable text.'),
       metadata: z
         .strictObject({
           enabled: z.boolean().default(true).describe('Behavioural rules over envelopes, blocks and reports; they work under encryption.'),
           unconnectedMinors: z
             .strictObject({
-              enabled: z.boolean().default(true),
+              enabled: z.boolean().default(true).describe('Whether this rule runs.'),
               minMinors: positiveCount(1_000_000)
                 .default(5)
                 .describe('Flag an adult who DMs at least this many distinct minors they are not connected to (Messenger 2020) ...'),
               windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within a sliding window of this many simulated hours.'),
             })
-            .prefault({}),
+            .prefault({})
+            .describe('Rule: adults messaging many minors they are not connected to.'),
           newAccountBurst: z
             .strictObject({
-              enabled: z.boolean().default(true),
+              enabled: z.boolean().default(true).describe('Whether this rule runs.'),
               maxAccountAgeDays: rate(36_500).default(14).describe('Flag an account younger than this many days (WhatsApp 2019: message rate right after registration) ...'),
               minMessages: positiveCount(1_000_000).default(40).describe('... that sends at least this many messages ...'),
               windowHours: z.number().positive().max(24 * LIMITS.days).default(48).describe('... within this many simulated hours.'),
             })
-            .prefault({}),
+            .prefault({})
+            .describe('Rule: young accounts sending many messages.'),
           imagesToMinors: z
             .strictObject({
-              enabled: z.boolean().default(true),
+              enabled: z.boolean().default(true).describe('Whether this rule runs.'),
               minImages: positiveCount(1_000_000).default(6).describe('Flag an adult who sends at least this many images to minors they are not connected to ...'),
               windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within this many simulated hours.'),
             })
-            .prefault({}),
+            .prefault({})
+            .describe('Rule: adults sending many images to minors they are not connected to.'),
           blocksAndReports: z
             .strictObject({
-              enabled: z.boolean().default(true),
+              enabled: z.boolean().default(true).describe('Whether this rule runs.'),
               minAccounts: positiveCount(1_000_000).default(3).describe('Flag an account blocked or reported by at least this many distinct accounts (Meta 2022: accounts teens blocked or reported) ...'),
               windowHours: z.number().positive().max(24 * LIMITS.days).default(168).describe('... within this many simulated hours.'),
             })
-            .prefault({}),
+            .prefault({})
+            .describe('Rule: accounts many others block or report.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: behavioural rules over envelopes, blocks and reports in sliding windows of simulated time.'),
       userReports: z
         .strictObject({
           enabled: z
@@ -293,7 +314,8 @@ export const scenarioSchema = z.strictObject({
             .describe('Message franking: reports are verified against the commitment the platform countersigned at delivery; forged reports are rejected.'),
           forgedPerDay: rate(1_000_000).default(0.5).describe('Forged reports per day: malicious users reporting innocent accounts with fabricated content.'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: reports by recipients, who hold the plaintext.'),
       clientSideScanning: z
         .strictObject({
           enabled: z.boolean().default(false).describe('Clients hash images before encrypting and attach safety vouchers (Apple 2021).'),
@@ -302,9 +324,11 @@ export const scenarioSchema = z.strictObject({
             .default(30)
             .describe('The server can open an account\'s vouchers only once it holds at least this many matches (threshold secret sharing; Apple: 30).'),
         })
-        .prefault({}),
+        .prefault({})
+        .describe('Route: client-side scanning with safety vouchers (Apple 2021).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('The detection routes; each is on or off, and the content routes per surface.'),
   review: z
     .strictObject({
       capacityPerDay: count(100_000_000)
@@ -325,12 +349,14 @@ export const scenarioSchema = z.strictObject({
         .default(['hashMatch', 'clientSideScanning', 'userReport', 'imageClassifier', 'textClassifier', 'metadata'])
         .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('Human review of flags, in simulated time.'),
   referral: z
     .strictObject({
       investigationRate: probability.default(0.03).describe('Share of referrals police investigate (Ireland 2020: 160 of 6,959).'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('What happens to reports once filed.'),
 });
 
 export type Scenario = z.output<typeof scenarioSchema> & { name: string };
