@@ -19,6 +19,7 @@ import { compareResults, formatComparison, formatTable, summarize } from './form
 import { spawnServices, type ServiceProcesses } from './spawn';
 import { sweep } from './sweep';
 import { newScenario, validateFiles } from './scaffold';
+import { Progress } from './progress';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
@@ -149,7 +150,12 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
 
 async function runAll(scenarios: LoadedScenario[], options: Options): Promise<RunResult[]> {
   if (!options.redis) {
-    return scenarios.map(({ scenario, file }) => runEmbedded(scenario, { file, batchSize: options.batchSize }));
+    return scenarios.map(({ scenario, file }) => {
+      const progress = new Progress(scenario.name, scenario.durationDays);
+      const result = runEmbedded(scenario, { file, batchSize: options.batchSize, onProgress: (m, day) => progress.update(m, day) });
+      progress.done();
+      return result;
+    });
   }
   const url = options.redis;
   const redis = await connectClient(url);
