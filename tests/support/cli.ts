@@ -47,8 +47,11 @@ export function runProcess(
   });
 }
 
+/** Where test runs write their reports unless a test chooses: out of the repository. */
+const TEST_OUT = mkdtempSync(join(tmpdir(), 'blindspot-out-'));
+
 export function blindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Completed> {
-  return runNode(['packages/cli/src/main.ts', ...args], options);
+  return runNode(['packages/cli/src/main.ts', ...args], { ...options, env: { BLINDSPOT_OUT: TEST_OUT, ...options.env } });
 }
 
 /** A result document without its `timing` section: what two transports must agree on. */

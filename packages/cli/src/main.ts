@@ -20,6 +20,7 @@ import { spawnServices, type ServiceProcesses } from './spawn';
 import { sweep } from './sweep';
 import { newScenario, validateFiles } from './scaffold';
 import { Progress } from './progress';
+import { perDayCsv, renderHtml } from './report-html';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
@@ -35,8 +36,8 @@ options:
                          started as separate processes and stopped afterwards
   --external-services    with --redis: only submit the run and wait for services
                          started elsewhere (compose, other machines)
-  --out <dir>            also write the result documents as JSON files into <dir>
-                         (sweep: sweep-<name>.json and sweep-<name>.csv)
+  --out <dir>            where to write the result documents (JSON), an HTML report
+                         and per-day CSV (default: BLINDSPOT_OUT, else ./results)
   --set <path>=<values>  sweep: run once per value of this scenario field, e.g.
                          --set detection.userReports.probability=0.01,0.03,0.1;
                          several --set options run every combination (at most 64 runs)
@@ -57,7 +58,7 @@ interface Options {
   batchSize: number;
   timeoutMs: number;
   logLevel: string;
-  out?: string;
+  out: string;
   from?: string;
   seed?: number;
   replicas: Partial<Record<ServiceName, number>>;
@@ -139,7 +140,7 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       batchSize,
       timeoutMs: timeout * 1000,
       logLevel: values['log-level'],
-      ...(values.out ? { out: values.out } : {}),
+      out: values.out ?? (process.env.BLINDSPOT_OUT || 'results'),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.from ? { from: values.from } : {}),
       replicas,
@@ -215,16 +216,24 @@ async function main(argv: string[]): Promise<number> {
     const scenarios = loadAll(files).map((s) => (options.seed === undefined ? s : { ...s, scenario: { ...s.scenario, seed: options.seed } }));
     const results = await runAll(scenarios, options);
     const written: string[] = [];
-    const save = (name: string, doc: unknown) => {
-      if (!options.out) return;
+    const write = (file: string, content: string) => {
       mkdirSync(options.out, { recursive: true });
-      const path = join(options.out, `${name}.json`);
-      writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
+      const path = join(options.out, file);
+      writeFileSync(path, content);
       written.push(path);
+    };
+    const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]+/g, '-');
+    const save = (name: string, doc: unknown) => write(`${safe(name)}.json`, `${JSON.stringify(doc, null, 2)}\n`);
+    // The HTML report and the per-day CSV, beside the JSON.
+    const report = (stem: string, title: string) => {
+      const labels = results.map((r) => r.scenario.name);
+      write(`${safe(stem)}.html`, renderHtml({ title, labels, results }));
+      write(`${safe(stem)}-per-day.csv`, perDayCsv(labels, results));
     };
     if (command === 'run') {
       const [r] = results as [RunResult];
       save(r.scenario.name, r);
+      report(r.scenario.name, `Blindspot: ${r.scenario.name}`);
       process.stdout.write(options.json ? `${JSON.stringify(r, null, 2)}\n` : `${summarize(r)}\n`);
     } else if (results.length === 2) {
       const [a, b] = results as [RunResult, RunResult];
@@ -232,6 +241,7 @@ async function main(argv: string[]): Promise<number> {
       save(a.scenario.name, a);
       save(b.scenario.name, b);
       save('comparison', c);
+      report('comparison', `Blindspot: ${a.scenario.name} and ${b.scenario.name}`);
       process.stdout.write(options.json ? `${JSON.stringify(c, null, 2)}\n` : `${formatComparison(c)}\n`);
     } else {
       // More than two: every result, and each one's change against the first.
@@ -239,6 +249,7 @@ async function main(argv: string[]): Promise<number> {
       const doc = { results, changes: rest.map((r) => ({ against: first.scenario.name, scenario: r.scenario.name, ...compareResults(first, r).change })) };
       for (const r of results) save(r.scenario.name, r);
       save('comparison', doc);
+      report('comparison', `Blindspot: ${results.map((r) => r.scenario.name).join(', ')}`);
       process.stdout.write(options.json ? `${JSON.stringify(doc, null, 2)}\n` : `${formatTable(results)}\n`);
     }
     // Paths go to stderr under --json so stdout stays one JSON document.

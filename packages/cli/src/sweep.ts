@@ -18,6 +18,7 @@ import type { RunResult } from '@blindspot/core';
 import { InputError, readScenarioText } from './load';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runInWorkers } from './sweep-pool';
+import { perDayCsv, renderHtml } from './report-html';
 
 /** A value a `--set` option can give a field: a YAML scalar. */
 export type Scalar = string | number | boolean | null;
@@ -321,9 +322,14 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     const stem = `sweep-${name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
     const jsonPath = join(options.out, `${stem}.json`);
     const csvPath = join(options.out, `${stem}.csv`);
+    const htmlPath = join(options.out, `${stem}.html`);
+    const dayPath = join(options.out, `${stem}-per-day.csv`);
+    const labels = variants.map((v) => Object.entries(v.raw).map(([path, value]) => `${path.split('.').pop()}=${value}`).join(', '));
     writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
     writeFileSync(csvPath, sweepCsv(doc));
-    written.push(jsonPath, csvPath);
+    writeFileSync(htmlPath, renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: doc.runs.map((r) => r.result), sweep: { fields: sets.map((s) => s.path) } }));
+    writeFileSync(dayPath, perDayCsv(labels, doc.runs.map((r) => r.result)));
+    written.push(jsonPath, csvPath, htmlPath, dayPath);
   }
   const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
   if (options.json) {
