@@ -172,6 +172,7 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
     }
     const results: RunResult[] = [];
     for (const { scenario, file } of scenarios) {
+      const progress = new Progress(scenario.name, scenario.durationDays);
       results.push(
         await submitAndWait(redis, scenario, {
           url,
@@ -180,8 +181,10 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
           batchSize: options.batchSize,
           timeoutMs: options.timeoutMs,
           check: () => services?.problem() ?? null,
+          onProgress: (messages, day) => progress.update(messages, day),
         }),
       );
+      progress.done();
     }
     return results;
   } finally {

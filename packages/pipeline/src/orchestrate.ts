@@ -20,8 +20,8 @@ export interface SubmitOptions {
   timeoutMs: number;
   /** Called while waiting; returning a message aborts the run (e.g. a service died). */
   check?: () => string | null;
-  /** Called while waiting with the number of batches generated so far. */
-  onProgress?: (batches: number) => void;
+  /** Called while waiting with the messages generated so far and the simulated day reached. */
+  onProgress?: (messages: number, day: number) => void;
 }
 
 export class RunFailed extends Error {
@@ -74,7 +74,7 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
   const run = await submitRun(redis, scenario, options);
   const keys = new RunKeys(options.prefix, run);
   for (;;) {
-    const [result, error, generated] = await redis.mget(keys.result, keys.error, keys.generated);
+    const [result, error, progress] = await redis.mget(keys.result, keys.error, keys.progress);
     if (result) {
       const doc = JSON.parse(result) as RunResult;
       const wallSeconds = (performance.now() - started) / 1000;
@@ -92,7 +92,10 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
     }
     const problem = options.check?.();
     if (problem) throw new RunFailed(problem);
-    if (generated) options.onProgress?.(Number(generated) + 1);
+    if (progress) {
+      const { day, messages } = JSON.parse(progress) as { day: number; messages: number };
+      options.onProgress?.(messages, day);
+    }
     if (performance.now() - started > options.timeoutMs) {
       throw new RunFailed(
         `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s; are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?`,

@@ -70,7 +70,13 @@ export function bindGenerator(ctx: ServiceContext): void {
         scan.add('batch', encodeScanJob(scanBatchOf(batch)), { jobId: jobId(run, 'scan-in', batch.seq) }),
         metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
       ]);
-      await ctx.redis.set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS);
+      const last = batch.messages[batch.messages.length - 1];
+      await ctx.redis
+        .multi()
+        .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
+        // For progress displays: how far the run has got in simulated time.
+        .set(keys.progress, JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }), 'EX', RUN_KEY_TTL_SECONDS)
+        .exec();
       if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
     }
   });

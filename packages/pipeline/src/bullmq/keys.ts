@@ -60,6 +60,10 @@ export class RunKeys {
   get error() {
     return this.k('error');
   }
+  /** How far generation has got: { day, messages }, for progress displays. */
+  get progress() {
+    return this.k('progress');
+  }
   /** Highest batch sequence number the generator has enqueued. */
   get generated() {
     return this.k('generated');
