@@ -7,6 +7,7 @@ export * from './types';
 export * from './scenario';
 export * from './random';
 export * from './hash';
+export * from './hash-index';
 export * from './content';
 export * from './split';
 export * from './scanner';

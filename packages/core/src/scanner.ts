@@ -9,12 +9,15 @@
  */
 import type { Scenario, SurfaceKey } from './scenario';
 import type { Detection, ScanBatch, ScanResult, VoucherMatch } from './types';
-import { matchBank, platformBank, popularImages, type HashBank } from './hash';
+import { platformBank, popularImages, type BankMatch, type HashBank } from './hash';
+import { bankMatcher } from './hash-index';
 import { decodeContent, ContentError } from './content';
 import { VoucherServer, decodeVoucher, encodeShare, VoucherError } from './css';
 
 export interface ScannerContext {
   readonly bank: HashBank;
+  /** Finds the closest bank entry within a distance: brute force for small banks, a multi-index above. */
+  readonly match: (hash: Uint8Array, maxDistance: number) => BankMatch | null;
   readonly vouchers: VoucherServer | null;
   readonly hash: { on: Set<SurfaceKey>; distance: number; minQuality: number };
   readonly image: { on: Set<SurfaceKey>; threshold: number };
@@ -29,6 +32,7 @@ export function scannerContext(scenario: Scenario): ScannerContext {
   const on = (r: { enabled: boolean; surfaces: SurfaceKey[] }) => new Set<SurfaceKey>(r.enabled ? r.surfaces : []);
   return {
     bank,
+    match: bankMatcher(bank),
     vouchers: d.clientSideScanning.enabled ? new VoucherServer(bank) : null,
     hash: { on: on(d.hashMatching), distance: d.hashMatching.matchDistance, minQuality: d.hashMatching.minQuality },
     image: { on: on(d.imageClassifier), threshold: d.imageClassifier.threshold },
@@ -75,7 +79,7 @@ export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
     counts.scanned++;
     const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: content.look };
     if (content.media === 'image') {
-      if (ctx.hash.on.has(e.surface) && content.quality >= ctx.hash.minQuality && matchBank(ctx.bank, content.hash, ctx.hash.distance)) {
+      if (ctx.hash.on.has(e.surface) && content.quality >= ctx.hash.minQuality && ctx.match(content.hash, ctx.hash.distance)) {
         detections.push({ route: 'hashMatch', ...base });
       }
       if (ctx.image.on.has(e.surface) && content.score >= ctx.image.threshold) detections.push({ route: 'imageClassifier', ...base });

@@ -16,7 +16,8 @@ import type { Scenario, SurfaceKey } from '../scenario';
 import type { Batch, Block, Content, Envelope, Message, SurfaceName, UserReport } from '../types';
 import { DAY, HOUR } from '../types';
 import { Random } from '../random';
-import { bankEntry, matchBank, perturb, platformBank, popularImages, randomHash, type HashBank, type PlatformBank } from '../hash';
+import { bankEntry, perturb, platformBank, popularImages, randomHash, type BankMatch, type HashBank, type PlatformBank } from '../hash';
+import { bankMatcher } from '../hash-index';
 import { encodeContent, quantize } from '../content';
 import { commit, countersign } from '../franking';
 import { encodeVoucher } from '../css';
@@ -87,6 +88,8 @@ export class WorldGenerator {
   private readonly innocentReadable: Uint8Array;
   private readonly surfaceEncrypted: Record<SurfaceName, boolean>;
   private readonly cssSurfaces: Set<SurfaceKey>;
+  /** The clients' own matcher for client-side scanning (same answers as the server's). */
+  private readonly clientMatch: (hash: Uint8Array, maxDistance: number) => BankMatch | null;
 
   constructor(
     private readonly scenario: Scenario,
@@ -114,6 +117,7 @@ export class WorldGenerator {
     };
     const css = scenario.detection.clientSideScanning;
     this.cssSurfaces = new Set(css.enabled ? css.surfaces : []);
+    this.clientMatch = css.enabled ? bankMatcher(this.bank.bank) : () => null;
   }
 
   /** Number of conversation keys the clients hold (for tests and diagnostics). */
@@ -413,7 +417,7 @@ export class WorldGenerator {
     if (p.content.media === 'image' && this.cssSurfaces.has(e.surface)) {
       const hm = scenario.detection.hashMatching;
       const css = scenario.detection.clientSideScanning;
-      const match = p.content.quality >= hm.minQuality ? matchBank(this.bank.bank, p.content.hash, hm.matchDistance) : null;
+      const match = p.content.quality >= hm.minQuality ? this.clientMatch(p.content.hash, hm.matchDistance) : null;
       const client = this.clients.voucherClient(css.threshold);
       voucher = encodeVoucher(client.voucherFor(e.sender, match ? bankEntry(this.bank.bank, match.index) : null, plain));
     }

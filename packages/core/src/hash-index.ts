@@ -1,0 +1,136 @@
+/**
+ * Multi-index hashing (Norouzi, Punjani & Fleet, "Fast search in Hamming space with
+ * multi-index hashing", CVPR 2012) for the hash bank: the bank's 256-bit hashes are cut
+ * into 16 chunks of 16 bits, and each chunk position gets its own table from chunk value
+ * to the entries that have it. If a query is within distance r of an entry, then by the
+ * pigeonhole principle at least one of the 16 chunks is within floor(r / 16) bits of the
+ * entry's chunk. So probing, for every chunk, the values within that many bits finds
+ * every entry within r, without scanning the bank. Each candidate is then checked in
+ * full, so the answer is exactly brute force's: the closest entry within r, lowest index
+ * on ties (a property test holds the two equal).
+ */
+import { hashWords, matchBank, type BankMatch, type HashBank } from './hash';
+
+const CHUNKS = 16;
+const CHUNK_BITS = 16;
+const BUCKETS = 1 << CHUNK_BITS;
+
+function popcount32(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  x = (x + (x >>> 4)) & 0x0f0f0f0f;
+  return Math.imul(x, 0x01010101) >>> 24;
+}
+
+/** Chunk c (0..15) of an entry whose words start at `base`: 16 bits of word c >> 1. */
+function chunkOf(words: Uint32Array, base: number, c: number): number {
+  const w = words[base + (c >> 1)] as number;
+  return c & 1 ? w >>> 16 : w & 0xffff;
+}
+
+export class BankIndex {
+  /** Per chunk: CSR offsets (BUCKETS + 1) and entry ids sorted by chunk value. */
+  private readonly offsets: Int32Array[] = [];
+  private readonly ids: Int32Array[] = [];
+  /** Generation stamps for de-duplicating candidates within one query. */
+  private readonly seen: Uint32Array;
+  private generation = 0;
+  /** Probe masks within the per-chunk radius, precomputed per radius. */
+  private readonly masks = new Map<number, Int32Array>();
+
+  constructor(readonly bank: HashBank) {
+    const { words, size } = bank;
+    for (let c = 0; c < CHUNKS; c++) {
+      const offsets = new Int32Array(BUCKETS + 1);
+      for (let e = 0; e < size; e++) {
+        const v = chunkOf(words, e * 8, c) + 1;
+        offsets[v] = (offsets[v] as number) + 1;
+      }
+      for (let v = 0; v < BUCKETS; v++) offsets[v + 1] = (offsets[v + 1] as number) + (offsets[v] as number);
+      const fill = offsets.slice(0, BUCKETS);
+      const ids = new Int32Array(size);
+      // Ascending entry ids within each bucket (the fill goes in entry order).
+      for (let e = 0; e < size; e++) {
+        const v = chunkOf(words, e * 8, c);
+        ids[fill[v] as number] = e;
+        fill[v] = (fill[v] as number) + 1;
+      }
+      this.offsets.push(offsets);
+      this.ids.push(ids);
+    }
+    this.seen = new Uint32Array(size);
+  }
+
+  /** Every 16-bit mask with at most `radius` bits set. */
+  private masksWithin(radius: number): Int32Array {
+    let m = this.masks.get(radius);
+    if (!m) {
+      const list: number[] = [];
+      for (let x = 0; x < BUCKETS; x++) if (popcount32(x) <= radius) list.push(x);
+      m = Int32Array.from(list);
+      this.masks.set(radius, m);
+    }
+    return m;
+  }
+
+  /** The closest entry within `maxDistance`, or null; exactly what matchBank returns. */
+  match(hash: Uint8Array, maxDistance: number): BankMatch | null {
+    const radius = Math.floor(maxDistance / CHUNKS);
+    // Past a few bits per chunk the probes outnumber the bank: scan it instead.
+    if (radius > 2) return matchBank(this.bank, hash, maxDistance);
+    const q = hashWords(hash);
+    const words = this.bank.words;
+    const masks = this.masksWithin(radius);
+    let gen = ++this.generation;
+    if (gen === 0xffffffff) {
+      this.seen.fill(0);
+      this.generation = gen = 1;
+    }
+    const q0 = q[0] as number, q1 = q[1] as number, q2 = q[2] as number, q3 = q[3] as number;
+    const q4 = q[4] as number, q5 = q[5] as number, q6 = q[6] as number, q7 = q[7] as number;
+    let bestIndex = -1;
+    let bestDistance = maxDistance + 1;
+    for (let c = 0; c < CHUNKS; c++) {
+      const w = q[c >> 1] as number;
+      const value = c & 1 ? w >>> 16 : w & 0xffff;
+      const offsets = this.offsets[c] as Int32Array;
+      const ids = this.ids[c] as Int32Array;
+      for (let m = 0; m < masks.length; m++) {
+        const v = value ^ (masks[m] as number);
+        const end = offsets[v + 1] as number;
+        for (let i = offsets[v] as number; i < end; i++) {
+          const e = ids[i] as number;
+          if (this.seen[e] === gen) continue;
+          this.seen[e] = gen;
+          const base = e * 8;
+          let d =
+            popcount32((words[base] as number) ^ q0) +
+            popcount32((words[base + 1] as number) ^ q1) +
+            popcount32((words[base + 2] as number) ^ q2) +
+            popcount32((words[base + 3] as number) ^ q3);
+          if (d > maxDistance) continue;
+          d +=
+            popcount32((words[base + 4] as number) ^ q4) +
+            popcount32((words[base + 5] as number) ^ q5) +
+            popcount32((words[base + 6] as number) ^ q6) +
+            popcount32((words[base + 7] as number) ^ q7);
+          if (d < bestDistance || (d === bestDistance && e < bestIndex)) {
+            bestDistance = d;
+            bestIndex = e;
+          }
+        }
+      }
+    }
+    return bestIndex < 0 ? null : { index: bestIndex, distance: bestDistance };
+  }
+}
+
+/** Banks at least this large get a multi-index; smaller ones are scanned (as fast, no build cost). */
+export const INDEX_FROM_ENTRIES = 4_096;
+
+/** The matcher for a bank: exactly brute force's answers, by an index where that is faster. */
+export function bankMatcher(bank: HashBank): (hash: Uint8Array, maxDistance: number) => BankMatch | null {
+  if (bank.size < INDEX_FROM_ENTRIES) return (hash, d) => matchBank(bank, hash, d);
+  const index = new BankIndex(bank);
+  return (hash, d) => index.match(hash, d);
+}
