@@ -20,6 +20,7 @@ import { spawnServices, type ServiceProcesses } from './spawn';
 import { sweep } from './sweep';
 import { newScenario, validateFiles } from './scaffold';
 import { Progress } from './progress';
+import { formatLoad, loadCommand } from './loadsim';
 import { perDayCsv, renderHtml } from './report-html';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
@@ -27,6 +28,7 @@ const USAGE = `usage:
   blindspot run <scenario.yaml> [options]
   blindspot compare <a.yaml> <b.yaml> [<more.yaml> ...] [options]
   blindspot sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [options]
+  blindspot load <scenario.yaml> --redis <url> [--replicas ...] [--min-messages-per-second N] [--max-redis-mb M]
   blindspot validate <scenario.yaml> [...]     check files without running them
   blindspot new <name> [--from <scenario.yaml>]  write a commented scenario to start from
 
@@ -60,6 +62,8 @@ interface Options {
   logLevel: string;
   out: string;
   from?: string;
+  minMessagesPerSecond?: number;
+  maxRedisMb?: number;
   seed?: number;
   replicas: Partial<Record<ServiceName, number>>;
   set: string[];
@@ -80,6 +84,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
         out: { type: 'string' },
         seed: { type: 'string' },
         from: { type: 'string' },
+        'min-messages-per-second': { type: 'string' },
+        'max-redis-mb': { type: 'string' },
         replicas: { type: 'string' },
         'batch-size': { type: 'string', default: String(DEFAULT_BATCH_SIZE) },
         timeout: { type: 'string', default: '1800' },
@@ -97,7 +103,18 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   }
   const [command, ...files] = positionals;
   const problems: string[] = [];
-  if (!['run', 'compare', 'sweep', 'validate', 'new'].includes(command ?? '')) problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (!['run', 'compare', 'sweep', 'validate', 'new', 'load'].includes(command ?? '')) problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (command === 'load' && files.length !== 1) problems.push('load takes exactly one scenario file');
+  if (command === 'load' && !values.redis) problems.push('load runs over BullMQ: give --redis <url>');
+  const gate = (name: string, raw: string | undefined) => {
+    if (raw === undefined) return undefined;
+    const x = Number(raw);
+    if (!(x >= 0)) problems.push(`--${name} must be a number, 0 or more`);
+    if (command !== 'load') problems.push(`--${name} is only for load`);
+    return x;
+  };
+  const minMessagesPerSecond = gate('min-messages-per-second', values['min-messages-per-second']);
+  const maxRedisMb = gate('max-redis-mb', values['max-redis-mb']);
   if (command === 'validate' && files.length === 0) problems.push('validate takes one or more scenario files');
   if (command === 'new' && files.length !== 1) problems.push('new takes exactly one name, e.g. blindspot new my-scenario');
   if (command !== 'new' && values.from !== undefined) problems.push('--from is only for new');
@@ -143,6 +160,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
       out: values.out ?? (process.env.BLINDSPOT_OUT || 'results'),
       ...(seed !== undefined ? { seed } : {}),
       ...(values.from ? { from: values.from } : {}),
+      ...(minMessagesPerSecond !== undefined ? { minMessagesPerSecond } : {}),
+      ...(maxRedisMb !== undefined ? { maxRedisMb } : {}),
       replicas,
       set: values.set ?? [],
     },
@@ -210,6 +229,13 @@ async function main(argv: string[]): Promise<number> {
         for (const line of c.problems) process.stderr.write(`${line}\n`);
       }
       return checked.every((c) => c.ok) ? 0 : 2;
+    }
+    if (command === 'load') {
+      const [loaded] = loadAll(files).map((s) => (options.seed === undefined ? s : { ...s, scenario: { ...s.scenario, seed: options.seed } }));
+      const { report, code } = await loadCommand(loaded as LoadedScenario, { ...options, redis: options.redis as string });
+      process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatLoad(report)}\n`);
+      if (!options.json && code !== 0) process.stderr.write('load: a gate was missed\n');
+      return code;
     }
     if (command === 'new') {
       const path = newScenario(files[0] as string, options.from);

@@ -25,8 +25,9 @@ export function spawnServices(env: Record<string, string>, replicas: Partial<Rec
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const entry: (typeof children)[number] = { name, child };
-      child.stdout?.pipe(process.stderr, { end: false });
-      child.stderr?.pipe(process.stderr, { end: false });
+      // Forward rather than pipe: many pipes into one stream trip Node's listener limit.
+      child.stdout?.on('data', (d: Buffer) => process.stderr.write(d));
+      child.stderr?.on('data', (d: Buffer) => process.stderr.write(d));
       child.on('exit', (code, signal) => {
         if (!stopping) entry.exit = `the ${name} service exited unexpectedly (${signal ?? `code ${code}`})`;
       });

@@ -20,6 +20,8 @@ export interface SubmitOptions {
   timeoutMs: number;
   /** Called while waiting; returning a message aborts the run (e.g. a service died). */
   check?: () => string | null;
+  /** Called with the run id once the result is in, before the run's keys are deleted. */
+  beforeCleanup?: (run: string) => Promise<void>;
   /** Called while waiting with the messages generated so far and the simulated day reached. */
   onProgress?: (messages: number, day: number) => void;
 }
@@ -83,6 +85,7 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
         wallSeconds: Math.round(wallSeconds * 1000) / 1000,
         messagesPerSecond: Math.round(doc.messages.total / Math.max(wallSeconds, 1e-9)),
       };
+      await options.beforeCleanup?.(run);
       await cleanup(redis, keys);
       return doc;
     }

@@ -74,6 +74,9 @@ export function bindGenerator(ctx: ServiceContext): void {
       await ctx.redis
         .multi()
         .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
+        // Wall-clock time each batch entered the pipeline, for latency measurements (load).
+        .hset(keys.timeline, `in:${batch.seq}`, String(Date.now()))
+        .expire(keys.timeline, RUN_KEY_TTL_SECONDS)
         // For progress displays: how far the run has got in simulated time.
         .set(keys.progress, JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }), 'EX', RUN_KEY_TTL_SECONDS)
         .exec();

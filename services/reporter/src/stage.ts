@@ -21,6 +21,8 @@ import {
 const STATE_KEY = 'reporter';
 /** Messages detected in batch `seq`, kept under their own key: they only grow, and only the final join reads them. */
 const detectedKey = (seq: number) => `detected:${seq}`;
+/** When batch `seq` was applied (wall clock, ms). */
+export const appliedKey = (seq: number) => `applied:${seq}`;
 
 export function bindReporter(ctx: ServiceContext): void {
   const stages = new SmallCache<OrderedStage>();
@@ -55,6 +57,8 @@ export function bindReporter(ctx: ServiceContext): void {
           const writes = new Map<string, string | undefined>([
             [STATE_KEY, JSON.stringify(state)],
             [detectedKey(seq), JSON.stringify(detected)],
+            // Wall-clock time the batch was applied, for latency figures (never part of a result).
+            [appliedKey(seq), String(Date.now())],
           ]);
           let extra: string | undefined;
           if (state.done) {

@@ -64,6 +64,10 @@ export class RunKeys {
   get progress() {
     return this.k('progress');
   }
+  /** Wall-clock milliseconds each batch entered the pipeline (`in:<seq>`), for latency figures. */
+  get timeline() {
+    return this.k('timeline');
+  }
   /** Highest batch sequence number the generator has enqueued. */
   get generated() {
     return this.k('generated');

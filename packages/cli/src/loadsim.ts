@@ -1,0 +1,157 @@
+/**
+ * `blindspot load`: a load simulation for CI. Runs a scenario over BullMQ (services
+ * started here with the given replicas, or running elsewhere), samples Redis memory and
+ * queue depths while it runs, and reports throughput, per-stage queue depth, end-to-end
+ * batch latency and Redis peak memory. Gates: exits 1 when throughput is below
+ * --min-messages-per-second, Redis peak above --max-redis-mb, or the run's result
+ * carries a consistency warning.
+ *
+ * Latency is wall clock from a batch entering the pipeline (generator) to its being
+ * applied by the reporter; across machines it includes their clock skew.
+ */
+import type { RunResult } from '@blindspot/core';
+import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
+
+type Redis = Awaited<ReturnType<typeof connectClient>>;
+import { QUEUES, Queues, RunKeys } from '@blindspot/pipeline/bullmq';
+import type { ServiceName } from '@blindspot/pipeline/config';
+import type { LoadedScenario } from './load';
+import { spawnServices, type ServiceProcesses } from './spawn';
+
+export interface LoadOptions {
+  redis: string;
+  external: boolean;
+  replicas: Partial<Record<ServiceName, number>>;
+  prefix: string;
+  batchSize: number;
+  timeoutMs: number;
+  logLevel: string;
+  minMessagesPerSecond?: number;
+  maxRedisMb?: number;
+  json: boolean;
+}
+
+export interface LoadReport {
+  scenario: { name: string; file: string; seed: number };
+  replicas: Partial<Record<ServiceName, number>>;
+  batchSize: number;
+  messages: number;
+  wallSeconds: number;
+  messagesPerSecond: number;
+  /** Batch latency, pipeline entry to reporter, wall clock (ms). */
+  latencyMs: { p50: number | null; p90: number | null; p99: number | null; max: number | null; batches: number };
+  /** Queue depth (waiting + active jobs) per stage, sampled every 250 ms. */
+  stages: Record<'scan' | 'metadata' | 'report', { maxDepth: number; meanDepth: number }>;
+  redisPeakMb: number;
+  reports: number;
+  gates: { minMessagesPerSecond: number | null; maxRedisMb: number | null; passed: boolean; failures: string[] };
+}
+
+const percentile = (sorted: number[], q: number) => (sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number));
+
+function usedMemory(info: string): number {
+  const m = /^used_memory:(\d+)/m.exec(info);
+  return m ? Number(m[1]) : 0;
+}
+
+export async function loadCommand(loaded: LoadedScenario, options: LoadOptions): Promise<{ report: LoadReport; code: number }> {
+  const redis = await connectClient(options.redis);
+  const sampler = await connectClient(options.redis);
+  const queues = new Queues(sampler, options.prefix);
+  let services: ServiceProcesses | undefined;
+  let peak = usedMemory(await sampler.info('memory'));
+  const depth = { scan: [] as number[], metadata: [] as number[], report: [] as number[] };
+  let sampling = true;
+  const memoryLoop = (async () => {
+    while (sampling) {
+      try {
+        peak = Math.max(peak, usedMemory(await sampler.info('memory')));
+      } catch {
+        // a missed sample is not a failure
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const depthLoop = (async () => {
+    while (sampling) {
+      for (const stage of ['scan', 'metadata', 'report'] as const) {
+        try {
+          const c = await queues.get(QUEUES[stage]).getJobCounts('waiting', 'active', 'prioritized');
+          depth[stage].push((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0));
+        } catch {
+          // idem
+        }
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const latencies: number[] = [];
+  let result: RunResult;
+  try {
+    if (!options.external) {
+      services = spawnServices({ REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel }, options.replicas);
+    }
+    result = await submitAndWait(redis, loaded.scenario, {
+      url: options.redis,
+      prefix: options.prefix,
+      file: loaded.file,
+      batchSize: options.batchSize,
+      timeoutMs: options.timeoutMs,
+      check: () => services?.problem() ?? null,
+      beforeCleanup: async (run) => collectLatencies(redis, new RunKeys(options.prefix, run), latencies),
+    });
+  } finally {
+    sampling = false;
+    await Promise.all([memoryLoop, depthLoop]);
+    await services?.stop();
+    await queues.close();
+    redis.disconnect();
+    sampler.disconnect();
+  }
+  latencies.sort((a, b) => a - b);
+  const stage = (xs: number[]) => ({ maxDepth: Math.max(0, ...xs), meanDepth: xs.length ? Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 10) / 10 : 0 });
+  const redisPeakMb = Math.round((peak / 1024 / 1024) * 10) / 10;
+  const failures: string[] = [];
+  if (options.minMessagesPerSecond !== undefined && result.timing.messagesPerSecond < options.minMessagesPerSecond) {
+    failures.push(`throughput ${result.timing.messagesPerSecond} messages/s is below the gate of ${options.minMessagesPerSecond}`);
+  }
+  if (options.maxRedisMb !== undefined && redisPeakMb > options.maxRedisMb) failures.push(`Redis peak memory ${redisPeakMb} MB is above the gate of ${options.maxRedisMb} MB`);
+  for (const w of result.warnings) failures.push(`result: ${w}`);
+  const report: LoadReport = {
+    scenario: result.scenario,
+    replicas: options.replicas,
+    batchSize: options.batchSize,
+    messages: result.messages.total,
+    wallSeconds: result.timing.wallSeconds,
+    messagesPerSecond: result.timing.messagesPerSecond,
+    latencyMs: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? null, batches: latencies.length },
+    stages: { scan: stage(depth.scan), metadata: stage(depth.metadata), report: stage(depth.report) },
+    redisPeakMb,
+    reports: result.reports.total,
+    gates: { minMessagesPerSecond: options.minMessagesPerSecond ?? null, maxRedisMb: options.maxRedisMb ?? null, passed: failures.length === 0, failures },
+  };
+  return { report, code: failures.length === 0 ? 0 : 1 };
+}
+
+/** Pipeline entry (generator) and application (reporter) times per batch → latencies. */
+async function collectLatencies(redis: Redis, keys: RunKeys, into: number[]): Promise<void> {
+  const entered = await redis.hgetall(keys.timeline);
+  const applied = await redis.hgetall(keys.stage('reporter').state);
+  for (const [field, value] of Object.entries(applied)) {
+    if (!field.startsWith('applied:')) continue;
+    const start = entered[`in:${field.slice('applied:'.length)}`];
+    if (start !== undefined) into.push(Number(value) - Number(start));
+  }
+}
+
+export function formatLoad(r: LoadReport): string {
+  const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
+  return [
+    `Load: ${r.scenario.name} (${r.scenario.file}), ${n(r.messages)} messages, batch ${r.batchSize}, replicas ${JSON.stringify(r.replicas)}`,
+    `  throughput      ${n(r.messagesPerSecond)} messages/s over ${r.wallSeconds} s`,
+    `  batch latency   p50 ${n(r.latencyMs.p50)} ms · p90 ${n(r.latencyMs.p90)} ms · p99 ${n(r.latencyMs.p99)} ms · max ${n(r.latencyMs.max)} ms (${r.latencyMs.batches} batches)`,
+    `  queue depth     scan max ${r.stages.scan.maxDepth} · metadata max ${r.stages.metadata.maxDepth} · report max ${r.stages.report.maxDepth}`,
+    `  Redis peak      ${r.redisPeakMb} MB`,
+    r.gates.passed ? '  gates           passed' : `  gates           FAILED\n${r.gates.failures.map((f) => `    ${f}`).join('\n')}`,
+  ].join('\n');
+}
