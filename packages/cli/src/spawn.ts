@@ -11,6 +11,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export interface ServiceProcesses {
   /** A message if any service has exited, else null. */
   problem(): string | null;
+  /** The processes, by service name, for measurements. */
+  processes(): { name: ServiceName; pid: number }[];
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export function spawnServices(env: Record<string, string>, replicas: Partial<Rec
   }
   return {
     problem: () => children.find((c) => c.exit)?.exit ?? null,
+    processes: () => children.filter((c) => c.child.pid !== undefined).map((c) => ({ name: c.name, pid: c.child.pid as number })),
     async stop() {
       stopping = true;
       await Promise.all(

@@ -1,0 +1,37 @@
+/**
+ * The bench still runs and reports every figure (at a fraction of its size: --quick).
+ * It checks that figures are there and sane, never how fast anything was.
+ */
+import { describe, expect, it } from 'vitest';
+import { runProcess } from './support/cli';
+
+describe('pnpm bench --quick', () => {
+  it('prints a JSON summary with every figure', async () => {
+    const r = await runProcess(process.execPath, ['--import', 'tsx', 'packages/cli/src/bench.ts', '--quick', '--json'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const s = JSON.parse(r.stdout) as {
+      embedded: { messages: number; messagesPerSecond: number };
+      bullmq: { messages: number; messagesPerSecond: number; bareRelayMessagesPerSecond: number; ratioToBareRelay: number };
+      matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
+      memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
+    };
+    expect(s.embedded.messages).toBeGreaterThan(10_000);
+    expect(s.embedded.messagesPerSecond).toBeGreaterThan(0);
+    expect(s.bullmq.messages).toBe(s.embedded.messages);
+    expect(s.bullmq.bareRelayMessagesPerSecond).toBeGreaterThan(0);
+    expect(s.bullmq.ratioToBareRelay).toBeCloseTo(s.bullmq.messagesPerSecond / s.bullmq.bareRelayMessagesPerSecond, 1);
+    expect(s.matcher.map((m) => m.bank)).toEqual([10_000, 20_000, 50_000]);
+    for (const m of s.matcher) {
+      expect(m.indexQps).toBeGreaterThan(0);
+      expect(m.bruteForceQps).toBeGreaterThan(0);
+      expect(m.hits).toBeGreaterThan(0);
+    }
+    const points = Object.values(s.memory).filter((x) => typeof x === 'object' && 'peakRssMb' in x);
+    expect(points).toHaveLength(2);
+    for (const p of points) {
+      expect(Object.keys(p.peakRssMb).sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
+      for (const mb of Object.values(p.peakRssMb)) expect(mb).toBeGreaterThan(10);
+      expect(p.redisPeakMb).toBeGreaterThan(0);
+    }
+  });
+});
