@@ -26,7 +26,7 @@
  * report that does not check out is an answer ('bad-tag' / 'bad-commitment'), not an
  * error.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export const FRANKING_KEY_BYTES = 32;
 export const COMMITMENT_BYTES = 32;
@@ -61,10 +61,25 @@ export interface FrankingReport extends FrankingMeta {
 
 export type ReportVerdict = 'valid' | 'bad-commitment' | 'bad-tag';
 
-function hmac(key: Uint8Array, ...parts: Uint8Array[]): Uint8Array {
+function hmac(key: Uint8Array | KeyObject, ...parts: Uint8Array[]): Uint8Array {
   const mac = createHmac('sha256', key);
   for (const part of parts) mac.update(part);
   return new Uint8Array(mac.digest());
+}
+
+/**
+ * Long-lived keys (a client's secret, the platform's key) are prepared once: building
+ * the key object is most of an HMAC's cost on a short message. Keyed by the key's array,
+ * so a key that is dropped is dropped here too.
+ */
+const prepared = new WeakMap<Uint8Array, KeyObject>();
+function longLived(key: Uint8Array): KeyObject {
+  let k = prepared.get(key);
+  if (!k) {
+    k = createSecretKey(key);
+    prepared.set(key, k);
+  }
+  return k;
 }
 
 /** Equal length and equal bytes, in constant time for equal lengths; never throws. */
@@ -110,7 +125,7 @@ export function newPlatformKey(): Uint8Array {
 export function frankingKeyFor(clientSecret: Uint8Array, messageId: number): Uint8Array {
   const id = new Uint8Array(8);
   float64BE(new DataView(id.buffer), 0, messageId);
-  return hmac(clientSecret, FRANKING_LABEL, id);
+  return hmac(longLived(clientSecret), FRANKING_LABEL, id);
 }
 
 /** The sender's commitment to `plaintext`: HMAC-SHA256(frankingKey, plaintext). */
@@ -130,7 +145,7 @@ export function countersign(platformKey: Uint8Array, commitment: Uint8Array, met
   if (commitment.length !== COMMITMENT_BYTES) {
     throw new FrankingError(`commitment must be ${COMMITMENT_BYTES} bytes, got ${commitment.length}`);
   }
-  return hmac(platformKey, commitment, encodeFrankingMeta(meta));
+  return hmac(longLived(platformKey), commitment, encodeFrankingMeta(meta));
 }
 
 /**
@@ -146,7 +161,7 @@ export function verifyReport(platformKey: Uint8Array, report: FrankingReport): R
   for (const field of [report.messageId, report.sender, report.recipient, report.t]) {
     if (typeof field !== 'number') return 'bad-tag';
   }
-  if (!sameBytes(hmac(platformKey, commitment, encodeFrankingMeta(report)), tag)) return 'bad-tag';
+  if (!sameBytes(hmac(longLived(platformKey), commitment, encodeFrankingMeta(report)), tag)) return 'bad-tag';
   if (!(frankingKey instanceof Uint8Array) || frankingKey.length !== FRANKING_KEY_BYTES) return 'bad-commitment';
   if (!(plaintext instanceof Uint8Array)) return 'bad-commitment';
   return sameBytes(hmac(frankingKey, plaintext), commitment) ? 'valid' : 'bad-commitment';
