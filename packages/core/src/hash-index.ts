@@ -9,18 +9,11 @@
  * full, so the answer is exactly brute force's: the closest entry within r, lowest index
  * on ties (a property test holds the two equal).
  */
-import { hashWords, matchBank, type BankMatch, type HashBank } from './hash';
+import { hashWords, matchBank, popcount32, type BankMatch, type HashBank } from './hash';
 
 const CHUNKS = 16;
 const CHUNK_BITS = 16;
 const BUCKETS = 1 << CHUNK_BITS;
-
-function popcount32(x: number): number {
-  x -= (x >>> 1) & 0x55555555;
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
-}
 
 /** Chunk c (0..15) of an entry whose words start at `base`: 16 bits of word c >> 1. */
 function chunkOf(words: Uint32Array, base: number, c: number): number {
