@@ -21,7 +21,7 @@ import { sweep } from './sweep';
 import { newScenario, validateFiles } from './scaffold';
 import { Progress } from './progress';
 import { formatLoad, loadCommand } from './loadsim';
-import { perDayCsv, renderHtml } from './report-html';
+import { perDayCsv, renderHtml, reportsCsv } from './report-html';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
@@ -258,6 +258,7 @@ async function main(argv: string[]): Promise<number> {
       const labels = results.map((r) => r.scenario.name);
       write(`${safe(stem)}.html`, renderHtml({ title, labels, results }));
       write(`${safe(stem)}-per-day.csv`, perDayCsv(labels, results));
+      for (const r of results) write(`${safe(r.scenario.name)}-reports.csv`, reportsCsv(r));
     };
     if (command === 'run') {
       const [r] = results as [RunResult];

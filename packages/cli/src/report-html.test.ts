@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateScenario, type RunResult } from '@blindspot/core';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
-import { perDayCsv, renderHtml } from './report-html';
+import { perDayCsv, renderHtml, reportsCsv } from './report-html';
 
 function run(name: string): RunResult {
   const r = validateScenario(
@@ -43,5 +43,24 @@ describe('perDayCsv', () => {
     expect(rows[0]).toBe('day,a reports to police,a flags raised,"b, quoted reports to police","b, quoted flags raised"');
     expect(rows).toHaveLength(4);
     expect(rows[1]).toBe(`1,${a.reports.perDay[0]},${a.review.flagsPerDay[0]},${a.reports.perDay[0]},${a.review.flagsPerDay[0]}`);
+  });
+});
+
+describe('the list of reports', () => {
+  it('has one entry per report to police, joined with the truth, and a CSV row each', () => {
+    const r = a;
+    expect(r.reports.total).toBeGreaterThan(0);
+    expect(r.reports.list).toHaveLength(r.reports.total);
+    const offenders = r.reports.list.filter((e) => e.truth !== 'innocent' && e.truth !== 'mentor');
+    expect(offenders).toHaveLength(r.reports.truePositive);
+    expect(r.reports.list.filter((e) => e.investigated)).toHaveLength(r.referrals.investigated);
+    for (const e of r.reports.list) {
+      expect(e.routes.length).toBeGreaterThan(0);
+      expect(e.firstDetectionHours).toBeLessThanOrEqual(e.lastDetectionHours);
+      expect(e.firstDetectionHours).toBeLessThanOrEqual(e.filedAtHours);
+    }
+    const rows = reportsCsv(r).trim().split('\n');
+    expect(rows[0]).toBe('account,truth,routes,filed at (h),first detection (h),last detection (h),detections,investigated');
+    expect(rows).toHaveLength(r.reports.total + 1);
   });
 });

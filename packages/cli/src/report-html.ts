@@ -219,3 +219,19 @@ export function perDayCsv(labels: string[], results: RunResult[]): string {
   const rows = Array.from({ length: days }, (_, d) => [String(d + 1), ...results.flatMap((r) => [String(r.reports.perDay[d] ?? 0), String(r.review.flagsPerDay[d] ?? 0)])]);
   return `${[header, ...rows].map((row) => row.map(quote).join(',')).join('\n')}\n`;
 }
+
+/** Every report to police of one run as CSV: one row per report. */
+export function reportsCsv(result: RunResult): string {
+  const header = ['account', 'truth', 'routes', 'filed at (h)', 'first detection (h)', 'last detection (h)', 'detections', 'investigated'];
+  const rows = result.reports.list.map((r) => [
+    String(r.account),
+    r.truth,
+    r.routes.join(' '),
+    String(r.filedAtHours),
+    String(r.firstDetectionHours),
+    String(r.lastDetectionHours),
+    String(Object.values(r.evidence).reduce((s, x) => s + (x ?? 0), 0)),
+    r.investigated ? 'yes' : 'no',
+  ]);
+  return `${[header, ...rows].map((row) => row.join(',')).join('\n')}\n`;
+}

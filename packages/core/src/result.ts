@@ -41,6 +41,21 @@ export interface LedgerView {
   };
 }
 
+export interface ReportEntry {
+  account: number;
+  /** Routes confirmed by review, in the order they were. */
+  routes: Route[];
+  /** Simulated hours: when it was filed, and the first and last detection behind it. */
+  filedAtHours: number;
+  firstDetectionHours: number;
+  lastDetectionHours: number;
+  /** Detections per route attached to the report. */
+  evidence: Partial<Record<Route, number>>;
+  /** Ground truth: the offender archetype, `mentor` for a teacher or coach, else `innocent`. */
+  truth: ArchetypeName | 'mentor' | 'innocent';
+  investigated: boolean;
+}
+
 export interface Timing {
   transport: 'embedded' | 'bullmq';
   wallSeconds: number;
@@ -72,6 +87,8 @@ export interface RunResult {
     byAbuseType: PerAbuse & { none: number };
     /** Route reports confirmed by review: (account, route) pairs. */
     routeReports: PerRoute;
+    /** Every report to police, by account (CyberTip-like), joined with the ground truth. */
+    list: ReportEntry[];
   };
   /** Share of abusive messages of each type that some content route or a user report detected. */
   recall: Record<AbuseKind, number | null>;
@@ -146,6 +163,8 @@ export function buildResult(
   let investigated = 0;
   let offendersInvestigated = 0;
   const delays: number[] = [];
+  const list: ReportEntry[] = [];
+  const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
   const accounts = Object.keys(state.tips)
     .map(Number)
     .sort((a, b) => a - b);
@@ -160,6 +179,16 @@ export function buildResult(
     // depend on the order reports were filed in.
     const isInvestigated = Random.derive(scenario.seed, `referral:${account}`).next() < scenario.referral.investigationRate;
     if (isInvestigated) investigated++;
+    list.push({
+      account,
+      routes: [...tip.routes],
+      filedAtHours: hours(tip.filedAt),
+      firstDetectionHours: hours(tip.firstDetection),
+      lastDetectionHours: hours(tip.lastDetection),
+      evidence: { ...tip.evidence },
+      truth: kind ?? (mentors.has(account) ? 'mentor' : 'innocent'),
+      investigated: isInvestigated,
+    });
     if (kind) {
       tp++;
       byKind[kind].reported++;
@@ -223,6 +252,7 @@ export function buildResult(
       falsePositiveByRoute: fpByRoute,
       byAbuseType,
       routeReports,
+      list,
     },
     recall,
     offenders: { total: offenderTotal, reported: tp, byKind },
