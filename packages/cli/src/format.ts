@@ -112,7 +112,7 @@ export function formatTable(results: RunResult[]): string {
   const rowsPer = results.map((r) => comparisonRows(first, r));
   const labels = (rowsPer[0] ?? []).map((row) => row[0]);
   const w0 = Math.max(...labels.map((l) => l.length), 10);
-  const cells = results.map((r, col) =>
+  const cells = results.map((_r, col) =>
     (rowsPer[col] ?? []).map((row) => {
       if (row.length === 1) return '';
       const [, base, y] = row;

@@ -27,6 +27,7 @@
  * error.
  */
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { UserReport } from './types';
 
 export const FRANKING_KEY_BYTES = 32;
 export const COMMITMENT_BYTES = 32;
@@ -60,6 +61,20 @@ export interface FrankingReport extends FrankingMeta {
 }
 
 export type ReportVerdict = 'valid' | 'bad-commitment' | 'bad-tag';
+
+/** A user report's franking material, in the shape verifyReport takes. */
+export function frankingOf(r: UserReport): FrankingReport {
+  return {
+    messageId: r.messageId,
+    sender: r.reported,
+    recipient: r.recipient,
+    t: r.sentAt,
+    plaintext: r.content,
+    frankingKey: r.frankingKey,
+    commitment: r.commitment,
+    tag: r.tag,
+  };
+}
 
 function hmac(key: Uint8Array | KeyObject, ...parts: Uint8Array[]): Uint8Array {
   const mac = createHmac('sha256', key);

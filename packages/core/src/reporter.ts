@@ -20,7 +20,7 @@ import type { Scenario } from './scenario';
 import type { Detection, MetadataResult, MetadataRule, Route, ScanResult, UserReport, VoucherMatch } from './types';
 import { DAY, ROUTES } from './types';
 import { decodeContent, ContentError } from './content';
-import { verifyReport } from './franking';
+import { frankingOf, verifyReport } from './franking';
 import { decodeShare, openAccount } from './css';
 
 export interface Flag {
@@ -193,17 +193,7 @@ function userReport(ctx: ReporterContext, state: ReporterState, r: UserReport): 
   // The route switched off: the platform does not act on reports (users still make them).
   if (!ctx.scenario.detection.userReports.enabled) return null;
   if (ctx.scenario.detection.userReports.franking) {
-    const verdict = verifyReport(ctx.platformKey, {
-      messageId: r.messageId,
-      sender: r.reported,
-      recipient: r.recipient,
-      t: r.sentAt,
-      plaintext: r.content,
-      frankingKey: r.frankingKey,
-      commitment: r.commitment,
-      tag: r.tag,
-    });
-    if (verdict !== 'valid') {
+    if (verifyReport(ctx.platformKey, frankingOf(r)) !== 'valid') {
       state.userReports.rejected++;
       return null;
     }

@@ -16,7 +16,6 @@ import {
   loadRun,
   parseJob,
   runJobSchema,
-  serviceMain,
   type Queue,
   type ServiceContext,
 } from '@blindspot/pipeline/bullmq';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { validateScenario, type Scenario } from '../scenario';
 import { ContentError, decodeContent, encodeContent, contentLength } from '../content';
 import { matchBank } from '../hash';
-import { commit, newPlatformKey, verifyReport } from '../franking';
+import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
 import { VoucherServer, decodeVoucher } from '../css';
 import { envelopeBatchOf, scanBatchOf } from '../split';
 import { DAY, type Batch, type Block, type Message, type UserReport } from '../types';
@@ -80,17 +80,7 @@ function isContent(bytes: Uint8Array): boolean {
   }
 }
 
-const isGenuine = (r: UserReport) =>
-  verifyReport(platformKey, {
-    messageId: r.messageId,
-    sender: r.reported,
-    recipient: r.recipient,
-    t: r.sentAt,
-    plaintext: r.content,
-    frankingKey: r.frankingKey,
-    commitment: r.commitment,
-    tag: r.tag,
-  }) === 'valid';
+const isGenuine = (r: UserReport) => verifyReport(platformKey, frankingOf(r)) === 'valid';
 
 /** Every event of a run in stream order, as (id, t). */
 function stream(run: Run): Array<{ id: number; t: number; kind: string }> {

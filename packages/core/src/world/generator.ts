@@ -396,7 +396,7 @@ export class WorldGenerator {
 
   /** Time order is fixed: give the message its id, frank, scan and encrypt it, and schedule reactions. */
   private finish(p: Pending): Message {
-    const { scenario, rng } = this;
+    const { scenario } = this;
     const e = p.envelope;
     e.id = this.nextId++;
     const plain = encodeContent(p.content);
