@@ -32,7 +32,18 @@ export function bindReporter(ctx: ServiceContext): void {
       const keys = ctx.keys(run);
       const spec = await loadRun(ctx.redis, keys);
       let platformKey: Uint8Array | undefined;
-      const parse = (raw: string) => parseJob(reportJobSchema, JSON.parse(raw), 'report');
+      // stateKeys and apply read the same inputs for a sequence number: parse each once.
+      let parsed = new Map<string, ReturnType<typeof parseInput>>();
+      const parseInput = (raw: string) => parseJob(reportJobSchema, JSON.parse(raw), 'report');
+      const parse = (raw: string) => {
+        let job = parsed.get(raw);
+        if (!job) {
+          if (parsed.size >= 2) parsed = new Map();
+          job = parseInput(raw);
+          parsed.set(raw, job);
+        }
+        return job;
+      };
       return new OrderedStage(ctx.redis, keys, {
         name: 'reporter',
         sources: ['scan', 'metadata'],
