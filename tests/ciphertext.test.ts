@@ -8,8 +8,8 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { ContentError, decodeContent, parseScenario, type Scenario } from '@blindspot/core';
-import { RunKeys, startService, type RunningService } from '@blindspot/pipeline/bullmq';
+import { ContentError, decodeContent, decodeEnvelopes, parseScenario, type Message, type Scenario } from '@blindspot/core';
+import { RunKeys, decodeScanJob, metadataJobSchema, parseJob, scanJobSchema, startService, type RunningService } from '@blindspot/pipeline/bullmq';
 import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
 import { uniquePrefix } from './support/redis';
@@ -22,12 +22,8 @@ function load(file: string): Scenario {
   return { ...parsed.scenario, durationDays: 2 };
 }
 
-interface ScanJobData {
-  run: string;
-  seq: number;
-  final: boolean;
-  messages: { e: Record<string, unknown> & { surface: string; encrypted: boolean; media: string }; p: string; c: string | null; v: string | null }[];
-}
+/** Bytes of one envelope in the codec's layout: three float64s, three 32-bit fields, one flags byte. */
+const ENVELOPE_BYTES = 37;
 
 async function generateOnly(file: string) {
   const url = inject('redisUrl');
@@ -48,7 +44,7 @@ async function generateOnly(file: string) {
     }
     const scan = new Queue('scan', { connection: redis, prefix });
     const metadata = new Queue('metadata', { connection: redis, prefix });
-    const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map((j) => j.data as ScanJobData);
+    const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     const metadataJobs = (await metadata.getJobs(['waiting'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     await scan.close();
     await metadata.close();
@@ -69,13 +65,14 @@ describe('what reaches the scanner', () => {
     plain = await generateOnly('scenarios/plaintext.yaml');
   });
 
+  const messagesOf = (jobs: Record<string, unknown>[]): Message[] => jobs.flatMap((j) => decodeScanJob(parseJob(scanJobSchema, j, 'scan')).messages);
+
   it('under e2ee, every DM payload is ciphertext; public posts stay readable', () => {
-    const messages = e2ee.scanJobs.flatMap((j) => j.messages);
+    const messages = messagesOf(e2ee.scanJobs);
     expect(messages.length).toBeGreaterThan(10_000);
     let dms = 0;
     const nonces = new Set<string>();
-    for (const { e, p } of messages) {
-      const bytes = new Uint8Array(Buffer.from(p, 'base64'));
+    for (const { envelope: e, payload: bytes } of messages) {
       if (e.surface === 'dm') {
         dms++;
         expect(e.encrypted).toBe(true);
@@ -83,7 +80,7 @@ describe('what reaches the scanner', () => {
         // nonce (12) + ciphertext (content: 38 bytes for an image, 5 for text, then the
         // 32-byte franking key) + GCM tag (16)
         expect(bytes.length).toBe(12 + (e.media === 'image' ? 38 : 5) + 32 + 16);
-        nonces.add(`${Math.min(e.sender as number, e.recipient as number)}-${Math.max(e.sender as number, e.recipient as number)}-${Buffer.from(bytes.subarray(0, 12)).toString('hex')}`);
+        nonces.add(`${Math.min(e.sender, e.recipient)}-${Math.max(e.sender, e.recipient)}-${Buffer.from(bytes.subarray(0, 12)).toString('hex')}`);
       } else {
         expect(e.encrypted).toBe(false);
         expect(decodeContent(bytes).media).toBe(e.media);
@@ -95,23 +92,24 @@ describe('what reaches the scanner', () => {
   });
 
   it('without encryption, the same DMs are readable content', () => {
-    const dms = plain.scanJobs.flatMap((j) => j.messages).filter((m) => m.e.surface === 'dm');
+    const dms = messagesOf(plain.scanJobs).filter((m) => m.envelope.surface === 'dm');
     expect(dms.length).toBeGreaterThan(10_000);
-    for (const { e, p } of dms) {
+    for (const { envelope: e, payload } of dms) {
       expect(e.encrypted).toBe(false);
-      expect(decodeContent(new Uint8Array(Buffer.from(p, 'base64'))).media).toBe(e.media);
+      expect(decodeContent(payload).media).toBe(e.media);
     }
   });
 
   it('scanner jobs carry envelopes and payloads only: no keys, no ground truth', () => {
     for (const job of [...e2ee.scanJobs, ...plain.scanJobs]) {
       expect(Object.keys(job).sort()).toEqual(['final', 'messages', 'run', 'seq']);
-      for (const m of job.messages) {
-        expect(Object.keys(m).sort()).toEqual(['c', 'e', 'p', 'v']);
+      // The decoder refuses trailing bytes, so the messages below are all the job holds.
+      for (const m of messagesOf([job])) {
+        expect(Object.keys(m).sort()).toEqual(['commitment', 'envelope', 'payload', 'voucher']);
         // the franking commitment is 32 bytes; no voucher without client-side scanning
-        expect(Buffer.from(m.c ?? '', 'base64')).toHaveLength(32);
-        expect(m.v).toBeNull();
-        expect(Object.keys(m.e).sort()).toEqual(ENVELOPE_KEYS);
+        expect(m.commitment).toHaveLength(32);
+        expect(m.voucher).toBeNull();
+        expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_KEYS);
       }
     }
   });
@@ -120,7 +118,12 @@ describe('what reaches the scanner', () => {
     expect(e2ee.metadataJobs.length).toBeGreaterThan(0);
     for (const job of e2ee.metadataJobs) {
       expect(Object.keys(job).sort()).toEqual(['blocks', 'envelopes', 'final', 'reports', 'run', 'seq']);
-      for (const e of job.envelopes as Record<string, unknown>[]) expect(Object.keys(e).sort()).toEqual(ENVELOPE_KEYS);
+      const bytes = Buffer.from(parseJob(metadataJobSchema, job, 'metadata').envelopes, 'base64');
+      const envelopes = decodeEnvelopes(bytes);
+      expect(envelopes.length).toBeGreaterThan(0);
+      // header and fixed-size envelopes, not a byte more: there is no room for a payload
+      expect(bytes.length).toBe(8 + envelopes.length * ENVELOPE_BYTES);
+      for (const e of envelopes) expect(Object.keys(e).sort()).toEqual(ENVELOPE_KEYS);
     }
   });
 });

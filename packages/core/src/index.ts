@@ -16,3 +16,4 @@ export * from './reporter';
 export * from './result';
 export * from './franking';
 export * from './css';
+export * from './codec';

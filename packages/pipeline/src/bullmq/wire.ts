@@ -1,11 +1,25 @@
 /**
  * Job payloads on the queues: one zod schema per job, parsed at the boundary so a
  * malformed job is refused with a reason (and dead-lettered) instead of corrupting a
- * stage. Bytes travel as base64. JSON keeps numbers exact, so a batch decodes to
- * exactly what was encoded.
+ * stage. The bulk of a batch (its messages, or its envelopes) travels in the compact
+ * binary layout of `@blindspot/core`'s codec, as one base64 string, and is checked
+ * field by field as it is decoded; the rare rest (user reports, blocks, detections) is
+ * JSON with bytes as base64. Both keep numbers exact, so a batch decodes to exactly
+ * what was encoded.
  */
 import { z } from 'zod';
-import type { EnvelopeBatch, MetadataResult, ScanBatch, ScanResult, UserReport, Envelope } from '@blindspot/core';
+import {
+  CodecError,
+  decodeEnvelopes,
+  decodeMessages,
+  encodeEnvelopes,
+  encodeMessages,
+  type EnvelopeBatch,
+  type MetadataResult,
+  type ScanBatch,
+  type ScanResult,
+  type UserReport,
+} from '@blindspot/core';
 
 const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
 const seq = z.int().min(0);
@@ -14,21 +28,6 @@ const time = z.number().min(0);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
 const surface = z.enum(['dm', 'public', 'profile']);
 const route = z.enum(['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport', 'clientSideScanning']);
-
-export const envelopeSchema = z.strictObject({
-  id: z.int().min(0),
-  t: time,
-  surface,
-  sender: account,
-  recipient: z.int().min(-1),
-  media: z.enum(['image', 'text']),
-  size: z.int().min(0),
-  encrypted: z.boolean(),
-  senderMinor: z.boolean(),
-  recipientMinor: z.boolean(),
-  connected: z.boolean(),
-  senderAccountAgeDays: z.number(),
-});
 
 const reportSchema = z.strictObject({
   id: z.int().min(0),
@@ -72,16 +71,16 @@ export const scanJobSchema = z.strictObject({
   run: runId,
   seq,
   final: z.boolean(),
-  messages: z.array(
-    z.strictObject({ e: envelopeSchema, p: base64, c: base64.nullable(), v: base64.nullable() }),
-  ),
+  /** The messages in the codec's binary layout, base64. */
+  messages: base64,
 });
 
 export const metadataJobSchema = z.strictObject({
   run: runId,
   seq,
   final: z.boolean(),
-  envelopes: z.array(envelopeSchema),
+  /** The envelopes in the codec's binary layout, base64. */
+  envelopes: base64,
   reports: z.array(reportSchema),
   blocks: z.array(blockSchema),
 });
@@ -133,32 +132,22 @@ function decodeReport(r: WireReport): UserReport {
   return { ...r, content: fromB64(r.content), frankingKey: fromB64(r.frankingKey), commitment: fromB64(r.commitment), tag: fromB64(r.tag) };
 }
 
+/** Runs a codec decoder, turning its CodecError into the MalformedJobError the services dead-letter. */
+function decoded<T>(what: string, decode: () => T): T {
+  try {
+    return decode();
+  } catch (err) {
+    if (err instanceof CodecError) throw new MalformedJobError(`malformed ${what} job: ${err.message}`);
+    throw err;
+  }
+}
+
 export function encodeScanJob(batch: ScanBatch): ScanJob {
-  return {
-    run: batch.run,
-    seq: batch.seq,
-    final: batch.final,
-    messages: batch.messages.map((m) => ({
-      e: m.envelope,
-      p: toB64(m.payload),
-      c: m.commitment ? toB64(m.commitment) : null,
-      v: m.voucher ? toB64(m.voucher) : null,
-    })),
-  };
+  return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(encodeMessages(batch.messages)) };
 }
 
 export function decodeScanJob(job: ScanJob): ScanBatch {
-  return {
-    run: job.run,
-    seq: job.seq,
-    final: job.final,
-    messages: job.messages.map((m) => ({
-      envelope: m.e as Envelope,
-      payload: fromB64(m.p),
-      commitment: m.c === null ? null : fromB64(m.c),
-      voucher: m.v === null ? null : fromB64(m.v),
-    })),
-  };
+  return { run: job.run, seq: job.seq, final: job.final, messages: decoded('scan', () => decodeMessages(fromB64(job.messages))) };
 }
 
 export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
@@ -166,7 +155,7 @@ export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
     run: batch.run,
     seq: batch.seq,
     final: batch.final,
-    envelopes: batch.envelopes,
+    envelopes: toB64(encodeEnvelopes(batch.envelopes)),
     reports: batch.reports.map(encodeReport),
     blocks: batch.blocks,
   };
@@ -177,7 +166,7 @@ export function decodeMetadataJob(job: MetadataJob): EnvelopeBatch {
     run: job.run,
     seq: job.seq,
     final: job.final,
-    envelopes: job.envelopes as Envelope[],
+    envelopes: decoded('metadata', () => decodeEnvelopes(fromB64(job.envelopes))),
     reports: job.reports.map(decodeReport),
     blocks: job.blocks,
   };
