@@ -204,4 +204,16 @@ describe('frankingKeyFor', () => {
     const meta = { ...META, messageId: 42 };
     expect(verifyReport(platformKey, deliver(platformKey, text('m'), meta, frankingKeyFor(secret, 42)))).toBe('valid');
   });
+
+  it('matches node:crypto createHmac for secrets of every length, short and longer than a block', () => {
+    for (let length = 0; length <= 130; length++) {
+      const key = new Uint8Array(randomBytes(length));
+      for (const messageId of [0, 1, 2 ** 33 + 0.5]) {
+        const id = Buffer.alloc(8);
+        id.writeDoubleBE(messageId, 0);
+        const expected = createHmac('sha256', key).update('franking').update(id).digest();
+        expect(Buffer.from(frankingKeyFor(key, messageId)).equals(expected), `key of ${length} bytes`).toBe(true);
+      }
+    }
+  });
 });

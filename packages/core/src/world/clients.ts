@@ -7,7 +7,8 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from '../aead';
-import { frankingKeyFor } from '../franking';
+import { FRANKING_KEY_BYTES, commit, frankingKeyFor } from '../franking';
+import type { Envelope, Message } from '../types';
 import { FIELD_PRIME, VoucherClient } from '../css';
 
 export const NONCE_BYTES = GCM_NONCE_BYTES;
@@ -19,32 +20,113 @@ export function newClientSecret(): Uint8Array {
   return new Uint8Array(randomBytes(CLIENT_SECRET_BYTES));
 }
 
-interface ConversationKey {
-  key: Buffer;
-  counter: number;
+/** The three secrets the clients derive from the client secret. */
+function clientKeys(secret: Uint8Array): { franking: Uint8Array; conversations: Uint8Array; scanning: Uint8Array } {
+  if (secret.length !== CLIENT_SECRET_BYTES) throw new RangeError(`client secret must be ${CLIENT_SECRET_BYTES} bytes`);
+  const derive = (label: string) => new Uint8Array(createHmac('sha256', secret).update(label).digest());
+  return { franking: derive('franking'), conversations: derive('conversations'), scanning: derive('client-side-scanning') };
+}
+
+/**
+ * A message as its sender's client holds it just before sending: the plaintext, and
+ * what sealing needs besides the keys. Which conversation, and the message's place in
+ * it (its nonce), are decided in stream order; the sealing itself (franking and
+ * encryption) depends on nothing else, so it can run anywhere, in any order.
+ */
+export interface Unsealed {
+  envelope: Envelope;
+  plain: Uint8Array;
+  /** Conversation id; meaningful when the envelope says encrypted. */
+  conversation: number;
+  /** The message's counter in its conversation (1, 2, ...), which makes its nonce; 0 when not encrypted. */
+  nonce: number;
+  voucher: Uint8Array | null;
+}
+
+/** Bytes sealing adds to a plaintext: the franking key inside, and AES-GCM's nonce and tag around it. */
+export function sealedOverhead(franking: boolean, encrypted: boolean): number {
+  return (franking ? FRANKING_KEY_BYTES : 0) + (encrypted ? NONCE_BYTES + TAG_BYTES : 0);
+}
+
+function nonceOf(counter: number): Buffer {
+  const nonce = Buffer.alloc(NONCE_BYTES);
+  nonce.writeUIntBE(counter, NONCE_BYTES - 6, 6);
+  return nonce;
+}
+
+/**
+ * The clients' sealing: franks a message (a per-message franking key, derived from the
+ * client secret; the commitment to the plaintext; the key carried inside the payload)
+ * and encrypts it with AES-256-GCM under its conversation's key and its own nonce.
+ * A pure function of the client secret and the Unsealed message, so any number of
+ * sealers (threads) give the same bytes.
+ */
+export class Sealer {
+  private readonly keys = new Map<number, Buffer>();
+  private readonly franking: Uint8Array;
+  private readonly conversations: Uint8Array;
+
+  constructor(
+    secret: Uint8Array,
+    private readonly frank: boolean,
+  ) {
+    const keys = clientKeys(secret);
+    this.franking = keys.franking;
+    this.conversations = keys.conversations;
+  }
+
+  private conversationKey(conversation: number): Buffer {
+    let key = this.keys.get(conversation);
+    if (!key) {
+      key = createHmac('sha256', this.conversations).update(String(conversation)).digest();
+      this.keys.set(conversation, key);
+    }
+    return key;
+  }
+
+  /** Franks and (when its envelope says so) encrypts `u`: the message as the platform receives it. */
+  seal(u: Unsealed): Message {
+    const { envelope, plain } = u;
+    let body = plain;
+    let commitment: Uint8Array | null = null;
+    if (this.frank) {
+      const frankingKey = frankingKeyFor(this.franking, envelope.id);
+      commitment = commit(frankingKey, plain);
+      body = new Uint8Array(plain.length + frankingKey.length);
+      body.set(plain, 0);
+      body.set(frankingKey, plain.length);
+    }
+    const payload = envelope.encrypted ? sealGcm(this.conversationKey(u.conversation), nonceOf(u.nonce), body) : body;
+    return { envelope, payload, commitment, voucher: u.voucher };
+  }
 }
 
 export class Clients {
-  private readonly keys = new Map<number, ConversationKey>();
+  /** Messages sent so far per conversation (the next nonce is one more). */
+  private readonly counters = new Map<number, number>();
   private readonly franking: Uint8Array;
-  private readonly conversations: Uint8Array;
   private readonly scanning: Uint8Array;
+  private readonly secret: Uint8Array;
   private vouchers: VoucherClient | undefined;
+  private sealer: Sealer | undefined;
 
   constructor(secret: Uint8Array) {
-    if (secret.length !== CLIENT_SECRET_BYTES) throw new RangeError(`client secret must be ${CLIENT_SECRET_BYTES} bytes`);
-    this.franking = this.derive(secret, 'franking');
-    this.conversations = this.derive(secret, 'conversations');
-    this.scanning = this.derive(secret, 'client-side-scanning');
+    const keys = clientKeys(secret);
+    this.secret = secret;
+    this.franking = keys.franking;
+    this.scanning = keys.scanning;
   }
 
-  private derive(key: Uint8Array, label: string): Uint8Array {
-    return new Uint8Array(createHmac('sha256', key).update(label).digest());
-  }
-
-  /** Number of conversation keys the clients hold. */
+  /** Number of conversations the clients have encrypted in (each has its own key). */
   get keyCount(): number {
-    return this.keys.size;
+    return this.counters.size;
+  }
+
+  /** The next nonce counter of `conversation`: 1 for its first encrypted message. */
+  nextNonce(conversation: number): number {
+    const n = (this.counters.get(conversation) ?? 0) + 1;
+    this.counters.set(conversation, n);
+    return n;
   }
 
   /** The per-message franking key of message `id`. */
@@ -62,18 +144,12 @@ export class Clients {
   }
 
   /**
-   * Encrypts `plaintext` for a conversation with AES-256-GCM.
-   * Returns nonce ‖ ciphertext ‖ tag.
+   * Encrypts `plaintext` for a conversation with AES-256-GCM under the conversation's
+   * next nonce. Returns nonce ‖ ciphertext ‖ tag.
    */
   encrypt(conversation: number, plaintext: Uint8Array): Uint8Array {
-    let entry = this.keys.get(conversation);
-    if (!entry) {
-      entry = { key: createHmac('sha256', this.conversations).update(String(conversation)).digest(), counter: 0 };
-      this.keys.set(conversation, entry);
-    }
-    const nonce = Buffer.alloc(NONCE_BYTES);
-    entry.counter++;
-    nonce.writeUIntBE(entry.counter, NONCE_BYTES - 6, 6);
-    return sealGcm(entry.key, nonce, plaintext);
+    this.sealer ??= new Sealer(this.secret, false);
+    const envelope = { id: 0, encrypted: true } as Envelope;
+    return this.sealer.seal({ envelope, plain: plaintext, conversation, nonce: this.nextNonce(conversation), voucher: null }).payload;
   }
 }

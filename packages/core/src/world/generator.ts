@@ -13,7 +13,7 @@
  * Deterministic: the same scenario, seed and client secret yield the same batches.
  */
 import type { Scenario, SurfaceKey } from '../scenario';
-import type { Batch, Block, Content, Envelope, Message, SurfaceName, UserReport } from '../types';
+import type { Batch, Block, Content, Envelope, SurfaceName, UserReport } from '../types';
 import { DAY, HOUR } from '../types';
 import { Random } from '../random';
 import { bankEntry, perturb, platformBank, popularImages, randomHash, type BankMatch, type HashBank, type PlatformBank } from '../hash';
@@ -22,7 +22,7 @@ import { encodeContent, quantize } from '../content';
 import { commit, countersign } from '../franking';
 import { encodeVoucher } from '../css';
 import { buildPopulation, Kind, type Population } from './population';
-import { Clients } from './clients';
+import { Clients, Sealer, sealedOverhead, type Unsealed } from './clients';
 import { emptyLedger, type AbuseType, type Ledger } from './ledger';
 
 export interface GenerateOptions {
@@ -56,13 +56,16 @@ type Scheduled =
   | { type: 'forged'; t: number; report: Omit<UserReport, 'id'> }
   | { type: 'block'; t: number; blocker: number; blocked: number };
 
+/** A batch whose messages are not yet sealed. */
+export type UnsealedBatch = Omit<Batch, 'messages'> & { messages: Unsealed[] };
+
 interface GroomingTarget {
   minor: number;
   firstDay: number;
   lastDay: number;
 }
 
-type StreamEvent = { type: 'message'; message: Message } | { type: 'report'; report: UserReport } | { type: 'block'; block: Block };
+type StreamEvent = { type: 'message'; message: Unsealed } | { type: 'report'; report: UserReport } | { type: 'block'; block: Block };
 
 const IMAGE_SIZE_MEAN = 180_000;
 const TEXT_SIZE_MEAN = 60;
@@ -126,14 +129,30 @@ export class WorldGenerator {
   }
 
   /**
-   * Yields the run's batches in simulated-time order. The last one has `final: true`;
-   * by the time it is yielded the ledger is complete.
+   * Yields the run's batches in simulated-time order, every message sealed (franked and,
+   * where the surface is end-to-end encrypted, encrypted). The last one has
+   * `final: true`; by the time it is yielded the ledger is complete.
    */
   *batches(): Generator<Batch> {
+    const sealer = this.sealer();
+    for (const batch of this.unsealedBatches()) yield { ...batch, messages: batch.messages.map((m) => sealer.seal(m)) };
+  }
+
+  /** A Sealer for this run's messages: the same keys, so the same bytes, in whatever thread it runs. */
+  sealer(): Sealer {
+    return new Sealer(this.options.clientSecret, this.scenario.detection.userReports.franking);
+  }
+
+  /**
+   * The batches of `batches()` before sealing: the world's whole sequential work (the
+   * draws, ids, nonces, vouchers, ledger), leaving each message's franking and
+   * encryption to a Sealer, which may run on other threads.
+   */
+  *unsealedBatches(): Generator<UnsealedBatch> {
     const hours = this.scenario.durationDays * 24;
     const run = this.options.run;
     let seq = 0;
-    let batch: Batch = { run, seq, final: false, messages: [], reports: [], blocks: [] };
+    let batch: UnsealedBatch = { run, seq, final: false, messages: [], reports: [], blocks: [] };
     let size = 0;
     for (let hour = 0; hour < hours; hour++) {
       for (const event of this.generateHour(hour)) {
@@ -394,25 +413,16 @@ export class WorldGenerator {
 
   // --- delivery -------------------------------------------------------------------------
 
-  /** Time order is fixed: give the message its id, frank, scan and encrypt it, and schedule reactions. */
-  private finish(p: Pending): Message {
+  /**
+   * Time order is fixed: give the message its id, its client-side scanning voucher and
+   * its place in its conversation (its nonce), count it, and schedule reactions. Its
+   * sealing (franking, encryption) is left to a Sealer: it depends on nothing else.
+   */
+  private finish(p: Pending): Unsealed {
     const { scenario } = this;
     const e = p.envelope;
     e.id = this.nextId++;
     const plain = encodeContent(p.content);
-    const u = scenario.detection.userReports;
-    let frankingKey: Uint8Array = EMPTY;
-    let commitment: Uint8Array | null = null;
-    let tag: Uint8Array = EMPTY;
-    let body: Uint8Array = plain;
-    if (u.franking) {
-      frankingKey = this.clients.frankingKey(e.id);
-      commitment = commit(frankingKey, plain);
-      tag = countersign(this.options.platformKey, commitment, { messageId: e.id, sender: e.sender, recipient: e.recipient, t: e.t });
-      body = new Uint8Array(plain.length + frankingKey.length);
-      body.set(plain, 0);
-      body.set(frankingKey, plain.length);
-    }
     let voucher: Uint8Array | null = null;
     if (p.content.media === 'image' && this.cssSurfaces.has(e.surface)) {
       const hm = scenario.detection.hashMatching;
@@ -421,8 +431,9 @@ export class WorldGenerator {
       const client = this.clients.voucherClient(css.threshold);
       voucher = encodeVoucher(client.voucherFor(e.sender, match ? bankEntry(this.bank.bank, match.index) : null, plain));
     }
-    const payload = e.encrypted ? this.clients.encrypt(this.conversation(e), body) : body;
-    e.size = this.nominalSize(e.media) + (payload.length - plain.length);
+    const conversation = e.encrypted ? this.conversation(e) : 0;
+    const nonce = e.encrypted ? this.clients.nextNonce(conversation) : 0;
+    e.size = this.nominalSize(e.media) + sealedOverhead(scenario.detection.userReports.franking, e.encrypted);
 
     const ledger = this.ledger;
     ledger.messages++;
@@ -440,24 +451,38 @@ export class WorldGenerator {
         this.firstAbuseSeen.add(e.sender);
         ledger.firstAbuse.push([e.sender, e.t]);
       }
-      this.react({ envelope: e, plain, frankingKey, commitment: commitment ?? EMPTY, tag });
+      this.react(e, plain);
     }
-    return { envelope: e, payload, commitment, voucher };
+    return { envelope: e, plain, conversation, nonce, voucher };
+  }
+
+  /**
+   * What the recipient's client keeps of a message to report it: the plaintext and,
+   * with franking, the message's franking key, the sender's commitment and the
+   * platform's countersignature from delivery. The same bytes the Sealer and the relay
+   * produce (both are functions of the keys and the message); worked out only for
+   * messages that are reported, since nothing else ever reads them.
+   */
+  private delivered(e: Envelope, plain: Uint8Array): Delivered {
+    if (!this.scenario.detection.userReports.franking) return { envelope: e, plain, frankingKey: EMPTY, commitment: EMPTY, tag: EMPTY };
+    const frankingKey = this.clients.frankingKey(e.id);
+    const commitment = commit(frankingKey, plain);
+    const tag = countersign(this.options.platformKey, commitment, { messageId: e.id, sender: e.sender, recipient: e.recipient, t: e.t });
+    return { envelope: e, plain, frankingKey, commitment, tag };
   }
 
   /**
    * Recipients of abuse react: non-offenders may report it, minors may block the sender.
    * Users report whether or not the platform acts on reports (detection.userReports.enabled).
    */
-  private react(message: Delivered): void {
+  private react(e: Envelope, plain: Uint8Array): void {
     const { reactions: rng, population, scenario } = this;
     const u = scenario.detection.userReports;
-    const e = message.envelope;
     const end = scenario.durationDays * DAY;
     const reporter = this.reporterFor(e);
     if (reporter >= 0 && rng.chance(u.probability)) {
       const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;
-      if (t < end) this.schedule({ type: 'report', t, reporter, message });
+      if (t < end) this.schedule({ type: 'report', t, reporter, message: this.delivered(e, plain) });
     }
     if (e.recipient >= 0 && population.isMinor(e.recipient) && rng.chance(u.blockProbability)) {
       const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;

@@ -3,7 +3,7 @@
  * ledger. Only the generator imports this module; the detecting stages must not (a test
  * walks their imports to make sure).
  */
-export { WorldGenerator, type GenerateOptions } from './generator';
+export { WorldGenerator, type GenerateOptions, type UnsealedBatch } from './generator';
 export { buildPopulation, Kind, OFFENDER_KINDS, type OffenderKind, type Population } from './population';
-export { Clients, newClientSecret, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES } from './clients';
+export { Clients, Sealer, sealedOverhead, newClientSecret, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, type Unsealed } from './clients';
 export { emptyLedger, type Ledger, type AbuseType } from './ledger';
