@@ -10,13 +10,15 @@ describe('pnpm bench --quick', () => {
     const r = await runProcess(process.execPath, ['--import', 'tsx', 'packages/cli/src/bench.ts', '--quick', '--json'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const s = JSON.parse(r.stdout) as {
-      embedded: { messages: number; messagesPerSecond: number };
+      embedded: { messages: number; messagesPerSecond: number; oneThreadMessagesPerSecond: number; sameResultAsOneThread: boolean };
       bullmq: { messages: number; messagesPerSecond: number; bareRelayMessagesPerSecond: number; ratioToBareRelay: number };
       matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
     };
     expect(s.embedded.messages).toBeGreaterThan(10_000);
     expect(s.embedded.messagesPerSecond).toBeGreaterThan(0);
+    expect(s.embedded.oneThreadMessagesPerSecond).toBeGreaterThan(0);
+    expect(s.embedded.sameResultAsOneThread).toBe(true);
     expect(s.bullmq.messages).toBe(s.embedded.messages);
     expect(s.bullmq.bareRelayMessagesPerSecond).toBeGreaterThan(0);
     expect(s.bullmq.ratioToBareRelay).toBeCloseTo(s.bullmq.messagesPerSecond / s.bullmq.bareRelayMessagesPerSecond, 1);

@@ -3,7 +3,8 @@
  * measured in the same run on the same machine (shared machines are noisy: ratios are
  * what compare across runs). Reports; never fails on a time.
  *
- *   embedded   messages/s of the shipped e2ee scenario in one process
+ *   embedded   messages/s of the shipped e2ee scenario in one process, sealing on every
+ *              core, beside the same run on one thread (and whether the results agree)
  *   bullmq     messages/s of the same scenario over BullMQ (four service processes)
  *              beside a bare relay: four chained queues whose workers only forward the
  *              job, in four processes, same messages, batch size and JSON job data
@@ -21,7 +22,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { bankEntry, buildBank, matchBank, perturb, randomHash, BankIndex, Random, type Scenario } from '@blindspot/core';
-import { runEmbedded } from '@blindspot/pipeline/embedded';
+import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
@@ -176,10 +177,20 @@ async function main(): Promise<void> {
   const scenario: Scenario = quick ? { ...loaded.scenario, durationDays: 3 } : loaded.scenario;
   const oneX = quick ? 1 : 3;
 
-  say('embedded: e2ee ...');
   const embeddedRss0 = process.memoryUsage().rss;
-  const embedded = runEmbedded(scenario, { file });
-  const embeddedFigure = { messages: embedded.messages.total, messagesPerSecond: embedded.timing.messagesPerSecond, wallSeconds: embedded.timing.wallSeconds };
+  say('embedded: e2ee on one thread ...');
+  const oneThread = runEmbedded(scenario, { file });
+  say('embedded: e2ee on every core ...');
+  const embedded = await runEmbeddedParallel(scenario, { file });
+  const same = JSON.stringify({ ...embedded, timing: null }) === JSON.stringify({ ...oneThread, timing: null });
+  const embeddedFigure = {
+    messages: embedded.messages.total,
+    messagesPerSecond: embedded.timing.messagesPerSecond,
+    wallSeconds: embedded.timing.wallSeconds,
+    oneThreadMessagesPerSecond: oneThread.timing.messagesPerSecond,
+    speedupOverOneThread: Math.round((embedded.timing.messagesPerSecond / oneThread.timing.messagesPerSecond) * 100) / 100,
+    sameResultAsOneThread: same,
+  };
 
   say('matcher: 10k, 100k, 1M ...');
   const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
@@ -222,7 +233,7 @@ async function main(): Promise<void> {
     const lines = [
       `Blindspot bench (${summary.machine.cores} cores, Node ${summary.machine.node})`,
       '',
-      `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s)`,
+      `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s); one thread ${n(summary.embedded.oneThreadMessagesPerSecond)}, speedup ${summary.embedded.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
       `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
       ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,

@@ -12,7 +12,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunResult } from '@blindspot/core';
-import { runEmbedded, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
+import { runEmbeddedParallel, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { InputError, loadAll, type LoadedScenario } from './load';
 import { compareResults, formatComparison, formatTable, summarize } from './format';
@@ -170,12 +170,13 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
 
 async function runAll(scenarios: LoadedScenario[], options: Options): Promise<RunResult[]> {
   if (!options.redis) {
-    return scenarios.map(({ scenario, file }) => {
+    const results: RunResult[] = [];
+    for (const { scenario, file } of scenarios) {
       const progress = new Progress(scenario.name, scenario.durationDays);
-      const result = runEmbedded(scenario, { file, batchSize: options.batchSize, onProgress: (m, day) => progress.update(m, day) });
+      results.push(await runEmbeddedParallel(scenario, { file, batchSize: options.batchSize, onProgress: (m, day) => progress.update(m, day) }));
       progress.done();
-      return result;
-    });
+    }
+    return results;
   }
   const url = options.redis;
   const redis = await connectClient(url);

@@ -2,12 +2,10 @@
  * Runs scenarios embedded on worker threads, several at once. A run is a function of
  * (scenario, seed), so which thread runs which variant, and in what order they finish,
  * changes nothing but `timing`; results come back in task order.
- *
- * Each thread registers tsx itself before loading sweep-worker.ts: on Node 20 a worker's
- * own `execArgv: ['--import', 'tsx']` does not reach the worker's entry module.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '@blindspot/pipeline/threads';
 import type { RunResult, Scenario } from '@blindspot/core';
 
 export interface SweepJob {
@@ -22,12 +20,6 @@ export interface SweepTask extends SweepJob {
 }
 
 export type SweepReply = { index: number; result: RunResult } | { index: number; error: string };
-
-function bootstrap(): string {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./sweep-worker.ts', import.meta.url).href;
-  return `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-}
 
 export interface PoolOptions {
   /** Threads to start (default: one per core); never more than there are jobs. */
@@ -58,9 +50,8 @@ export async function runInWorkers(jobs: readonly SweepJob[], options: PoolOptio
         const task: SweepTask = { ...(jobs[index] as SweepJob), index };
         w.postMessage(task);
       };
-      const code = bootstrap();
       for (let i = 0; i < count; i++) {
-        const w = new Worker(code, { eval: true });
+        const w = startTsWorker(new URL('./sweep-worker.ts', import.meta.url));
         threads.push(w);
         w.on('message', (reply: SweepReply) => {
           if ('error' in reply) return fail(new Error(`run ${reply.index + 1} of ${jobs.length} failed: ${reply.error}`));

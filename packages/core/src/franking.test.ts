@@ -1,4 +1,4 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   COMMITMENT_BYTES,
@@ -9,6 +9,7 @@ import {
   countersign,
   encodeFrankingMeta,
   frankingKeyFor,
+  frankingKeysFor,
   newFrankingKey,
   newPlatformKey,
   verifyReport,
@@ -188,32 +189,58 @@ describe('frankingKeyFor', () => {
   it('differs per message id and per client secret', () => {
     const keys = new Set<string>();
     for (let id = 0; id < 200; id++) keys.add(Buffer.from(frankingKeyFor(secret, id)).toString('hex'));
-    keys.add(Buffer.from(frankingKeyFor(secret, -1)).toString('hex'));
     keys.add(Buffer.from(frankingKeyFor(secret, 2 ** 40)).toString('hex'));
+    keys.add(Buffer.from(frankingKeyFor(secret, Number.MAX_SAFE_INTEGER)).toString('hex'));
     expect(keys.size).toBe(202);
     const other = new Uint8Array(randomBytes(32));
     expect(Buffer.from(frankingKeyFor(other, 7)).equals(frankingKeyFor(secret, 7))).toBe(false);
   });
 
-  it('is HMAC-SHA256(clientSecret, "franking" ‖ float64BE(messageId)) and works as a franking key', () => {
-    const id = Buffer.alloc(8);
-    id.writeDoubleBE(42, 0);
-    const expected = createHmac('sha256', secret).update('franking').update(id).digest();
+  it('is the AES-256-CTR keystream under the secret at counter block 2·id, and works as a franking key', () => {
+    const iv = Buffer.alloc(16);
+    iv.writeBigUInt64BE(42n * 2n, 8);
+    const expected = createCipheriv('aes-256-ctr', secret, iv).update(Buffer.alloc(32));
     expect(Buffer.from(frankingKeyFor(secret, 42)).equals(expected)).toBe(true);
     const platformKey = newPlatformKey();
     const meta = { ...META, messageId: 42 };
     expect(verifyReport(platformKey, deliver(platformKey, text('m'), meta, frankingKeyFor(secret, 42)))).toBe('valid');
   });
 
-  it('matches node:crypto createHmac for secrets of every length, short and longer than a block', () => {
+  it('gives a batch of keys in one call, each the same as alone', () => {
+    for (const [first, count] of [
+      [0, 1],
+      [5, 300],
+      [2 ** 33, 17],
+    ] as const) {
+      const keys = frankingKeysFor(secret, first, count);
+      expect(keys).toHaveLength(count * FRANKING_KEY_BYTES);
+      for (let i = 0; i < count; i++) expect(keys.subarray(i * 32, i * 32 + 32)).toEqual(frankingKeyFor(secret, first + i));
+    }
+    expect(frankingKeysFor(secret, 3, 0)).toHaveLength(0);
+  });
+
+  it('refuses ids that are not non-negative integers and secrets of the wrong length', () => {
+    for (const id of [-1, 0.5, Number.NaN, 2 ** 53]) expect(() => frankingKeyFor(secret, id)).toThrow(RangeError);
+    expect(() => frankingKeyFor(new Uint8Array(16), 1)).toThrow(RangeError);
+  });
+});
+
+describe('HMAC', () => {
+  it('matches node:crypto createHmac for platform keys of every length, short and longer than a block', () => {
+    const c = commit(newFrankingKey(), text('x'));
     for (let length = 0; length <= 130; length++) {
       const key = new Uint8Array(randomBytes(length));
-      for (const messageId of [0, 1, 2 ** 33 + 0.5]) {
-        const id = Buffer.alloc(8);
-        id.writeDoubleBE(messageId, 0);
-        const expected = createHmac('sha256', key).update('franking').update(id).digest();
-        expect(Buffer.from(frankingKeyFor(key, messageId)).equals(expected), `key of ${length} bytes`).toBe(true);
-      }
+      const meta = encodeFrankingMeta(META);
+      const expected = createHmac('sha256', key).update(c).update(meta).digest();
+      expect(Buffer.from(countersign(key, c, META)).equals(expected), `key of ${length} bytes`).toBe(true);
+    }
+  });
+
+  it('commits to plaintexts of every length as createHmac does', () => {
+    const key = newFrankingKey();
+    for (let length = 0; length <= 200; length += 7) {
+      const plain = new Uint8Array(randomBytes(length));
+      expect(Buffer.from(commit(key, plain)).equals(createHmac('sha256', key).update(plain).digest())).toBe(true);
     }
   });
 });

@@ -23,6 +23,7 @@ describe('parseEnv', () => {
       LOCK_DURATION_MS: 30_000,
       STALLED_INTERVAL_MS: 30_000,
       GENERATOR_HIGH_WATER: 64,
+      GENERATOR_SEALERS: 0,
     });
   });
 

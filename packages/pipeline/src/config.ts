@@ -26,6 +26,8 @@ export const envSchema = z.object({
   STALLED_INTERVAL_MS: int(1_000, 600_000, 30_000),
   /** Generator: waiting jobs per queue above which it pauses (backpressure). */
   GENERATOR_HIGH_WATER: int(1, 1_000_000, 64),
+  /** Generator: threads that frank and encrypt messages (0: one per core but one, at least one). */
+  GENERATOR_SEALERS: int(0, 64, 0),
 });
 
 export type ServiceConfig = z.output<typeof envSchema>;

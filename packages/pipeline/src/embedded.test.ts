@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ROUTES, validateScenario, type Route, type RunResult, type Scenario } from '@blindspot/core';
-import { DEFAULT_BATCH_SIZE, runEmbedded } from './embedded';
+import { decodeMessages, newPlatformKey, type Message } from '@blindspot/core';
+import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
+import { DEFAULT_BATCH_SIZE, runEmbedded, runEmbeddedParallel } from './embedded';
+import { SealPool } from './seal-pool';
 
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
@@ -145,6 +148,64 @@ describe('runEmbedded', () => {
     }
     expect(calls.at(-1)).toEqual([plain.messages.total, plainScenario.durationDays]);
     expect(DEFAULT_BATCH_SIZE).toBe(1000);
+  });
+});
+
+describe('runEmbeddedParallel', () => {
+  it('gives the same result as the one-thread runner, for any number of sealing threads and batch size', async () => {
+    for (const [s, expected] of [
+      [plainScenario, plain],
+      [e2eeScenario, e2ee],
+      [cssScenario, css],
+    ] as const) {
+      for (const [sealers, batchSize] of [
+        [1, 1000],
+        [3, 37],
+      ] as const) {
+        const r = await runEmbeddedParallel(s, { file: expected.scenario.file, sealers, batchSize });
+        expect(withoutTiming(r), `${expected.scenario.file}, ${sealers} sealers, batches of ${batchSize}`).toEqual(withoutTiming(expected));
+      }
+    }
+  });
+
+  it('reports progress in batch order, ending with the total', async () => {
+    const calls: number[] = [];
+    await runEmbeddedParallel(e2eeScenario, { file: 'x', batchSize: 300, sealers: 2, onProgress: (messages) => calls.push(messages) });
+    expect(calls.length).toBeGreaterThan(3);
+    expect([...calls].sort((a, b) => a - b)).toEqual(calls);
+    expect(calls.at(-1)).toBe(e2ee.messages.total);
+  });
+});
+
+describe('SealPool', () => {
+  it('seals exactly the bytes the generator seals itself', async () => {
+    const clientSecret = newClientSecret();
+    const options = { run: 'r', batchSize: 400, platformKey: newPlatformKey(), clientSecret };
+    const inline = [...new WorldGenerator(cssScenario, options).batches()];
+    const pool = new SealPool(2, { clientSecret, franking: true });
+    try {
+      const sealed = await Promise.all([...new WorldGenerator(cssScenario, options).unsealedBatches()].map((b) => pool.seal(b.messages)));
+      expect(sealed).toHaveLength(inline.length);
+      for (let i = 0; i < inline.length; i++) {
+        // Vouchers carry fresh randomness (synthetic ones are sealed under throwaway keys),
+        // so of them only presence and length can agree; everything else byte for byte.
+        const view = (m: Message) => ({ ...m, payload: [...m.payload], commitment: m.commitment && [...m.commitment], voucher: m.voucher?.length ?? null });
+        const ours = decodeMessages(sealed[i]!).map(view);
+        const theirs = inline[i]!.messages.map(view);
+        expect(ours).toEqual(theirs);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('fails loudly, not silently, when used after closing or asked to scan without a scenario', async () => {
+    const clientSecret = newClientSecret();
+    const batch = [...new WorldGenerator(e2eeScenario, { run: 'r', batchSize: 50, platformKey: newPlatformKey(), clientSecret }).unsealedBatches()][0]!;
+    const pool = new SealPool(1, { clientSecret, franking: true });
+    await expect(pool.sealAndScan(batch, batch.messages)).rejects.toThrow(/without a scenario/);
+    await pool.close();
+    await expect(pool.seal(batch.messages)).rejects.toThrow(/closed/);
   });
 });
 

@@ -5,17 +5,19 @@
  * clients' secret and ground truth (the ledger).
  */
 import { randomBytes } from 'node:crypto';
-import { envelopeBatchOf, scanBatchOf } from '@blindspot/core';
-import { WorldGenerator, CLIENT_SECRET_BYTES } from '@blindspot/core/world';
+import { availableParallelism } from 'node:os';
+import { envelopeBatchOf } from '@blindspot/core';
+import { WorldGenerator, CLIENT_SECRET_BYTES, type UnsealedBatch } from '@blindspot/core/world';
+import { SealPool } from '@blindspot/pipeline/seal-pool';
 import {
   QUEUES,
   RUN_KEY_TTL_SECONDS,
   encodeMetadataJob,
-  encodeScanJob,
   jobId,
   loadRun,
   parseJob,
   runJobSchema,
+  scanJobOfEncoded,
   type Queue,
   type ServiceContext,
 } from '@blindspot/pipeline/bullmq';
@@ -54,19 +56,17 @@ export function bindGenerator(ctx: ServiceContext): void {
     }
     const platformKey = await runSecret(ctx.redis, keys.platformKey, 32);
     const clientSecret = await runSecret(ctx.redis, keys.clientSecret, CLIENT_SECRET_BYTES);
-    // After a crash the run is regenerated deterministically; batches already
-    // enqueued are skipped (and their job ids would make re-adding harmless anyway).
     const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
     const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
     ctx.log.info({ run, resumeAfter: done }, 'generating');
-    for (const batch of generator.batches()) {
-      if (batch.seq <= done) continue;
+
+    const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
       if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
       await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER, ctx.stopping);
       // Shutting down: hand the run back; whichever generator takes it resumes here.
       if (ctx.stopping.aborted) await ctx.release(job, token);
       await Promise.all([
-        scan.add('batch', encodeScanJob(scanBatchOf(batch)), { jobId: jobId(run, 'scan-in', batch.seq) }),
+        scan.add('batch', scanJobOfEncoded(batch, sealed), { jobId: jobId(run, 'scan-in', batch.seq) }),
         metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
       ]);
       const last = batch.messages[batch.messages.length - 1];
@@ -80,6 +80,32 @@ export function bindGenerator(ctx: ServiceContext): void {
         .set(keys.progress, JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }), 'EX', RUN_KEY_TTL_SECONDS)
         .exec();
       if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
+    };
+
+    // The world runs here, in stream order; franking and encryption run on sealing
+    // threads a few batches ahead; batches are published in order.
+    const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
+    const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
+    const ahead = 2 * sealers + 2;
+    const inFlight: { batch: UnsealedBatch; sealed: Promise<Uint8Array> }[] = [];
+    const publishOldest = async () => {
+      const next = inFlight.shift();
+      if (next) await publish(next.batch, await next.sealed);
+    };
+    try {
+      for (const batch of generator.unsealedBatches()) {
+        // After a crash the run is regenerated deterministically; batches already
+        // enqueued are skipped (and their job ids would make re-adding harmless anyway).
+        if (batch.seq <= done) continue;
+        const sealed = pool.seal(batch.messages);
+        // A failure is raised when its batch's turn comes; until then it is not unhandled.
+        sealed.catch(() => {});
+        inFlight.push({ batch, sealed });
+        while (inFlight.length >= ahead) await publishOldest();
+      }
+      while (inFlight.length > 0) await publishOldest();
+    } finally {
+      await pool.close();
     }
   });
 }

@@ -135,7 +135,7 @@ export class WorldGenerator {
    */
   *batches(): Generator<Batch> {
     const sealer = this.sealer();
-    for (const batch of this.unsealedBatches()) yield { ...batch, messages: batch.messages.map((m) => sealer.seal(m)) };
+    for (const batch of this.unsealedBatches()) yield { ...batch, messages: sealer.sealAll(batch.messages) };
   }
 
   /** A Sealer for this run's messages: the same keys, so the same bytes, in whatever thread it runs. */

@@ -146,6 +146,11 @@ export function encodeScanJob(batch: ScanBatch): ScanJob {
   return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(encodeMessages(batch.messages)) };
 }
 
+/** A scan job from messages already in the codec's layout (as sealing threads return them). */
+export function scanJobOfEncoded(batch: Omit<ScanBatch, 'messages'>, messages: Uint8Array): ScanJob {
+  return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(messages) };
+}
+
 export function decodeScanJob(job: ScanJob): ScanBatch {
   return { run: job.run, seq: job.seq, final: job.final, messages: decoded('scan', () => decodeMessages(fromB64(job.messages))) };
 }

@@ -1,0 +1,105 @@
+/**
+ * Sealing on other cores. The world's sequential work (draws, ids, nonces, ledger)
+ * stays in the calling thread; each batch's franking and AES-GCM encryption, most of a
+ * run's CPU, goes to a pool of threads, round robin. A Sealer is a pure function of the
+ * client secret and the message, so which thread seals what changes no byte.
+ *
+ * A thread either returns the sealed batch (binary, ready for a queue) or, given the
+ * scenario, scans it there too and returns only the scan result: the scanner is
+ * stateless per batch, so this is the embedded runner's way to spread it as well.
+ */
+import type { Worker } from 'node:worker_threads';
+import { encodeMessages, type Message, type ScanBatch, type ScanResult, type Scenario } from '@blindspot/core';
+import type { Unsealed } from '@blindspot/core/world';
+import { startTsWorker } from './threads';
+
+export interface SealWorkerData {
+  clientSecret: Uint8Array;
+  franking: boolean;
+  /** Given, threads can scan what they seal (sealAndScan). */
+  scenario?: Scenario;
+}
+
+/** Messages with their plaintext as payload, and [conversation, nonce] per message. */
+export interface SealRequest {
+  id: number;
+  messages: Uint8Array;
+  places: Float64Array;
+  /** Scan the sealed batch and return its scan result, rather than the batch. */
+  scan?: Omit<ScanBatch, 'messages'>;
+}
+
+export type SealReply = { id: number; messages: Uint8Array } | { id: number; scan: ScanResult } | { id: number; error: string };
+
+interface Waiting {
+  resolve: (reply: SealReply) => void;
+  reject: (err: Error) => void;
+}
+
+export class SealPool {
+  private readonly threads: Worker[] = [];
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private broken: Error | undefined;
+
+  constructor(threads: number, data: SealWorkerData) {
+    for (let i = 0; i < Math.max(1, threads); i++) {
+      const w = startTsWorker(new URL('./seal-worker.ts', import.meta.url), data);
+      w.on('message', (reply: SealReply) => {
+        const waiter = this.waiting.get(reply.id);
+        if (!waiter) return;
+        this.waiting.delete(reply.id);
+        if ('error' in reply) waiter.reject(new Error(`sealing failed: ${reply.error}`));
+        else waiter.resolve(reply);
+      });
+      w.on('error', (err) => this.fail(new Error(`a sealing thread failed: ${err.message}`)));
+      w.on('exit', (code) => this.fail(new Error(`a sealing thread stopped (exit code ${code})`)));
+      this.threads.push(w);
+    }
+  }
+
+  private fail(err: Error): void {
+    this.broken ??= err;
+    for (const w of this.waiting.values()) w.reject(err);
+    this.waiting.clear();
+  }
+
+  private send(messages: readonly Unsealed[], scan?: SealRequest['scan']): Promise<SealReply> {
+    if (this.broken) return Promise.reject(this.broken);
+    const id = this.nextId++;
+    const places = new Float64Array(messages.length * 2);
+    const plain: Message[] = new Array(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as Unsealed;
+      places[2 * i] = m.conversation;
+      places[2 * i + 1] = m.nonce;
+      plain[i] = { envelope: m.envelope, payload: m.plain, commitment: null, voucher: m.voucher };
+    }
+    const encoded = encodeMessages(plain);
+    const request: SealRequest = scan ? { id, messages: encoded, places, scan } : { id, messages: encoded, places };
+    const thread = this.threads[id % this.threads.length] as Worker;
+    return new Promise<SealReply>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      thread.postMessage(request, [encoded.buffer as ArrayBuffer, places.buffer as ArrayBuffer]);
+    });
+  }
+
+  /** Seals `messages` on one of the threads: the sealed batch in the codec's binary layout. */
+  async seal(messages: readonly Unsealed[]): Promise<Uint8Array> {
+    const reply = await this.send(messages);
+    if (!('messages' in reply)) throw new Error('a sealing thread answered with something other than messages');
+    return reply.messages;
+  }
+
+  /** Seals a batch's messages and scans them on one of the threads (the pool needs the scenario). */
+  async sealAndScan(batch: Omit<ScanBatch, 'messages'>, messages: readonly Unsealed[]): Promise<ScanResult> {
+    const reply = await this.send(messages, { run: batch.run, seq: batch.seq, final: batch.final });
+    if (!('scan' in reply)) throw new Error('a sealing thread answered with something other than a scan result');
+    return reply.scan;
+  }
+
+  async close(): Promise<void> {
+    this.fail((this.broken ??= new Error('the sealing pool is closed')));
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A sealing thread for the SealPool: franks and encrypts batches of messages. It plays
+ * the clients, like the generator, so it gets the run's client secret at start; with a
+ * scenario it also plays the scanner and returns each sealed batch's scan result,
+ * otherwise it returns the sealed batch in the codec's binary layout. Batches arrive as
+ * transferred buffers.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { decodeMessages, encodeMessages, scanBatch, scannerContext, type Message, type ScannerContext } from '@blindspot/core';
+import { Sealer, type Unsealed } from '@blindspot/core/world';
+import type { SealReply, SealRequest, SealWorkerData } from './seal-pool';
+
+const port = parentPort;
+if (!port) throw new Error('seal-worker.ts runs only as a worker thread');
+const data = workerData as SealWorkerData;
+const sealer = new Sealer(data.clientSecret, data.franking);
+let scanner: ScannerContext | undefined;
+
+port.on('message', (request: SealRequest) => {
+  try {
+    const batch: Unsealed[] = decodeMessages(request.messages).map((m: Message, i) => ({
+      envelope: m.envelope,
+      plain: m.payload,
+      conversation: request.places[2 * i] as number,
+      nonce: request.places[2 * i + 1] as number,
+      voucher: m.voucher,
+    }));
+    const sealed = sealer.sealAll(batch);
+    if (request.scan) {
+      if (!data.scenario) throw new Error('this sealing thread was started without a scenario to scan with');
+      scanner ??= scannerContext(data.scenario);
+      const reply: SealReply = { id: request.id, scan: scanBatch(scanner, { ...request.scan, messages: sealed }) };
+      port.postMessage(reply);
+    } else {
+      const messages = encodeMessages(sealed);
+      const reply: SealReply = { id: request.id, messages };
+      port.postMessage(reply, [messages.buffer as ArrayBuffer]);
+    }
+  } catch (err) {
+    const reply: SealReply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
+    port.postMessage(reply);
+  }
+});
