@@ -76,7 +76,10 @@ export interface RedisServer extends TestRedis {
   dir: string;
   process: ChildProcess;
   kill(signal?: NodeJS.Signals): Promise<void>;
-  restart(): Promise<void>;
+  /** Stops the server with `signal` (SIGKILL by default; SIGTERM is a clean shutdown) and starts it again. */
+  restart(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again after a kill. */
+  start(): Promise<void>;
 }
 
 export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
@@ -109,8 +112,11 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
         child.kill(signal);
       });
     },
-    async restart() {
-      await server.kill();
+    async restart(signal: NodeJS.Signals = 'SIGKILL') {
+      await server.kill(signal);
+      await server.start();
+    },
+    async start() {
       server.process = launch();
       await waitForPing(url, 10_000);
     },

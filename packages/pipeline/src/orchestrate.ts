@@ -31,6 +31,8 @@ export class RunFailed extends Error {
 }
 
 const POLL_MS = 50;
+/** How long the command waiting on a run rides out a Redis outage (a restart) before giving up. */
+export const OUTAGE_TOLERANCE_MS = 60_000;
 
 export function newRunId(): string {
   return `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -75,8 +77,22 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
   const started = performance.now();
   const run = await submitRun(redis, scenario, options);
   const keys = new RunKeys(options.prefix, run);
+  let outageSince: number | undefined;
   for (;;) {
-    const [result, error, progress] = await redis.mget(keys.result, keys.error, keys.progress);
+    let polled: (string | null)[];
+    try {
+      polled = await redis.mget(keys.result, keys.error, keys.progress);
+      outageSince = undefined;
+    } catch (err) {
+      // Redis restarting: the services wait it out and so does this; the run resumes.
+      outageSince ??= performance.now();
+      if (performance.now() - outageSince > OUTAGE_TOLERANCE_MS) {
+        throw new RunFailed(`lost Redis at ${redactUrl(options.url)} for ${OUTAGE_TOLERANCE_MS / 1000} s: ${(err as Error).message}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      continue;
+    }
+    const [result, error, progress] = polled;
     if (result) {
       const doc = JSON.parse(result) as RunResult;
       const wallSeconds = (performance.now() - started) / 1000;

@@ -41,6 +41,12 @@ async function runSecret(redis: ServiceContext['redis'], key: string, bytes: num
   return new Uint8Array(Buffer.from(stored, 'base64'));
 }
 
+/**
+ * A run takes the generator a long time: it takes a second job meanwhile, so another
+ * run, or a malformed job to refuse, does not wait for this one to end.
+ */
+const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WORKER_CONCURRENCY);
+
 export function bindGenerator(ctx: ServiceContext): void {
   const scan = ctx.queues.get(QUEUES.scan);
   const metadata = ctx.queues.get(QUEUES.metadata);
@@ -82,6 +88,7 @@ export function bindGenerator(ctx: ServiceContext): void {
       if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
     };
 
+
     // The world runs here, in stream order; franking and encryption run on sealing
     // threads a few batches ahead; batches are published in order.
     const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
@@ -107,5 +114,5 @@ export function bindGenerator(ctx: ServiceContext): void {
     } finally {
       await pool.close();
     }
-  });
+  }, GENERATE_CONCURRENCY(ctx));
 }

@@ -48,6 +48,7 @@ export function bindReporter(ctx: ServiceContext): void {
         name: 'reporter',
         sources: ['scan', 'metadata'],
         extraKey: keys.result,
+        appendKey: keys.police,
         stateKeys: (seq, inputs) => {
           const scan = parse(inputs.scan as string);
           // The final join needs every batch's detected messages.
@@ -64,7 +65,13 @@ export function bindReporter(ctx: ServiceContext): void {
           const scanJob = parse(inputs.scan as string);
           const metaJob = parse(inputs.metadata as string);
           if (scanJob.source !== 'scan' || metaJob.source !== 'metadata') throw new Error(`run ${run}: batch ${seq} inputs are mislabelled`);
+          const filedBefore = new Set(Object.keys(state.tips));
           const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, decodeScanResult(scanJob), decodeMetadataResult(metaJob));
+          // Reports filed by this batch, for the police sink: what the police receive
+          // (account, routes, evidence, times), never ground truth.
+          const filed = Object.entries(state.tips)
+            .filter(([account]) => !filedBefore.has(account))
+            .map(([, tip]) => JSON.stringify({ run, ...tip }));
           const writes = new Map<string, string | undefined>([
             [STATE_KEY, JSON.stringify(state)],
             [detectedKey(seq), JSON.stringify(detected)],
@@ -74,6 +81,8 @@ export function bindReporter(ctx: ServiceContext): void {
           let extra: string | undefined;
           if (state.done) {
             const ledgerJson = await ctx.redis.get(keys.ledger);
+            // Malformed jobs that named this run and were refused: they changed nothing else.
+            state.messages.deadLettered += await ctx.redis.scard(keys.deadLettered);
             if (ledgerJson === null) throw new Error(`run ${run}: final batch applied but no ledger was written`);
             const all: number[] = [...detected];
             for (let i = 0; i < seq; i++) {
@@ -89,7 +98,7 @@ export function bindReporter(ctx: ServiceContext): void {
             extra = JSON.stringify(result);
             ctx.log.info({ run, reports: result.reports.total }, 'run complete');
           }
-          return { output: null, state: writes, ...(extra ? { extra } : {}) };
+          return { output: null, state: writes, append: filed, ...(extra ? { extra } : {}) };
         },
       });
     });

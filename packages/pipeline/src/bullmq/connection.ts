@@ -1,7 +1,9 @@
 /**
  * Redis connections. Workers need `maxRetriesPerRequest: null` (BullMQ's blocking
  * commands must wait out a Redis restart); short-lived clients such as the CLI use a
- * bounded retry so an unreachable Redis is reported within seconds.
+ * bounded retry before they first connect, so an unreachable Redis is reported within
+ * seconds, and once connected ride out a restart like the workers do (the command
+ * waiting on a run decides how long an outage it tolerates).
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
@@ -9,19 +11,21 @@ import type { Logger } from '../log';
 export type Role = 'worker' | 'client';
 
 export function createRedis(url: string, role: Role, log?: Logger): Redis {
+  let connected = false;
   const options: RedisOptions = {
     maxRetriesPerRequest: role === 'worker' ? null : 2,
     enableReadyCheck: true,
     connectTimeout: 5_000,
     lazyConnect: false,
     retryStrategy: (times) => {
-      if (role === 'client' && times > 3) return null;
+      if (role === 'client' && !connected && times > 3) return null;
       const delay = Math.min(200 * 2 ** Math.min(times, 6), 5_000);
       log?.warn({ attempt: times, delayMs: delay, redis: redactUrl(url) }, 'redis unreachable; retrying');
       return delay;
     },
   };
   const redis = new Redis(url, options);
+  redis.once('ready', () => (connected = true));
   // ioredis emits 'error' on every failed attempt; without a listener Node would crash.
   redis.on('error', (err) => log?.debug({ err: err.message }, 'redis connection error'));
   return redis;

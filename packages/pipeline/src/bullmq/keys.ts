@@ -72,6 +72,19 @@ export class RunKeys {
   get generated() {
     return this.k('generated');
   }
+  /** Malformed jobs naming this run that a service refused and dead-lettered (a set of queue.jobId). */
+  get deadLettered() {
+    return this.k('dead-lettered');
+  }
+  /**
+   * The police sink: a stream with one entry per report to police, appended in the
+   * same atomic commit that files it, so a crash never loses one and a retry never
+   * writes one twice. It lives outside the run's keys: cleaning up a finished run
+   * leaves it for whoever consumes it (it expires with the other keys' week).
+   */
+  get police() {
+    return `${this.prefix}:police:${this.run}`;
+  }
   /** Keys of an ordered stage (see ordered.ts). */
   stage(stage: string) {
     const base = this.k(stage);

@@ -27,7 +27,7 @@ redis.call('EXPIRE', KEYS[2], ${RUN_KEY_TTL_SECONDS})
 return added
 `;
 
-// KEYS: next, inbox, state, out, extraKey ; ARGV: seq, nFields, fields..., nState, (k, v)..., out, extraValue
+// KEYS: next, inbox, state, out, extraKey, appendKey ; ARGV: seq, nFields, fields..., nState, (k, v)..., out, extraValue, nAppend, entries...
 const COMMIT = `
 local seq = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') ~= seq then return 0 end
@@ -42,8 +42,13 @@ for j = 1, nState do
 end
 local out = ARGV[i]; i = i + 1
 if out ~= '' then redis.call('HSET', KEYS[4], ARGV[1], out) end
-local extra = ARGV[i]
+local extra = ARGV[i]; i = i + 1
 if extra ~= '' then redis.call('SET', KEYS[5], extra) end
+local nAppend = tonumber(ARGV[i]); i = i + 1
+for j = 1, nAppend do
+  redis.call('XADD', KEYS[6], '*', 'seq', ARGV[1], 'entry', ARGV[i]); i = i + 1
+end
+if nAppend > 0 then redis.call('EXPIRE', KEYS[6], ${RUN_KEY_TTL_SECONDS}) end
 if nFields > 0 then redis.call('HDEL', KEYS[2], unpack(fields)) end
 redis.call('SET', KEYS[1], seq + 1)
 -- An abandoned run's keys expire on their own; a finished run is cleaned up at once.
@@ -65,6 +70,12 @@ export interface Applied {
   output: string | null;
   /** A value to SET at the stage's extra key in the same commit (the reporter's result). */
   extra?: string;
+  /**
+   * Entries appended to the stage's append stream in the same commit (the reports the
+   * reporter files): written exactly once per sequence number, whatever crashes or
+   * redeliveries happen, because the commit that writes them also moves `next` on.
+   */
+  append?: string[];
   /** State entries to write; undefined deletes the entry. */
   state: Map<string, string | undefined>;
 }
@@ -82,6 +93,8 @@ export interface OrderedStageSpec {
   emit?(seq: number, output: string): Promise<void>;
   /** Where `extra` is written. */
   extraKey?: string;
+  /** The stream `append` entries go to. */
+  appendKey?: string;
 }
 
 type RedisWithScripts = Redis & {
@@ -94,7 +107,7 @@ export function defineOrderedScripts(redis: Redis): void {
   const r = redis as RedisWithScripts;
   if (typeof r.bsIngest === 'function') return;
   redis.defineCommand('bsIngest', { numberOfKeys: 2, lua: INGEST });
-  redis.defineCommand('bsCommit', { numberOfKeys: 5, lua: COMMIT });
+  redis.defineCommand('bsCommit', { numberOfKeys: 6, lua: COMMIT });
   redis.defineCommand('bsMarkEmitted', { numberOfKeys: 2, lua: MARK_EMITTED });
 }
 
@@ -151,6 +164,7 @@ export class OrderedStage {
         k.state,
         k.out,
         this.spec.extraKey ?? k.out,
+        this.spec.appendKey ?? k.out,
         next,
         fields.length,
         ...fields,
@@ -158,6 +172,8 @@ export class OrderedStage {
         ...stateArgs,
         applied.output ?? '',
         applied.extra ?? '',
+        applied.append?.length ?? 0,
+        ...(applied.append ?? []),
       );
       if (!ok) continue; // another replica committed this seq first; look again
     }

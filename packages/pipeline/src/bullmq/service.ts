@@ -10,6 +10,7 @@ import { createLogger, type Logger } from '../log';
 import { createRedis, redactUrl } from './connection';
 import { Queues } from './queues';
 import { QUEUES, RunKeys, type QueueName } from './keys';
+import { RUN_KEY_TTL_SECONDS } from './ordered';
 import { MalformedJobError } from './wire';
 
 export interface ServiceContext {
@@ -21,12 +22,21 @@ export interface ServiceContext {
   keys(run: string): RunKeys;
   /** Aborted when the service starts shutting down: long handlers stop at the next safe point. */
   readonly stopping: AbortSignal;
-  /** Binds `handler` to a queue. A MalformedJobError sends the job to the dead-letter queue. */
-  work(queue: QueueName, handler: (job: Job, token: string | undefined) => Promise<void>): Worker;
+  /**
+   * Binds `handler` to a queue. A MalformedJobError sends the job to the dead-letter
+   * queue. `concurrency` overrides WORKER_CONCURRENCY for this queue.
+   */
+  work(queue: QueueName, handler: (job: Job, token: string | undefined) => Promise<void>, concurrency?: number): Worker;
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops. */
   failRun(run: string, message: string): Promise<void>;
+}
+
+/** The run a job names, if it names one in the form run ids take (a malformed job may not). */
+function runOf(data: unknown): string | null {
+  const run = data && typeof data === 'object' ? (data as { run?: unknown }).run : undefined;
+  return typeof run === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(run) ? run : null;
 }
 
 /** Shutdown must finish inside compose's 10-second grace period. */
@@ -63,7 +73,7 @@ export async function startService(
       log.info({ queue: job.queueName, jobId: job.id }, 'job released for another worker');
       throw new WaitingError();
     },
-    work(queue, handler) {
+    work(queue, handler, concurrency) {
       const worker = new Worker(
         queue,
         async (job, token) => {
@@ -71,12 +81,18 @@ export async function startService(
             await handler(job, token);
           } catch (err) {
             if (err instanceof MalformedJobError) {
+              const run = runOf(job.data);
               await queues.get(QUEUES.deadLetter).add(
                 `${queue}-malformed`,
-                { queue, jobId: job.id, reason: err.message, data: job.data as unknown },
-                { removeOnComplete: false, removeOnFail: false },
+                { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown },
+                { removeOnComplete: false, removeOnFail: false, jobId: `${queue}.${job.id}` },
               );
-              log.error({ queue, jobId: job.id, reason: err.message }, 'malformed job dead-lettered');
+              // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
+              if (run) {
+                const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
+                await redis.multi().sadd(key, `${queue}.${job.id}`).expire(key, RUN_KEY_TTL_SECONDS).exec();
+              }
+              log.error({ queue, jobId: job.id, run, reason: err.message }, 'malformed job dead-lettered');
               throw new UnrecoverableError(err.message);
             }
             throw err;
@@ -85,7 +101,7 @@ export async function startService(
         {
           connection: redis,
           prefix: config.BLINDSPOT_PREFIX,
-          concurrency: config.WORKER_CONCURRENCY,
+          concurrency: concurrency ?? config.WORKER_CONCURRENCY,
           lockDuration: config.LOCK_DURATION_MS,
           stalledInterval: config.STALLED_INTERVAL_MS,
           maxStalledCount: 10,
