@@ -4,6 +4,7 @@
  * in a scanner or metadata job carries keys or ground truth. The generator runs as a
  * real service against a real Redis; the test reads the jobs it queued.
  */
+import { createDecipheriv, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -42,13 +43,15 @@ async function generateOnly(file: string) {
       if (Date.now() > deadline) throw new Error('generator produced no ledger within 60 s');
       await new Promise((r) => setTimeout(r, 50));
     }
+    const [clientSecret, platformKey] = await redis.mget(keys.clientSecret, keys.platformKey);
+    if (!clientSecret || !platformKey) throw new Error('the run has no secrets stored');
     const scan = new Queue('scan', { connection: redis, prefix });
     const metadata = new Queue('metadata', { connection: redis, prefix });
     const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     const metadataJobs = (await metadata.getJobs(['waiting'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     await scan.close();
     await metadata.close();
-    return { scanJobs, metadataJobs };
+    return { scanJobs, metadataJobs, clientSecret: Buffer.from(clientSecret, 'base64'), platformKey: Buffer.from(platformKey, 'base64') };
   } finally {
     await service.close();
     const keys = await redis.keys(`${prefix}*`);
@@ -111,6 +114,47 @@ describe('what reaches the scanner', () => {
         expect(m.voucher).toBeNull();
         expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_KEYS);
       }
+    }
+  });
+
+  it('no scanner or metadata job carries key material, in any encoding', () => {
+    const users = 3_200 + 800;
+    const derive = (key: Buffer, label: string) => createHmac('sha256', key).update(label).digest();
+    const conversations = derive(e2ee.clientSecret, 'conversations');
+    const secrets: Buffer[] = [
+      e2ee.clientSecret,
+      e2ee.platformKey,
+      derive(e2ee.clientSecret, 'franking'),
+      conversations,
+      derive(e2ee.clientSecret, 'client-side-scanning'),
+    ];
+    // Conversation keys of the first DM conversations (the pair's id, as the clients key them).
+    const pairs = new Set<number>();
+    for (const { envelope: e } of messagesOf(e2ee.scanJobs)) {
+      if (e.surface !== 'dm' || pairs.size >= 200) continue;
+      pairs.add(e.sender < e.recipient ? e.sender * users + e.recipient : e.recipient * users + e.sender);
+    }
+    for (const pair of pairs) secrets.push(derive(conversations, String(pair)));
+    expect(secrets.length).toBeGreaterThan(150);
+    // The search is only worth something if these are the real keys: one opens its DM.
+    const dm = messagesOf(e2ee.scanJobs).find((m) => m.envelope.surface === 'dm') as Message;
+    const { sender, recipient } = dm.envelope;
+    const key = derive(conversations, String(sender < recipient ? sender * users + recipient : recipient * users + sender));
+    const p = Buffer.from(dm.payload);
+    const decipher = createDecipheriv('aes-256-gcm', key, p.subarray(0, 12));
+    decipher.setAuthTag(p.subarray(p.length - 16));
+    const plain = Buffer.concat([decipher.update(p.subarray(12, p.length - 16)), decipher.final()]);
+    expect(decodeContent(new Uint8Array(plain.subarray(0, plain.length - 32))).media).toBe(dm.envelope.media);
+    // Everything the jobs hold: their JSON, and every base64 field decoded.
+    const haystacks: Buffer[] = [];
+    for (const job of [...e2ee.scanJobs, ...e2ee.metadataJobs]) {
+      const json = JSON.stringify(job);
+      haystacks.push(Buffer.from(json));
+      for (const m of json.matchAll(/"([A-Za-z0-9+/]{16,}={0,2})"/g)) haystacks.push(Buffer.from(m[1] as string, 'base64'));
+    }
+    for (const secret of secrets) {
+      const forms = [secret, Buffer.from(secret.toString('base64')), Buffer.from(secret.toString('hex'))];
+      for (const hay of haystacks) for (const form of forms) expect(hay.indexOf(form)).toBe(-1);
     }
   });
 

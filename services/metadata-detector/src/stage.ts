@@ -41,6 +41,7 @@ export function bindMetadataDetector(ctx: ServiceContext): void {
           const state = new Map<number, AccountWindows>();
           for (const [k, v] of stored) if (v !== undefined) state.set(Number(k), JSON.parse(v) as AccountWindows);
           const result = applyMetadata(scenario, state, batch);
+          ctx.log.debug({ run, stage: 'metadata', batch: batch.seq, count: batch.envelopes.length, detections: result.detections.length }, 'batch applied');
           const writes = new Map<string, string | undefined>();
           for (const [k, v] of state) writes.set(String(k), JSON.stringify(v));
           return { output: JSON.stringify(encodeMetadataResult(result)), state: writes };

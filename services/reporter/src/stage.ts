@@ -72,6 +72,7 @@ export function bindReporter(ctx: ServiceContext): void {
           const filed = Object.entries(state.tips)
             .filter(([account]) => !filedBefore.has(account))
             .map(([, tip]) => JSON.stringify({ run, ...tip }));
+          ctx.log.debug({ run, stage: 'reporter', batch: seq, day: state.day, filed: filed.length, reportsSoFar: Object.keys(state.tips).length }, 'batch applied');
           const writes = new Map<string, string | undefined>([
             [STATE_KEY, JSON.stringify(state)],
             [detectedKey(seq), JSON.stringify(detected)],

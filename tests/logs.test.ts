@@ -1,0 +1,72 @@
+/**
+ * Logs never carry payload plaintext, key material or report evidence. A full run over
+ * BullMQ at the most verbose level (trace), with user reports, franking and a
+ * malformed job carrying real-looking bytes, then every line every service and the
+ * command wrote is searched: for the run's platform key and client secret (base64 and
+ * hex), for the malformed job's bytes, and for any long base64 or hex blob at all.
+ * The logs must also be worth searching: every service logged the run's batches.
+ */
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { describe, expect, inject, it } from 'vitest';
+import { encodeContent } from '@blindspot/core';
+import { blindspot, scenarioCopy } from './support/cli';
+import { uniquePrefix } from './support/redis';
+import { Fleet } from './support/services';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('logs of a full run at trace level', () => {
+  it('hold no plaintext, no key material and no evidence', async () => {
+    const url = inject('redisUrl');
+    const prefix = uniquePrefix('logs');
+    const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'trace', GENERATOR_HIGH_WATER: '4' });
+    fleet.startAll();
+    const file = scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 6' });
+    const pending = blindspot(['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--log-level', 'trace'], {
+      timeoutMs: 300_000,
+    });
+    const redis = new Redis(url, { maxRetriesPerRequest: null });
+    const scan = new Queue('scan', { connection: redis, prefix });
+    const secrets: string[] = [];
+    let run = '';
+    try {
+      // The run's secrets, read while they exist (the run's keys go once it is done).
+      const deadline = Date.now() + 60_000;
+      while (secrets.length < 2) {
+        if (Date.now() > deadline) throw new Error(`no run secrets appeared:\n${fleet.logs().slice(-2000)}`);
+        const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:run:*:client-secret`, 'COUNT', 10_000);
+        if (keys[0]) {
+          run = keys[0].slice(`${prefix}:run:`.length, -':client-secret'.length);
+          const [clientSecret, platformKey] = await redis.mget(keys[0], `${prefix}:run:${run}:platform-key`);
+          if (clientSecret && platformKey) secrets.push(clientSecret, platformKey);
+        }
+        await sleep(20);
+      }
+      // A malformed job whose bytes are real content: refused, and its bytes never logged.
+      const content = Buffer.from(encodeContent({ media: 'image', hash: new Uint8Array(32).fill(7), quality: 0.9, score: 0.8, look: 0.7 }));
+      const poison = Buffer.concat([content, content, content]).toString('base64');
+      await scan.add('batch', { run, seq: 999_999, final: false, messages: poison });
+
+      const done = await pending;
+      expect(done.code, done.stderr.slice(-2000)).toBe(0);
+      const logs = `${fleet.logs()}\n${done.stderr}`;
+
+      // Worth searching: each service logged batches of this run, and the refusal.
+      for (const stage of ['generator', 'scanner', 'metadata', 'reporter']) {
+        expect(logs.match(new RegExp(`"run":"${run}","stage":"${stage}","batch":\\d+`, 'g'))?.length ?? 0, stage).toBeGreaterThan(10);
+      }
+      expect(logs).toMatch(/malformed job dead-lettered/);
+
+      const forbidden = [poison, ...secrets.flatMap((b64) => [b64, Buffer.from(b64, 'base64').toString('hex')])];
+      for (const s of forbidden) expect(logs.includes(s), `found ${s.slice(0, 12)}… in the logs`).toBe(false);
+      // No bytes at all: no run of base64 or hex long enough to be a key, a hash or content.
+      expect(logs.match(/[A-Za-z0-9+/]{40,}={0,2}/g)).toBeNull();
+      expect(logs.match(/[0-9a-fA-F]{32,}/g)).toBeNull();
+    } finally {
+      await scan.close();
+      redis.disconnect();
+      await fleet.stop();
+    }
+  }, 360_000);
+});
