@@ -6,13 +6,14 @@
  * service must stop cleanly on SIGTERM within compose's 10-second grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, blindspot, runProcess, withoutTiming } from './support/cli';
-import { uniquePrefix } from './support/redis';
+import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 
 interface ComposeService {
   build?: unknown;
@@ -21,7 +22,22 @@ interface ComposeService {
   restart?: string;
 }
 
-const compose = parse(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
+
+/** Compose's variable interpolation (${VAR}, ${VAR:?error}, ${VAR:-default}, $$), for the variables given. */
+function interpolate(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?:(:\?|:-)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+    if (whole === '$$') return '$';
+    const value = vars[name as string];
+    if (value !== undefined && value !== '') return value;
+    if (op === ':-') return arg ?? '';
+    throw new Error(`docker-compose.yml needs ${name}: ${arg ?? 'not set'}`);
+  });
+}
+
+/** A password only this test uses, as an operator would set REDIS_PASSWORD. */
+const PASSWORD = randomBytes(12).toString('hex');
+const compose = parse(interpolate(composeText, { REDIS_PASSWORD: PASSWORD }), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const entrypoint = (() => {
@@ -33,19 +49,35 @@ const entrypoint = (() => {
   return JSON.parse(line.slice('ENTRYPOINT'.length)) as string[];
 })();
 
-const COMPOSE_REDIS = 'redis://redis:6379';
+const COMPOSE_REDIS = `redis://:${PASSWORD}@redis:6379`;
 
 function localise(values: string[], url: string, outDir: string): string[] {
   return values.map((v, i) => (v === COMPOSE_REDIS ? url : values[i - 1] === '--out' ? outDir : v));
 }
 
 const running: ChildProcess[] = [];
-afterAll(() => running.forEach((c) => c.kill('SIGKILL')));
+const servers: RedisServer[] = [];
+afterAll(async () => {
+  running.forEach((c) => c.kill('SIGKILL'));
+  await Promise.all(servers.map((s) => s.stop()));
+});
 
 describe('docker-compose.yml, run as local processes', () => {
   const built = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
   const longRunning = built.filter(([, s]) => s.restart !== 'no');
   const oneShot = built.filter(([, s]) => s.restart === 'no');
+
+  it('requires a Redis password from the environment and has no default for it', () => {
+    expect(() => interpolate(composeText, {})).toThrow(/needs REDIS_PASSWORD: set REDIS_PASSWORD/);
+    const redis = compose.services.redis as ComposeService & { command: string[] };
+    expect(redis.command.join(' ')).toMatch(/--requirepass "\$REDIS_PASSWORD"/);
+    expect(redis.environment?.REDIS_PASSWORD).toBe(PASSWORD);
+    expect((redis as { ports?: unknown }).ports).toBeUndefined();
+    for (const [name, s] of Object.entries(compose.services)) {
+      if (s.build === undefined) continue;
+      expect(s.environment?.REDIS_URL, name).toBe(COMPOSE_REDIS);
+    }
+  });
 
   it('has the four services and a one-shot comparison', () => {
     expect(longRunning.map(([n]) => n).sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
@@ -56,7 +88,10 @@ describe('docker-compose.yml, run as local processes', () => {
   });
 
   it('runs the comparison with the embedded result and stops cleanly', async () => {
-    const url = inject('redisUrl');
+    // A Redis that, like compose's, refuses anyone without the password.
+    const server = await startRedisServer({ password: PASSWORD });
+    servers.push(server);
+    const url = server.url;
     const prefix = uniquePrefix('compose');
     const outDir = mkdtempSync(join(tmpdir(), 'blindspot-compose-'));
     const envOf = (s: ComposeService) => ({

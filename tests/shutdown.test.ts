@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT, blindspot, withoutTiming } from './support/cli';
-import { uniquePrefix } from './support/redis';
+import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 
 const children: ChildProcess[] = [];
 afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
@@ -76,5 +76,45 @@ describe('SIGTERM to a busy generator', () => {
     } finally {
       redis.disconnect();
     }
+  });
+});
+
+describe('shutdown when it cannot be graceful', () => {
+  const servers: RedisServer[] = [];
+  afterAll(async () => Promise.all(servers.map((s) => s.stop())));
+
+  async function startedWithoutRedis(name: string) {
+    const server = await startRedisServer();
+    servers.push(server);
+    const proc = service(name, { REDIS_URL: server.url, BLINDSPOT_PREFIX: uniquePrefix('signals'), LOG_LEVEL: 'info' });
+    const deadline = Date.now() + 30_000;
+    while (!proc.log().includes('service started')) {
+      if (Date.now() > deadline) throw new Error(`${name} did not start:\n${proc.log()}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Redis gone: closing connections cleanly can no longer finish.
+    await server.kill('SIGKILL');
+    return proc;
+  }
+
+  it('a second signal exits at once', async () => {
+    const proc = await startedWithoutRedis('reporter');
+    proc.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    const second = Date.now();
+    proc.child.kill('SIGINT');
+    expect(await proc.exited, proc.log()).toBe(130);
+    expect(Date.now() - second).toBeLessThan(2_000);
+    expect(proc.log()).toMatch(/second signal: exiting now/);
+  });
+
+  it('one signal still exits within the bound, inside compose grace period', async () => {
+    const proc = await startedWithoutRedis('scanner');
+    const signalled = Date.now();
+    proc.child.kill('SIGINT');
+    const code = await proc.exited;
+    expect(Date.now() - signalled).toBeLessThan(10_000);
+    // 0 if closing finished anyway; 1 if the 8-second bound cut it short.
+    expect([0, 1], proc.log()).toContain(code);
   });
 });

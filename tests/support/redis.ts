@@ -68,6 +68,8 @@ export interface RedisServerOptions {
   /** Append-only file on, so a restart keeps the data (as in compose). */
   appendonly?: boolean;
   dir?: string;
+  /** Require this password (AUTH), as compose's Redis does. */
+  password?: string;
 }
 
 /** A private redis-server process. `restart` kills it and starts it again on the same port and data dir. */
@@ -92,12 +94,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--appendonly', options.appendonly ? 'yes' : 'no',
     '--dir', dir,
     '--maxmemory-policy', 'noeviction',
+    ...(options.password ? ['--requirepass', options.password] : []),
   ];
   const launch = () => {
     const child = spawn('redis-server', args, { stdio: 'ignore' });
     return child;
   };
-  const url = `redis://127.0.0.1:${port}`;
+  const url = options.password ? `redis://:${options.password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
   const server: RedisServer = {
     url,
     kind: 'server',
