@@ -24,6 +24,8 @@ describe('parseEnv', () => {
       STALLED_INTERVAL_MS: 30_000,
       GENERATOR_HIGH_WATER: 64,
       GENERATOR_SEALERS: 0,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: 9464,
     });
   });
 

@@ -28,6 +28,10 @@ export const envSchema = z.object({
   GENERATOR_HIGH_WATER: int(1, 1_000_000, 64),
   /** Generator: threads that frank and encrypt messages (0: one per core but one, at least one). */
   GENERATOR_SEALERS: int(0, 64, 0),
+  /** Address of the /metrics, /healthz and /readyz endpoints: loopback unless told otherwise. */
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Their port (0: any free port); if taken, another is used and logged. */
+  HTTP_PORT: int(0, 65_535, 9464),
 });
 
 export type ServiceConfig = z.output<typeof envSchema>;

@@ -75,6 +75,7 @@ export function bindGenerator(ctx: ServiceContext): void {
         scan.add('batch', scanJobOfEncoded(batch, sealed), { jobId: jobId(run, 'scan-in', batch.seq) }),
         metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
       ]);
+      ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
       ctx.log.debug({ run, stage: 'generator', batch: batch.seq, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length }, 'batch published');
       const last = batch.messages[batch.messages.length - 1];
       await ctx.redis

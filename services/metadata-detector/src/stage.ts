@@ -44,7 +44,8 @@ export function bindMetadataDetector(ctx: ServiceContext): void {
           ctx.log.debug({ run, stage: 'metadata', batch: batch.seq, count: batch.envelopes.length, detections: result.detections.length }, 'batch applied');
           const writes = new Map<string, string | undefined>();
           for (const [k, v] of state) writes.set(String(k), JSON.stringify(v));
-          return { output: JSON.stringify(encodeMetadataResult(result)), state: writes };
+          const onCommit = () => ctx.metrics.messages.inc({ stage: 'metadata' }, batch.envelopes.length);
+          return { output: JSON.stringify(encodeMetadataResult(result)), state: writes, onCommit };
         },
         emit: async (seq, output) => {
           await report.add('metadata', JSON.parse(output), { jobId: jobId(run, 'metadata', seq) });

@@ -69,9 +69,15 @@ export function bindReporter(ctx: ServiceContext): void {
           const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, decodeScanResult(scanJob), decodeMetadataResult(metaJob));
           // Reports filed by this batch, for the police sink: what the police receive
           // (account, routes, evidence, times), never ground truth.
-          const filed = Object.entries(state.tips)
+          const newTips = Object.entries(state.tips)
             .filter(([account]) => !filedBefore.has(account))
-            .map(([, tip]) => JSON.stringify({ run, ...tip }));
+            .map(([, tip]) => tip);
+          const filed = newTips.map((tip) => JSON.stringify({ run, ...tip }));
+          const onCommit = () => {
+            ctx.metrics.messages.inc({ stage: 'reporter' }, scanJob.source === 'scan' ? scanJob.counts.messages : 0);
+            ctx.metrics.reportsTotal.inc(newTips.length);
+            for (const tip of newTips) if (tip.routes[0]) ctx.metrics.reportsFiled.inc({ route: tip.routes[0] });
+          };
           ctx.log.debug({ run, stage: 'reporter', batch: seq, day: state.day, filed: filed.length, reportsSoFar: Object.keys(state.tips).length }, 'batch applied');
           const writes = new Map<string, string | undefined>([
             [STATE_KEY, JSON.stringify(state)],
@@ -99,7 +105,7 @@ export function bindReporter(ctx: ServiceContext): void {
             extra = JSON.stringify(result);
             ctx.log.info({ run, reports: result.reports.total }, 'run complete');
           }
-          return { output: null, state: writes, append: filed, ...(extra ? { extra } : {}) };
+          return { output: null, state: writes, append: filed, onCommit, ...(extra ? { extra } : {}) };
         },
       });
     });

@@ -22,6 +22,7 @@ export function bindScanner(ctx: ServiceContext): void {
     const batch = decodeScanJob(parseJob(scanJobSchema, job.data, 'scan'));
     const scanner = await contexts.get(batch.run, async () => scannerContext((await loadRun(ctx.redis, ctx.keys(batch.run))).scenario));
     const result = scanBatch(scanner, batch);
+    ctx.metrics.messages.inc({ stage: 'scanner' }, result.counts.messages);
     ctx.log.debug({ run: batch.run, stage: 'scanner', batch: batch.seq, count: result.counts.messages, scanned: result.counts.scanned, detections: result.detections.length }, 'batch scanned');
     await report.add('scan', encodeScanResult(result), { jobId: jobId(batch.run, 'scan', batch.seq) });
   });

@@ -76,6 +76,8 @@ export interface Applied {
    * redeliveries happen, because the commit that writes them also moves `next` on.
    */
   append?: string[];
+  /** Runs once this application is committed (not when another replica committed first): for metrics. */
+  onCommit?: () => void;
   /** State entries to write; undefined deletes the entry. */
   state: Map<string, string | undefined>;
 }
@@ -176,6 +178,7 @@ export class OrderedStage {
         ...(applied.append ?? []),
       );
       if (!ok) continue; // another replica committed this seq first; look again
+      applied.onCommit?.();
     }
     await this.emitCommitted();
   }

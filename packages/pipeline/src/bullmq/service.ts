@@ -11,6 +11,7 @@ import { createRedis, redactUrl } from './connection';
 import { Queues } from './queues';
 import { QUEUES, RunKeys, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
+import { ServiceMetrics, WATCHED_QUEUES, startHttp } from './metrics';
 import { MalformedJobError } from './wire';
 
 export interface ServiceContext {
@@ -31,6 +32,8 @@ export interface ServiceContext {
   release(job: Job, token: string | undefined): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops. */
   failRun(run: string, message: string): Promise<void>;
+  /** This process's Prometheus series (jobs, durations and dead letters are counted for every handler). */
+  readonly metrics: ServiceMetrics;
 }
 
 /** The run a job names, if it names one in the form run ids take (a malformed job may not). */
@@ -44,6 +47,8 @@ export const SHUTDOWN_BOUND_MS = 8_000;
 
 export interface RunningService {
   context: ServiceContext;
+  /** Where /metrics, /healthz and /readyz answer. */
+  httpUrl: string;
   close(): Promise<void>;
 }
 
@@ -59,6 +64,7 @@ export async function startService(
   const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
   const workers: Worker[] = [];
   const stopping = new AbortController();
+  const metrics = new ServiceMetrics(name, queues, WATCHED_QUEUES[name] ?? []);
 
   const context: ServiceContext = {
     name,
@@ -68,8 +74,10 @@ export async function startService(
     queues,
     keys: (run) => new RunKeys(config.BLINDSPOT_PREFIX, run),
     stopping: stopping.signal,
+    metrics,
     async release(job, token) {
       await job.moveToWait(token);
+      metrics.jobs.inc({ queue: job.queueName, outcome: 'released' });
       log.info({ queue: job.queueName, jobId: job.id }, 'job released for another worker');
       throw new WaitingError();
     },
@@ -77,10 +85,15 @@ export async function startService(
       const worker = new Worker(
         queue,
         async (job, token) => {
+          const timer = metrics.jobSeconds.startTimer({ queue });
           try {
             await handler(job, token);
+            metrics.jobs.inc({ queue, outcome: 'completed' });
           } catch (err) {
+            if (err instanceof WaitingError) throw err;
             if (err instanceof MalformedJobError) {
+              metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
+              metrics.deadLetters.inc({ queue });
               const run = runOf(job.data);
               await queues.get(QUEUES.deadLetter).add(
                 `${queue}-malformed`,
@@ -95,7 +108,10 @@ export async function startService(
               log.error({ queue, jobId: job.id, run, reason: err.message }, 'malformed job dead-lettered');
               throw new UnrecoverableError(err.message);
             }
+            metrics.jobs.inc({ queue, outcome: 'failed' });
             throw err;
+          } finally {
+            timer();
           }
         },
         {
@@ -120,7 +136,8 @@ export async function startService(
   };
 
   await setup(context);
-  log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, queues: workers.map((w) => w.name) }, 'service started');
+  const http = await startHttp({ host: config.HTTP_HOST, port: config.HTTP_PORT, metrics, redis, stopping: stopping.signal, log });
+  log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, queues: workers.map((w) => w.name), http: http.url }, 'service started');
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -128,6 +145,8 @@ export async function startService(
       stopping.abort();
       // Each step on its own so one failure does not skip the rest.
       await Promise.allSettled(workers.map((w) => w.close()));
+      http.server.closeAllConnections();
+      await new Promise<void>((resolve) => http.server.close(() => resolve()));
       try {
         await queues.close();
       } catch (err) {
@@ -142,7 +161,7 @@ export async function startService(
     })();
     return closing;
   };
-  return { context, close };
+  return { context, httpUrl: http.url, close };
 }
 
 /**
