@@ -1,4 +1,4 @@
-# One image for the four services and the command line.
+# One image for the four services, the dashboard and the command line.
 # Build stage: install production dependencies only (tsx runs the TypeScript sources).
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -11,6 +11,7 @@ COPY services/generator/package.json services/generator/
 COPY services/scanner/package.json services/scanner/
 COPY services/metadata-detector/package.json services/metadata-detector/
 COPY services/reporter/package.json services/reporter/
+COPY services/dashboard/package.json services/dashboard/
 RUN pnpm install --frozen-lockfile --prod
 
 FROM node:20-bookworm-slim

@@ -4,7 +4,7 @@
  */
 export {};
 
-const SERVICES = ['generator', 'scanner', 'metadata-detector', 'reporter'];
+const SERVICES = ['generator', 'scanner', 'metadata-detector', 'reporter', 'dashboard'];
 const name = process.argv[2];
 if (!name || !SERVICES.includes(name)) {
   process.stderr.write(`usage: pnpm service <${SERVICES.join('|')}>\n${name ? `unknown service "${name}"\n` : ''}`);

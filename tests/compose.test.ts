@@ -80,7 +80,21 @@ describe('docker-compose.yml, run as local processes', () => {
   });
 
   it('has the four services and a one-shot comparison', () => {
-    expect(longRunning.map(([n]) => n).sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
+    expect(longRunning.map(([n]) => n).sort()).toEqual(['dashboard', 'generator', 'metadata-detector', 'reporter', 'scanner']);
+    // Each long-running service: a health check, a restart policy, limits, and a grace period.
+    for (const [name, s] of longRunning) {
+      const full = s as ComposeService & { healthcheck?: { test?: string[] }; cpus?: number; mem_limit?: string; stop_grace_period?: string };
+      expect(full.healthcheck?.test?.join(' '), name).toMatch(/\/(readyz|healthz)/);
+      expect(full.restart, name).toBe('unless-stopped');
+      expect(full.cpus, name).toBeGreaterThan(0);
+      expect(full.mem_limit, name).toMatch(/^\d+[mg]$/);
+      expect(full.stop_grace_period, name).toBe('10s');
+    }
+    // The dashboard is the only thing published, and only on the host's loopback.
+    for (const [name, s] of Object.entries(compose.services)) {
+      const ports = (s as { ports?: string[] }).ports ?? [];
+      expect(ports, name).toEqual(name === 'dashboard' ? ['127.0.0.1:8080:8080'] : []);
+    }
     expect(oneShot.map(([n]) => n)).toEqual(['compare']);
     const redis = compose.services.redis as ComposeService & { command: string[] };
     expect(redis.command.join(' ')).toMatch(/--appendonly yes/);
@@ -94,9 +108,15 @@ describe('docker-compose.yml, run as local processes', () => {
     const url = server.url;
     const prefix = uniquePrefix('compose');
     const outDir = mkdtempSync(join(tmpdir(), 'blindspot-compose-'));
+    // As compose gives them, except what a container has to itself: its ports and address.
     const envOf = (s: ComposeService) => ({
       ...Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === COMPOSE_REDIS ? url : v])),
       BLINDSPOT_PREFIX: prefix,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: '0',
+      DASHBOARD_HOST: '127.0.0.1',
+      DASHBOARD_PORT: '0',
+      RESULTS_DIR: outDir,
     });
     const exits = new Map<string, Promise<{ code: number | null; at: number }>>();
     const logs = new Map<string, string>();

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { REPO_ROOT } from './cli';
 
 export const SERVICE_NAMES = ['generator', 'scanner', 'metadata-detector', 'reporter'] as const;
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+/** The four pipeline services, and the dashboard (started only when asked for). */
+export type ServiceName = (typeof SERVICE_NAMES)[number] | 'dashboard';
 
 interface Proc {
   name: ServiceName;
@@ -50,6 +51,11 @@ export class Fleet {
   /** Every log line so far, of live and killed processes. */
   logs(): string {
     return [...this.dead, ...this.procs].map((p) => `--- ${p.name} (pid ${p.child.pid})\n${p.log}`).join('\n');
+  }
+
+  /** The log of the (first live) process of `name`. */
+  log(name: ServiceName): string {
+    return this.procs.find((p) => p.name === name)?.log ?? '';
   }
 
   /** A live process that exited on its own, if any. */

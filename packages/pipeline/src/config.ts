@@ -9,7 +9,7 @@ export type ServiceName = (typeof SERVICES)[number];
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
-export const envSchema = z.object({
+const baseEnv = {
   REDIS_URL: z
     .string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' })
     .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
@@ -18,6 +18,10 @@ export const envSchema = z.object({
     .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot')
     .default('{blindspot}'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+};
+
+export const envSchema = z.object({
+  ...baseEnv,
   /** Jobs a worker process runs at once. Stage work is CPU-bound: scale with processes, not this. */
   WORKER_CONCURRENCY: int(1, 64, 1),
   /** BullMQ lock duration, ms: how long a job may run without its lock being renewed. */
@@ -36,6 +40,21 @@ export const envSchema = z.object({
 
 export type ServiceConfig = z.output<typeof envSchema>;
 
+/** The dashboard: Redis and prefix like the services, and where it serves the live view. */
+export const dashboardEnvSchema = z.object({
+  ...baseEnv,
+  /** Address of the live view and Bull Board: loopback unless told otherwise. */
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Port (0: any free port). */
+  DASHBOARD_PORT: int(0, 65_535, 8080),
+  /** Folder of finished reports (the command line's --out) to link to. */
+  RESULTS_DIR: z.string().min(1).default('results'),
+  /** Let Bull Board retry, promote and remove jobs; off by default (look, do not touch). */
+  DASHBOARD_QUEUE_ACTIONS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+});
+
+export type DashboardConfig = z.output<typeof dashboardEnvSchema>;
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
   constructor(readonly problems: string[]) {
@@ -44,7 +63,15 @@ export class ConfigError extends Error {
 }
 
 export function parseEnv(env: Record<string, string | undefined>): ServiceConfig {
-  const parsed = envSchema.safeParse(env);
+  return parseWith(envSchema, env);
+}
+
+export function parseDashboardEnv(env: Record<string, string | undefined>): DashboardConfig {
+  return parseWith(dashboardEnvSchema, env);
+}
+
+function parseWith<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
+  const parsed = schema.safeParse(env);
   if (parsed.success) return parsed.data;
   throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
 }

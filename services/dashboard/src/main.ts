@@ -1,0 +1,48 @@
+/**
+ * The dashboard process: configured from its environment like the services (exit 2
+ * naming every bad variable), stops on SIGTERM or SIGINT within the services' bound.
+ */
+import { ConfigError, parseDashboardEnv } from '@blindspot/pipeline/config';
+import { createLogger } from '@blindspot/pipeline/log';
+import { Queues, SHUTDOWN_BOUND_MS, createRedis, redactUrl } from '@blindspot/pipeline/bullmq';
+import { startDashboard } from './server';
+
+let config;
+try {
+  config = parseDashboardEnv(process.env);
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`dashboard: ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+const log = createLogger('dashboard', config.LOG_LEVEL);
+const redis = createRedis(config.REDIS_URL, 'worker', log);
+const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
+const { server, url } = await startDashboard({
+  redis,
+  queues,
+  prefix: config.BLINDSPOT_PREFIX,
+  resultsDir: config.RESULTS_DIR,
+  host: config.DASHBOARD_HOST,
+  port: config.DASHBOARD_PORT,
+  queueActions: config.DASHBOARD_QUEUE_ACTIONS,
+});
+log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, url, results: config.RESULTS_DIR }, 'dashboard started');
+
+let signals = 0;
+const stop = (signal: NodeJS.Signals) => {
+  if (++signals > 1) process.exit(130);
+  log.info({ signal }, 'shutting down');
+  setTimeout(() => process.exit(1), SHUTDOWN_BOUND_MS).unref();
+  server.closeAllConnections();
+  server.close(() => {
+    void queues.close().finally(() => {
+      redis.disconnect();
+      process.exit(0);
+    });
+  });
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

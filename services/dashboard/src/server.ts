@@ -1,0 +1,70 @@
+/**
+ * The dashboard: the live view at /, its data at /api/live, Bull Board at /queues/
+ * (read-only unless DASHBOARD_QUEUE_ACTIONS=true), the finished reports at /results/,
+ * and /healthz. Read-only towards the runs: it never writes to Redis.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import express from 'express';
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Redis } from 'ioredis';
+import { QUEUES, type Queues } from '@blindspot/pipeline/bullmq';
+import { liveSnapshot } from './live';
+import { LIVE_PAGE } from './page';
+
+export interface DashboardOptions {
+  redis: Redis;
+  queues: Queues;
+  prefix: string;
+  resultsDir: string;
+  host: string;
+  port: number;
+  /** Let Bull Board retry, promote and remove jobs (off: look, do not touch). */
+  queueActions: boolean;
+}
+
+export async function startDashboard(options: DashboardOptions): Promise<{ server: Server; url: string }> {
+  const app = express();
+  app.disable('x-powered-by');
+  const resultsDir = resolve(options.resultsDir);
+
+  app.get('/', (_req, res) => {
+    res.type('html').send(LIVE_PAGE);
+  });
+  app.get('/api/live', async (_req, res) => {
+    try {
+      res.set('cache-control', 'no-store').json(await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir));
+    } catch (err) {
+      res.status(503).json({ error: (err as Error).message });
+    }
+  });
+  app.get('/healthz', (_req, res) => {
+    res.type('text').send('ok\n');
+  });
+
+  const board = new ExpressAdapter();
+  board.setBasePath('/queues');
+  createBullBoard({
+    queues: Object.values(QUEUES).map((name) => new BullMQAdapter(options.queues.get(name), { readOnlyMode: !options.queueActions })),
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'Blindspot queues' } },
+  });
+  app.use('/queues', board.getRouter());
+
+  app.get('/results/', async (_req, res) => {
+    const { results } = await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir);
+    const items = results.map((r) => `<li><a href="${encodeURIComponent(r.file)}">${r.file.replace(/[&<>"]/g, '')}</a></li>`).join('');
+    res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Blindspot · reports</title><h1>Finished reports</h1><ul>${items || '<li>None yet.</li>'}</ul><p><a href="../">live view</a></p>`);
+  });
+  // Only what the command line writes there; no listings, no dotfiles, nothing outside.
+  app.use('/results', express.static(resultsDir, { index: false, dotfiles: 'deny', fallthrough: true }));
+
+  const server = await new Promise<Server>((resolveServer, reject) => {
+    const s = app.listen(options.port, options.host, (err?: Error) => (err ? reject(err) : resolveServer(s)));
+  });
+  const address = server.address() as AddressInfo;
+  return { server, url: `http://${address.address}:${address.port}` };
+}
