@@ -90,11 +90,13 @@ describe('docker-compose.yml, run as local processes', () => {
       expect(full.mem_limit, name).toMatch(/^\d+[mg]$/);
       expect(full.stop_grace_period, name).toBe('10s');
     }
-    // The dashboard is the only thing published, and only on the host's loopback.
+    // Only the dashboard (and, in the observability profile, Prometheus and Grafana) is
+    // published, and only on the host's loopback.
+    const published: Record<string, string[]> = { dashboard: ['127.0.0.1:8080:8080'], prometheus: ['127.0.0.1:9090:9090'], grafana: ['127.0.0.1:3000:3000'] };
     for (const [name, s] of Object.entries(compose.services)) {
-      const ports = (s as { ports?: string[] }).ports ?? [];
-      expect(ports, name).toEqual(name === 'dashboard' ? ['127.0.0.1:8080:8080'] : []);
+      expect((s as { ports?: string[] }).ports ?? [], name).toEqual(published[name] ?? []);
     }
+    for (const name of ['prometheus', 'grafana']) expect((compose.services[name] as { profiles?: string[] }).profiles).toEqual(['observability']);
     expect(oneShot.map(([n]) => n)).toEqual(['compare']);
     const redis = compose.services.redis as ComposeService & { command: string[] };
     expect(redis.command.join(' ')).toMatch(/--appendonly yes/);

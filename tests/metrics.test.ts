@@ -6,7 +6,9 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
-import { blindspot, scenarioCopy } from './support/cli';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, blindspot, scenarioCopy } from './support/cli';
 import { uniquePrefix } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
 
@@ -81,6 +83,17 @@ describe('metrics and health endpoints', () => {
       expect(value(reporter, 'blindspot_queue_jobs{queue="dead-letter",state="waiting",service="reporter"}')).toBe(1);
       expect(value(generator, 'blindspot_queue_jobs{queue="scan",state="active",service="generator"}')).toBe(0);
       expect(value(generator, 'blindspot_process_resident_memory_bytes{service="generator"}')).toBeGreaterThan(10_000_000);
+
+      // The Grafana dashboard and the Prometheus config speak of what the services export.
+      const scraped = `${generator}\n${scanner}\n${metadata}\n${reporter}`;
+      const exported = new Set([...scraped.matchAll(/^(blindspot_[a-z0-9_]+)[{ ]/gm)].map((m) => m[1] as string));
+      const dashboard = readFileSync(join(REPO_ROOT, 'ops/grafana/dashboards/blindspot.json'), 'utf8');
+      const used = new Set([...dashboard.matchAll(/blindspot_[a-z0-9_]+/g)].map((m) => m[0]).filter((n) => n !== 'blindspot_prometheus'));
+      expect(used.size).toBeGreaterThan(6);
+      for (const name of used) expect(exported.has(name), `${name} is on the Grafana dashboard but no service exports it`).toBe(true);
+      const prometheus = readFileSync(join(REPO_ROOT, 'ops/prometheus/prometheus.yml'), 'utf8');
+      expect(prometheus).toMatch(/names: \[generator, scanner, metadata-detector, reporter\]/);
+      expect(prometheus).toMatch(/port: 9464/);
 
       for (const service of SERVICE_NAMES) {
         expect((await fetch(`${endpoints.get(service)}/healthz`)).status).toBe(200);

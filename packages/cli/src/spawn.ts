@@ -23,7 +23,8 @@ export function spawnServices(env: Record<string, string>, replicas: Partial<Rec
     for (let i = 0; i < (replicas[name] ?? 1); i++) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...env },
+        // Several services on this host: each takes a free port for its metrics.
+        env: { HTTP_PORT: '0', ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       const entry: (typeof children)[number] = { name, child };
