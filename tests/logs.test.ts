@@ -16,6 +16,29 @@ import { Fleet } from './support/services';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+describe('log formats', () => {
+  it('LOG_FORMAT=pretty gives readable lines for a developer; json gives one object per line', async () => {
+    const pretty = new Fleet({ REDIS_URL: inject('redisUrl'), BLINDSPOT_PREFIX: uniquePrefix('pretty'), LOG_FORMAT: 'pretty', HTTP_PORT: '0' });
+    const json = new Fleet({ REDIS_URL: inject('redisUrl'), BLINDSPOT_PREFIX: uniquePrefix('json'), LOG_FORMAT: 'json', HTTP_PORT: '0' });
+    pretty.start('scanner');
+    json.start('scanner');
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!pretty.log('scanner').includes('service started') || !json.log('scanner').includes('service started')) {
+        if (Date.now() > deadline) throw new Error(`no start line:\n${pretty.logs()}\n${json.logs()}`);
+        await sleep(50);
+      }
+      const prettyLine = pretty.log('scanner').split('\n').find((l) => l.includes('service started')) as string;
+      expect(prettyLine).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[scanner\] service started/);
+      const jsonLine = json.log('scanner').split('\n').find((l) => l.includes('service started')) as string;
+      expect(JSON.parse(jsonLine)).toMatchObject({ service: 'scanner', msg: 'service started', level: 30 });
+    } finally {
+      await pretty.stop();
+      await json.stop();
+    }
+  });
+});
+
 describe('logs of a full run at trace level', () => {
   it('hold no plaintext, no key material and no evidence', async () => {
     const url = inject('redisUrl');

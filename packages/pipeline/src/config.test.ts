@@ -19,6 +19,8 @@ describe('parseEnv', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       BLINDSPOT_PREFIX: '{blindspot}',
       LOG_LEVEL: 'info',
+      // pretty at a terminal outside production, else json
+      LOG_FORMAT: process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json',
       WORKER_CONCURRENCY: 1,
       LOCK_DURATION_MS: 30_000,
       STALLED_INTERVAL_MS: 30_000,
@@ -27,6 +29,12 @@ describe('parseEnv', () => {
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 9464,
     });
+  });
+
+  it('takes LOG_FORMAT json or pretty, and nothing else', () => {
+    expect(parseEnv({ ...URL_OK, LOG_FORMAT: 'pretty' }).LOG_FORMAT).toBe('pretty');
+    expect(parseEnv({ ...URL_OK, LOG_FORMAT: 'json' }).LOG_FORMAT).toBe('json');
+    expect(problemsOf({ ...URL_OK, LOG_FORMAT: 'xml' }).join('\n')).toMatch(/LOG_FORMAT/);
   });
 
   it('requires REDIS_URL', () => {

@@ -18,6 +18,10 @@ const baseEnv = {
     .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot')
     .default('{blindspot}'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json (one object per line, for machines) or pretty (for a developer's terminal); default: pretty at a terminal outside production. */
+  LOG_FORMAT: z
+    .enum(['json', 'pretty'])
+    .default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),
 };
 
 export const envSchema = z.object({

@@ -41,12 +41,21 @@ export const REDACT_PATHS = [
   '*.data',
 ];
 
-export function createLogger(service: string, level: string): Logger {
+export type LogFormat = 'json' | 'pretty';
+
+/**
+ * JSON lines, unless `format` is pretty: then pino-pretty's readable lines, for a
+ * developer at a terminal. Redaction happens before either.
+ */
+export function createLogger(service: string, level: string, format: LogFormat = 'json'): Logger {
   return pino({
     name: 'blindspot',
     level,
     base: { service, pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...(format === 'pretty'
+      ? { transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,service', messageFormat: '[{service}] {msg}' } } }
+      : {}),
   });
 }

@@ -17,7 +17,7 @@ try {
   }
   throw err;
 }
-const log = createLogger('dashboard', config.LOG_LEVEL);
+const log = createLogger('dashboard', config.LOG_LEVEL, config.LOG_FORMAT);
 const redis = createRedis(config.REDIS_URL, 'worker', log);
 const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
 const { server, url } = await startDashboard({

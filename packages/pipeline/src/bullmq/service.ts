@@ -59,7 +59,7 @@ export async function startService(
   setup: (ctx: ServiceContext) => void | Promise<void>,
 ): Promise<RunningService> {
   const config = parseEnv(env);
-  const log = createLogger(name, config.LOG_LEVEL);
+  const log = createLogger(name, config.LOG_LEVEL, config.LOG_FORMAT);
   const redis = createRedis(config.REDIS_URL, 'worker', log);
   const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
   const workers: Worker[] = [];
