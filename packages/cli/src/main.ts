@@ -9,15 +9,17 @@
  * 2 bad input (scenario file or arguments), before anything was started.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { RunResult } from '@blindspot/core';
 import { runEmbeddedParallel, DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
-import { InputError, loadAll, type LoadedScenario } from './load';
+import { InputError, loadAll, memoryCheck, type LoadedScenario } from './load';
+import { formatProblem } from '@blindspot/core/scenario';
 import { compareResults, formatComparison, formatTable, summarize } from './format';
 import { spawnServices, type ServiceProcesses } from './spawn';
-import { sweep } from './sweep';
+import { buildVariants, parseSets, readScenarioData, sweep, type Variant } from './sweep';
 import { newScenario, validateFiles } from './scaffold';
 import { Progress } from './progress';
 import { formatLoad, loadCommand } from './loadsim';
@@ -215,10 +217,38 @@ async function runAll(scenarios: LoadedScenario[], options: Options): Promise<Ru
   }
 }
 
+/**
+ * Refuses a sweep whose runs would not fit in memory: each runs on one thread, as many
+ * at once as the sweep has worker threads (one per core, at most one per run). Other
+ * problems with the sweep are left to sweep(), which reports them in its own order.
+ */
+function checkSweepMemory(path: string, options: Options): void {
+  let variants: Variant[];
+  let file: string;
+  try {
+    const sets = parseSets(options.set);
+    const read = readScenarioData(path, sets);
+    file = read.file;
+    variants = buildVariants(read.data, file, sets);
+  } catch (err) {
+    if (err instanceof InputError) return;
+    throw err;
+  }
+  const runsAtOnce = Math.min(availableParallelism(), variants.length);
+  const problems = new Set<string>();
+  for (const v of variants) {
+    const problem = memoryCheck(v.scenario, { scanThreads: 0, runsAtOnce });
+    const sets = Object.entries(v.raw).map(([field, raw]) => `--set ${field}=${raw}`).join(' ');
+    if (problem) problems.add(`${sets}: ${formatProblem(file, problem)}`);
+  }
+  if (problems.size > 0) throw new InputError([...problems]);
+}
+
 async function main(argv: string[]): Promise<number> {
   try {
     const { command, files, options } = parse(argv);
     if (command === 'sweep') {
+      checkSweepMemory(files[0] as string, options);
       await sweep(files[0] as string, options);
       return 0;
     }

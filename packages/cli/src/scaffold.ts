@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { parseScenario, formatProblem } from '@blindspot/core/scenario';
-import { InputError, readScenarioText } from './load';
+import { InputError, memoryCheck, readScenarioText } from './load';
 import { REPO_ROOT } from './spawn';
 
 export interface Validation {
@@ -21,9 +21,11 @@ export function validateFiles(paths: string[]): Validation[] {
     try {
       const { text, file } = readScenarioText(path);
       const parsed = parseScenario(text, file);
-      return parsed.ok
-        ? { file, ok: true, name: parsed.scenario.name, problems: [] }
-        : { file, ok: false, problems: parsed.problems.map((p) => formatProblem(file, p)) };
+      if (!parsed.ok) return { file, ok: false, problems: parsed.problems.map((p) => formatProblem(file, p)) };
+      // A file that would not fit in memory when run is not a usable scenario here.
+      const memory = memoryCheck(parsed.scenario);
+      if (memory) return { file, ok: false, problems: [formatProblem(file, memory)] };
+      return { file, ok: true, name: parsed.scenario.name, problems: [] };
     } catch (err) {
       if (err instanceof InputError) return { file: path, ok: false, problems: err.lines };
       throw err;

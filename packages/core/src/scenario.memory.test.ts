@@ -1,0 +1,224 @@
+/**
+ * The memory bound: estimateMemory against measured peaks, and memoryProblem's
+ * refusals, which must name what takes the memory and the fields to reduce.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LIMITS, contactPairs, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from './scenario';
+
+const MB = 2 ** 20;
+const GB = 2 ** 30;
+
+function scenario(data: Record<string, unknown>): Scenario {
+  const r = validateScenario({ seed: 1, durationDays: 1, ...data }, 'memory.yaml');
+  if (!r.ok) throw new Error(`expected a valid scenario, got ${JSON.stringify(r.problems)}`);
+  return r.scenario;
+}
+
+const shipped = (name: string): Scenario => {
+  const file = fileURLToPath(new URL(`../../../scenarios/${name}.yaml`, import.meta.url));
+  const r = parseScenario(readFileSync(file, 'utf8'), file);
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+};
+
+/** A population-sized scenario with few messages, as the calibration runs were. */
+const people = (adults: number, minors: number, contactsPerUser: number, more: Record<string, unknown> = {}, messagesPerUserPerDay = 0.05) =>
+  scenario({ population: { adults, minors }, traffic: { messagesPerUserPerDay, contactsPerUser }, ...more });
+
+describe('estimateMemory', () => {
+  // Peak RSS measured with /usr/bin/time -v of `blindspot run <file> --json` on 2 cores
+  // (one sealing thread), Node 20. The estimate may be somewhat high, never far low.
+  const measured: [string, () => Scenario, number][] = [
+    ['40 users', () => scenario({ population: { adults: 30, minors: 10 }, traffic: { messagesPerUserPerDay: 1, contactsPerUser: 5 } }), 167 * MB],
+    ['e2ee.yaml (30 days, 1.1M messages)', () => shipped('e2ee'), 266 * MB],
+    ['500k users, 5M contact pairs', () => people(400_000, 100_000, 20), 895 * MB],
+    ['500k users, 1.25M pairs', () => people(400_000, 100_000, 5), 513 * MB],
+    ['125k users, 5M pairs', () => people(100_000, 25_000, 80), 697 * MB],
+    ['1.6M users, 16M pairs', () => people(1_280_000, 320_000, 20, {}, 0.02), 2041 * MB],
+    ['5M users, 7.5M pairs', () => people(4_000_000, 1_000_000, 3, {}, 0.01), 2700 * MB],
+    ['bank of 2M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 } } }), 641 * MB],
+    ['bank of 2M, client-side scanning', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 }, clientSideScanning: { enabled: true } } }), 1118 * MB],
+    ['bank of 8M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 8_000_000 } } }), 1892 * MB],
+    [
+      '10 days of 10.9M messages, 1M abusive',
+      () =>
+        scenario({
+          durationDays: 10,
+          population: { adults: 8_000, minors: 2_000, offenders: { sharers: { count: 1_000, abusiveImagesPerDay: 100 } } },
+          traffic: { messagesPerUserPerDay: 100 },
+          surfaces: { directMessages: { encryption: 'e2ee' } },
+        }),
+      643 * MB,
+    ],
+    ['200k users, 5 days, 8M messages', () => scenario({ durationDays: 5, population: { adults: 160_000, minors: 40_000, offenders: { sharers: { count: 200 }, groomers: { count: 50 } } } }), 981 * MB],
+    ['1M users, 1 day, 8M messages', () => scenario({ population: { adults: 800_000, minors: 200_000 } }), 3053 * MB],
+  ];
+
+  it.each(measured)('is near the measured peak: %s', (_name, make, bytes) => {
+    const estimate = estimateMemory(make(), { scanThreads: 1 }).bytes;
+    expect(estimate).toBeGreaterThan(0.95 * bytes);
+    expect(estimate).toBeLessThan(1.3 * bytes);
+  });
+
+  it('adds up its parts, and names them', () => {
+    const e = estimateMemory(shipped('plaintext'));
+    expect(Object.keys(e.parts)).toEqual(['runtime', 'population', 'hash bank', 'popular images', 'message records']);
+    expect(Object.values(e.parts).reduce((a, b) => a + b, 0)).toBeCloseTo(e.bytes, 0);
+    expect(e.heapBytes).toBeGreaterThan(0);
+    expect(e.heapBytes).toBeLessThan(e.bytes);
+  });
+
+  it('counts a hash bank, its index and its token maps once per scanner', () => {
+    const s = people(3_000, 1_000, 20, { detection: { hashBank: { size: 1_000_000 }, clientSideScanning: { enabled: true } } });
+    const bank = (threads: number) => estimateMemory(s, { scanThreads: threads }).parts['hash bank'] as number;
+    // The world's copy and the clients' index, then per scanner a copy, an index and a token map.
+    const perScanner = 1_000_000 * (32 + 68 + 90) + 17 * (2 ** 16 + 1) * 4;
+    expect(bank(3) - bank(1)).toBeCloseTo(2 * perScanner, -3);
+    expect(bank(0)).toBeLessThan(bank(1));
+    expect(estimateMemory(s, { scanThreads: 3 }).parts.runtime).toBeGreaterThan(estimateMemory(s, { scanThreads: 1 }).parts.runtime as number);
+  });
+
+  it('grows with what holds memory, and not with what streams through', () => {
+    const base = shipped('plaintext');
+    const bigger = (patch: (s: Scenario) => void) => {
+      const s = structuredClone(base);
+      patch(s);
+      return estimateMemory(s).bytes;
+    };
+    const e = estimateMemory(base).bytes;
+    expect(bigger((s) => (s.population.adults *= 10))).toBeGreaterThan(e);
+    expect(bigger((s) => (s.traffic.contactsPerUser *= 4))).toBeGreaterThan(e);
+    expect(bigger((s) => (s.detection.hashBank.size = 5_000_000))).toBeGreaterThan(e);
+    expect(bigger((s) => (s.durationDays *= 100))).toBeGreaterThan(e);
+    // Flagging every readable image keeps every detected id; encrypted DMs are not readable.
+    const flagAll = bigger((s) => (s.detection.imageClassifier.threshold = 0));
+    expect(flagAll).toBeGreaterThan(e + 25 * MB);
+    expect(
+      bigger((s) => {
+        s.detection.imageClassifier.threshold = 0;
+        s.surfaces.directMessages.encryption = 'e2ee';
+      }),
+    ).toBeLessThan(flagAll);
+    // The seed changes which messages there are, not how many.
+    expect(bigger((s) => (s.seed = 99))).toBe(e);
+  });
+
+  it('never decreases when a count grows, and stays finite up to the limits', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: LIMITS.users / 2 }),
+        fc.integer({ min: 0, max: LIMITS.users / 2 }),
+        fc.integer({ min: 1, max: LIMITS.days }),
+        fc.integer({ min: 1, max: LIMITS.bankSize }),
+        fc.double({ min: 0, max: LIMITS.messagesPerUserPerDay, noNaN: true }),
+        (adults, minors, days, size, messages) => {
+          const s = scenario({
+            durationDays: days,
+            population: { adults, minors },
+            traffic: { messagesPerUserPerDay: messages, contactsPerUser: 0 },
+            detection: { hashBank: { size } },
+          });
+          const e = estimateMemory(s).bytes;
+          expect(Number.isFinite(e)).toBe(true);
+          const more = structuredClone(s);
+          more.population.adults += 1;
+          more.detection.hashBank.size += 1;
+          more.durationDays += 1;
+          expect(estimateMemory(more).bytes).toBeGreaterThanOrEqual(e);
+        },
+      ),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+});
+
+describe('memoryProblem', () => {
+  it('passes what fits', () => {
+    const s = shipped('plaintext');
+    expect(memoryProblem(s, 8 * GB)).toBeNull();
+    expect(memoryProblem(s, estimateMemory(s).bytes)).toBeNull();
+  });
+
+  it('names the parts that take the memory and the fields to reduce', () => {
+    const s = people(2_000_000, 500_000, 6, { detection: { hashBank: { size: 10_000_000 } } });
+    const p = memoryProblem(s, 3.8 * GB);
+    expect(p?.path).toBe('detection.hashBank.size');
+    expect(p?.message).toMatch(
+      /^this scenario needs about \d+\.\d GB of memory \(hash bank \d+\.\d GB, population \d+\.\d GB\) but this machine has 3\.8 GB; reduce detection\.hashBank\.size, or population\.adults, population\.minors or traffic\.contactsPerUser$/,
+    );
+  });
+
+  it('points at the population when it is the larger part', () => {
+    const p = memoryProblem(people(4_000_000, 1_000_000, 3), 2 * GB);
+    expect(p?.path).toBe('population');
+    expect(p?.message).toMatch(/\(population 3\.\d GB\)/);
+    expect(p?.message).toContain('reduce population.adults, population.minors or traffic.contactsPerUser');
+    expect(p?.message).not.toContain('hashBank');
+  });
+
+  it('says who set the limit and how to change it', () => {
+    const p = memoryProblem(shipped('plaintext'), 100 * MB, { limitName: 'BLINDSPOT_MEMORY_LIMIT_MB allows', limitHint: ' (or set X)' });
+    expect(p?.message).toMatch(/but BLINDSPOT_MEMORY_LIMIT_MB allows 100 MB; .*\(or set X\)$/);
+  });
+
+  it('says when nothing in the scenario can be reduced', () => {
+    const tiny = scenario({ population: { adults: 30, minors: 10 }, traffic: { messagesPerUserPerDay: 0, contactsPerUser: 1 } });
+    const p = memoryProblem(tiny, 10 * MB);
+    expect(p?.path).toBe('');
+    expect(p?.message).toMatch(/\(runtime \d+ MB\) but this machine has 10 MB; even the smallest scenario needs this much/);
+  });
+
+  it('counts runs at once', () => {
+    const s = people(400_000, 100_000, 20);
+    const one = estimateMemory(s, { scanThreads: 0 }).bytes;
+    expect(memoryProblem(s, 1.5 * one, { scanThreads: 0 })).toBeNull();
+    expect(memoryProblem(s, 1.5 * one, { scanThreads: 0, runsAtOnce: 2 })?.message).toMatch(/for 2 runs at once \(each population \d+ MB/);
+  });
+
+  it('refuses a world larger than one thread’s JavaScript heap, however much memory there is', () => {
+    const s = people(4_000_000, 1_000_000, 3);
+    expect(memoryProblem(s, 64 * GB, { heapLimitBytes: 4 * GB })).toBeNull();
+    const p = memoryProblem(s, 64 * GB, { heapLimitBytes: 1.5 * GB });
+    expect(p?.path).toBe('population');
+    expect(p?.message).toMatch(/needs about 2\.\d GB of JavaScript heap in one thread but Node allows 1\.5 GB; reduce population\.adults, .*NODE_OPTIONS=--max-old-space-size/);
+  });
+});
+
+describe('formatBytes', () => {
+  it('writes sizes as an analyst reads them', () => {
+    expect(formatBytes(1)).toBe('1 MB');
+    expect(formatBytes(950 * MB)).toBe('950 MB');
+    expect(formatBytes(9.6 * GB)).toBe('9.6 GB');
+    expect(formatBytes(20 * 2 ** 40)).toBe('20 TB');
+    expect(formatBytes(Number.POSITIVE_INFINITY)).toBe('more than any machine has');
+  });
+});
+
+describe('contact pairs', () => {
+  it('are refused past what one Set holds, before a run fails on them', () => {
+    const data = { seed: 1, durationDays: 1, population: { adults: 1_360_000, minors: 340_000 }, traffic: { contactsPerUser: 20 } };
+    const r = validateScenario(data, 'x.yaml');
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems).toEqual([
+        {
+          path: 'traffic.contactsPerUser',
+          message: `1700000 users with 20 contacts each make up to 17000000 contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
+        },
+      ]);
+    }
+    const fits = scenario({ population: { adults: 1_280_000, minors: 320_000 }, traffic: { contactsPerUser: 20 } });
+    expect(contactPairs(fits)).toBeLessThanOrEqual(LIMITS.contactPairs);
+  });
+
+  it('count the offender networks and mentors’ classes too', () => {
+    const s = scenario({
+      population: { adults: 1_000, minors: 500, offenders: { sharers: { count: 10 }, producers: { count: 4 } }, lookalikes: { mentors: { count: 3, minorsEach: 25 } } },
+      traffic: { contactsPerUser: 10 },
+    });
+    expect(contactPairs(s)).toBe(7_500 + 5 * 14 + 3 * 25);
+  });
+});
