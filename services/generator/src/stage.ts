@@ -87,7 +87,7 @@ export function bindGenerator(ctx: ServiceContext): void {
         // For progress displays: how far the run has got in simulated time.
         .set(keys.progress, JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }), 'EX', RUN_KEY_TTL_SECONDS)
         .exec();
-      if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messages: generator.ledger.messages }, 'generated');
+      if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
     };
 
 

@@ -103,7 +103,7 @@ export function bindReporter(ctx: ServiceContext): void {
               messagesPerSecond: 0,
             });
             extra = JSON.stringify(result);
-            ctx.log.info({ run, reports: result.reports.total }, 'run complete');
+            ctx.log.info({ run, reportsToPolice: result.reports.total }, 'run complete');
           }
           return { output: null, state: writes, append: filed, onCommit, ...(extra ? { extra } : {}) };
         },

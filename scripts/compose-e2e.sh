@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The compose stack for real: build the image, bring Redis, the four services and the
+# dashboard up, run the one-shot comparison inside the stack, check its result against
+# the embedded comparison, scale the scanner to 3 and check again, then bring it all
+# down. Uses a Docker engine where one answers, else podman (scripts/container-engine.sh).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { echo "compose-e2e: $*" >&2; }
+eval "$(scripts/container-engine.sh)"
+
+export REDIS_PASSWORD="${REDIS_PASSWORD:-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export COMPOSE_PROJECT_NAME=blindspot-e2e
+work="$(mktemp -d)"
+cleanup() {
+  docker-compose down -v --remove-orphans >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The containers run as the image's non-root user and write into ./results.
+mkdir -p results
+chmod -R a+rwX results
+
+say "embedded reference comparison"
+pnpm blindspot compare scenarios/plaintext.yaml scenarios/e2ee.yaml --json --out "$work/embedded" >"$work/embedded.json"
+
+say "building the image"
+docker-compose build --quiet 2>/dev/null || docker-compose build
+
+health() {
+  docker inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || podman inspect --format '{{.State.Health.Status}}' "$1" 2>/dev/null || true
+}
+
+wait_healthy() {
+  local deadline=$((SECONDS + 180))
+  for service in "$@"; do
+    for id in $(docker-compose ps -q "$service"); do
+      until [ "$(health "$id")" = healthy ]; do
+        if ((SECONDS > deadline)); then
+          say "$service ($id) is not healthy after 180 s"
+          docker-compose logs --tail 50 "$service" >&2
+          exit 1
+        fi
+        sleep 1
+      done
+    done
+  done
+}
+
+check_comparison() {
+  local label="$1"
+  node -e '
+    const fs = require("node:fs");
+    const [written, reference, label] = process.argv.slice(1);
+    const a = JSON.parse(fs.readFileSync(written, "utf8"));
+    const b = JSON.parse(fs.readFileSync(reference, "utf8"));
+    const strip = (r) => { const { timing, ...rest } = r; return { rest, timing }; };
+    for (const side of ["a", "b"]) {
+      const x = strip(a[side]), y = strip(b[side]);
+      if (x.timing.transport !== "bullmq") throw new Error(`${label}: ${side} ran over ${x.timing.transport}, not bullmq`);
+      if (JSON.stringify(x.rest) !== JSON.stringify(y.rest)) throw new Error(`${label}: ${side} (${x.rest.scenario.name}) differs from the embedded result`);
+      console.error(`compose-e2e: ${label}: ${x.rest.scenario.name} equals the embedded result (${x.rest.reports.total} reports to police, ${x.timing.messagesPerSecond} messages/s)`);
+    }
+  ' "results/comparison.json" "$work/embedded.json" "$label"
+}
+
+run_comparison() {
+  local label="$1"
+  rm -f results/comparison.json
+  say "$label: the one-shot comparison inside the stack"
+  docker-compose run --rm compare >"$work/compare-$label.log" 2>&1 || {
+    cat "$work/compare-$label.log" >&2
+    docker-compose logs --tail 50 >&2
+    exit 1
+  }
+  check_comparison "$label"
+}
+
+say "up: redis, generator, scanner, metadata-detector, reporter, dashboard"
+docker-compose up -d redis generator scanner metadata-detector reporter dashboard
+wait_healthy redis generator scanner metadata-detector reporter dashboard
+curl -fsS http://127.0.0.1:8080/api/live >/dev/null && say "the dashboard answers on 127.0.0.1:8080"
+run_comparison "scanner=1"
+
+say "scaling the scanner to 3"
+docker-compose up -d --scale scanner=3 scanner
+[ "$(docker-compose ps -q scanner | wc -l)" -eq 3 ] || { say "expected 3 scanner containers"; docker-compose ps >&2; exit 1; }
+wait_healthy scanner
+run_comparison "scanner=3"
+
+say "down"
+docker-compose down -v --remove-orphans
+trap 'rm -rf "$work"' EXIT
+say "passed"

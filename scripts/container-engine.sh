@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# A container engine for docker-compose and testcontainers on a machine that has none.
+#
+# Where a Docker engine answers, this does nothing. Otherwise it sets up podman's
+# Docker-compatible API and builds local look-alikes of the two images the project
+# uses (nothing can be pulled here): redis:7-alpine from the host's redis-server, and
+# node:20-bookworm-slim from the host's node and npm. Then it prints the environment
+# to use:
+#
+#   eval "$(scripts/container-engine.sh)"
+#   docker-compose up --build
+#
+# Everything it makes lives under $BLINDSPOT_CONTAINERS_DIR (default /tmp/blindspot-containers);
+# running it again reuses what is there. See ../shared/docs/CONTAINERS.md for why each step.
+set -euo pipefail
+
+say() { echo "container-engine: $*" >&2; }
+
+if [ -z "${DOCKER_HOST:-}" ] && command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  say "a Docker engine answers; nothing to set up"
+  exit 0
+fi
+
+DIR="${BLINDSPOT_CONTAINERS_DIR:-/tmp/blindspot-containers}"
+SOCK="$DIR/podman.sock"
+mkdir -p "$DIR"
+
+need=()
+command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v docker-compose >/dev/null 2>&1 || need+=(docker-compose)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# compose's `init: true` runs catatonit as PID 1
+[ -x /usr/libexec/podman/catatonit ] || need+=(catatonit)
+if ((${#need[@]})); then
+  say "installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Lower ulimits: without them every container start fails with
+# "error setting rlimit type 7: operation not permitted".
+cat >"$DIR/containers.conf" <<'EOF'
+[containers]
+default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
+EOF
+export CONTAINERS_CONF="$DIR/containers.conf"
+
+# Podman's Docker-compatible API on a socket of our own.
+if ! curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
+  rm -f "$SOCK"
+  say "starting podman's API on $SOCK"
+  nohup podman system service --time=0 "unix://$SOCK" </dev/null >"$DIR/podman-service.log" 2>&1 &
+  for _ in $(seq 1 100); do
+    curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null || { say "podman's API did not answer; see $DIR/podman-service.log"; exit 1; }
+fi
+
+# Podman runs health checks from systemd timers, and there is no systemd here: without
+# this loop every health check stays "starting" and `depends_on: service_healthy`
+# waits forever. It runs each running container's check every 2 seconds.
+if ! { [ -f "$DIR/healthchecks.pid" ] && kill -0 "$(cat "$DIR/healthchecks.pid")" 2>/dev/null; }; then
+  say "running container health checks every 2 s (podman has no systemd timers here)"
+  nohup bash -c '
+    while true; do
+      for id in $(podman ps -q --filter health=starting --filter health=healthy --filter health=unhealthy 2>/dev/null); do
+        podman healthcheck run "$id" >/dev/null 2>&1 || true
+      done
+      sleep 2
+    done' </dev/null >"$DIR/healthchecks.log" 2>&1 &
+  echo $! >"$DIR/healthchecks.pid"
+fi
+
+# Copies a binary and the shared libraries it links into a root filesystem.
+copy_with_libs() {
+  local root="$1" bin="$2" dest="$3"
+  mkdir -p "$root$(dirname "$dest")"
+  cp -L "$bin" "$root$dest"
+  ldd "$bin" | grep -o '/[^ ]*' | while read -r lib; do
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
+# A busybox userland (sh, grep, chown, mkdir, ...) and the users images expect.
+base_rootfs() {
+  local root="$1"
+  rm -rf "$root"
+  mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,tmp,root,data,home/node}
+  chmod 1777 "$root/tmp"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $(/bin/busybox --list); do
+    [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
+  done
+  # Scripts start with #!/usr/bin/env node.
+  ln -s ../../bin/busybox "$root/usr/bin/env"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\nredis:x:999:999:redis:/data:/bin/sh\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnode:x:1000:\nredis:x:999:\n' >"$root/etc/group"
+  chown 1000:1000 "$root/home/node"
+  printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"
+}
+
+image_exists() { podman image exists "$1" 2>/dev/null; }
+
+if ! image_exists docker.io/library/redis:7-alpine; then
+  say "building a local redis:7-alpine look-alike from $(command -v redis-server)"
+  root="$DIR/redis-rootfs"
+  base_rootfs "$root"
+  copy_with_libs "$root" "$(command -v redis-server)" /usr/local/bin/redis-server
+  copy_with_libs "$root" "$(command -v redis-cli)" /usr/local/bin/redis-cli
+  # Like the official image: plain `redis-server` listens beyond loopback.
+  cat >"$root/usr/local/bin/docker-entrypoint.sh" <<'EOF'
+#!/bin/sh
+if [ "$1" = "redis-server" ] && [ "$#" -eq 1 ]; then set -- redis-server --protected-mode no; fi
+exec "$@"
+EOF
+  chmod +x "$root/usr/local/bin/docker-entrypoint.sh"
+  tar -C "$root" -cf "$DIR/redis.tar" .
+  podman import \
+    --change 'ENTRYPOINT ["/usr/local/bin/docker-entrypoint.sh"]' \
+    --change 'CMD ["redis-server"]' \
+    --change 'WORKDIR /data' \
+    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    "$DIR/redis.tar" docker.io/library/redis:7-alpine >/dev/null
+fi
+
+if ! image_exists docker.io/library/node:20-bookworm-slim; then
+  say "building a local node:20-bookworm-slim look-alike from $(command -v node) ($(node --version))"
+  root="$DIR/node-rootfs"
+  base_rootfs "$root"
+  copy_with_libs "$root" "$(command -v node)" /usr/local/bin/node
+  # The rest of glibc that native executables expect of a Debian image (pnpm's own binary needs librt).
+  for lib in /lib/x86_64-linux-gnu/{librt,libresolv,libnss_dns,libnss_files,libutil,libanl,libz}.so.*; do
+    [ -e "$lib" ] || continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+  npm_dir="$(npm root -g)/npm"
+  mkdir -p "$root/usr/local/lib/node_modules"
+  cp -a "$npm_dir" "$root/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+  # The host's TLS roots (they may include a proxy's), so npm can reach its registry
+  # from a build; the image points node and npm at them.
+  mkdir -p "$root/etc/ssl"
+  cp -aL /etc/ssl/certs "$root/etc/ssl/certs"
+  tar -C "$root" -cf "$DIR/node.tar" .
+  podman import \
+    --change 'CMD ["node"]' \
+    --change 'ENV PATH=/usr/local/bin:/usr/bin:/bin' \
+    --change "ENV NODE_VERSION=$(node --version | tr -d v)" \
+    --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+    --change 'ENV npm_config_cafile=/etc/ssl/certs/ca-certificates.crt' \
+    "$DIR/node.tar" docker.io/library/node:20-bookworm-slim >/dev/null
+fi
+
+cat <<EOF
+export CONTAINERS_CONF='$CONTAINERS_CONF'
+export DOCKER_HOST='unix://$SOCK'
+export TESTCONTAINERS_RYUK_DISABLED=true
+export TESTCONTAINERS_HOST_OVERRIDE=127.0.0.1
+export COMPOSE_DOCKER_CLI_BUILD=0
+export DOCKER_BUILDKIT=0
+EOF
+say "ready: DOCKER_HOST=unix://$SOCK"
