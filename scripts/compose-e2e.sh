@@ -14,6 +14,8 @@ export COMPOSE_PROJECT_NAME=blindspot-e2e
 work="$(mktemp -d)"
 cleanup() {
   docker-compose down -v --remove-orphans >/dev/null 2>&1 || true
+  # Each build leaves the previous image untagged; do not let them pile up.
+  docker image prune -f >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -90,6 +92,6 @@ wait_healthy scanner
 run_comparison "scanner=3"
 
 say "down"
-docker-compose down -v --remove-orphans
-trap 'rm -rf "$work"' EXIT
+cleanup
+trap - EXIT
 say "passed"

@@ -12,6 +12,7 @@ describe('pnpm bench --quick', () => {
     const s = JSON.parse(r.stdout) as {
       embedded: { messages: number; messagesPerSecond: number; oneThreadMessagesPerSecond: number; sameResultAsOneThread: boolean };
       bullmq: { messages: number; messagesPerSecond: number; bareRelayMessagesPerSecond: number; ratioToBareRelay: number };
+      encoding: { messages: number; json: { perSecond: number; bytesPerMessage: number }; binary: { perSecond: number; bytesPerMessage: number }; speedup: number };
       matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
     };
@@ -22,6 +23,11 @@ describe('pnpm bench --quick', () => {
     expect(s.bullmq.messages).toBe(s.embedded.messages);
     expect(s.bullmq.bareRelayMessagesPerSecond).toBeGreaterThan(0);
     expect(s.bullmq.ratioToBareRelay).toBeCloseTo(s.bullmq.messagesPerSecond / s.bullmq.bareRelayMessagesPerSecond, 1);
+    expect(s.encoding.messages).toBeGreaterThan(10_000);
+    expect(s.encoding.binary.perSecond).toBeGreaterThan(0);
+    expect(s.encoding.json.perSecond).toBeGreaterThan(0);
+    // A size, not a speed: the binary layout is the smaller one.
+    expect(s.encoding.binary.bytesPerMessage).toBeLessThan(s.encoding.json.bytesPerMessage);
     expect(s.matcher.map((m) => m.bank)).toEqual([10_000, 20_000, 50_000]);
     for (const m of s.matcher) {
       expect(m.indexQps).toBeGreaterThan(0);

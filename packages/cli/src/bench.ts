@@ -8,6 +8,8 @@
  *   bullmq     messages/s of the same scenario over BullMQ (four service processes)
  *              beside a bare relay: four chained queues whose workers only forward the
  *              job, in four processes, same messages, batch size and JSON job data
+ *   encoding   messages/s through a batch's encode and decode: the binary layout the
+ *              pipeline uses against JSON with base64 bytes, same batches
  *   matcher    hash-bank queries/s of the multi-index against brute force, banks of
  *              10k, 100k and 1M entries
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
@@ -21,7 +23,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { bankEntry, buildBank, matchBank, perturb, randomHash, BankIndex, Random, type Scenario } from '@blindspot/core';
+import { bankEntry, buildBank, decodeMessages, encodeMessages, matchBank, newPlatformKey, perturb, randomHash, BankIndex, Random, type Scenario } from '@blindspot/core';
+import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
 import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
@@ -167,6 +170,46 @@ function matcher(size: number) {
   return { bank: size, indexQps: Math.round(indexQps), bruteForceQps: Math.round(bruteQps), ratio: Math.round((indexQps / bruteQps) * 10) / 10, hits };
 }
 
+/**
+ * What one batch costs to put on a queue and take off again, per message: the compact
+ * binary layout the pipeline uses (as one base64 string, as in a job) against JSON
+ * with base64 bytes per field (the layout it replaced), on the same sealed batches.
+ */
+function encodings(scenario: Scenario, days: number) {
+  const generator = new WorldGenerator({ ...scenario, durationDays: days }, { run: 'bench', batchSize: BATCH, platformKey: newPlatformKey(), clientSecret: newClientSecret() });
+  const batches = [...generator.batches()].map((b) => b.messages);
+  const messages = batches.reduce((n, b) => n + b.length, 0);
+  const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
+  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+  const time = (fn: () => number) => {
+    const t = performance.now();
+    const size = fn();
+    return { perSecond: Math.round(messages / ((performance.now() - t) / 1000)), bytesPerMessage: Math.round(size / messages) };
+  };
+  let check = 0;
+  const json = time(() => {
+    let size = 0;
+    for (const batch of batches) {
+      const text = JSON.stringify({ messages: batch.map((m) => ({ e: m.envelope, p: b64(m.payload), c: m.commitment ? b64(m.commitment) : null, v: m.voucher ? b64(m.voucher) : null })) });
+      size += text.length;
+      const back = (JSON.parse(text) as { messages: { e: unknown; p: string; c: string | null; v: string | null }[] }).messages.map((m) => ({ envelope: m.e, payload: bytes(m.p), commitment: m.c === null ? null : bytes(m.c), voucher: m.v === null ? null : bytes(m.v) }));
+      check += back.length;
+    }
+    return size;
+  });
+  const binary = time(() => {
+    let size = 0;
+    for (const batch of batches) {
+      const text = JSON.stringify({ messages: b64(encodeMessages(batch)) });
+      size += text.length;
+      check += decodeMessages(bytes((JSON.parse(text) as { messages: string }).messages)).length;
+    }
+    return size;
+  });
+  if (check !== 2 * messages) throw new Error('encoding round trips lost messages');
+  return { messages, json, binary, speedup: Math.round((binary.perSecond / json.perSecond) * 10) / 10 };
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
   // --quick: the same measurements at a fraction of the size, to check the bench itself works.
@@ -191,6 +234,9 @@ async function main(): Promise<void> {
     speedupOverOneThread: Math.round((embedded.timing.messagesPerSecond / oneThread.timing.messagesPerSecond) * 100) / 100,
     sameResultAsOneThread: same,
   };
+
+  say('encodings: binary layout against JSON ...');
+  const encoding = encodings(scenario, quick ? 1 : 3);
 
   say('matcher: 10k, 100k, 1M ...');
   const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
@@ -218,6 +264,7 @@ async function main(): Promise<void> {
         bareRelayMessagesPerSecond: relay,
         ratioToBareRelay: Math.round((full.result.timing.messagesPerSecond / relay) * 100) / 100,
       },
+      encoding,
       matcher: matchers,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
@@ -235,6 +282,7 @@ async function main(): Promise<void> {
       '',
       `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s); one thread ${n(summary.embedded.oneThreadMessagesPerSecond)}, speedup ${summary.embedded.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
       `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
+      `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
       ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,
