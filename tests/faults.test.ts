@@ -15,6 +15,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Random } from '@blindspot/core';
+import { scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
@@ -36,22 +37,11 @@ interface ResultDoc extends Record<string, unknown> {
   reports: { total: number; list: { account: number }[] };
 }
 
-async function scanAll(redis: Redis, pattern: string): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0');
-  return found;
-}
-
 /** The id of the one run under `prefix`, once it has one. */
 async function runId(redis: Redis, prefix: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const keys = await scanAll(redis, `${prefix}:run:*:scenario`);
+    const keys = await scanKeys(redis, `${prefix}:run:*:scenario`);
     if (keys.length === 1) return (keys[0] as string).slice(`${prefix}:run:`.length, -':scenario'.length);
     if (Date.now() > deadline) throw new Error(`no run appeared under ${prefix}`);
     await sleep(50);

@@ -9,7 +9,7 @@ import type { RunResult, Scenario } from '@blindspot/core';
 import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
-import { createRedis, redactUrl, waitForRedis } from './bullmq/connection';
+import { createRedis, redactUrl, scanKeys, waitForRedis } from './bullmq/connection';
 
 export interface SubmitOptions {
   url: string;
@@ -126,10 +126,6 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
 
 /** Deletes every key of a finished run. */
 async function cleanup(redis: Redis, keys: RunKeys): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, found] = await redis.scan(cursor, 'MATCH', keys.pattern, 'COUNT', 500);
-    cursor = next;
-    if (found.length > 0) await redis.del(...found);
-  } while (cursor !== '0');
+  const found = await scanKeys(redis, keys.pattern);
+  for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
 }

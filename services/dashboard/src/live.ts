@@ -7,7 +7,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { QUEUES, RunKeys, type Queues } from '@blindspot/pipeline/bullmq';
+import { QUEUES, RunKeys, scanKeys, type Queues } from '@blindspot/pipeline/bullmq';
 
 export interface LiveRun {
   run: string;
@@ -39,17 +39,6 @@ export interface LiveSnapshot {
   queues: Record<string, Record<string, number>>;
   police: PoliceSink[];
   results: { file: string; modified: number }[];
-}
-
-async function scanKeys(redis: Redis, pattern: string, limit = 10_000): Promise<string[]> {
-  const found: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    found.push(...keys);
-  } while (cursor !== '0' && found.length < limit);
-  return found;
 }
 
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
@@ -124,7 +113,7 @@ function listResults(dir: string): { file: string; modified: number }[] {
 }
 
 export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string, resultsDir: string): Promise<LiveSnapshot> {
-  const runIds = (await scanKeys(redis, `${prefix}:run:*:scenario`)).map((k) => k.slice(`${prefix}:run:`.length, -':scenario'.length));
+  const runIds = (await scanKeys(redis, `${prefix}:run:*:scenario`, 10_000)).map((k) => k.slice(`${prefix}:run:`.length, -':scenario'.length));
   const runs = await Promise.all(runIds.map((run) => liveRun(redis, prefix, run)));
   runs.sort((a, b) => a.run.localeCompare(b.run));
 
@@ -132,7 +121,7 @@ export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string,
   const counts = await Promise.all(names.map((q) => queues.get(q).getJobCounts(...STATES)));
   const queueDepths = Object.fromEntries(names.map((q, i) => [q, counts[i] ?? {}]));
 
-  const sinkKeys = await scanKeys(redis, `${prefix}:police:*`);
+  const sinkKeys = await scanKeys(redis, `${prefix}:police:*`, 10_000);
   const sinks = await Promise.all(sinkKeys.map((key) => policeSink(redis, key, key.slice(`${prefix}:police:`.length))));
   const active = new Set(runIds);
   const police = [

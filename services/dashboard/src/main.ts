@@ -20,15 +20,23 @@ try {
 const log = createLogger('dashboard', config.LOG_LEVEL, config.LOG_FORMAT);
 const redis = createRedis(config.REDIS_URL, 'worker', log);
 const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
-const { server, url } = await startDashboard({
-  redis,
-  queues,
-  prefix: config.BLINDSPOT_PREFIX,
-  resultsDir: config.RESULTS_DIR,
-  host: config.DASHBOARD_HOST,
-  port: config.DASHBOARD_PORT,
-  queueActions: config.DASHBOARD_QUEUE_ACTIONS,
-});
+let started: Awaited<ReturnType<typeof startDashboard>>;
+try {
+  started = await startDashboard({
+    redis,
+    queues,
+    prefix: config.BLINDSPOT_PREFIX,
+    resultsDir: config.RESULTS_DIR,
+    host: config.DASHBOARD_HOST,
+    port: config.DASHBOARD_PORT,
+    queueActions: config.DASHBOARD_QUEUE_ACTIONS,
+  });
+} catch (err) {
+  log.fatal({ host: config.DASHBOARD_HOST, port: config.DASHBOARD_PORT, err: (err as Error).message }, 'cannot listen: set DASHBOARD_HOST or DASHBOARD_PORT');
+  redis.disconnect();
+  process.exit(1);
+}
+const { server, url } = started;
 log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, url, results: config.RESULTS_DIR }, 'dashboard started');
 
 let signals = 0;

@@ -31,6 +31,18 @@ export function createRedis(url: string, role: Role, log?: Logger): Redis {
   return redis;
 }
 
+/** Every key matching `pattern` (SCAN, never KEYS), up to `limit`. */
+export async function scanKeys(redis: Redis, pattern: string, limit = Number.POSITIVE_INFINITY): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0' && found.length < limit);
+  return found;
+}
+
 /** The URL without its password, for logs and messages. */
 export function redactUrl(url: string): string {
   try {

@@ -3,7 +3,7 @@
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
 export { QUEUES, RunKeys, jobId, type QueueName } from './keys';
-export { createRedis, redactUrl, waitForRedis } from './connection';
+export { createRedis, redactUrl, scanKeys, waitForRedis } from './connection';
 export { Queues, DEFAULT_JOB_OPTIONS } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
 export { serviceMain, startService, SHUTDOWN_BOUND_MS, type ServiceContext, type RunningService } from './service';
