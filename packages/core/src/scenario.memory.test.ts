@@ -75,7 +75,7 @@ describe('estimateMemory', () => {
     const s = people(3_000, 1_000, 20, { detection: { hashBank: { size: 1_000_000 }, clientSideScanning: { enabled: true } } });
     const bank = (threads: number) => estimateMemory(s, { scanThreads: threads }).parts['hash bank'] as number;
     // The world's copy and the clients' index, then per scanner a copy, an index and a token map.
-    const perScanner = 1_000_000 * (32 + 68 + 90) + 17 * (2 ** 16 + 1) * 4;
+    const perScanner = 1_000_000 * (32 + 64 + 90) + 17 * (2 ** 16 + 1) * 4;
     expect(bank(3) - bank(1)).toBeCloseTo(2 * perScanner, -3);
     expect(bank(0)).toBeLessThan(bank(1));
     expect(estimateMemory(s, { scanThreads: 3 }).parts.runtime).toBeGreaterThan(estimateMemory(s, { scanThreads: 1 }).parts.runtime as number);

@@ -715,8 +715,8 @@ const BYTES = {
   contactPair: 100,
   /** Per hash: 256 bits. */
   hash: HASH_BYTES,
-  /** Per bank entry in a multi-index: 16 tables of entry ids, and de-duplication stamps. */
-  indexEntry: 16 * 4 + 4,
+  /** Per bank entry in a multi-index: 16 tables of entry ids. */
+  indexEntry: 16 * 4,
   /** Per multi-index: 16 offset tables of 2^16 + 1 entries, and one being filled. */
   index: 17 * (2 ** 16 + 1) * 4,
   /** Per bank entry, with client-side scanning: the server's token → entry map. */
