@@ -90,7 +90,6 @@ export function bindGenerator(ctx: ServiceContext): void {
       if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
     };
 
-
     // The world runs here, in stream order; franking and encryption run on sealing
     // threads a few batches ahead; batches are published in order.
     const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
