@@ -61,7 +61,8 @@ fi
 # Podman runs health checks from systemd timers, and there is no systemd here: without
 # this loop every health check stays "starting" and `depends_on: service_healthy`
 # waits forever. It runs each running container's check every 2 seconds.
-if ! { [ -f "$DIR/healthchecks.pid" ] && kill -0 "$(cat "$DIR/healthchecks.pid")" 2>/dev/null; }; then
+# (A pid file left by an earlier machine or session may name some other process now.)
+if ! { [ -f "$DIR/healthchecks.pid" ] && ps -p "$(cat "$DIR/healthchecks.pid")" -o args= 2>/dev/null | grep -q 'podman healthcheck run'; }; then
   say "running container health checks every 2 s (podman has no systemd timers here)"
   nohup bash -c '
     while true; do
