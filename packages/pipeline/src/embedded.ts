@@ -28,7 +28,7 @@ import {
   type Scenario,
   type ScannerContext,
 } from '@blindspot/core';
-import { WorldGenerator, newClientSecret, type UnsealedBatch } from '@blindspot/core/world';
+import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
 import { SealPool } from './seal-pool';
 
 export interface EmbeddedOptions {
@@ -112,23 +112,12 @@ export async function runEmbeddedParallel(scenario: Scenario, options: ParallelO
   const run = new EmbeddedRun(scenario, options);
   const sealers = Math.max(1, options.sealers ?? availableParallelism() - 1);
   const pool = new SealPool(sealers, { clientSecret: run.clientSecret, franking: scenario.detection.userReports.franking, scenario });
-  // Batches being sealed and scanned, oldest first: enough to keep every thread busy
-  // while this one generates, few enough to keep memory flat.
-  const ahead = 2 * sealers + 2;
-  const inFlight: { batch: UnsealedBatch; scanned: Promise<ScanResult> }[] = [];
-  const applyOldest = async () => {
-    const next = inFlight.shift();
-    if (next) run.applyScanned(next.batch, await next.scanned);
-  };
   try {
-    for (const batch of run.generator.unsealedBatches()) {
-      const scanned = pool.sealAndScan(batch, batch.messages);
-      // A failure is reported when its batch's turn comes; until then it is not unhandled.
-      scanned.catch(() => {});
-      inFlight.push({ batch, scanned });
-      while (inFlight.length >= ahead) await applyOldest();
-    }
-    while (inFlight.length > 0) await applyOldest();
+    await pool.inOrder(
+      run.generator.unsealedBatches(),
+      (batch) => pool.sealAndScan(batch, batch.messages),
+      (batch, scanned) => run.applyScanned(batch, scanned),
+    );
   } finally {
     await pool.close();
   }

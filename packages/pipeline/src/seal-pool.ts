@@ -98,6 +98,28 @@ export class SealPool {
     return reply.scan;
   }
 
+  /**
+   * For each item in turn: `start` its work on the pool at once, and `finish` it when
+   * its turn comes, strictly in item order. Enough items are in flight to keep every
+   * thread busy while the caller produces the next ones, and few enough to keep memory
+   * flat. A failed item rejects when its turn comes, not before.
+   */
+  async inOrder<T, R>(items: Iterable<T>, start: (item: T) => Promise<R>, finish: (item: T, result: R) => Promise<void> | void): Promise<void> {
+    const ahead = 2 * this.threads.length + 2;
+    const inFlight: { item: T; result: Promise<R> }[] = [];
+    const finishOldest = async () => {
+      const { item, result } = inFlight.shift() as (typeof inFlight)[number];
+      await finish(item, await result);
+    };
+    for (const item of items) {
+      const result = start(item);
+      result.catch(() => {});
+      inFlight.push({ item, result });
+      while (inFlight.length >= ahead) await finishOldest();
+    }
+    while (inFlight.length > 0) await finishOldest();
+  }
+
   async close(): Promise<void> {
     this.fail((this.broken ??= new Error('the sealing pool is closed')));
     await Promise.all(this.threads.map((w) => w.terminate()));

@@ -94,24 +94,13 @@ export function bindGenerator(ctx: ServiceContext): void {
     // threads a few batches ahead; batches are published in order.
     const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
     const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
-    const ahead = 2 * sealers + 2;
-    const inFlight: { batch: UnsealedBatch; sealed: Promise<Uint8Array> }[] = [];
-    const publishOldest = async () => {
-      const next = inFlight.shift();
-      if (next) await publish(next.batch, await next.sealed);
-    };
+    // After a crash the run is regenerated deterministically; batches already enqueued
+    // are skipped (and their job ids would make re-adding harmless anyway).
+    function* notYetEnqueued() {
+      for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
+    }
     try {
-      for (const batch of generator.unsealedBatches()) {
-        // After a crash the run is regenerated deterministically; batches already
-        // enqueued are skipped (and their job ids would make re-adding harmless anyway).
-        if (batch.seq <= done) continue;
-        const sealed = pool.seal(batch.messages);
-        // A failure is raised when its batch's turn comes; until then it is not unhandled.
-        sealed.catch(() => {});
-        inFlight.push({ batch, sealed });
-        while (inFlight.length >= ahead) await publishOldest();
-      }
-      while (inFlight.length > 0) await publishOldest();
+      await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
     } finally {
       await pool.close();
     }
