@@ -129,13 +129,10 @@ export class Clients {
   private readonly counters = new Map<number, number>();
   private readonly franking: Uint8Array;
   private readonly scanning: Uint8Array;
-  private readonly secret: Uint8Array;
   private vouchers: VoucherClient | undefined;
-  private sealer: Sealer | undefined;
 
   constructor(secret: Uint8Array) {
     const keys = clientKeys(secret);
-    this.secret = secret;
     this.franking = keys.franking;
     this.scanning = keys.scanning;
   }
@@ -164,15 +161,5 @@ export class Clients {
       return BigInt(`0x${digest.subarray(0, 16).toString('hex')}`) % FIELD_PRIME;
     });
     return this.vouchers;
-  }
-
-  /**
-   * Encrypts `plaintext` for a conversation with AES-256-GCM under the conversation's
-   * next nonce. Returns nonce ‖ ciphertext ‖ tag.
-   */
-  encrypt(conversation: number, plaintext: Uint8Array): Uint8Array {
-    this.sealer ??= new Sealer(this.secret, false);
-    const envelope = { id: 0, encrypted: true } as Envelope;
-    return this.sealer.seal({ envelope, plain: plaintext, conversation, nonce: this.nextNonce(conversation), voucher: null }).payload;
   }
 }

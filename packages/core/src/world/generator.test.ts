@@ -5,8 +5,8 @@ import { matchBank } from '../hash';
 import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
 import { VoucherServer, decodeVoucher } from '../css';
 import { envelopeBatchOf, scanBatchOf } from '../split';
-import { DAY, type Batch, type Block, type Message, type UserReport } from '../types';
-import { WorldGenerator, Clients, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, Kind, newClientSecret } from './index';
+import { DAY, type Batch, type Block, type Envelope, type Message, type UserReport } from '../types';
+import { WorldGenerator, Clients, Sealer, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, Kind, newClientSecret } from './index';
 
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
@@ -539,12 +539,20 @@ describe('WorldGenerator: encryption', () => {
     expect(all.gen.keyCount).toBe(pairs.size);
   });
 
+  /** A client sending `plain` in `conversation`: its next nonce there, then sealed (without franking) as the generator does. */
+  const DM: Envelope = { id: 0, t: 0, surface: 'dm', sender: 1, recipient: 2, media: 'text', size: 0, encrypted: true, senderMinor: false, recipientMinor: false, connected: true, senderAccountAgeDays: 0 };
+  function encrypt(clients: Clients, sealer: Sealer, conversation: number, plain: Uint8Array): Uint8Array {
+    return sealer.seal({ envelope: DM, plain, conversation, nonce: clients.nextNonce(conversation), voucher: null }).payload;
+  }
+
   it('gives two identical plaintexts in one conversation different ciphertexts', () => {
-    const clients = new Clients(newClientSecret());
+    const secret = newClientSecret();
+    const clients = new Clients(secret);
+    const sealer = new Sealer(secret, false);
     const text = encodeContent({ media: 'text', score: 0.5, look: 0.5 });
-    const a = clients.encrypt(5, text);
-    const b = clients.encrypt(5, text);
-    const c = clients.encrypt(6, text);
+    const a = encrypt(clients, sealer, 5, text);
+    const b = encrypt(clients, sealer, 5, text);
+    const c = encrypt(clients, sealer, 6, text);
     expect(a.length).toBe(text.length + NONCE_BYTES + TAG_BYTES);
     expect(Buffer.from(a.subarray(0, NONCE_BYTES)).equals(Buffer.from(b.subarray(0, NONCE_BYTES)))).toBe(false);
     expect(Buffer.from(a).equals(Buffer.from(b))).toBe(false);
@@ -555,11 +563,12 @@ describe('WorldGenerator: encryption', () => {
   it('derives every key from the client secret: the same secret gives the same ciphertexts, another secret others', () => {
     const secret = newClientSecret();
     const text = encodeContent({ media: 'text', score: 0.1, look: 0.2 });
+    const other = newClientSecret();
     const a = new Clients(secret);
     const b = new Clients(secret);
-    const c = new Clients(newClientSecret());
-    expect(a.encrypt(9, text)).toEqual(b.encrypt(9, text));
-    expect(Buffer.from(a.encrypt(9, text)).equals(Buffer.from(c.encrypt(9, text)))).toBe(false);
+    const c = new Clients(other);
+    expect(encrypt(a, new Sealer(secret, false), 9, text)).toEqual(encrypt(b, new Sealer(secret, false), 9, text));
+    expect(Buffer.from(encrypt(a, new Sealer(secret, false), 9, text)).equals(Buffer.from(encrypt(c, new Sealer(other, false), 9, text)))).toBe(false);
     expect(a.frankingKey(3)).toEqual(b.frankingKey(3));
     expect(a.frankingKey(3)).not.toEqual(a.frankingKey(4));
     expect(a.frankingKey(3)).not.toEqual(c.frankingKey(3));
