@@ -13,7 +13,6 @@ import {
   decodeEnvelopes,
   decodeMessages,
   encodeEnvelopes,
-  encodeMessages,
   type EnvelopeBatch,
   type MetadataResult,
   type ScanBatch,
@@ -142,11 +141,7 @@ function decoded<T>(what: string, decode: () => T): T {
   }
 }
 
-export function encodeScanJob(batch: ScanBatch): ScanJob {
-  return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(encodeMessages(batch.messages)) };
-}
-
-/** A scan job from messages already in the codec's layout (as sealing threads return them). */
+/** A scan job from messages already in the codec's layout (as the sealing threads return them). */
 export function scanJobOfEncoded(batch: Omit<ScanBatch, 'messages'>, messages: Uint8Array): ScanJob {
   return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(messages) };
 }
