@@ -12,7 +12,12 @@ describe('pnpm bench --quick', () => {
     const s = JSON.parse(r.stdout) as {
       embedded: { messages: number; messagesPerSecond: number; oneThreadMessagesPerSecond: number; sameResultAsOneThread: boolean };
       bullmq: { messages: number; messagesPerSecond: number; bareRelayMessagesPerSecond: number; ratioToBareRelay: number };
-      encoding: { messages: number; json: { perSecond: number; bytesPerMessage: number }; binary: { perSecond: number; bytesPerMessage: number }; speedup: number };
+      encoding: {
+        messages: number;
+        json: { perSecond: number; bytesPerMessage: number };
+        binary: { perSecond: number; bytesPerMessage: number };
+        speedup: number;
+      };
       matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
     };

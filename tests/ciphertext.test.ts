@@ -15,7 +15,20 @@ import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
 import { uniquePrefix } from './support/redis';
 
-const ENVELOPE_KEYS = ['connected', 'encrypted', 'id', 'media', 'recipient', 'recipientMinor', 'sender', 'senderAccountAgeDays', 'senderMinor', 'size', 'surface', 't'];
+const ENVELOPE_KEYS = [
+  'connected',
+  'encrypted',
+  'id',
+  'media',
+  'recipient',
+  'recipientMinor',
+  'sender',
+  'senderAccountAgeDays',
+  'senderMinor',
+  'size',
+  'surface',
+  't',
+];
 
 function load(file: string): Scenario {
   const parsed = parseScenario(readFileSync(file, 'utf8'), file);

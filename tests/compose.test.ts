@@ -26,13 +26,16 @@ const composeText = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 
 /** Compose's variable interpolation (${VAR}, ${VAR:?error}, ${VAR:-default}, $$), for the variables given. */
 function interpolate(text: string, vars: Record<string, string>): string {
-  return text.replace(/\$\$|\$\{([A-Z_][A-Z0-9_]*)(?:(:\?|:-)([^}]*))?\}/g, (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
-    if (whole === '$$') return '$';
-    const value = vars[name as string];
-    if (value !== undefined && value !== '') return value;
-    if (op === ':-') return arg ?? '';
-    throw new Error(`docker-compose.yml needs ${name}: ${arg ?? 'not set'}`);
-  });
+  return text.replace(
+    /\$\$|\$\{([A-Z_][A-Z0-9_]*)(?:(:\?|:-)([^}]*))?\}/g,
+    (whole, name: string | undefined, op: string | undefined, arg: string | undefined) => {
+      if (whole === '$$') return '$';
+      const value = vars[name as string];
+      if (value !== undefined && value !== '') return value;
+      if (op === ':-') return arg ?? '';
+      throw new Error(`docker-compose.yml needs ${name}: ${arg ?? 'not set'}`);
+    },
+  );
 }
 
 /** A password only this test uses, as an operator would set REDIS_PASSWORD. */
@@ -58,7 +61,7 @@ function localise(values: string[], url: string, outDir: string): string[] {
 const running: ChildProcess[] = [];
 const servers: RedisServer[] = [];
 afterAll(async () => {
-  running.forEach((c) => c.kill('SIGKILL'));
+  for (const c of running) c.kill('SIGKILL');
   await Promise.all(servers.map((s) => s.stop()));
 });
 

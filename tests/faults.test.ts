@@ -88,7 +88,14 @@ describe('kill -9 of every service kind, three times each, mid-run', () => {
     const prefix = uniquePrefix('crash');
     // A low high-water mark paces the generator by its consumers, so every stage has
     // work in flight when it is killed.
-    const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '2', GENERATOR_SEALERS: '1', ...FAST_RECOVERY });
+    const fleet = new Fleet({
+      REDIS_URL: url,
+      BLINDSPOT_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      GENERATOR_HIGH_WATER: '2',
+      GENERATOR_SEALERS: '1',
+      ...FAST_RECOVERY,
+    });
     fleets.push(fleet);
     fleet.startAll();
     const file = 'scenarios/e2ee.yaml';
@@ -142,9 +149,12 @@ describe('Redis faults', () => {
     fleet.startAll();
     const file = scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 10' });
     let finished = false;
-    const pending = blindspot(['run', file, '--json', '--redis', server.url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--timeout', '300'], {
-      timeoutMs: 320_000,
-    }).finally(() => (finished = true));
+    const pending = blindspot(
+      ['run', file, '--json', '--redis', server.url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--timeout', '300'],
+      {
+        timeoutMs: 320_000,
+      },
+    ).finally(() => (finished = true));
     const embedded = blindspot(['run', file, '--json', '--batch-size', '500']);
     const redis = new Redis(server.url, { maxRetriesPerRequest: null });
     redis.on('error', () => undefined);
@@ -185,7 +195,9 @@ describe('Redis faults', () => {
       expect(fleet.logs()).toContain(`127.0.0.1:${server.port}`);
       await server.start();
       const file = scenarioCopy('scenarios/plaintext.yaml', { 'durationDays: 30': 'durationDays: 2' });
-      const run = await blindspot(['run', file, '--json', '--redis', server.url, '--prefix', prefix, '--external-services', '--timeout', '120'], { timeoutMs: 140_000 });
+      const run = await blindspot(['run', file, '--json', '--redis', server.url, '--prefix', prefix, '--external-services', '--timeout', '120'], {
+        timeoutMs: 140_000,
+      });
       expect(parse(run, fleet).messages.total).toBeGreaterThan(10_000);
     } finally {
       await fleet.stop();
@@ -225,7 +237,9 @@ describe('poison jobs', () => {
       expect(expected.messages.deadLettered).toBe(0);
       expect(withoutTiming(bullmq)).toEqual(withoutTiming({ ...expected, messages: { ...expected.messages, deadLettered: 4 } }));
 
-      const dead = (await deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed', 'prioritized'])).map((j) => j.data as { queue: string; run: string | null; reason: string });
+      const dead = (await deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed', 'prioritized'])).map(
+        (j) => j.data as { queue: string; run: string | null; reason: string },
+      );
       expect(dead.map((d) => d.queue).sort()).toEqual(['generate', 'metadata', 'report', 'scan', 'scan']);
       const reasons = dead.map((d) => d.reason).join('\n');
       expect(reasons).toMatch(/malformed generate job: .*extra/);

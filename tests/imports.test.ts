@@ -70,18 +70,15 @@ describe('import boundaries', () => {
     expect(rel(files)).toContain('packages/core/src/world/clients.ts');
   });
 
-  it.each(['services/scanner/src/main.ts', 'services/metadata-detector/src/main.ts'])(
-    '%s reaches no key material and no ledger',
-    (entry) => {
-      // node:crypto is fine here (the scanner opens PSI-sealed voucher shares with keys
-      // derived from the bank); what must stay out of reach is the world: the clients'
-      // secret, conversation keys and the ledger.
-      const { files } = closure(entry);
-      expect(rel(files).length).toBeGreaterThan(5);
-      expect(rel(files).filter((f) => f.startsWith(WORLD))).toEqual([]);
-      expect(rel(files).filter((f) => f.includes('embedded'))).toEqual([]);
-    },
-  );
+  it.each(['services/scanner/src/main.ts', 'services/metadata-detector/src/main.ts'])('%s reaches no key material and no ledger', (entry) => {
+    // node:crypto is fine here (the scanner opens PSI-sealed voucher shares with keys
+    // derived from the bank); what must stay out of reach is the world: the clients'
+    // secret, conversation keys and the ledger.
+    const { files } = closure(entry);
+    expect(rel(files).length).toBeGreaterThan(5);
+    expect(rel(files).filter((f) => f.startsWith(WORLD))).toEqual([]);
+    expect(rel(files).filter((f) => f.includes('embedded'))).toEqual([]);
+  });
 
   it('core imports no BullMQ, ioredis, pino or node:fs', () => {
     const { external } = closure('packages/core/src/index.ts');

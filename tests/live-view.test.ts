@@ -57,7 +57,9 @@ describe('the live view', () => {
       expect(await page.locator('#no-runs').isVisible()).toBe(true);
 
       const file = scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 10' });
-      const pending = blindspot(['run', file, '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--out', out], { timeoutMs: 300_000 });
+      const pending = blindspot(['run', file, '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--out', out], {
+        timeoutMs: 300_000,
+      });
 
       // A row for the run appears by itself, and moves on.
       const row = page.locator('#runs tbody tr').first();
@@ -80,7 +82,10 @@ describe('the live view', () => {
       });
       // Reports to police, by route, as they are filed, while the run is still going.
       await page.waitForFunction(
-        () => Number((globalThis as unknown as { document: PageDocument }).document.querySelector('#police [data-field=total]')?.textContent?.replace(/,/g, '') ?? '0') > 0,
+        () =>
+          Number(
+            (globalThis as unknown as { document: PageDocument }).document.querySelector('#police [data-field=total]')?.textContent?.replace(/,/g, '') ?? '0',
+          ) > 0,
         undefined,
         { timeout: 120_000 },
       );

@@ -14,7 +14,19 @@ const short = () => scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'd
 
 describe('blindspot load', () => {
   it('reports its figures and passes gates that hold', async () => {
-    const r = await blindspot(['load', short(), '--redis', inject('redisUrl'), '--prefix', uniquePrefix('load'), '--replicas', 'scanner=2', '--max-redis-mb', '2048', '--json']);
+    const r = await blindspot([
+      'load',
+      short(),
+      '--redis',
+      inject('redisUrl'),
+      '--prefix',
+      uniquePrefix('load'),
+      '--replicas',
+      'scanner=2',
+      '--max-redis-mb',
+      '2048',
+      '--json',
+    ]);
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       messages: number;
@@ -34,7 +46,18 @@ describe('blindspot load', () => {
   });
 
   it('exits 1 naming the gate it missed', async () => {
-    const r = await blindspot(['load', short(), '--redis', inject('redisUrl'), '--prefix', uniquePrefix('load'), '--min-messages-per-second', '1000000000', '--max-redis-mb', '0.001']);
+    const r = await blindspot([
+      'load',
+      short(),
+      '--redis',
+      inject('redisUrl'),
+      '--prefix',
+      uniquePrefix('load'),
+      '--min-messages-per-second',
+      '1000000000',
+      '--max-redis-mb',
+      '0.001',
+    ]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/gates\s+FAILED/);
     expect(r.stdout).toMatch(/throughput [\d]+ messages\/s is below the gate of 1000000000/);

@@ -28,9 +28,15 @@ describe('log formats', () => {
         if (Date.now() > deadline) throw new Error(`no start line:\n${pretty.logs()}\n${json.logs()}`);
         await sleep(50);
       }
-      const prettyLine = pretty.log('scanner').split('\n').find((l) => l.includes('service started')) as string;
+      const prettyLine = pretty
+        .log('scanner')
+        .split('\n')
+        .find((l) => l.includes('service started')) as string;
       expect(prettyLine).toMatch(/^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: \[scanner\] service started/);
-      const jsonLine = json.log('scanner').split('\n').find((l) => l.includes('service started')) as string;
+      const jsonLine = json
+        .log('scanner')
+        .split('\n')
+        .find((l) => l.includes('service started')) as string;
       expect(JSON.parse(jsonLine)).toMatchObject({ service: 'scanner', msg: 'service started', level: 30 });
     } finally {
       await pretty.stop();
@@ -46,9 +52,12 @@ describe('logs of a full run at trace level', () => {
     const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'trace', GENERATOR_HIGH_WATER: '4' });
     fleet.startAll();
     const file = scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 6' });
-    const pending = blindspot(['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--log-level', 'trace'], {
-      timeoutMs: 300_000,
-    });
+    const pending = blindspot(
+      ['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--log-level', 'trace'],
+      {
+        timeoutMs: 300_000,
+      },
+    );
     const redis = new Redis(url, { maxRetriesPerRequest: null });
     const scan = new Queue('scan', { connection: redis, prefix });
     const secrets: string[] = [];

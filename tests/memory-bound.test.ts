@@ -27,7 +27,9 @@ describe('the memory bound', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/plaintext\.yaml: population: this scenario needs about \d+\.\d GB of memory \(.*\) but BLINDSPOT_MEMORY_LIMIT_MB allows 1\.0 GB; reduce /);
+    expect(lines[0]).toMatch(
+      /plaintext\.yaml: population: this scenario needs about \d+\.\d GB of memory \(.*\) but BLINDSPOT_MEMORY_LIMIT_MB allows 1\.0 GB; reduce /,
+    );
     // What takes the memory, and what to reduce for each.
     expect(lines[0]).toMatch(/\(population \d+\.\d GB, hash bank \d+\.\d GB\)/);
     expect(lines[0]).toMatch(/reduce population\.adults, population\.minors or traffic\.contactsPerUser, or detection\.hashBank\.size$/);
@@ -55,7 +57,9 @@ describe('the memory bound', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^--set detection\.hashBank\.size=8000000: scenarios\/plaintext\.yaml: detection\.hashBank\.size: this scenario needs about .* runs? .*reduce detection\.hashBank\.size/);
+    expect(lines[0]).toMatch(
+      /^--set detection\.hashBank\.size=8000000: scenarios\/plaintext\.yaml: detection\.hashBank\.size: this scenario needs about .* runs? .*reduce detection\.hashBank\.size/,
+    );
   });
 
   it('says what is wrong with a bad override', async () => {
@@ -84,7 +88,9 @@ describe('hostile scenario files', () => {
     writeFileSync(bomb, ['l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...levels, 'description: *l9', ''].join('\n'));
     const r = await blindspot(['validate', bomb]);
     expect(r.code).toBe(2);
-    expect(r.stderr.trim()).toBe(`${bomb}: (document): not valid YAML: aliases (*name) expand to too much data; a scenario may repeat an anchored part (&name) at most 100 times in all`);
+    expect(r.stderr.trim()).toBe(
+      `${bomb}: (document): not valid YAML: aliases (*name) expand to too much data; a scenario may repeat an anchored part (&name) at most 100 times in all`,
+    );
     expect(r.seconds).toBeLessThan(30);
   });
 });

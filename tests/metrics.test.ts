@@ -45,7 +45,8 @@ describe('metrics and health endpoints', () => {
       const deadline = Date.now() + 30_000;
       while (endpoints.size < SERVICE_NAMES.length) {
         if (Date.now() > deadline) throw new Error(`services did not start:\n${fleet.logs()}`);
-        for (const m of fleet.logs().matchAll(/"service":"([a-z-]+)".*?"http":"(http:\/\/[^"]+)".*?"msg":"service started"/g)) endpoints.set(m[1] as string, m[2] as string);
+        for (const m of fleet.logs().matchAll(/"service":"([a-z-]+)".*?"http":"(http:\/\/[^"]+)".*?"msg":"service started"/g))
+          endpoints.set(m[1] as string, m[2] as string);
         await new Promise((r) => setTimeout(r, 50));
       }
       for (const u of endpoints.values()) expect(u).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);

@@ -12,7 +12,9 @@ import { Random } from '@blindspot/core';
 import { uniquePrefix } from './support/redis';
 
 const clients: Redis[] = [];
-afterAll(() => clients.forEach((c) => c.disconnect()));
+afterAll(() => {
+  for (const c of clients) c.disconnect();
+});
 
 function replica(keys: RunKeys, emitted: Map<number, number>): OrderedStage {
   const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
@@ -45,9 +47,7 @@ describe('ordered stage', () => {
     const deliveries: [number, 'a' | 'b'][] = [];
     for (let seq = 0; seq < n; seq++) deliveries.push([seq, 'a'], [seq, 'b'], [seq, 'a'], [seq, 'b']);
     rng.shuffle(deliveries);
-    await Promise.all(
-      deliveries.map(([seq, source], i) => (replicas[i % 3] as OrderedStage).offer(seq, source, String(source === 'a' ? seq : 2))),
-    );
+    await Promise.all(deliveries.map(([seq, source], i) => (replicas[i % 3] as OrderedStage).offer(seq, source, String(source === 'a' ? seq : 2))));
     const check = clients[0] as Redis;
     const state = JSON.parse((await check.hget(keys.stage('toy').state, 'sum')) as string) as { sum: number; order: number[] };
     expect(state.order).toEqual(Array.from({ length: n }, (_, i) => i));

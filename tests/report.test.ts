@@ -75,14 +75,18 @@ describe('the HTML report', () => {
     const names = ['plaintext', 'e2ee', 'e2ee-metadata'];
     for (const id of ['per-day', 'funnel', 'false-reports']) {
       const chart = charts.find((c) => c.id === id) as ChartState;
-      expect(chart.datasets.map((d) => d.label), id).toEqual(names);
+      expect(
+        chart.datasets.map((d) => d.label),
+        id,
+      ).toEqual(names);
       for (const d of chart.datasets) {
         expect(d.points, `${id}/${d.label}`).toBeGreaterThan(0);
         expect(d.drawn, `${id}/${d.label} drawn`).toBe(d.points);
       }
     }
     // Reports per day and the funnel carry real figures for each scenario.
-    for (const id of ['per-day', 'funnel']) for (const d of (charts.find((c) => c.id === id) as ChartState).datasets) expect(d.sum, `${id}/${d.label}`).toBeGreaterThan(0);
+    for (const id of ['per-day', 'funnel'])
+      for (const d of (charts.find((c) => c.id === id) as ChartState).datasets) expect(d.sum, `${id}/${d.label}`).toBeGreaterThan(0);
     // Stacked by route: one dataset per route, one bar per scenario in each.
     const byRoute = charts.find((c) => c.id === 'by-route') as ChartState;
     expect(byRoute.datasets.length).toBe(6);

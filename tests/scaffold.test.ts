@@ -15,7 +15,20 @@ describe('blindspot validate', () => {
     const bad = join(dir, 'three-mistakes.yaml');
     writeFileSync(
       bad,
-      ['seed: 7', 'durationDays: 30', 'population:', '  adults: 1000', '  minors: 200', 'traffic:', '  mediaShare: 1.4', 'surfaces:', '  directMessages: { encryption: aes }', 'review:', '  capacityPerDya: 10', ''].join('\n'),
+      [
+        'seed: 7',
+        'durationDays: 30',
+        'population:',
+        '  adults: 1000',
+        '  minors: 200',
+        'traffic:',
+        '  mediaShare: 1.4',
+        'surfaces:',
+        '  directMessages: { encryption: aes }',
+        'review:',
+        '  capacityPerDya: 10',
+        '',
+      ].join('\n'),
     );
     const r = await blindspot(['validate', 'scenarios/e2ee.yaml', bad]);
     expect(r.code).toBe(2);
@@ -24,12 +37,21 @@ describe('blindspot validate', () => {
     expect(lines).toEqual([
       `${bad}:7:3: traffic.mediaShare: must be at most 1, got 1.4`,
       `${bad}:9:21: surfaces.directMessages.encryption: must be one of "none", "e2ee", got the text "aes"`,
-      expect.stringMatching(new RegExp(`^${bad.replace(/[.]/g, '\\.')}:11:3: review\\.capacityPerDya: unknown field "capacityPerDya"; allowed here: capacityPerDay, `)),
+      expect.stringMatching(
+        new RegExp(`^${bad.replace(/[.]/g, '\\.')}:11:3: review\\.capacityPerDya: unknown field "capacityPerDya"; allowed here: capacityPerDay, `),
+      ),
     ]);
   });
 
   it('passes every shipped scenario', async () => {
-    const r = await blindspot(['validate', 'scenarios/plaintext.yaml', 'scenarios/e2ee.yaml', 'scenarios/e2ee-metadata.yaml', 'scenarios/e2ee-client-side-scanning.yaml', '--json']);
+    const r = await blindspot([
+      'validate',
+      'scenarios/plaintext.yaml',
+      'scenarios/e2ee.yaml',
+      'scenarios/e2ee-metadata.yaml',
+      'scenarios/e2ee-client-side-scanning.yaml',
+      '--json',
+    ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { ok: boolean }[];
     expect(doc.map((d) => d.ok)).toEqual([true, true, true, true]);

@@ -14,7 +14,9 @@ import { REPO_ROOT, blindspot, withoutTiming } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 
 const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+afterAll(() => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 function service(name: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null>; log: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {

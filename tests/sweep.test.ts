@@ -59,10 +59,7 @@ describe('blindspot sweep', () => {
     expect(doc.runs.map((r) => r.values)).toEqual([{ 'surfaces.directMessages.encryption': 'none' }, { 'surfaces.directMessages.encryption': 'e2ee' }]);
 
     // plaintext.yaml is e2ee.yaml with that one field changed (and its name and description).
-    const [plain, e2ee] = await Promise.all([
-      blindspot(['run', plainFile, '--json']),
-      blindspot(['run', e2eeFile, '--json']),
-    ]);
+    const [plain, e2ee] = await Promise.all([blindspot(['run', plainFile, '--json']), blindspot(['run', e2eeFile, '--json'])]);
     expect(plain.code).toBe(0);
     expect(e2ee.code).toBe(0);
     const [a, b] = doc.runs as [SweepDoc['runs'][number], SweepDoc['runs'][number]];
@@ -100,7 +97,9 @@ describe('blindspot sweep', () => {
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Sweep of tiny \(.*tiny\.yaml, seed 11\): 4 runs on \d workers? in [\d.]+ s$/);
     // One column per route of the result document, whatever routes the model has.
-    expect(lines[2]).toMatch(/^probability\s+encryption\s+reports\s+hash match\s.*\bmetadata\s.*\buser report\s.*\btrue\s+false\s+offenders\s+innocent\s+unscannable$/);
+    expect(lines[2]).toMatch(
+      /^probability\s+encryption\s+reports\s+hash match\s.*\bmetadata\s.*\buser report\s.*\btrue\s+false\s+offenders\s+innocent\s+unscannable$/,
+    );
     expect(lines.slice(3, 7).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
       ['0.01', 'none'],
       ['0.01', 'e2ee'],
@@ -125,7 +124,9 @@ describe('blindspot sweep', () => {
     expect(r.stdout).toBe('');
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^--set detection\.userReport\.probability=0\.01,0\.1: detection\.userReport: unknown field "userReport"; allowed here: .*userReports/);
+    expect(lines[0]).toMatch(
+      /^--set detection\.userReport\.probability=0\.01,0\.1: detection\.userReport: unknown field "userReport"; allowed here: .*userReports/,
+    );
   });
 
   it('refuses malformed options and misuse, one line per problem', async () => {

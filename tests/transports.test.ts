@@ -10,8 +10,7 @@ import { uniquePrefix } from './support/redis';
 // The headline pair at full size; the other two shipped scenarios cut to 10 days (with
 // the voucher threshold lowered to 10 so accounts still open) to keep CI short.
 const TEN_DAYS = { 'durationDays: 30': 'durationDays: 10' };
-const shortCss = () =>
-  scenarioCopy('scenarios/e2ee-client-side-scanning.yaml', { ...TEN_DAYS, 'threshold: 30                 # Apple 2021': 'threshold: 10' });
+const shortCss = () => scenarioCopy('scenarios/e2ee-client-side-scanning.yaml', { ...TEN_DAYS, 'threshold: 30                 # Apple 2021': 'threshold: 10' });
 
 describe.each([
   ['scenarios/plaintext.yaml', () => 'scenarios/plaintext.yaml'],
@@ -47,8 +46,17 @@ describe('replicas', () => {
     const [embedded, replicated] = await Promise.all([
       blindspot(['run', file, '--json', '--batch-size', '250']),
       blindspot([
-        'run', file, '--json', '--redis', url, '--prefix', uniquePrefix('replicas'), '--batch-size', '250',
-        '--replicas', 'scanner=3,metadata-detector=2,reporter=2',
+        'run',
+        file,
+        '--json',
+        '--redis',
+        url,
+        '--prefix',
+        uniquePrefix('replicas'),
+        '--batch-size',
+        '250',
+        '--replicas',
+        'scanner=3,metadata-detector=2,reporter=2',
       ]),
     ]);
     expect(embedded.code).toBe(0);

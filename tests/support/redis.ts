@@ -88,12 +88,18 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   const port = options.port ?? (await freePort());
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'blindspot-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--save', '',
-    '--appendonly', options.appendonly ? 'yes' : 'no',
-    '--dir', dir,
-    '--maxmemory-policy', 'noeviction',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--save',
+    '',
+    '--appendonly',
+    options.appendonly ? 'yes' : 'no',
+    '--dir',
+    dir,
+    '--maxmemory-policy',
+    'noeviction',
     ...(options.password ? ['--requirepass', options.password] : []),
   ];
   const launch = () => {

@@ -23,7 +23,19 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { bankEntry, buildBank, decodeMessages, encodeMessages, matchBank, newPlatformKey, perturb, randomHash, BankIndex, Random, type Scenario } from '@blindspot/core';
+import {
+  bankEntry,
+  buildBank,
+  decodeMessages,
+  encodeMessages,
+  matchBank,
+  newPlatformKey,
+  perturb,
+  randomHash,
+  BankIndex,
+  Random,
+  type Scenario,
+} from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
 import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
@@ -129,7 +141,10 @@ async function bareRelay(url: string, messages: number): Promise<number> {
   const prefix = `{relay-${Date.now().toString(36)}}`;
   const stages = ['r1', 'r2', 'r3', 'r4'];
   const workers = stages.map((stage, i) =>
-    spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bench-relay.ts', url, prefix, stage, stages[i + 1] ?? ''], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] }),
+    spawn(process.execPath, ['--import', 'tsx', 'packages/cli/src/bench-relay.ts', url, prefix, stage, stages[i + 1] ?? ''], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
   );
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stdout?.once('data', () => resolve()))));
@@ -176,7 +191,10 @@ function matcher(size: number) {
  * with base64 bytes per field (the layout it replaced), on the same sealed batches.
  */
 function encodings(scenario: Scenario, days: number) {
-  const generator = new WorldGenerator({ ...scenario, durationDays: days }, { run: 'bench', batchSize: BATCH, platformKey: newPlatformKey(), clientSecret: newClientSecret() });
+  const generator = new WorldGenerator(
+    { ...scenario, durationDays: days },
+    { run: 'bench', batchSize: BATCH, platformKey: newPlatformKey(), clientSecret: newClientSecret() },
+  );
   const batches = [...generator.batches()].map((b) => b.messages);
   const messages = batches.reduce((n, b) => n + b.length, 0);
   const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
@@ -190,9 +208,16 @@ function encodings(scenario: Scenario, days: number) {
   const json = time(() => {
     let size = 0;
     for (const batch of batches) {
-      const text = JSON.stringify({ messages: batch.map((m) => ({ e: m.envelope, p: b64(m.payload), c: m.commitment ? b64(m.commitment) : null, v: m.voucher ? b64(m.voucher) : null })) });
+      const text = JSON.stringify({
+        messages: batch.map((m) => ({ e: m.envelope, p: b64(m.payload), c: m.commitment ? b64(m.commitment) : null, v: m.voucher ? b64(m.voucher) : null })),
+      });
       size += text.length;
-      const back = (JSON.parse(text) as { messages: { e: unknown; p: string; c: string | null; v: string | null }[] }).messages.map((m) => ({ envelope: m.e, payload: bytes(m.p), commitment: m.c === null ? null : bytes(m.c), voucher: m.v === null ? null : bytes(m.v) }));
+      const back = (JSON.parse(text) as { messages: { e: unknown; p: string; c: string | null; v: string | null }[] }).messages.map((m) => ({
+        envelope: m.e,
+        payload: bytes(m.p),
+        commitment: m.c === null ? null : bytes(m.c),
+        voucher: m.v === null ? null : bytes(m.v),
+      }));
       check += back.length;
     }
     return size;
@@ -297,4 +322,3 @@ async function main(): Promise<void> {
 
 await main();
 process.exit(0);
-

@@ -47,7 +47,8 @@ export interface LoadReport {
   gates: { minMessagesPerSecond: number | null; maxRedisMb: number | null; passed: boolean; failures: string[] };
 }
 
-const percentile = (sorted: number[], q: number) => (sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number));
+const percentile = (sorted: number[], q: number) =>
+  sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
 
 function usedMemory(info: string): number {
   const m = /^used_memory:(\d+)/m.exec(info);
@@ -109,13 +110,17 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
     sampler.disconnect();
   }
   latencies.sort((a, b) => a - b);
-  const stage = (xs: number[]) => ({ maxDepth: Math.max(0, ...xs), meanDepth: xs.length ? Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 10) / 10 : 0 });
+  const stage = (xs: number[]) => ({
+    maxDepth: Math.max(0, ...xs),
+    meanDepth: xs.length ? Math.round((xs.reduce((s, x) => s + x, 0) / xs.length) * 10) / 10 : 0,
+  });
   const redisPeakMb = Math.round((peak / 1024 / 1024) * 10) / 10;
   const failures: string[] = [];
   if (options.minMessagesPerSecond !== undefined && result.timing.messagesPerSecond < options.minMessagesPerSecond) {
     failures.push(`throughput ${result.timing.messagesPerSecond} messages/s is below the gate of ${options.minMessagesPerSecond}`);
   }
-  if (options.maxRedisMb !== undefined && redisPeakMb > options.maxRedisMb) failures.push(`Redis peak memory ${redisPeakMb} MB is above the gate of ${options.maxRedisMb} MB`);
+  if (options.maxRedisMb !== undefined && redisPeakMb > options.maxRedisMb)
+    failures.push(`Redis peak memory ${redisPeakMb} MB is above the gate of ${options.maxRedisMb} MB`);
   for (const w of result.warnings) failures.push(`result: ${w}`);
   const report: LoadReport = {
     scenario: result.scenario,
@@ -124,7 +129,13 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
     messages: result.messages.total,
     wallSeconds: result.timing.wallSeconds,
     messagesPerSecond: result.timing.messagesPerSecond,
-    latencyMs: { p50: percentile(latencies, 0.5), p90: percentile(latencies, 0.9), p99: percentile(latencies, 0.99), max: latencies.at(-1) ?? null, batches: latencies.length },
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      max: latencies.at(-1) ?? null,
+      batches: latencies.length,
+    },
     stages: { scan: stage(depth.scan), metadata: stage(depth.metadata), report: stage(depth.report) },
     redisPeakMb,
     reports: result.reports.total,

@@ -105,7 +105,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   }
   const [command, ...files] = positionals;
   const problems: string[] = [];
-  if (!['run', 'compare', 'sweep', 'validate', 'new', 'load'].includes(command ?? '')) problems.push(command ? `unknown command "${command}"` : 'no command given');
+  if (!['run', 'compare', 'sweep', 'validate', 'new', 'load'].includes(command ?? ''))
+    problems.push(command ? `unknown command "${command}"` : 'no command given');
   if (command === 'load' && files.length !== 1) problems.push('load takes exactly one scenario file');
   if (command === 'load' && !values.redis) problems.push('load runs over BullMQ: give --redis <url>');
   const gate = (name: string, raw: string | undefined) => {
@@ -146,7 +147,8 @@ function parse(argv: string[]): { command: string; files: string[]; options: Opt
   if (values['external-services'] && !values.redis) problems.push('--external-services needs --redis <url>');
   if (values.redis !== undefined && !/^rediss?:\/\/\S+$/.test(values.redis)) problems.push('--redis must be a redis:// or rediss:// URL');
   if (!/^\{[A-Za-z0-9_.-]+\}$/.test(values.prefix)) problems.push('--prefix must be a Redis hash tag such as {blindspot}');
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level'])) problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(values['log-level']))
+    problems.push('--log-level must be one of fatal, error, warn, info, debug, trace, silent');
   if (problems.length > 0) throw new InputError([...problems, USAGE]);
   return {
     command: command as string,
@@ -238,7 +240,9 @@ function checkSweepMemory(path: string, options: Options): void {
   const problems = new Set<string>();
   for (const v of variants) {
     const problem = memoryCheck(v.scenario, { scanThreads: 0, runsAtOnce });
-    const sets = Object.entries(v.raw).map(([field, raw]) => `--set ${field}=${raw}`).join(' ');
+    const sets = Object.entries(v.raw)
+      .map(([field, raw]) => `--set ${field}=${raw}`)
+      .join(' ');
     if (problem) problems.add(`${sets}: ${formatProblem(file, problem)}`);
   }
   if (problems.size > 0) throw new InputError([...problems]);

@@ -30,7 +30,7 @@ function chartLibrary(): string {
 
 const PALETTE = ['#1b6ca8', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#2e4057', '#f4a259'];
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
 
@@ -108,7 +108,11 @@ function charts(input: ReportInput): ChartSpec[] {
         type: 'bar',
         data: {
           labels: ROUTES.map((r) => ROUTE_LABEL[r]),
-          datasets: results.map((r, i) => ({ label: labels[i], backgroundColor: color(i), data: ROUTES.map((route) => r.reports.falsePositiveByRoute[route]) })),
+          datasets: results.map((r, i) => ({
+            label: labels[i],
+            backgroundColor: color(i),
+            data: ROUTES.map((route) => r.reports.falsePositiveByRoute[route]),
+          })),
         },
         options: { scales: { y: { beginAtZero: true } } },
       },
@@ -139,10 +143,21 @@ function charts(input: ReportInput): ChartSpec[] {
 }
 
 function headlineTable(input: ReportInput): string {
-  const head = ['', 'reports to police', 'about offenders', 'about innocent accounts', 'offenders reported', 'recall: known images', 'new images', 'grooming', 'time to report (median)', 'innocent DMs readable'];
+  const head = [
+    '',
+    'reports to police',
+    'about offenders',
+    'about innocent accounts',
+    'offenders reported',
+    'recall: known images',
+    'new images',
+    'grooming',
+    'time to report (median)',
+    'innocent DMs readable',
+  ];
   const rows = input.results.map((r, i) =>
     [
-      escape(input.labels[i] as string),
+      escapeHtml(input.labels[i] as string),
       n(r.reports.total),
       n(r.reports.truePositive),
       n(r.reports.falsePositive),
@@ -156,7 +171,7 @@ function headlineTable(input: ReportInput): string {
       .map((c, j) => (j === 0 ? `<th scope="row">${c}</th>` : `<td>${c}</td>`))
       .join(''),
   );
-  return `<table><thead><tr>${head.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
+  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
 }
 
 /** The report as one HTML document. */
@@ -164,10 +179,16 @@ export function renderHtml(input: ReportInput): string {
   const specs = charts(input);
   const warnings = input.results.flatMap((r, i) => r.warnings.map((w) => `${input.labels[i]}: ${w}`));
   const scenarios = input.results
-    .map((r, i) => `<li><strong>${escape(input.labels[i] as string)}</strong>: ${escape(r.scenario.file)}, seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s</li>`)
+    .map(
+      (r, i) =>
+        `<li><strong>${escapeHtml(input.labels[i] as string)}</strong>: ${escapeHtml(r.scenario.file)}, seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s</li>`,
+    )
     .join('');
   const sections = specs
-    .map((s) => `<section><h2>${escape(s.title)}</h2><p class="note">${escape(s.note)}</p><div class="chart"><canvas id="${s.id}"></canvas></div></section>`)
+    .map(
+      (s) =>
+        `<section><h2>${escapeHtml(s.title)}</h2><p class="note">${escapeHtml(s.note)}</p><div class="chart"><canvas id="${s.id}"></canvas></div></section>`,
+    )
     .join('\n');
   // JSON inside a script element: keep "</script>" from ending it early.
   const data = JSON.stringify(specs.map((s) => ({ id: s.id, config: s.config }))).replace(/</g, '\\u003c');
@@ -176,7 +197,7 @@ export function renderHtml(input: ReportInput): string {
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(input.title)}</title>
+<title>${escapeHtml(input.title)}</title>
 <style>
   body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; padding: 0 1rem; }
   h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
@@ -190,9 +211,9 @@ export function renderHtml(input: ReportInput): string {
 </style>
 </head>
 <body>
-<h1>${escape(input.title)}</h1>
+<h1>${escapeHtml(input.title)}</h1>
 <ul>${scenarios}</ul>
-${warnings.map((w) => `<p class="warning">Warning: ${escape(w)}</p>`).join('\n')}
+${warnings.map((w) => `<p class="warning">Warning: ${escapeHtml(w)}</p>`).join('\n')}
 <h2>Headline figures</h2>
 ${headlineTable(input)}
 ${sections}
@@ -216,7 +237,10 @@ export function perDayCsv(labels: string[], results: RunResult[]): string {
   const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
   const header = ['day', ...labels.flatMap((l) => [`${l} reports to police`, `${l} flags raised`])];
-  const rows = Array.from({ length: days }, (_, d) => [String(d + 1), ...results.flatMap((r) => [String(r.reports.perDay[d] ?? 0), String(r.review.flagsPerDay[d] ?? 0)])]);
+  const rows = Array.from({ length: days }, (_, d) => [
+    String(d + 1),
+    ...results.flatMap((r) => [String(r.reports.perDay[d] ?? 0), String(r.review.flagsPerDay[d] ?? 0)]),
+  ]);
   return `${[header, ...rows].map((row) => row.map(quote).join(',')).join('\n')}\n`;
 }
 

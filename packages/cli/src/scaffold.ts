@@ -54,7 +54,9 @@ export function newScenario(name: string, from?: string): string {
   const parsed = parseScenario(text, file);
   if (!parsed.ok) throw new InputError([`new: ${file} is not a valid scenario to start from:`, ...parsed.problems.map((p) => formatProblem(file, p))]);
   const scenarioName = basename(target).replace(/\.ya?ml$/i, '');
-  const schemaPath = relative(resolve(dirname(target)), SCHEMA).split('\\').join('/');
+  const schemaPath = relative(resolve(dirname(target)), SCHEMA)
+    .split('\\')
+    .join('/');
   const modeline = `# yaml-language-server: $schema=${schemaPath}`;
   let out = MODELINE.test(text) ? text.replace(MODELINE, modeline) : `${modeline}\n${text}`;
   out = /^name:.*$/m.test(out) ? out.replace(/^name:.*$/m, `name: ${scenarioName}`) : out.replace(/^seed:/m, `name: ${scenarioName}\nseed:`);

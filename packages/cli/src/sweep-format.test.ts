@@ -4,7 +4,10 @@ import { formatSweep, headlineFigures, movement, routeLabel, shortHeaders, sweep
 import type { SweepDocument } from './sweep';
 
 /** The parts of a result document the sweep table reads. */
-function result(f: { total: number; byRoute: Record<string, number>; tp: number; fp: number; reported: number; offenders: number; innocent: number; unscannable: number }, warnings: string[] = []): RunResult {
+function result(
+  f: { total: number; byRoute: Record<string, number>; tp: number; fp: number; reported: number; offenders: number; innocent: number; unscannable: number },
+  warnings: string[] = [],
+): RunResult {
   return {
     scenario: { name: 'e2ee', file: 'scenarios/e2ee.yaml', seed: 7 },
     messages: { total: 1_000_000, encrypted: f.unscannable, scanned: 1_000_000 - f.unscannable, unscannable: f.unscannable, deadLettered: 0 },
@@ -15,8 +18,20 @@ function result(f: { total: number; byRoute: Record<string, number>; tp: number;
   } as unknown as RunResult;
 }
 
-const plain = result({ total: 1570, byRoute: { hashMatch: 1000, metadata: 250, userReport: 320 }, tp: 1569, fp: 1, reported: 125, offenders: 125, innocent: 1, unscannable: 0 });
-const e2ee = result({ total: 780, byRoute: { hashMatch: 210, metadata: 250, userReport: 320 }, tp: 780, fp: 0, reported: 52, offenders: 125, innocent: 0, unscannable: 419_840 }, ['something odd']);
+const plain = result({
+  total: 1570,
+  byRoute: { hashMatch: 1000, metadata: 250, userReport: 320 },
+  tp: 1569,
+  fp: 1,
+  reported: 125,
+  offenders: 125,
+  innocent: 1,
+  unscannable: 0,
+});
+const e2ee = result(
+  { total: 780, byRoute: { hashMatch: 210, metadata: 250, userReport: 320 }, tp: 780, fp: 0, reported: 52, offenders: 125, innocent: 0, unscannable: 419_840 },
+  ['something odd'],
+);
 
 const doc: SweepDocument = {
   scenario: { name: 'e2ee', file: 'scenarios/e2ee.yaml' },
@@ -36,7 +51,16 @@ describe('sweep output', () => {
   });
 
   it('has a column for every route the results have', () => {
-    const more = result({ total: 3, byRoute: { hashMatch: 1, metadata: 1, userReport: 0, imageClassifier: 1 }, tp: 3, fp: 0, reported: 3, offenders: 3, innocent: 0, unscannable: 0 });
+    const more = result({
+      total: 3,
+      byRoute: { hashMatch: 1, metadata: 1, userReport: 0, imageClassifier: 1 },
+      tp: 3,
+      fp: 0,
+      reported: 3,
+      offenders: 3,
+      innocent: 0,
+      unscannable: 0,
+    });
     const keys = headlineFigures([more]).map((f) => f.key);
     expect(keys).toEqual([
       'reports.total',
@@ -50,7 +74,11 @@ describe('sweep output', () => {
       'innocentReported',
       'messages.unscannable',
     ]);
-    expect(headlineFigures([more]).find((f) => f.key === 'reports.byRoute.imageClassifier')?.value(more)).toBe(1);
+    expect(
+      headlineFigures([more])
+        .find((f) => f.key === 'reports.byRoute.imageClassifier')
+        ?.value(more),
+    ).toBe(1);
   });
 
   it('shortens set paths to the last field names that tell them apart', () => {
@@ -75,7 +103,18 @@ describe('sweep output', () => {
     const text = formatSweep(doc, raw, '2 runs on 2 workers in 3.0 s');
     const lines = text.split('\n');
     expect(lines[0]).toBe('Sweep of e2ee (scenarios/e2ee.yaml, seed 7): 2 runs on 2 workers in 3.0 s');
-    expect(lines[2]?.split(/\s{2,}/)).toEqual(['encryption', 'reports', 'hash match', 'metadata', 'user report', 'true', 'false', 'offenders', 'innocent', 'unscannable']);
+    expect(lines[2]?.split(/\s{2,}/)).toEqual([
+      'encryption',
+      'reports',
+      'hash match',
+      'metadata',
+      'user report',
+      'true',
+      'false',
+      'offenders',
+      'innocent',
+      'unscannable',
+    ]);
     expect(lines[3]?.trim().split(/\s{2,}/)).toEqual(['none', '1,570', '1,000', '250', '320', '1,569', '1', '125 of 125', '1', '0']);
     expect(lines[4]?.trim().split(/\s{2,}/)).toEqual(['e2ee', '780', '210', '250', '320', '780', '0', '52 of 125', '0', '419,840']);
     // Columns line up: every row as long as the header's cells.

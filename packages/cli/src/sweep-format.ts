@@ -32,9 +32,7 @@ export function headlineFigures(results: readonly RunResult[]): Figure[] {
   for (const r of results) for (const k of Object.keys(r.reports.byRoute)) if (!routes.includes(k)) routes.push(k);
   return [
     { key: 'reports.total', header: 'reports', label: 'reports to police', value: (r) => r.reports.total },
-    ...routes.map(
-      (k): Figure => ({ key: `reports.byRoute.${k}`, header: routeLabel(k), label: `  by ${routeLabel(k)}`, value: (r) => byRoute(r, k) }),
-    ),
+    ...routes.map((k): Figure => ({ key: `reports.byRoute.${k}`, header: routeLabel(k), label: `  by ${routeLabel(k)}`, value: (r) => byRoute(r, k) })),
     { key: 'reports.truePositive', header: 'true', label: 'true reports (offenders)', value: (r) => r.reports.truePositive },
     { key: 'reports.falsePositive', header: 'false', label: 'false reports (innocent accounts)', value: (r) => r.reports.falsePositive },
     {

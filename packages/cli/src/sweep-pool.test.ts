@@ -35,9 +35,15 @@ describe('the sweep worker pool', () => {
 
   it('rejects, naming the run, when a run fails', async () => {
     const broken = { ...tiny(1, 'none'), population: undefined } as unknown as Scenario;
-    await expect(runInWorkers([{ scenario: tiny(1, 'none'), file: 'a.yaml', batchSize: 100 }, { scenario: broken, file: 'b.yaml', batchSize: 100 }], { workers: 2 })).rejects.toThrow(
-      /^run 2 of 2 failed: /,
-    );
+    await expect(
+      runInWorkers(
+        [
+          { scenario: tiny(1, 'none'), file: 'a.yaml', batchSize: 100 },
+          { scenario: broken, file: 'b.yaml', batchSize: 100 },
+        ],
+        { workers: 2 },
+      ),
+    ).rejects.toThrow(/^run 2 of 2 failed: /);
   });
 
   it('returns nothing for no jobs, starting no thread', async () => {

@@ -90,7 +90,12 @@ describe('parsing --set', () => {
 
 describe('the cartesian product', () => {
   it('gives every combination, the first option varying slowest', () => {
-    expect(cartesian<number | string>([[1, 2], ['a', 'b', 'c']])).toEqual([
+    expect(
+      cartesian<number | string>([
+        [1, 2],
+        ['a', 'b', 'c'],
+      ]),
+    ).toEqual([
       [1, 'a'],
       [1, 'b'],
       [1, 'c'],
@@ -177,7 +182,9 @@ describe('building and checking the variants', () => {
   it('reports an unknown path as such, naming the option as given', () => {
     const lines = refusal(() => buildVariants(minimal(), 'tiny.yaml', sets('detection.userReport.probability=0.01,0.1')));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^--set detection\.userReport\.probability=0\.01,0\.1: detection\.userReport: unknown field "userReport"; allowed here: .*userReports/);
+    expect(lines[0]).toMatch(
+      /^--set detection\.userReport\.probability=0\.01,0\.1: detection\.userReport: unknown field "userReport"; allowed here: .*userReports/,
+    );
     const top = refusal(() => buildVariants(minimal(), 'tiny.yaml', sets('colour=blue')));
     expect(top).toEqual([expect.stringMatching(/^--set colour=blue: unknown field "colour"; allowed here: .*seed/)]);
   });
@@ -192,7 +199,9 @@ describe('building and checking the variants', () => {
   });
 
   it('refuses a path through a value, naming the option', () => {
-    expect(refusal(() => buildVariants(minimal(), 'tiny.yaml', sets('seed.low=1')))).toEqual(['--set seed.low=1: seed is 1 in the scenario, not a group of fields']);
+    expect(refusal(() => buildVariants(minimal(), 'tiny.yaml', sets('seed.low=1')))).toEqual([
+      '--set seed.low=1: seed is 1 in the scenario, not a group of fields',
+    ]);
   });
 
   it('refuses too many runs before checking any', () => {
@@ -223,11 +232,15 @@ describe('reading the scenario file', () => {
     ]);
     // ... but leaves it to the variants when a --set replaces that field.
     const { data, file } = readScenarioData(path, sets('detection.userReports.probability=0.1,0.2'));
-    expect(buildVariants(data, file, sets('detection.userReports.probability=0.1,0.2')).map((v) => v.scenario.detection.userReports.probability)).toEqual([0.1, 0.2]);
+    expect(buildVariants(data, file, sets('detection.userReports.probability=0.1,0.2')).map((v) => v.scenario.detection.userReports.probability)).toEqual([
+      0.1, 0.2,
+    ]);
   });
 
   it('names a missing file and refuses broken YAML whatever is set', () => {
-    expect(refusal(() => readScenarioData(join(dir, 'nope.yaml'), sets('seed=1')))).toEqual([expect.stringMatching(/nope\.yaml: cannot read scenario: no such file$/)]);
+    expect(refusal(() => readScenarioData(join(dir, 'nope.yaml'), sets('seed=1')))).toEqual([
+      expect.stringMatching(/nope\.yaml: cannot read scenario: no such file$/),
+    ]);
     const path = write('broken.yaml', 'seed: 1\npopulation:\n  adults: [1, 2\n');
     expect(refusal(() => readScenarioData(path, sets('seed=1')))).toEqual([expect.stringMatching(/broken\.yaml:\d+:\d+: \(document\): not valid YAML/)]);
   });

@@ -75,7 +75,7 @@ export function parseSetOption(text: string): { ok: true; set: SetOption } | { o
 /** A value as YAML reads it: `0.03` a number, `true` a boolean, `e2ee` text. */
 export function parseScalar(text: string): { ok: true; value: Scalar } | { ok: false; message: string } {
   const doc = parseDocument(text, { logLevel: 'silent' });
-  const unreadable = { ok: false as const, message: 'not a value YAML can read (quote text with \'...\')' };
+  const unreadable = { ok: false as const, message: "not a value YAML can read (quote text with '...')" };
   if (doc.errors.length > 0 || doc.warnings.length > 0) return unreadable;
   let value: unknown;
   try {
@@ -85,7 +85,8 @@ export function parseScalar(text: string): { ok: true; value: Scalar } | { ok: f
   }
   // A bare `#...` is a YAML comment; only an explicit null spelling means null.
   if (value === null && !/^(null|Null|NULL|~)$/.test(text)) return unreadable;
-  if (value !== null && typeof value === 'object') return { ok: false, message: 'must be a single value (a number, true/false or text), not a list or mapping' };
+  if (value !== null && typeof value === 'object')
+    return { ok: false, message: 'must be a single value (a number, true/false or text), not a list or mapping' };
   if (typeof value === 'number' && !Number.isFinite(value)) return { ok: false, message: 'must be a finite number' };
   return { ok: true, value: value as Scalar };
 }
@@ -102,7 +103,8 @@ export function parseSets(texts: readonly string[]): SetOption[] {
   for (let i = 0; i < sets.length; i++) {
     for (let j = 0; j < i; j++) {
       const [a, b] = [sets[j] as SetOption, sets[i] as SetOption];
-      if (a.path === b.path) problems.push(`--set ${b.path} is given twice; give all its values in one option: --set ${b.path}=${[...a.raw, ...b.raw].join(',')}`);
+      if (a.path === b.path)
+        problems.push(`--set ${b.path} is given twice; give all its values in one option: --set ${b.path}=${[...a.raw, ...b.raw].join(',')}`);
       else if (b.path.startsWith(`${a.path}.`) || a.path.startsWith(`${b.path}.`)) {
         problems.push(`--set ${a.path} and --set ${b.path} overlap: one is a field inside the other`);
       }
@@ -292,9 +294,7 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     throw new InputError(['--seed and --set seed=... both set the seed; give one of them']);
   }
   const { data, file } = readScenarioData(path, sets);
-  const variants = buildVariants(data, file, sets).map((v) =>
-    options.seed === undefined ? v : { ...v, scenario: { ...v.scenario, seed: options.seed } },
-  );
+  const variants = buildVariants(data, file, sets).map((v) => (options.seed === undefined ? v : { ...v, scenario: { ...v.scenario, seed: options.seed } }));
 
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), variants.length));
   const tty = process.stderr.isTTY === true;
@@ -324,11 +324,24 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     const csvPath = join(options.out, `${stem}.csv`);
     const htmlPath = join(options.out, `${stem}.html`);
     const dayPath = join(options.out, `${stem}-per-day.csv`);
-    const labels = variants.map((v) => Object.entries(v.raw).map(([path, value]) => `${path.split('.').pop()}=${value}`).join(', '));
+    const labels = variants.map((v) =>
+      Object.entries(v.raw)
+        .map(([path, value]) => `${path.split('.').pop()}=${value}`)
+        .join(', '),
+    );
     writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
     writeFileSync(csvPath, sweepCsv(doc));
-    writeFileSync(htmlPath, renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: doc.runs.map((r) => r.result), sweep: { fields: sets.map((s) => s.path) } }));
-    writeFileSync(dayPath, perDayCsv(labels, doc.runs.map((r) => r.result)));
+    writeFileSync(
+      htmlPath,
+      renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: doc.runs.map((r) => r.result), sweep: { fields: sets.map((s) => s.path) } }),
+    );
+    writeFileSync(
+      dayPath,
+      perDayCsv(
+        labels,
+        doc.runs.map((r) => r.result),
+      ),
+    );
     written.push(jsonPath, csvPath, htmlPath, dayPath);
   }
   const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
@@ -336,7 +349,13 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
     process.stderr.write(`sweep: ${summary}\n`);
   } else {
-    process.stdout.write(`${formatSweep(doc, variants.map((v) => v.raw), summary)}\n`);
+    process.stdout.write(
+      `${formatSweep(
+        doc,
+        variants.map((v) => v.raw),
+        summary,
+      )}\n`,
+    );
   }
   // Paths go to stderr under --json so stdout stays one JSON document.
   for (const p of written) (options.json ? process.stderr : process.stdout).write(`wrote ${p}\n`);

@@ -81,7 +81,20 @@ describe('binary batch codec', () => {
   it('names the record and field that is wrong', () => {
     const ms: Message[] = [
       {
-        envelope: { id: 1, t: 2, surface: 'dm', sender: 3, recipient: 4, media: 'image', size: 5, encrypted: true, senderMinor: false, recipientMinor: true, connected: false, senderAccountAgeDays: 10 },
+        envelope: {
+          id: 1,
+          t: 2,
+          surface: 'dm',
+          sender: 3,
+          recipient: 4,
+          media: 'image',
+          size: 5,
+          encrypted: true,
+          senderMinor: false,
+          recipientMinor: true,
+          connected: false,
+          senderAccountAgeDays: 10,
+        },
         payload: new Uint8Array([1, 2, 3]),
         commitment: null,
         voucher: null,
@@ -103,7 +116,20 @@ describe('binary batch codec', () => {
   });
 
   it('refuses to encode what its fields cannot hold', () => {
-    const e: Envelope = { id: 1, t: 0, surface: 'public', sender: 2 ** 32, recipient: -1, media: 'text', size: 1, encrypted: false, senderMinor: false, recipientMinor: false, connected: false, senderAccountAgeDays: 0 };
+    const e: Envelope = {
+      id: 1,
+      t: 0,
+      surface: 'public',
+      sender: 2 ** 32,
+      recipient: -1,
+      media: 'text',
+      size: 1,
+      encrypted: false,
+      senderMinor: false,
+      recipientMinor: false,
+      connected: false,
+      senderAccountAgeDays: 0,
+    };
     expect(() => encodeEnvelopes([e])).toThrow(CodecError);
   });
 });

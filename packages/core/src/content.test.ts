@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ContentError,
-  FRANKING_SUFFIX_BYTES,
-  IMAGE_BYTES,
-  TEXT_BYTES,
-  contentLength,
-  decodeContent,
-  encodeContent,
-  quantize,
-} from './content';
+import { ContentError, FRANKING_SUFFIX_BYTES, IMAGE_BYTES, TEXT_BYTES, contentLength, decodeContent, encodeContent, quantize } from './content';
 import { HASH_BYTES, randomHash } from './hash';
 import { Random } from './random';
 

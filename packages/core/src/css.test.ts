@@ -220,7 +220,13 @@ describe('vouchers end to end', () => {
       // account's secret recovered, it does not open.
       const synthetic = [...below, ...more].filter((s) => !s.matched);
       expect(synthetic.length).toBeGreaterThan(0);
-      expect(openAccount(a.shares, synthetic.map((s) => s.voucher.inner), T)).toBeNull();
+      expect(
+        openAccount(
+          a.shares,
+          synthetic.map((s) => s.voucher.inner),
+          T,
+        ),
+      ).toBeNull();
     });
   }
 

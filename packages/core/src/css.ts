@@ -388,8 +388,8 @@ export function encodeShare(share: Share): string {
 /** Inverse of encodeShare; throws ShareError on anything else. */
 export function decodeShare(text: string): Share {
   if (typeof text !== 'string' || !/^[0-9a-fA-F]{64}$/.test(text)) throw new ShareError('a share is 64 hex characters');
-  const x = BigInt('0x' + text.slice(0, 32));
-  const y = BigInt('0x' + text.slice(32));
+  const x = BigInt(`0x${text.slice(0, 32)}`);
+  const y = BigInt(`0x${text.slice(32)}`);
   if (x >= FIELD_PRIME || y >= FIELD_PRIME) throw new ShareError('share coordinates must be field elements');
   return { x, y };
 }

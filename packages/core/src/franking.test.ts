@@ -116,9 +116,7 @@ describe('verifyReport', () => {
     const forgedTag = countersign(newPlatformKey(), commitment, META);
     expect(verifyReport(platformKey, { plaintext, frankingKey, commitment, tag: forgedTag, ...META })).toBe('bad-tag');
     // Or with random bytes for a tag.
-    expect(verifyReport(platformKey, { plaintext, frankingKey, commitment, tag: new Uint8Array(randomBytes(32)), ...META })).toBe(
-      'bad-tag',
-    );
+    expect(verifyReport(platformKey, { plaintext, frankingKey, commitment, tag: new Uint8Array(randomBytes(32)), ...META })).toBe('bad-tag');
   });
 
   it('rejects a forged commitment carried under a real tag as bad-tag', () => {

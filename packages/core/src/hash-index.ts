@@ -70,8 +70,14 @@ export class BankIndex {
     const q = hashWords(hash);
     const words = this.bank.words;
     const masks = this.masksWithin(radius);
-    const q0 = q[0] as number, q1 = q[1] as number, q2 = q[2] as number, q3 = q[3] as number;
-    const q4 = q[4] as number, q5 = q[5] as number, q6 = q[6] as number, q7 = q[7] as number;
+    const q0 = q[0] as number,
+      q1 = q[1] as number,
+      q2 = q[2] as number,
+      q3 = q[3] as number;
+    const q4 = q[4] as number,
+      q5 = q[5] as number,
+      q6 = q[6] as number,
+      q7 = q[7] as number;
     // An entry found through two chunks is simply checked twice: it gives the same
     // distance both times, and skipping the de-duplication saves a random memory access
     // per candidate, which is most of the cost at a million entries.

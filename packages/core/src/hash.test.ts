@@ -45,7 +45,9 @@ function refMatch(bank: HashBank, q: Uint8Array, maxDistance: number): BankMatch
 function bankOf(hashes: Uint8Array[]): HashBank {
   const words = new Uint32Array(hashes.length * 8);
   const entries = new Uint8Array(words.buffer);
-  hashes.forEach((h, i) => entries.set(h, i * HASH_BYTES));
+  hashes.forEach((h, i) => {
+    entries.set(h, i * HASH_BYTES);
+  });
   return { size: hashes.length, entries, words };
 }
 
@@ -60,7 +62,12 @@ describe('hamming and perturb', () => {
   it('distance of a hash to itself is 0 and to its complement is 256', () => {
     const h = randomHash(Random.derive(1, 'h'));
     expect(hamming(h, h)).toBe(0);
-    expect(hamming(h, h.map((x) => x ^ 0xff))).toBe(HASH_BITS);
+    expect(
+      hamming(
+        h,
+        h.map((x) => x ^ 0xff),
+      ),
+    ).toBe(HASH_BITS);
   });
 
   it('agrees with a byte-wise reference on random pairs', () => {
@@ -161,7 +168,7 @@ describe('popularImages and platformBank', () => {
     expect(toHex(bankEntry(popular, 0))).not.toBe(toHex(bankEntry(buildBank(7, 50), 0)));
   });
 
-  it('is the seed\'s bank with round(size × wronglyListedShare) trailing entries taken from the popular images', () => {
+  it("is the seed's bank with round(size × wronglyListedShare) trailing entries taken from the popular images", () => {
     const popular = popularImages(11, 40);
     const popularHex = new Set(Array.from({ length: popular.size }, (_, i) => toHex(bankEntry(popular, i))));
     const genuine = buildBank(11, 200);
@@ -260,8 +267,14 @@ describe('matchBank', () => {
     const rng = Random.derive(6, 'high');
     const base = randomHash(rng);
     // All 20 flipped bits in bytes 16..31 (words 4..7); a first entry with 30 bits spread out.
-    const highOnly = flip(base, Array.from({ length: 20 }, (_, i) => 128 + i * 6));
-    const spread = flip(base, Array.from({ length: 30 }, (_, i) => i * 8));
+    const highOnly = flip(
+      base,
+      Array.from({ length: 20 }, (_, i) => 128 + i * 6),
+    );
+    const spread = flip(
+      base,
+      Array.from({ length: 30 }, (_, i) => i * 8),
+    );
     expect(matchBank(bankOf([spread, highOnly]), base, 31)).toEqual({ index: 1, distance: 20 });
     expect(matchBank(bankOf([spread, highOnly]), base, 19)).toBeNull();
   });
@@ -273,9 +286,7 @@ describe('matchBank', () => {
       const size = 1 + rng.int(300);
       const clustered = round % 2 === 1;
       const bases = Array.from({ length: 1 + rng.int(4) }, () => randomHash(rng));
-      const hashes = Array.from({ length: size }, () =>
-        clustered ? perturb(bases[rng.int(bases.length)] as Uint8Array, rng.int(8), rng) : randomHash(rng),
-      );
+      const hashes = Array.from({ length: size }, () => (clustered ? perturb(bases[rng.int(bases.length)] as Uint8Array, rng.int(8), rng) : randomHash(rng)));
       const b = bankOf(hashes);
       for (let i = 0; i < 400; i++) {
         const maxDistance = rng.chance(0.1) ? rng.int(HASH_BITS + 1) : rng.int(64);

@@ -111,8 +111,7 @@ export function hashWords(hash: Uint8Array): Uint32Array {
   const w = new Uint32Array(8);
   for (let i = 0; i < 8; i++) {
     const o = i * 4;
-    w[i] =
-      ((hash[o] as number) | ((hash[o + 1] as number) << 8) | ((hash[o + 2] as number) << 16) | ((hash[o + 3] as number) << 24)) >>> 0;
+    w[i] = ((hash[o] as number) | ((hash[o + 1] as number) << 8) | ((hash[o + 2] as number) << 16) | ((hash[o + 3] as number) << 24)) >>> 0;
   }
   return w;
 }
@@ -124,8 +123,14 @@ export function hashWords(hash: Uint8Array): Uint32Array {
  */
 export function matchBank(bank: HashBank, hash: Uint8Array, maxDistance: number): BankMatch | null {
   const q = hashWords(hash);
-  const q0 = q[0] as number, q1 = q[1] as number, q2 = q[2] as number, q3 = q[3] as number;
-  const q4 = q[4] as number, q5 = q[5] as number, q6 = q[6] as number, q7 = q[7] as number;
+  const q0 = q[0] as number,
+    q1 = q[1] as number,
+    q2 = q[2] as number,
+    q3 = q[3] as number;
+  const q4 = q[4] as number,
+    q5 = q[5] as number,
+    q6 = q[6] as number,
+    q7 = q[7] as number;
   const w = bank.words;
   let best: BankMatch | null = null;
   let limit = maxDistance;

@@ -171,9 +171,7 @@ describe.each(CASES)('applyMetadata: the $rule rule (threshold $threshold, windo
     // The first events fall one second out of the window of the last: no detection.
     expect(run([...early(h(1)), c.event(c.threshold, h(1) + W + 1, A)])).toEqual([]);
     // Spread over two windows, never T in one.
-    expect(
-      run(Array.from({ length: c.threshold }, (_, i) => c.event(i, h(1) + i * (W / (c.threshold - 1) + 1), A))),
-    ).toEqual([]);
+    expect(run(Array.from({ length: c.threshold }, (_, i) => c.event(i, h(1) + i * (W / (c.threshold - 1) + 1), A)))).toEqual([]);
     // One second inside, and exactly at the window's start: it fires.
     for (const gap of [W - 1, W]) {
       const events = [...early(h(1)), c.event(c.threshold, h(1) + gap, A)];

@@ -84,7 +84,14 @@ function distinct(list: number[]): number {
 export function applyMetadata(scenario: Scenario, state: MetadataState, batch: EnvelopeBatch): MetadataResult {
   const rules = scenario.detection.metadata;
   const detections: Detection[] = [];
-  const fire = (w: AccountWindows, rule: MetadataRule, count: number, threshold: number, windowHours: number, base: Omit<Detection, 'route' | 'evidence' | 'rule'>) => {
+  const fire = (
+    w: AccountWindows,
+    rule: MetadataRule,
+    count: number,
+    threshold: number,
+    windowHours: number,
+    base: Omit<Detection, 'route' | 'evidence' | 'rule'>,
+  ) => {
     const last = w.fired[rule];
     if (count < threshold || (last !== undefined && base.t - last < windowHours * HOUR)) return;
     w.fired[rule] = base.t;

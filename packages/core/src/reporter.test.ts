@@ -198,7 +198,7 @@ describe('applyReporter: review order', () => {
       .sort((a, b) => a.filedAt - b.filedAt)
       .map((t) => t.account);
 
-  it('reviews by the scenario\'s route priority first, whatever the age', () => {
+  it("reviews by the scenario's route priority first, whatever the age", () => {
     // Default: hashMatch, clientSideScanning, userReport, imageClassifier, textClassifier, metadata.
     const s = scenario({ capacityPerDay: 1 }, 6);
     expect(filingOrder(apply(s, [day0]))).toEqual([3, 4, 2, 6, 1]);
@@ -325,11 +325,19 @@ describe('applyReporter: flags, review and reports to police', () => {
     expect(Object.keys(state.confirmed)).toEqual(['1:metadata']);
   });
 
-  it('sums the scanner\'s message and voucher counts, dead-lettered messages included in the total', () => {
+  it("sums the scanner's message and voucher counts, dead-lettered messages included in the total", () => {
     const s = scenario();
     const state = initialReporterState(s);
-    applyReporter(context(s), state, ...outputs(0, [], false, { ...noCounts, messages: 10, encrypted: 4, scanned: 6, unscannable: 4, vouchers: 3, vouchersMatched: 1 }));
-    applyReporter(context(s), state, ...outputs(1, [], true, { ...noCounts, messages: 5, encrypted: 1, scanned: 3, unscannable: 2, deadLettered: 7, vouchers: 2 }));
+    applyReporter(
+      context(s),
+      state,
+      ...outputs(0, [], false, { ...noCounts, messages: 10, encrypted: 4, scanned: 6, unscannable: 4, vouchers: 3, vouchersMatched: 1 }),
+    );
+    applyReporter(
+      context(s),
+      state,
+      ...outputs(1, [], true, { ...noCounts, messages: 5, encrypted: 1, scanned: 3, unscannable: 2, deadLettered: 7, vouchers: 2 }),
+    );
     expect(state.messages).toEqual({ total: 22, encrypted: 5, scanned: 9, unscannable: 6, deadLettered: 7 });
     expect(state.vouchers).toEqual({ received: 5, matched: 1, opened: 0, accountsOpened: 0 });
   });
@@ -497,7 +505,7 @@ describe('applyReporter: client-side scanning', () => {
     });
   }
 
-  it('opens an account\'s vouchers at the voucher that crossed the threshold, with each message\'s own evidence', () => {
+  it("opens an account's vouchers at the voucher that crossed the threshold, with each message's own evidence", () => {
     const T = 3;
     const s = scenario({ capacityPerDay: 100, confirmThreshold: 0.5 }, 5, { clientSideScanning: { enabled: true, threshold: T } });
     const server = new VoucherServer(scannerContext(s).bank);
@@ -541,14 +549,19 @@ describe('applyReporter: independence from batching', () => {
       const account = rng.int(25);
       const roll = rng.next();
       if (roll < 0.15) {
-        items.push(genuineReport({ id: event, messageId: rng.int(event + 1), t, reporter: 30, sender: account, sentAt: Math.max(0, t - 100), look: rng.next() }));
+        items.push(
+          genuineReport({ id: event, messageId: rng.int(event + 1), t, reporter: 30, sender: account, sentAt: Math.max(0, t - 100), look: rng.next() }),
+        );
       } else if (roll < 0.2) {
         items.push({ ...det('metadata', account, t, 1 + rng.next(), event, 'blocksAndReports'), messageId: -1 });
       } else {
         for (const route of ['hashMatch', 'imageClassifier', 'textClassifier'] as const) {
           if (rng.chance(0.3)) items.push(det(route, account, t, rng.next() * 0.7, event));
         }
-        if (rng.chance(0.2)) items.push(det('metadata', account, t, 0.5 + rng.next() * 2, event, (['unconnectedMinors', 'imagesToMinors', 'newAccountBurst'] as const)[rng.int(3)]));
+        if (rng.chance(0.2))
+          items.push(
+            det('metadata', account, t, 0.5 + rng.next() * 2, event, (['unconnectedMinors', 'imagesToMinors', 'newAccountBurst'] as const)[rng.int(3)]),
+          );
         if (rng.chance(0.2)) {
           const v = client.voucherFor(account % 5, bankEntry(bank, rng.int(bank.size)), encodeContent({ media: 'text', score: 0, look: rng.next() }));
           const share = server.open(v);
@@ -598,7 +611,12 @@ describe('applyReporter: independence from batching', () => {
       }
       // The scanner and the metadata detector may list their outputs in any order.
       const rng = Random.derive(seed, 'shuffle');
-      expect(applyAll(s, cut(stream, 50).map((b) => rng.shuffle([...b])))).toEqual(whole);
+      expect(
+        applyAll(
+          s,
+          cut(stream, 50).map((b) => rng.shuffle([...b])),
+        ),
+      ).toEqual(whole);
     }
   });
 

@@ -134,11 +134,14 @@ describe('buildResult', () => {
     // Known images 100, 101 (content routes) and 102 (the verified report); new image 200; grooming 300.
     expect([...new Set(detected)].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
     expect(r.recall).toEqual({ knownImage: 0.75, newImage: 0.5, grooming: 0.3333 });
-    const none = result({ abusiveMessages: { knownImage: 4, newImage: 0, grooming: 3 }, abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [], grooming: [300, 301, 302] } });
+    const none = result({
+      abusiveMessages: { knownImage: 4, newImage: 0, grooming: 3 },
+      abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [], grooming: [300, 301, 302] },
+    });
     expect(none.r.recall.newImage).toBeNull();
   });
 
-  it('measures the time from an offender\'s first abuse to the report (nearest-rank median and 90th percentile)', () => {
+  it("measures the time from an offender's first abuse to the report (nearest-rank median and 90th percentile)", () => {
     const { r, state } = result();
     const delays = [
       [1, 50],
@@ -241,7 +244,14 @@ describe('buildResult: referrals', () => {
     const investigatedAt = (rate: number, order: Detection[]) => {
       const s = scenario({ investigationRate: rate, capacityPerDay: 1000 });
       const sorted = order.map((d, i) => ({ ...d, t: 10 + i, event: i }));
-      const r = buildResult(s, 'x.yaml', run(s, sorted).state, [], ledger({ offenders: { sharer: accounts.slice(0, 30), producer: [], groomer: [] }, userReports: 0, forgedReports: 0 }), timing);
+      const r = buildResult(
+        s,
+        'x.yaml',
+        run(s, sorted).state,
+        [],
+        ledger({ offenders: { sharer: accounts.slice(0, 30), producer: [], groomer: [] }, userReports: 0, forgedReports: 0 }),
+        timing,
+      );
       return r.referrals;
     };
     let last = { investigated: -1, offendersInvestigated: -1 };

@@ -139,14 +139,7 @@ function percentile(sorted: number[], q: number): number | null {
   return sorted[i] as number;
 }
 
-export function buildResult(
-  scenario: Scenario,
-  file: string,
-  state: ReporterState,
-  detected: Iterable<number>,
-  ledger: LedgerView,
-  timing: Timing,
-): RunResult {
+export function buildResult(scenario: Scenario, file: string, state: ReporterState, detected: Iterable<number>, ledger: LedgerView, timing: Timing): RunResult {
   const kindOf = new Map<number, ArchetypeName>();
   for (const k of ARCHETYPES) for (const a of ledger.offenders[k]) kindOf.set(a, k);
   const mentors = new Set(ledger.mentors);

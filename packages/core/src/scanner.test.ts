@@ -81,7 +81,7 @@ describe('scannerContext', () => {
     expect(ctx.bank.entries).toEqual(expected.bank.entries);
   });
 
-  it('holds each route\'s settings, and a route that is off runs on no surface', () => {
+  it("holds each route's settings, and a route that is off runs on no surface", () => {
     expect(ctx.hash).toEqual({ on: new Set(['dm', 'public', 'profile']), distance: 31, minQuality: 50 });
     expect(ctx.image).toEqual({ on: new Set(['dm', 'public', 'profile']), threshold: 0.51 });
     expect(ctx.text).toEqual({ on: new Set(['dm', 'public', 'profile']), threshold: 0.51 });
@@ -107,9 +107,7 @@ describe('scanBatch: hash matching', () => {
       const m = msg(image(perturb(bankEntry(ctx.bank, 42), bits, rng), { look: 0.77 }), { sender: 7 + bits });
       const e = m.envelope;
       const r = scanBatch(ctx, batch([m]));
-      expect(r.detections).toEqual([
-        { route: 'hashMatch', account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: quantize(0.77) },
-      ]);
+      expect(r.detections).toEqual([{ route: 'hashMatch', account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: quantize(0.77) }]);
       expect(r.vouchers).toEqual([]);
       expect(r.counts).toEqual({ ...zeroCounts, messages: 1, scanned: 1 });
     }
@@ -189,7 +187,7 @@ describe('scanBatch: classifiers', () => {
     ]);
   });
 
-  it('uses each classifier\'s own threshold', () => {
+  it("uses each classifier's own threshold", () => {
     const c = scannerContext(scenario({ imageClassifier: { threshold: 0.9 }, textClassifier: { threshold: 0.2 } }));
     const r = scanBatch(c, batch([msg(image(randomHash(rng), { score: 0.85 })), msg(text(0.25), { media: 'text' })]));
     expect(r.detections.map((d) => d.route)).toEqual(['textClassifier']);

@@ -112,17 +112,91 @@ const nested = (depth: number, open: string, close: string, leaf = '1') => open.
 
 /** Billion laughs: each level refers nine times to the one before. */
 const aliasBomb = (levels: number) =>
-  [`l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]`, ...Array.from({ length: levels }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`)].join('\n');
+  [
+    `l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]`,
+    ...Array.from({ length: levels }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`),
+  ].join('\n');
 
 const hostileScalar: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    '1e308', '-1e308', '1e400', '-1', '0', '-0', '0.5', '1.5', '.inf', '-.inf', '.nan', 'NaN', 'Infinity', '~', 'null', 'Null', '""', "''",
-    'yes', 'no', 'on', 'true', 'false', '0x7fffffff', '0o777', '0b101', '9007199254740993', '123456789012345678901234567890', '1e-320',
-    '1_000', "'12'", '"\\u0000"', '"\\t"', '[]', '{}', '[1, 2, 3]', '{a: 1}', '[dm, dm, dm, dm]', '[e2ee]', '&anchor 5', '*anchor', '*nope',
-    '&a [*a]', '!!binary aGVsbG8=', '!!str 5', '!!int 3.7', '!!float abc', '!!map {}', '!!seq []', '!custom 1', '!<tag:x> 1',
-    '!!timestamp 2001-12-14', '!!set {a, b}', '!!omap [{a: 1}]', '!!null', '|', '>-', '? complex', '<<: *anchor', '@', '`x`', '%', '"unterminated',
-    "'unterminated", '[unclosed', '{unclosed', 'a: b: c', '- - -', '\t1', '# only a comment', 'TypeError', '[object Object]', 'undefined', '__proto__',
-    'constructor', 'e2ee', 'none', 'dm',
+    '1e308',
+    '-1e308',
+    '1e400',
+    '-1',
+    '0',
+    '-0',
+    '0.5',
+    '1.5',
+    '.inf',
+    '-.inf',
+    '.nan',
+    'NaN',
+    'Infinity',
+    '~',
+    'null',
+    'Null',
+    '""',
+    "''",
+    'yes',
+    'no',
+    'on',
+    'true',
+    'false',
+    '0x7fffffff',
+    '0o777',
+    '0b101',
+    '9007199254740993',
+    '123456789012345678901234567890',
+    '1e-320',
+    '1_000',
+    "'12'",
+    '"\\u0000"',
+    '"\\t"',
+    '[]',
+    '{}',
+    '[1, 2, 3]',
+    '{a: 1}',
+    '[dm, dm, dm, dm]',
+    '[e2ee]',
+    '&anchor 5',
+    '*anchor',
+    '*nope',
+    '&a [*a]',
+    '!!binary aGVsbG8=',
+    '!!str 5',
+    '!!int 3.7',
+    '!!float abc',
+    '!!map {}',
+    '!!seq []',
+    '!custom 1',
+    '!<tag:x> 1',
+    '!!timestamp 2001-12-14',
+    '!!set {a, b}',
+    '!!omap [{a: 1}]',
+    '!!null',
+    '|',
+    '>-',
+    '? complex',
+    '<<: *anchor',
+    '@',
+    '`x`',
+    '%',
+    '"unterminated',
+    "'unterminated",
+    '[unclosed',
+    '{unclosed',
+    'a: b: c',
+    '- - -',
+    '\t1',
+    '# only a comment',
+    'TypeError',
+    '[object Object]',
+    'undefined',
+    '__proto__',
+    'constructor',
+    'e2ee',
+    'none',
+    'dm',
   ),
   fc.double().map(String),
   fc.integer({ min: -(2 ** 53), max: 2 ** 53 }).map(String),
@@ -136,9 +210,29 @@ const hostileScalar: fc.Arbitrary<string> = fc.oneof(
 /** Whole lines to insert: documents, directives, anchors, bombs, keys that do not belong. */
 const hostileLines: fc.Arbitrary<string> = fc.oneof(
   fc.constantFrom(
-    '---', '...', '--- !!map', '%YAML 1.2', '%TAG ! tag:x,2024:', 'seed: 2', 'population: null', 'population: []', '? [a, b]\n: 1', 'seed: &s 1',
-    'durationDays: *s', '<<: {seed: 3}', 'extra: field', '  nested: under', '\tseed: 1', '- item', 'name: !!binary aGVsbG8=', 'traffic: *traffic',
-    'detection: &d {hashBank: *d}', 'review: {priority: [metadata, metadata, nope]}', '\uFEFFseed: 1', '"seed": 1', "'durationDays': 2",
+    '---',
+    '...',
+    '--- !!map',
+    '%YAML 1.2',
+    '%TAG ! tag:x,2024:',
+    'seed: 2',
+    'population: null',
+    'population: []',
+    '? [a, b]\n: 1',
+    'seed: &s 1',
+    'durationDays: *s',
+    '<<: {seed: 3}',
+    'extra: field',
+    '  nested: under',
+    '\tseed: 1',
+    '- item',
+    'name: !!binary aGVsbG8=',
+    'traffic: *traffic',
+    'detection: &d {hashBank: *d}',
+    'review: {priority: [metadata, metadata, nope]}',
+    '\uFEFFseed: 1',
+    '"seed": 1',
+    "'durationDays': 2",
   ),
   fc.integer({ min: 2, max: 12 }).map(aliasBomb),
   fc.integer({ min: 2, max: 12 }).map((n) => `${aliasBomb(n)}\ndescription: *l${n}`),
@@ -234,9 +328,62 @@ function mutate(text: string, mutations: readonly Mutation[]): string {
 // --- (b) YAML-ish text ---------------------------------------------------------------------
 
 const TOKENS = [
-  '\n', '\n', ' ', '  ', '\t', '- ', ':', ': ', '? ', '[', ']', '{', '}', ', ', '&a ', '*a', '&b ', '*b', '!!binary ', '!!str ', '!t ', '---\n',
-  '...\n', '# c', '|\n', '>\n', '"', "'", '\\', 'seed', 'durationDays', 'population', 'adults', 'minors', 'traffic', 'detection', 'hashBank',
-  'size', '1', '0', '-1', '1e308', '.inf', '.nan', 'null', 'true', '%YAML 1.2\n', '<<', '@', '`', '\u0000', '\uFEFF', '\u2028', 'é', '😀', '\r\n',
+  '\n',
+  '\n',
+  ' ',
+  '  ',
+  '\t',
+  '- ',
+  ':',
+  ': ',
+  '? ',
+  '[',
+  ']',
+  '{',
+  '}',
+  ', ',
+  '&a ',
+  '*a',
+  '&b ',
+  '*b',
+  '!!binary ',
+  '!!str ',
+  '!t ',
+  '---\n',
+  '...\n',
+  '# c',
+  '|\n',
+  '>\n',
+  '"',
+  "'",
+  '\\',
+  'seed',
+  'durationDays',
+  'population',
+  'adults',
+  'minors',
+  'traffic',
+  'detection',
+  'hashBank',
+  'size',
+  '1',
+  '0',
+  '-1',
+  '1e308',
+  '.inf',
+  '.nan',
+  'null',
+  'true',
+  '%YAML 1.2\n',
+  '<<',
+  '@',
+  '`',
+  '\u0000',
+  '\uFEFF',
+  '\u2028',
+  'é',
+  '😀',
+  '\r\n',
 ];
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 200 }).map((t) => t.join(''));
 
@@ -244,11 +391,27 @@ const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 200 }).map((
 
 /** Where a field lives in the schema, for generators that put a value there. */
 const FIELD_PATHS = [
-  ['seed'], ['durationDays'], ['name'], ['description'], ['population'], ['population', 'adults'], ['population', 'minors'],
-  ['population', 'offenders', 'sharers', 'count'], ['population', 'offenders', 'groomers', 'escalation'], ['population', 'lookalikes', 'mentors'],
-  ['traffic'], ['traffic', 'contactsPerUser'], ['traffic', 'messagesPerUserPerDay'], ['surfaces', 'directMessages', 'encryption'],
-  ['content', 'images', 'abusive', 'score', 'sd'], ['detection', 'hashBank', 'size'], ['detection', 'hashMatching', 'surfaces'],
-  ['detection', 'metadata', 'unconnectedMinors', 'windowHours'], ['detection', 'clientSideScanning'], ['review', 'priority'], ['referral'],
+  ['seed'],
+  ['durationDays'],
+  ['name'],
+  ['description'],
+  ['population'],
+  ['population', 'adults'],
+  ['population', 'minors'],
+  ['population', 'offenders', 'sharers', 'count'],
+  ['population', 'offenders', 'groomers', 'escalation'],
+  ['population', 'lookalikes', 'mentors'],
+  ['traffic'],
+  ['traffic', 'contactsPerUser'],
+  ['traffic', 'messagesPerUserPerDay'],
+  ['surfaces', 'directMessages', 'encryption'],
+  ['content', 'images', 'abusive', 'score', 'sd'],
+  ['detection', 'hashBank', 'size'],
+  ['detection', 'hashMatching', 'surfaces'],
+  ['detection', 'metadata', 'unconnectedMinors', 'windowHours'],
+  ['detection', 'clientSideScanning'],
+  ['review', 'priority'],
+  ['referral'],
 ];
 
 function setIn(base: Record<string, unknown>, path: readonly string[], value: unknown): Record<string, unknown> {
@@ -281,11 +444,17 @@ const sized = fc.record({
     minors: fc.oneof({ arbitrary: fc.integer({ min: 200, max: 100_000 }), weight: 3 }, around(LIMITS.users)),
     communitySize: fc.integer({ min: 1, max: 10_000 }),
     offenders: fc.record({
-      sharers: fc.record({ count: fc.oneof(fc.integer({ min: 0, max: 300 }), around(1_000)), abusiveImagesPerDay: fc.double({ min: 0, max: 1_000, noNaN: true }) }),
+      sharers: fc.record({
+        count: fc.oneof(fc.integer({ min: 0, max: 300 }), around(1_000)),
+        abusiveImagesPerDay: fc.double({ min: 0, max: 1_000, noNaN: true }),
+      }),
       groomers: fc.record({ count: fc.integer({ min: 0, max: 300 }), conversationDays: around(LIMITS.days, 1) }),
     }),
     lookalikes: fc.record({
-      mentors: fc.record({ count: fc.integer({ min: 0, max: 300 }), minorsEach: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 4 }, fc.integer({ min: 1, max: 100_000 })) }),
+      mentors: fc.record({
+        count: fc.integer({ min: 0, max: 300 }),
+        minorsEach: fc.oneof({ arbitrary: fc.integer({ min: 1, max: 100 }), weight: 4 }, fc.integer({ min: 1, max: 100_000 })),
+      }),
     }),
   }),
   traffic: fc.record({
@@ -319,21 +488,22 @@ const get = (data: unknown, path: readonly string[]): unknown =>
 describe('the scenario loader under hostile input', () => {
   it('answers every mutation of the shipped scenarios with a scenario or a clear problem', () => {
     fc.assert(
-      fc.property(fc.nat({ max: SHIPPED.length - 1 }), fc.oneof(fc.array(edit, { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 4 })), (which, mutations) => {
-        parse(mutate(SHIPPED[which] as string, mutations));
-      }),
+      fc.property(
+        fc.nat({ max: SHIPPED.length - 1 }),
+        fc.oneof(fc.array(edit, { minLength: 1, maxLength: 3 }), fc.array(mutation, { minLength: 1, maxLength: 4 })),
+        (which, mutations) => {
+          parse(mutate(SHIPPED[which] as string, mutations));
+        },
+      ),
       params(0.4),
     );
   });
 
   it('answers arbitrary text and YAML token soup', () => {
     fc.assert(
-      fc.property(
-        fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), tokenSoup, tokenSoup, hostileLines),
-        (text) => {
-          parse(text);
-        },
-      ),
+      fc.property(fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'binary', maxLength: 300 }), tokenSoup, tokenSoup, hostileLines), (text) => {
+        parse(text);
+      }),
       params(0.2),
     );
   });
@@ -378,7 +548,11 @@ describe('the scenario loader under hostile input', () => {
           if (typeof value === 'number' && value > limit) {
             const field = path.join('.');
             expect(result.ok).toBe(false);
-            if (!result.ok) expect(result.problems.some((p) => p.path !== '' && (field === p.path || field.startsWith(`${p.path}.`))), field).toBe(true);
+            if (!result.ok)
+              expect(
+                result.problems.some((p) => p.path !== '' && (field === p.path || field.startsWith(`${p.path}.`))),
+                field,
+              ).toBe(true);
           }
         }
         const p = data.population;
@@ -431,7 +605,10 @@ describe('regressions the fuzzer found', () => {
     expect(parseScenario(padded(LIMITS.textChars), 'x.yaml').ok).toBe(true);
     const started = performance.now();
     expect(problemsOf(padded(LIMITS.textChars + 1))).toEqual([
-      { path: '', message: `the file has ${LIMITS.textChars + 1} characters; a scenario file may have at most ${LIMITS.textChars} (the shipped ones have about 6,000)` },
+      {
+        path: '',
+        message: `the file has ${LIMITS.textChars + 1} characters; a scenario file may have at most ${LIMITS.textChars} (the shipped ones have about 6,000)`,
+      },
     ]);
     expect(performance.now() - started).toBeLessThan(50);
   });
@@ -450,7 +627,11 @@ describe('regressions the fuzzer found', () => {
   it('keeps every problem on one line, whatever characters a key or alias has', () => {
     const keyed = validateScenario({ seed: 1, durationDays: 2, population: { adults: 30, minors: 10, 'a\nb\u0000': 1 } }, 'x.yaml');
     expect(keyed.ok).toBe(false);
-    if (!keyed.ok) expect(keyed.problems[0]).toMatchObject({ path: 'population."a\\nb\\u0000"', message: expect.stringMatching(/^unknown field "a\\nb\\u0000"; allowed here:/) });
+    if (!keyed.ok)
+      expect(keyed.problems[0]).toMatchObject({
+        path: 'population."a\\nb\\u0000"',
+        message: expect.stringMatching(/^unknown field "a\\nb\\u0000"; allowed here:/),
+      });
     const [alias] = problemsOf('*b\u0000');
     expect(alias?.message).not.toMatch(/[\u0000-\u001f]/);
     expect(alias?.message).toContain('\\u0000');

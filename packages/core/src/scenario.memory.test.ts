@@ -40,7 +40,11 @@ describe('estimateMemory', () => {
     ['1.6M users, 16M pairs', () => people(1_280_000, 320_000, 20, {}, 0.02), 2041 * MB],
     ['5M users, 7.5M pairs', () => people(4_000_000, 1_000_000, 3, {}, 0.01), 2700 * MB],
     ['bank of 2M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 } } }), 641 * MB],
-    ['bank of 2M, client-side scanning', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 }, clientSideScanning: { enabled: true } } }), 1118 * MB],
+    [
+      'bank of 2M, client-side scanning',
+      () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 }, clientSideScanning: { enabled: true } } }),
+      1118 * MB,
+    ],
     ['bank of 8M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 8_000_000 } } }), 1892 * MB],
     [
       '10 days of 10.9M messages, 1M abusive',
@@ -53,7 +57,11 @@ describe('estimateMemory', () => {
         }),
       643 * MB,
     ],
-    ['200k users, 5 days, 8M messages', () => scenario({ durationDays: 5, population: { adults: 160_000, minors: 40_000, offenders: { sharers: { count: 200 }, groomers: { count: 50 } } } }), 981 * MB],
+    [
+      '200k users, 5 days, 8M messages',
+      () => scenario({ durationDays: 5, population: { adults: 160_000, minors: 40_000, offenders: { sharers: { count: 200 }, groomers: { count: 50 } } } }),
+      981 * MB,
+    ],
     ['1M users, 1 day, 8M messages', () => scenario({ population: { adults: 800_000, minors: 200_000 } }), 3053 * MB],
   ];
 
@@ -183,7 +191,9 @@ describe('memoryProblem', () => {
     expect(memoryProblem(s, 64 * GB, { heapLimitBytes: 4 * GB })).toBeNull();
     const p = memoryProblem(s, 64 * GB, { heapLimitBytes: 1.5 * GB });
     expect(p?.path).toBe('population');
-    expect(p?.message).toMatch(/needs about 2\.\d GB of JavaScript heap in one thread but Node allows 1\.5 GB; reduce population\.adults, .*NODE_OPTIONS=--max-old-space-size/);
+    expect(p?.message).toMatch(
+      /needs about 2\.\d GB of JavaScript heap in one thread but Node allows 1\.5 GB; reduce population\.adults, .*NODE_OPTIONS=--max-old-space-size/,
+    );
   });
 });
 
@@ -216,7 +226,12 @@ describe('contact pairs', () => {
 
   it('count the offender networks and mentors’ classes too', () => {
     const s = scenario({
-      population: { adults: 1_000, minors: 500, offenders: { sharers: { count: 10 }, producers: { count: 4 } }, lookalikes: { mentors: { count: 3, minorsEach: 25 } } },
+      population: {
+        adults: 1_000,
+        minors: 500,
+        offenders: { sharers: { count: 10 }, producers: { count: 4 } },
+        lookalikes: { mentors: { count: 3, minorsEach: 25 } },
+      },
       traffic: { contactsPerUser: 10 },
     });
     expect(contactPairs(s)).toBe(7_500 + 5 * 14 + 3 * 25);

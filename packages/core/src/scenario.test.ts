@@ -271,9 +271,7 @@ describe('validateScenario: problems', () => {
       population: { adults: 30, minors: 10, lookalikes: { mentors: { count, minorsEach } } },
     });
     const ps = problems(validateScenario(mentors(1, 11), 'x.yaml'));
-    expect(ps).toEqual([
-      { path: 'population.lookalikes.mentors.minorsEach', message: 'a class of 11 minors, but the population has only 10' },
-    ]);
+    expect(ps).toEqual([{ path: 'population.lookalikes.mentors.minorsEach', message: 'a class of 11 minors, but the population has only 10' }]);
     ok(mentors(1, 10));
     ok(mentors(0, 11));
   });
@@ -285,9 +283,7 @@ describe('validateScenario: problems', () => {
   });
 
   it('refuses more users in all than fit in one run', () => {
-    const ps = problems(
-      validateScenario({ ...minimal, population: { adults: LIMITS.users, minors: 1 } }, 'x.yaml'),
-    );
+    const ps = problems(validateScenario({ ...minimal, population: { adults: LIMITS.users, minors: 1 } }, 'x.yaml'));
     expect(ps.map((p) => p.path)).toContain('population');
   });
 });

@@ -80,7 +80,9 @@ const imageOffender = (what: string, perDay: number) =>
       abusiveImagesPerDay: rate(1_000).default(perDay).describe('Abusive images each of them sends per simulated day (Poisson mean). Assumption.'),
       ringShare: probability
         .default(0.9)
-        .describe('Share of their DMed abusive images that go to another offender (offender networks trade among themselves; offenders never report). Assumption.'),
+        .describe(
+          'Share of their DMed abusive images that go to another offender (offender networks trade among themselves; offenders never report). Assumption.',
+        ),
       publicActivityShare,
       publicShare: probability
         .default(0.9)
@@ -98,66 +100,56 @@ const groomers = z
     conversationDays: positiveCount(LIMITS.days).default(6).describe('Days a groomer keeps messaging a target.'),
     escalation: z
       .strictObject({
-        startShare: probability.default(0.02).describe('Share of a groomer\'s messages to a target that are abusive on the first day of the conversation.'),
+        startShare: probability.default(0.02).describe("Share of a groomer's messages to a target that are abusive on the first day of the conversation."),
         endShare: probability.default(0.3).describe('... rising linearly to this share on its last day. Assumption.'),
       })
       .prefault({})
       .describe('How a grooming conversation escalates: the share of abusive messages from its first to its last day.'),
-    imageShare: probability.default(0.15).describe('Share of a groomer\'s abusive messages that are images rather than text (new imagery, in no bank).'),
+    imageShare: probability.default(0.15).describe("Share of a groomer's abusive messages that are images rather than text (new imagery, in no bank)."),
     newAccountShare,
   })
   .prefault({})
   .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
 
 export const scenarioSchema = z.strictObject({
-  name: z
-    .string()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe('A short name for the scenario; defaults to the file name without extension.'),
+  name: z.string().min(1).max(200).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
   description: z.string().max(10_000).optional().describe('Free text: what this scenario is for.'),
-  seed: z
-    .int()
-    .min(0)
-    .max(Number.MAX_SAFE_INTEGER)
-    .describe('Seed of every random draw: the same scenario and seed always give the same result.'),
+  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Seed of every random draw: the same scenario and seed always give the same result.'),
   durationDays: positiveCount(LIMITS.days).describe('Length of the simulated period, in days.'),
-  population: z.strictObject({
-    adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders and look-alikes).'),
-    minors: count(LIMITS.users).describe('Accounts of under-18s, whose declared age the platform knows.'),
-    communitySize: positiveCount(LIMITS.users)
-      .default(150)
-      .describe('Average size of a community (school, club, neighbourhood); most contacts are made inside one.'),
-    accountAgeDays: rate(36_500).default(700).describe('Mean age, in days, of accounts that exist when the run starts (exponential).'),
-    newAccountShare: probability
-      .default(0.02)
-      .describe('Share of ordinary accounts created during the run (the platform sees their young account age).'),
-    offenders: z
-      .strictObject({
-        sharers: imageOffender('known abuse images (lightly edited re-shares of hash-bank items)', 2),
-        producers: imageOffender('new abuse images that are in no hash bank', 0.5),
-        groomers,
-      })
-      .prefault({})
-      .describe('Offender archetypes; each is drawn from the adults.'),
-    lookalikes: z
-      .strictObject({
-        mentors: z
-          .strictObject({
-            count: count(LIMITS.users).default(0).describe('Innocent adults (teachers, coaches) who legitimately message many minors.'),
-            minorsEach: positiveCount(100_000).default(25).describe('Minors in each mentor\'s class or team.'),
-            messagesPerDay: rate(1_000).default(4).describe('DMs each mentor sends to members of the class per day (Poisson mean).'),
-            connectedShare: probability.default(0.5).describe('Share of class members who are the mentor\'s contacts on the platform.'),
-            imageShare: probability.default(0.2).describe('Share of those DMs that carry an image (benign: team photos, worksheets).'),
-          })
-          .prefault({})
-          .describe('Teachers and coaches: innocent adults who message the minors of a class or team.'),
-      })
-      .prefault({})
-      .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),
-  })
-  .describe('Who is on the platform: adults and minors, communities, account ages, offenders and look-alikes.'),
+  population: z
+    .strictObject({
+      adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders and look-alikes).'),
+      minors: count(LIMITS.users).describe('Accounts of under-18s, whose declared age the platform knows.'),
+      communitySize: positiveCount(LIMITS.users)
+        .default(150)
+        .describe('Average size of a community (school, club, neighbourhood); most contacts are made inside one.'),
+      accountAgeDays: rate(36_500).default(700).describe('Mean age, in days, of accounts that exist when the run starts (exponential).'),
+      newAccountShare: probability.default(0.02).describe('Share of ordinary accounts created during the run (the platform sees their young account age).'),
+      offenders: z
+        .strictObject({
+          sharers: imageOffender('known abuse images (lightly edited re-shares of hash-bank items)', 2),
+          producers: imageOffender('new abuse images that are in no hash bank', 0.5),
+          groomers,
+        })
+        .prefault({})
+        .describe('Offender archetypes; each is drawn from the adults.'),
+      lookalikes: z
+        .strictObject({
+          mentors: z
+            .strictObject({
+              count: count(LIMITS.users).default(0).describe('Innocent adults (teachers, coaches) who legitimately message many minors.'),
+              minorsEach: positiveCount(100_000).default(25).describe("Minors in each mentor's class or team."),
+              messagesPerDay: rate(1_000).default(4).describe('DMs each mentor sends to members of the class per day (Poisson mean).'),
+              connectedShare: probability.default(0.5).describe("Share of class members who are the mentor's contacts on the platform."),
+              imageShare: probability.default(0.2).describe('Share of those DMs that carry an image (benign: team photos, worksheets).'),
+            })
+            .prefault({})
+            .describe('Teachers and coaches: innocent adults who message the minors of a class or team.'),
+        })
+        .prefault({})
+        .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),
+    })
+    .describe('Who is on the platform: adults and minors, communities, account ages, offenders and look-alikes.'),
   traffic: z
     .strictObject({
       messagesPerUserPerDay: rate(LIMITS.messagesPerUserPerDay)
@@ -167,14 +159,10 @@ export const scenarioSchema = z.strictObject({
       publicPostShare: probability.default(0.15).describe('Share of ordinary messages that are public posts rather than DMs.'),
       profilePhotoChangesPerMonth: rate(1_000).default(0.5).describe('Profile or group photo changes per user per 30 days (unencrypted surface).'),
       contactsPerUser: rate(10_000).default(20).describe('Average number of contacts (connections) per user.'),
-      communityShare: probability.default(0.8).describe('Share of contacts made inside the user\'s own community.'),
-      sameAgeGroupShare: probability
-        .default(0.85)
-        .describe('Share of contacts outside the community that are in the user\'s own age group (adult or minor).'),
+      communityShare: probability.default(0.8).describe("Share of contacts made inside the user's own community."),
+      sameAgeGroupShare: probability.default(0.85).describe("Share of contacts outside the community that are in the user's own age group (adult or minor)."),
       unconnectedShare: probability.default(0.02).describe('Share of ordinary DMs sent to someone who is not a contact.'),
-      popularImageShare: probability
-        .default(0.05)
-        .describe('Share of ordinary images that are copies of popular images (memes) circulating on the platform.'),
+      popularImageShare: probability.default(0.05).describe('Share of ordinary images that are copies of popular images (memes) circulating on the platform.'),
       popularImages: positiveCount(10_000_000).default(2_000).describe('Number of distinct popular images.'),
       blocksPerUserPerMonth: rate(1_000).default(0.05).describe('Blocks an ordinary user makes per 30 days for ordinary reasons (noise for the block rule).'),
     })
@@ -196,7 +184,7 @@ export const scenarioSchema = z.strictObject({
         .describe('Profile and group photos.'),
     })
     .prefault({})
-    .describe('The platform\'s surfaces and whether each is end-to-end encrypted.'),
+    .describe("The platform's surfaces and whether each is end-to-end encrypted."),
   content: z
     .strictObject({
       images: z
@@ -205,38 +193,50 @@ export const scenarioSchema = z.strictObject({
           benign: feature([0.2, 0.1], [0.1, 0.1], 'a benign image'),
           borderlineShare: probability
             .default(0.0005)
-            .describe('Share of benign images that classifiers score like abuse (adult content, beach photos): their score is drawn as for abusive images, their look stays benign-ish.'),
+            .describe(
+              'Share of benign images that classifiers score like abuse (adult content, beach photos): their score is drawn as for abusive images, their look stays benign-ish.',
+            ),
           lowQualityShare: probability
             .default(0.05)
             .describe('Share of images whose hash quality is below 50 (blurred, tiny, heavily compressed). Assumption.'),
         })
         .prefault({})
-        .describe('Image features. Defaults: at threshold 0.51 the image classifier has recall about 0.6 and false-positive rate about 1e-3 (Safer, reported).'),
+        .describe(
+          'Image features. Defaults: at threshold 0.51 the image classifier has recall about 0.6 and false-positive rate about 1e-3 (Safer, reported).',
+        ),
       text: z
         .strictObject({
           grooming: feature([0.6, 0.2], [0.8, 0.15], 'an abusive (grooming) message'),
           benign: feature([0.2, 0.1], [0.1, 0.1], 'a benign message'),
-          borderlineShare: probability.default(0.0005).describe('Share of benign messages that classifiers score like grooming (flirting between adults, banter).'),
+          borderlineShare: probability
+            .default(0.0005)
+            .describe('Share of benign messages that classifiers score like grooming (flirting between adults, banter).'),
         })
         .prefault({})
-        .describe('Text features. Defaults: at threshold 0.51 the grooming classifier has recall about 0.7 and false-positive rate about 1e-3 (PAN-2012; FPR assumption).'),
+        .describe(
+          'Text features. Defaults: at threshold 0.51 the grooming classifier has recall about 0.7 and false-positive rate about 1e-3 (PAN-2012; FPR assumption).',
+        ),
     })
     .prefault({})
-    .describe('What content looks like: observable features whose distribution depends on the hidden truth. Classifiers see `score`, human reviewers see `look`.'),
+    .describe(
+      'What content looks like: observable features whose distribution depends on the hidden truth. Classifiers see `score`, human reviewers see `look`.',
+    ),
   detection: z
     .strictObject({
       hashBank: z
         .strictObject({
           size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
-          perturbationBits: count(256)
-            .default(8)
-            .describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
+          perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
           editedBeyondMatchShare: probability
             .default(0.05)
-            .describe('Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).'),
+            .describe(
+              'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
+            ),
           wronglyListedShare: probability
             .default(0.0001)
-            .describe('Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.'),
+            .describe(
+              'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
+            ),
         })
         .prefault({})
         .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
@@ -244,9 +244,7 @@ export const scenarioSchema = z.strictObject({
         .strictObject({
           enabled: z.boolean().default(true).describe('Server-side matching of readable images against the hash bank.'),
           surfaces: surfaceList(['dm', 'public', 'profile'], 'hash matching'),
-          matchDistance: count(256)
-            .default(31)
-            .describe('Largest Hamming distance (bits of 256) counted as a match; 31 is PDQ\'s recommended threshold.'),
+          matchDistance: count(256).default(31).describe("Largest Hamming distance (bits of 256) counted as a match; 31 is PDQ's recommended threshold."),
           minQuality: z.int().min(0).max(100).default(50).describe('Hashes of lower quality are discarded unmatched (PDQ: below 50).'),
         })
         .prefault({})
@@ -276,32 +274,58 @@ export const scenarioSchema = z.strictObject({
               minMinors: positiveCount(1_000_000)
                 .default(5)
                 .describe('Flag an adult who DMs at least this many distinct minors they are not connected to (Messenger 2020) ...'),
-              windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within a sliding window of this many simulated hours.'),
+              windowHours: z
+                .number()
+                .positive()
+                .max(24 * LIMITS.days)
+                .default(72)
+                .describe('... within a sliding window of this many simulated hours.'),
             })
             .prefault({})
             .describe('Rule: adults messaging many minors they are not connected to.'),
           newAccountBurst: z
             .strictObject({
               enabled: z.boolean().default(true).describe('Whether this rule runs.'),
-              maxAccountAgeDays: rate(36_500).default(14).describe('Flag an account younger than this many days (WhatsApp 2019: message rate right after registration) ...'),
+              maxAccountAgeDays: rate(36_500)
+                .default(14)
+                .describe('Flag an account younger than this many days (WhatsApp 2019: message rate right after registration) ...'),
               minMessages: positiveCount(1_000_000).default(40).describe('... that sends at least this many messages ...'),
-              windowHours: z.number().positive().max(24 * LIMITS.days).default(48).describe('... within this many simulated hours.'),
+              windowHours: z
+                .number()
+                .positive()
+                .max(24 * LIMITS.days)
+                .default(48)
+                .describe('... within this many simulated hours.'),
             })
             .prefault({})
             .describe('Rule: young accounts sending many messages.'),
           imagesToMinors: z
             .strictObject({
               enabled: z.boolean().default(true).describe('Whether this rule runs.'),
-              minImages: positiveCount(1_000_000).default(6).describe('Flag an adult who sends at least this many images to minors they are not connected to ...'),
-              windowHours: z.number().positive().max(24 * LIMITS.days).default(72).describe('... within this many simulated hours.'),
+              minImages: positiveCount(1_000_000)
+                .default(6)
+                .describe('Flag an adult who sends at least this many images to minors they are not connected to ...'),
+              windowHours: z
+                .number()
+                .positive()
+                .max(24 * LIMITS.days)
+                .default(72)
+                .describe('... within this many simulated hours.'),
             })
             .prefault({})
             .describe('Rule: adults sending many images to minors they are not connected to.'),
           blocksAndReports: z
             .strictObject({
               enabled: z.boolean().default(true).describe('Whether this rule runs.'),
-              minAccounts: positiveCount(1_000_000).default(3).describe('Flag an account blocked or reported by at least this many distinct accounts (Meta 2022: accounts teens blocked or reported) ...'),
-              windowHours: z.number().positive().max(24 * LIMITS.days).default(168).describe('... within this many simulated hours.'),
+              minAccounts: positiveCount(1_000_000)
+                .default(3)
+                .describe('Flag an account blocked or reported by at least this many distinct accounts (Meta 2022: accounts teens blocked or reported) ...'),
+              windowHours: z
+                .number()
+                .positive()
+                .max(24 * LIMITS.days)
+                .default(168)
+                .describe('... within this many simulated hours.'),
             })
             .prefault({})
             .describe('Rule: accounts many others block or report.'),
@@ -313,12 +337,21 @@ export const scenarioSchema = z.strictObject({
           enabled: z
             .boolean()
             .default(true)
-            .describe('The platform acts on user reports (a report hands over the plaintext, so this works under encryption). Users report either way, and reports still feed the blocksAndReports rule.'),
+            .describe(
+              'The platform acts on user reports (a report hands over the plaintext, so this works under encryption). Users report either way, and reports still feed the blocksAndReports rule.',
+            ),
           probability: probability
             .default(0.03)
-            .describe('Probability that the (non-offender) recipient of an abusive message reports it. Assumption, consistent with 96-99.6% proactive detection (Meta).'),
+            .describe(
+              'Probability that the (non-offender) recipient of an abusive message reports it. Assumption, consistent with 96-99.6% proactive detection (Meta).',
+            ),
           blockProbability: probability.default(0.1).describe('Probability that a minor who receives an abusive message blocks the sender.'),
-          meanDelayHours: z.number().min(0).max(24 * 365).default(6).describe('Mean delay between receiving and reporting, in hours.'),
+          meanDelayHours: z
+            .number()
+            .min(0)
+            .max(24 * 365)
+            .default(6)
+            .describe('Mean delay between receiving and reporting, in hours.'),
           franking: z
             .boolean()
             .default(true)
@@ -333,7 +366,7 @@ export const scenarioSchema = z.strictObject({
           surfaces: surfaceList(['dm'], 'client-side scanning'),
           threshold: positiveCount(1_000_000)
             .default(30)
-            .describe('The server can open an account\'s vouchers only once it holds at least this many matches (threshold secret sharing; Apple: 30).'),
+            .describe("The server can open an account's vouchers only once it holds at least this many matches (threshold secret sharing; Apple: 30)."),
         })
         .prefault({})
         .describe('Route: client-side scanning with safety vouchers (Apple 2021).'),
@@ -354,7 +387,7 @@ export const scenarioSchema = z.strictObject({
         .min(0)
         .max(1_000)
         .default(2)
-        .describe('... or when one rule\'s count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)'),
+        .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
       priority: z
         .array(z.enum(['hashMatch', 'clientSideScanning', 'imageClassifier', 'userReport', 'textClassifier', 'metadata']))
         .default(['hashMatch', 'clientSideScanning', 'userReport', 'imageClassifier', 'textClassifier', 'metadata'])
@@ -460,7 +493,12 @@ export function parseScenario(text: string, file: string): ScenarioResult {
   if (text.length > LIMITS.textChars) {
     return {
       ok: false,
-      problems: [{ path: '', message: `the file has ${text.length} characters; a scenario file may have at most ${LIMITS.textChars} (the shipped ones have about 6,000)` }],
+      problems: [
+        {
+          path: '',
+          message: `the file has ${text.length} characters; a scenario file may have at most ${LIMITS.textChars} (the shipped ones have about 6,000)`,
+        },
+      ],
     };
   }
   const deep = nestedTooDeep(text);
@@ -482,19 +520,21 @@ export function parseScenario(text: string, file: string): ScenarioResult {
   if (doc.errors.length > 0) {
     return {
       ok: false,
-      problems: distinct(doc.errors.map((e) => {
-        const pos = e.linePos?.[0];
-        // The library's words, but where they address a programmer, the analyst's.
-        const what =
-          e.code === 'MULTIPLE_DOCS'
-            ? 'the file holds more than one YAML document (a "---" or "..." line after content); a scenario is one document'
-            : escapeControl((e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
-        return {
-          path: '',
-          message: `not valid YAML: ${what}`,
-          ...(pos ? { line: pos.line, column: pos.col } : {}),
-        };
-      })),
+      problems: distinct(
+        doc.errors.map((e) => {
+          const pos = e.linePos?.[0];
+          // The library's words, but where they address a programmer, the analyst's.
+          const what =
+            e.code === 'MULTIPLE_DOCS'
+              ? 'the file holds more than one YAML document (a "---" or "..." line after content); a scenario is one document'
+              : escapeControl((e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
+          return {
+            path: '',
+            message: `not valid YAML: ${what}`,
+            ...(pos ? { line: pos.line, column: pos.col } : {}),
+          };
+        }),
+      ),
     };
   }
   let data: unknown;
@@ -864,10 +904,7 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   // Unrelated hashes within the match distance (only a very wide distance matches them).
   const hashShare = upperTail(-(d.hashMatching.matchDistance + 0.5), -RANDOM_DISTANCE.mean, RANDOM_DISTANCE.sd);
   const detections =
-    abusive +
-    readable(d.imageClassifier, images) * imageShare +
-    readable(d.textClassifier, texts) * textShare +
-    readable(d.hashMatching, images) * hashShare;
+    abusive + readable(d.imageClassifier, images) * imageShare + readable(d.textClassifier, texts) * textShare + readable(d.hashMatching, images) * hashShare;
   // Open flags: at most one per account and route.
   const flags = Math.min(users * 5, detections);
   // Behavioural windows: accounts that send while young, and adults who DM minors they are not connected to.
@@ -877,8 +914,7 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
   const watched = m.enabled ? Math.min(users, young + approaching) : 0;
   // Under encryption the clients count messages per conversation.
-  const conversations =
-    (encrypted.dm ? Math.min(dms, pairs + dms * t.unconnectedShare) : 0) + (encrypted.public ? users : 0) + (encrypted.profile ? users : 0);
+  const conversations = (encrypted.dm ? Math.min(dms, pairs + dms * t.unconnectedShare) : 0) + (encrypted.public ? users : 0) + (encrypted.profile ? users : 0);
   const records = abusive * BYTES.id + detections * BYTES.detection + (flags + watched) * BYTES.account + conversations * BYTES.conversation;
 
   // The world's heap grows past what stays alive in it while messages flow; each part
@@ -941,7 +977,10 @@ export function memoryProblem(scenario: Scenario, availableBytes: number, option
     .sort((a, b) => b[1] - a[1]);
   const reducible = big.flatMap(([name]) => REDUCE[name] ?? []);
   const listed = big.map(([n, b]) => `${n} ${formatBytes(b)}`).join(', ');
-  const reduce = reducible.length > 0 ? `reduce ${reducible.map((r) => r.fields).join(', or ')}` : 'even the smallest scenario needs this much; run it on a machine with more memory';
+  const reduce =
+    reducible.length > 0
+      ? `reduce ${reducible.map((r) => r.fields).join(', or ')}`
+      : 'even the smallest scenario needs this much; run it on a machine with more memory';
   if (needed > availableBytes) {
     const what = runs > 1 ? ` for ${runs} runs at once (each ${listed})` : ` (${listed})`;
     return {

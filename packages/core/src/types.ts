@@ -48,9 +48,7 @@ export interface Message {
 }
 
 /** Decoded readable content: what a classifier or a human reviewer could look at. */
-export type Content =
-  | { media: 'image'; hash: Uint8Array; quality: number; score: number; look: number }
-  | { media: 'text'; score: number; look: number };
+export type Content = { media: 'image'; hash: Uint8Array; quality: number; score: number; look: number } | { media: 'text'; score: number; look: number };
 
 /**
  * A recipient's report of a message. The recipient holds the plaintext and hands it

@@ -43,12 +43,9 @@ describe('parseEnv', () => {
     expect(problems[0]).toMatch(/^REDIS_URL: required/);
   });
 
-  it.each(['http://127.0.0.1:6379', 'localhost:6379', '', 'redis://', 'redis://has space'])(
-    'rejects the non-redis URL %j',
-    (url) => {
-      expect(problemsOf({ REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
-    },
-  );
+  it.each(['http://127.0.0.1:6379', 'localhost:6379', '', 'redis://', 'redis://has space'])('rejects the non-redis URL %j', (url) => {
+    expect(problemsOf({ REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
+  });
 
   it.each(['redis://127.0.0.1:6379', 'rediss://user:pw@cache.example:6380/2', 'redis://redis'])('accepts %j', (url) => {
     expect(parseEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
@@ -121,15 +118,7 @@ describe('parseEnv', () => {
     expect(err.name).toBe('ConfigError');
     const names = err.problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(
-      [
-        'BLINDSPOT_PREFIX',
-        'GENERATOR_HIGH_WATER',
-        'LOCK_DURATION_MS',
-        'LOG_LEVEL',
-        'REDIS_URL',
-        'STALLED_INTERVAL_MS',
-        'WORKER_CONCURRENCY',
-      ].sort(),
+      ['BLINDSPOT_PREFIX', 'GENERATOR_HIGH_WATER', 'LOCK_DURATION_MS', 'LOG_LEVEL', 'REDIS_URL', 'STALLED_INTERVAL_MS', 'WORKER_CONCURRENCY'].sort(),
     );
     // The message names them all too, one per line.
     for (const p of err.problems) expect(err.message).toContain(p);

@@ -19,9 +19,7 @@ const baseEnv = {
     .default('{blindspot}'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** json (one object per line, for machines) or pretty (for a developer's terminal); default: pretty at a terminal outside production. */
-  LOG_FORMAT: z
-    .enum(['json', 'pretty'])
-    .default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),
 };
 
 export const envSchema = z.object({
@@ -54,7 +52,10 @@ export const dashboardEnvSchema = z.object({
   /** Folder of finished reports (the command line's --out) to link to. */
   RESULTS_DIR: z.string().min(1).default('results'),
   /** Let Bull Board retry, promote and remove jobs; off by default (look, do not touch). */
-  DASHBOARD_QUEUE_ACTIONS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  DASHBOARD_QUEUE_ACTIONS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export type DashboardConfig = z.output<typeof dashboardEnvSchema>;

@@ -13,8 +13,7 @@ function merge(a: Json, b: Json): Json {
   const out: Json = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
   }
   return out;
 }
@@ -239,7 +238,7 @@ describe('runEmbedded: plaintext versus end-to-end encrypted DMs', () => {
     expect(e2ee.userReports).toEqual(plain.userReports);
   });
 
-  it('takes DMs out of the platform\'s sight: no innocent private message is readable', () => {
+  it("takes DMs out of the platform's sight: no innocent private message is readable", () => {
     expect(plain.privacy.readableInnocentMessages).toBeGreaterThan(0);
     expect(e2ee.privacy.readableInnocentMessages).toBe(0);
     expect(e2ee.privacy.innocentUsersExposed).toBe(0);

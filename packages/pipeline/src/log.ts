@@ -55,7 +55,17 @@ export function createLogger(service: string, level: string, format: LogFormat =
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(format === 'pretty'
-      ? { transport: { target: 'pino-pretty', options: { colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name,service', messageFormat: '[{service}] {msg}' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: {
+              colorize: process.stdout.isTTY === true,
+              translateTime: 'SYS:HH:MM:ss.l',
+              ignore: 'pid,hostname,name,service',
+              messageFormat: '[{service}] {msg}',
+            },
+          },
+        }
       : {}),
   });
 }

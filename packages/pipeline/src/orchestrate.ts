@@ -51,11 +51,7 @@ export async function connectClient(url: string): Promise<Redis> {
 }
 
 /** Stores the run's definition and queues it for the generator. Returns the run id. */
-export async function submitRun(
-  redis: Redis,
-  scenario: Scenario,
-  options: { prefix: string; file: string; batchSize: number },
-): Promise<string> {
+export async function submitRun(redis: Redis, scenario: Scenario, options: { prefix: string; file: string; batchSize: number }): Promise<string> {
   const run = newRunId();
   const keys = new RunKeys(options.prefix, run);
   await redis

@@ -57,7 +57,11 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   app.get('/results/', async (_req, res) => {
     const { results } = await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir);
     const items = results.map((r) => `<li><a href="${encodeURIComponent(r.file)}">${r.file.replace(/[&<>"]/g, '')}</a></li>`).join('');
-    res.type('html').send(`<!doctype html><meta charset="utf-8"><title>Blindspot · reports</title><h1>Finished reports</h1><ul>${items || '<li>None yet.</li>'}</ul><p><a href="../">live view</a></p>`);
+    res
+      .type('html')
+      .send(
+        `<!doctype html><meta charset="utf-8"><title>Blindspot · reports</title><h1>Finished reports</h1><ul>${items || '<li>None yet.</li>'}</ul><p><a href="../">live view</a></p>`,
+      );
   });
   // Only what the command line writes there; no listings, no dotfiles, nothing outside.
   app.use('/results', express.static(resultsDir, { index: false, dotfiles: 'deny', fallthrough: true }));

@@ -50,59 +50,71 @@ const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WOR
 export function bindGenerator(ctx: ServiceContext): void {
   const scan = ctx.queues.get(QUEUES.scan);
   const metadata = ctx.queues.get(QUEUES.metadata);
-  ctx.work(QUEUES.generate, async (job, token) => {
-    const { run } = parseJob(runJobSchema, job.data, 'generate');
-    const keys = ctx.keys(run);
-    let spec;
-    try {
-      spec = await loadRun(ctx.redis, keys);
-    } catch (err) {
-      await ctx.failRun(run, (err as Error).message);
-      throw err;
-    }
-    const platformKey = await runSecret(ctx.redis, keys.platformKey, 32);
-    const clientSecret = await runSecret(ctx.redis, keys.clientSecret, CLIENT_SECRET_BYTES);
-    const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
-    const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
-    ctx.log.info({ run, resumeAfter: done }, 'generating');
+  ctx.work(
+    QUEUES.generate,
+    async (job, token) => {
+      const { run } = parseJob(runJobSchema, job.data, 'generate');
+      const keys = ctx.keys(run);
+      let spec;
+      try {
+        spec = await loadRun(ctx.redis, keys);
+      } catch (err) {
+        await ctx.failRun(run, (err as Error).message);
+        throw err;
+      }
+      const platformKey = await runSecret(ctx.redis, keys.platformKey, 32);
+      const clientSecret = await runSecret(ctx.redis, keys.clientSecret, CLIENT_SECRET_BYTES);
+      const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
+      const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
+      ctx.log.info({ run, resumeAfter: done }, 'generating');
 
-    const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
-      if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
-      await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER, ctx.stopping);
-      // Shutting down: hand the run back; whichever generator takes it resumes here.
-      if (ctx.stopping.aborted) await ctx.release(job, token);
-      await Promise.all([
-        scan.add('batch', scanJobOfEncoded(batch, sealed), { jobId: jobId(run, 'scan-in', batch.seq) }),
-        metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
-      ]);
-      ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
-      ctx.log.debug({ run, stage: 'generator', batch: batch.seq, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length }, 'batch published');
-      const last = batch.messages[batch.messages.length - 1];
-      await ctx.redis
-        .multi()
-        .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
-        // Wall-clock time each batch entered the pipeline, for latency measurements (load).
-        .hset(keys.timeline, `in:${batch.seq}`, String(Date.now()))
-        .expire(keys.timeline, RUN_KEY_TTL_SECONDS)
-        // For progress displays: how far the run has got in simulated time.
-        .set(keys.progress, JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }), 'EX', RUN_KEY_TTL_SECONDS)
-        .exec();
-      if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
-    };
+      const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
+        if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
+        await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER, ctx.stopping);
+        // Shutting down: hand the run back; whichever generator takes it resumes here.
+        if (ctx.stopping.aborted) await ctx.release(job, token);
+        await Promise.all([
+          scan.add('batch', scanJobOfEncoded(batch, sealed), { jobId: jobId(run, 'scan-in', batch.seq) }),
+          metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
+        ]);
+        ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
+        ctx.log.debug(
+          { run, stage: 'generator', batch: batch.seq, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length },
+          'batch published',
+        );
+        const last = batch.messages[batch.messages.length - 1];
+        await ctx.redis
+          .multi()
+          .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
+          // Wall-clock time each batch entered the pipeline, for latency measurements (load).
+          .hset(keys.timeline, `in:${batch.seq}`, String(Date.now()))
+          .expire(keys.timeline, RUN_KEY_TTL_SECONDS)
+          // For progress displays: how far the run has got in simulated time.
+          .set(
+            keys.progress,
+            JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }),
+            'EX',
+            RUN_KEY_TTL_SECONDS,
+          )
+          .exec();
+        if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
+      };
 
-    // The world runs here, in stream order; franking and encryption run on sealing
-    // threads a few batches ahead; batches are published in order.
-    const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
-    const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
-    // After a crash the run is regenerated deterministically; batches already enqueued
-    // are skipped (and their job ids would make re-adding harmless anyway).
-    function* notYetEnqueued() {
-      for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
-    }
-    try {
-      await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
-    } finally {
-      await pool.close();
-    }
-  }, GENERATE_CONCURRENCY(ctx));
+      // The world runs here, in stream order; franking and encryption run on sealing
+      // threads a few batches ahead; batches are published in order.
+      const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
+      const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
+      // After a crash the run is regenerated deterministically; batches already enqueued
+      // are skipped (and their job ids would make re-adding harmless anyway).
+      function* notYetEnqueued() {
+        for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
+      }
+      try {
+        await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
+      } finally {
+        await pool.close();
+      }
+    },
+    GENERATE_CONCURRENCY(ctx),
+  );
 }

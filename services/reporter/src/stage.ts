@@ -78,7 +78,10 @@ export function bindReporter(ctx: ServiceContext): void {
             ctx.metrics.reportsTotal.inc(newTips.length);
             for (const tip of newTips) if (tip.routes[0]) ctx.metrics.reportsFiled.inc({ route: tip.routes[0] });
           };
-          ctx.log.debug({ run, stage: 'reporter', batch: seq, day: state.day, filed: filed.length, reportsSoFar: Object.keys(state.tips).length }, 'batch applied');
+          ctx.log.debug(
+            { run, stage: 'reporter', batch: seq, day: state.day, filed: filed.length, reportsSoFar: Object.keys(state.tips).length },
+            'batch applied',
+          );
           const writes = new Map<string, string | undefined>([
             [STATE_KEY, JSON.stringify(state)],
             [detectedKey(seq), JSON.stringify(detected)],

@@ -3,17 +3,7 @@
  * the world: no keys, no ledger (a test walks this file's imports to make sure).
  */
 import { scanBatch, scannerContext, type ScannerContext } from '@blindspot/core/scanner';
-import {
-  QUEUES,
-  SmallCache,
-  decodeScanJob,
-  encodeScanResult,
-  jobId,
-  loadRun,
-  parseJob,
-  scanJobSchema,
-  type ServiceContext,
-} from '@blindspot/pipeline/bullmq';
+import { QUEUES, SmallCache, decodeScanJob, encodeScanResult, jobId, loadRun, parseJob, scanJobSchema, type ServiceContext } from '@blindspot/pipeline/bullmq';
 
 export function bindScanner(ctx: ServiceContext): void {
   const report = ctx.queues.get(QUEUES.report);
@@ -23,7 +13,17 @@ export function bindScanner(ctx: ServiceContext): void {
     const scanner = await contexts.get(batch.run, async () => scannerContext((await loadRun(ctx.redis, ctx.keys(batch.run))).scenario));
     const result = scanBatch(scanner, batch);
     ctx.metrics.messages.inc({ stage: 'scanner' }, result.counts.messages);
-    ctx.log.debug({ run: batch.run, stage: 'scanner', batch: batch.seq, count: result.counts.messages, scanned: result.counts.scanned, detections: result.detections.length }, 'batch scanned');
+    ctx.log.debug(
+      {
+        run: batch.run,
+        stage: 'scanner',
+        batch: batch.seq,
+        count: result.counts.messages,
+        scanned: result.counts.scanned,
+        detections: result.detections.length,
+      },
+      'batch scanned',
+    );
     await report.add('scan', encodeScanResult(result), { jobId: jobId(batch.run, 'scan', batch.seq) });
   });
 }

@@ -91,7 +91,11 @@ for (const b of batches) for (const m of b.messages) media.set(m.envelope.id, m.
 function withThresholds(image: number, text: number): Scenario {
   return {
     ...s,
-    detection: { ...s.detection, imageClassifier: { ...s.detection.imageClassifier, threshold: image }, textClassifier: { ...s.detection.textClassifier, threshold: text } },
+    detection: {
+      ...s.detection,
+      imageClassifier: { ...s.detection.imageClassifier, threshold: image },
+      textClassifier: { ...s.detection.textClassifier, threshold: text },
+    },
   };
 }
 

@@ -103,7 +103,11 @@ export class Sealer {
     for (let i = 0; i < batch.length; i++) {
       const u = batch[i] as Unsealed;
       const offset = (u.envelope.id - first) * FRANKING_KEY_BYTES;
-      const key = !this.frank ? null : keys && offset >= 0 && offset < keys.length ? keys.subarray(offset, offset + FRANKING_KEY_BYTES) : frankingKeyFor(this.franking, u.envelope.id);
+      const key = !this.frank
+        ? null
+        : keys && offset >= 0 && offset < keys.length
+          ? keys.subarray(offset, offset + FRANKING_KEY_BYTES)
+          : frankingKeyFor(this.franking, u.envelope.id);
       out[i] = this.sealWith(u, key);
     }
     return out;

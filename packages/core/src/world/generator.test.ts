@@ -16,8 +16,7 @@ function merge(a: Json, b: Json): Json {
   const out: Json = { ...a };
   for (const [k, v] of Object.entries(b)) {
     const prev = out[k];
-    out[k] =
-      v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
   }
   return out;
 }
@@ -162,7 +161,7 @@ describe('WorldGenerator: the stream', () => {
 
   it('numbers every event (message, report, block) 0, 1, 2, ... from one counter, batch after batch', () => {
     const events = stream(plain);
-    events.forEach((e, i) => expect(e.id).toBe(i));
+    for (const [i, e] of events.entries()) expect(e.id).toBe(i);
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['message', 'report', 'block']));
     let last = -1;
     for (const b of plain.batches) {
@@ -338,7 +337,7 @@ describe('WorldGenerator: envelopes hold only what the server knows', () => {
 });
 
 describe('WorldGenerator: franking', () => {
-  it('commits to every message\'s plaintext with a per-message key the client derives; the key travels inside the payload', () => {
+  it("commits to every message's plaintext with a per-message key the client derives; the key travels inside the payload", () => {
     const clients = new Clients(clientSecret);
     for (const m of plain.messages.slice(0, 300)) {
       const length = contentLength(m.payload);
@@ -349,7 +348,7 @@ describe('WorldGenerator: franking', () => {
       expect(Buffer.from(m.commitment!).equals(Buffer.from(commit(key, content)))).toBe(true);
     }
     // Under e2ee the commitment is in the clear beside the ciphertext, and is the same.
-    e2ee.messages.slice(0, 300).forEach((m, i) => expect(m.commitment).toEqual(plain.messages[i]!.commitment));
+    for (const [i, m] of e2ee.messages.slice(0, 300).entries()) expect(m.commitment).toEqual(plain.messages[i]!.commitment);
   });
 
   it('sends no commitment and no franking key without franking', () => {
@@ -385,7 +384,11 @@ describe('WorldGenerator: user reports', () => {
         expect(pop.isOffender(r.reporter)).toBe(false);
         // The plaintext, without the franking key, whatever the encryption.
         expect(r.content).toEqual(p.payload.subarray(0, contentLength(p.payload)));
-        expect(run.gen.ledger.abusiveIds.knownImage.includes(r.messageId) || run.gen.ledger.abusiveIds.newImage.includes(r.messageId) || run.gen.ledger.abusiveIds.grooming.includes(r.messageId)).toBe(true);
+        expect(
+          run.gen.ledger.abusiveIds.knownImage.includes(r.messageId) ||
+            run.gen.ledger.abusiveIds.newImage.includes(r.messageId) ||
+            run.gen.ledger.abusiveIds.grooming.includes(r.messageId),
+        ).toBe(true);
       }
     }
   });
@@ -442,7 +445,9 @@ describe('WorldGenerator: user reports', () => {
   // the reports and blocks, never the messages (a sweep over these compares like with like).
   it('does not change the messages when users report and block more often', () => {
     const run = generate(
-      scenario('none', 'none', { detection: { hashBank: { size: 200 }, userReports: { probability: 0.95, meanDelayHours: 1, forgedPerDay: 5, blockProbability: 0.9 } } }),
+      scenario('none', 'none', {
+        detection: { hashBank: { size: 200 }, userReports: { probability: 0.95, meanDelayHours: 1, forgedPerDay: 5, blockProbability: 0.9 } },
+      }),
     );
     const ours = run.messages.map((m) => JSON.stringify({ ...m.envelope, id: 0, size: 0 }));
     const theirs = plain.messages.map((m) => JSON.stringify({ ...m.envelope, id: 0, size: 0 }));
@@ -540,7 +545,20 @@ describe('WorldGenerator: encryption', () => {
   });
 
   /** A client sending `plain` in `conversation`: its next nonce there, then sealed (without franking) as the generator does. */
-  const DM: Envelope = { id: 0, t: 0, surface: 'dm', sender: 1, recipient: 2, media: 'text', size: 0, encrypted: true, senderMinor: false, recipientMinor: false, connected: true, senderAccountAgeDays: 0 };
+  const DM: Envelope = {
+    id: 0,
+    t: 0,
+    surface: 'dm',
+    sender: 1,
+    recipient: 2,
+    media: 'text',
+    size: 0,
+    encrypted: true,
+    senderMinor: false,
+    recipientMinor: false,
+    connected: true,
+    senderAccountAgeDays: 0,
+  };
   function encrypt(clients: Clients, sealer: Sealer, conversation: number, plain: Uint8Array): Uint8Array {
     return sealer.seal({ envelope: DM, plain, conversation, nonce: clients.nextNonce(conversation), voucher: null }).payload;
   }
@@ -654,7 +672,15 @@ describe('WorldGenerator: offender and look-alike behaviour', () => {
         offenders: {
           sharers: { count: 0 },
           producers: { count: 0 },
-          groomers: { count: 10, newTargetsPerDay: 4, messagesPerTargetPerDay: 12, conversationDays: 3, escalation: { startShare: 0, endShare: 1 }, imageShare: 0, newAccountShare: 0 },
+          groomers: {
+            count: 10,
+            newTargetsPerDay: 4,
+            messagesPerTargetPerDay: 12,
+            conversationDays: 3,
+            escalation: { startShare: 0, endShare: 1 },
+            imageShare: 0,
+            newAccountShare: 0,
+          },
         },
         lookalikes: { mentors: { count: 0 } },
       },
@@ -758,7 +784,7 @@ describe('WorldGenerator: the ledger', () => {
     for (const m of plain.messages) if (mentors.has(m.envelope.sender)) expect(abusive.has(m.envelope.id)).toBe(false);
   });
 
-  it('records each offender\'s first abusive message', () => {
+  it("records each offender's first abusive message", () => {
     const { ledger } = plain.gen;
     const first = new Map<number, number>();
     for (const id of [...ledger.abusiveIds.knownImage, ...ledger.abusiveIds.newImage, ...ledger.abusiveIds.grooming].sort((a, b) => a - b)) {

@@ -9,7 +9,7 @@ import type { Scenario } from '../scenario';
 import { Random } from '../random';
 import { DAY } from '../types';
 
-export const enum Kind {
+export enum Kind {
   Ordinary = 0,
   Sharer = 1,
   Producer = 2,
@@ -158,9 +158,7 @@ export function buildPopulation(scenario: Scenario): Population {
     }
   };
   for (let a = 0; a < users; a++) {
-    createdAt[a] = rng.chance(newShare(a))
-      ? Math.floor(rng.next() * duration * 0.8)
-      : -Math.max(1, rng.exponential(p.accountAgeDays)) * DAY;
+    createdAt[a] = rng.chance(newShare(a)) ? Math.floor(rng.next() * duration * 0.8) : -Math.max(1, rng.exponential(p.accountAgeDays)) * DAY;
   }
 
   const lists: number[][] = Array.from({ length: users }, () => []);

@@ -44,8 +44,18 @@ export class ServiceMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers,
     });
-    this.deadLetters = new Counter({ name: 'blindspot_dead_letters_total', help: 'Malformed jobs refused and dead-lettered, by queue.', labelNames: ['queue'], registers });
-    this.reportsFiled = new Counter({ name: 'blindspot_reports_filed_total', help: 'Reports to police filed, by the route whose confirmation filed them.', labelNames: ['route'], registers });
+    this.deadLetters = new Counter({
+      name: 'blindspot_dead_letters_total',
+      help: 'Malformed jobs refused and dead-lettered, by queue.',
+      labelNames: ['queue'],
+      registers,
+    });
+    this.reportsFiled = new Counter({
+      name: 'blindspot_reports_filed_total',
+      help: 'Reports to police filed, by the route whose confirmation filed them.',
+      labelNames: ['route'],
+      registers,
+    });
     this.reportsTotal = new Counter({ name: 'blindspot_reports_to_police_total', help: 'Reports to police filed.', registers });
     new Gauge({
       name: 'blindspot_queue_jobs',

@@ -152,11 +152,11 @@ export class OrderedStage {
       const values = await this.redis.hmget(k.inbox, ...fields);
       if (values.some((v) => v === null)) break;
       const inputs: Record<string, string> = {};
-      this.spec.sources.forEach((s, i) => (inputs[s] = values[i] as string));
+      for (const [i, s] of this.spec.sources.entries()) inputs[s] = values[i] as string;
       const stateKeys = this.spec.stateKeys(next, inputs);
       const loaded = stateKeys.length > 0 ? await this.redis.hmget(k.state, ...stateKeys) : [];
       const state = new Map<string, string | undefined>();
-      stateKeys.forEach((key, i) => state.set(key, loaded[i] ?? undefined));
+      for (const [i, key] of stateKeys.entries()) state.set(key, loaded[i] ?? undefined);
       const applied = await this.spec.apply(next, inputs, state);
       const stateArgs: string[] = [];
       for (const [key, value] of applied.state) stateArgs.push(key, value ?? '');

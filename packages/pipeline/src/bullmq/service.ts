@@ -95,11 +95,13 @@ export async function startService(
               metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
               metrics.deadLetters.inc({ queue });
               const run = runOf(job.data);
-              await queues.get(QUEUES.deadLetter).add(
-                `${queue}-malformed`,
-                { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown },
-                { removeOnComplete: false, removeOnFail: false, jobId: `${queue}.${job.id}` },
-              );
+              await queues
+                .get(QUEUES.deadLetter)
+                .add(
+                  `${queue}-malformed`,
+                  { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown },
+                  { removeOnComplete: false, removeOnFail: false, jobId: `${queue}.${job.id}` },
+                );
               // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
               if (run) {
                 const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
