@@ -3,6 +3,7 @@
  * The world (generator, keys, ledger) is exported separately from `@blindspot/core/world`
  * so that detecting stages can import this module without reaching it.
  */
+export * from './vocabulary';
 export * from './types';
 export * from './scenario';
 export * from './random';

@@ -8,8 +8,8 @@ import type { ReporterState } from './reporter';
 import type { Route } from './types';
 import { ROUTES } from './types';
 import { Random } from './random';
+import type { AbuseKind } from './vocabulary';
 
-export type AbuseKind = 'knownImage' | 'newImage' | 'grooming';
 const ABUSE: readonly AbuseKind[] = ['knownImage', 'newImage', 'grooming'];
 type ArchetypeName = 'sharer' | 'producer' | 'groomer';
 const ARCHETYPES: readonly ArchetypeName[] = ['sharer', 'producer', 'groomer'];

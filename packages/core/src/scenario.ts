@@ -10,6 +10,7 @@ import { LineCounter, Parser, parseDocument, isMap, isNode, type CST, type Docum
 import { z } from 'zod';
 import { HASH_BITS, HASH_BYTES } from './hash';
 import { INDEX_FROM_ENTRIES } from './hash-index';
+import { SURFACES, type Surface } from './vocabulary';
 
 const count = (max: number) => z.int().min(0).max(max);
 const positiveCount = (max: number) => z.int().min(1).max(max);
@@ -36,8 +37,7 @@ export const LIMITS = {
 } as const;
 
 /** Surfaces of the platform. DMs are the encryptable one; the others are public by nature. */
-export const SURFACES = ['dm', 'public', 'profile'] as const;
-export type SurfaceKey = (typeof SURFACES)[number];
+export type SurfaceKey = Surface;
 const surfaceList = (fallback: SurfaceKey[], what: string) =>
   z
     .array(z.enum(SURFACES))

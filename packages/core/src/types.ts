@@ -7,7 +7,9 @@
 
 /** dm: direct messages (encryptable); public: public posts; profile: profile and group photos. */
 export type SurfaceName = 'dm' | 'public' | 'profile';
-export type Media = 'image' | 'text';
+import type { Media } from './vocabulary';
+
+export type { Media };
 
 /** Simulated time is in seconds since the start of the run. */
 export const HOUR = 3600;
