@@ -1,14 +1,8 @@
 /** Readable summaries of result documents for terminals. */
-import { ROUTES, type RunResult, type Route } from '@blindspot/core';
+import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
 
-export const ROUTE_LABEL: Record<Route, string> = {
-  hashMatch: 'hash match',
-  imageClassifier: 'image classifier',
-  textClassifier: 'text classifier',
-  metadata: 'metadata',
-  userReport: 'user report',
-  clientSideScanning: 'client-side scan',
-};
+/** Route labels, from the model's vocabulary. */
+export const ROUTE_LABEL = ROUTE_LABELS;
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
 const hours = (x: number | null) => (x === null ? 'n/a' : `${x} h`);

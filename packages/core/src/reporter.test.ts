@@ -7,9 +7,9 @@ import { bankEntry, randomHash } from './hash';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
 import { VoucherClient, VoucherServer, encodeShare, encodeVoucher } from './css';
 import { Random } from './random';
+import { ROUTES } from './vocabulary';
 import {
   DAY,
-  ROUTES,
   type Detection,
   type Message,
   type MetadataResult,

@@ -18,7 +18,8 @@
  */
 import type { Scenario } from './scenario';
 import type { Detection, MetadataResult, MetadataRule, Route, ScanResult, UserReport, VoucherMatch } from './types';
-import { DAY, ROUTES } from './types';
+import { DAY } from './types';
+import { ROUTES } from './vocabulary';
 import { decodeContent, ContentError } from './content';
 import { frankingOf, verifyReport } from './franking';
 import { decodeShare, openAccount } from './css';
@@ -323,5 +324,3 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
     }
   }
 }
-
-export { ROUTES };

@@ -4,7 +4,8 @@ import { applyReporter, initialReporterState, type ReporterState } from './repor
 import { buildResult, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
-import { DAY, ROUTES, type Detection, type MetadataRule, type Route, type ScanCounts, type UserReport } from './types';
+import { DAY, type Detection, type MetadataRule, type Route, type ScanCounts, type UserReport } from './types';
+import { ROUTES } from './vocabulary';
 
 function scenario(over: { capacityPerDay?: number; durationDays?: number; investigationRate?: number; seed?: number } = {}): Scenario {
   const r = validateScenario(

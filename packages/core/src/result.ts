@@ -6,7 +6,7 @@
 import type { Scenario } from './scenario';
 import type { ReporterState } from './reporter';
 import type { Route } from './types';
-import { ROUTES } from './types';
+import { ROUTES } from './vocabulary';
 import { Random } from './random';
 import type { AbuseKind } from './vocabulary';
 
@@ -286,5 +286,3 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
     timing,
   };
 }
-
-export { ROUTES };

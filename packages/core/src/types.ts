@@ -7,7 +7,7 @@
 
 /** dm: direct messages (encryptable); public: public posts; profile: profile and group photos. */
 export type SurfaceName = 'dm' | 'public' | 'profile';
-import type { Media } from './vocabulary';
+import type { Media, MetadataRule, Route } from './vocabulary';
 
 export type { Media };
 
@@ -119,11 +119,7 @@ export interface EnvelopeBatch {
   blocks: Block[];
 }
 
-export type Route = 'hashMatch' | 'imageClassifier' | 'textClassifier' | 'metadata' | 'userReport' | 'clientSideScanning';
-export const ROUTES: readonly Route[] = ['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport', 'clientSideScanning'];
-
-export type MetadataRule = 'unconnectedMinors' | 'newAccountBurst' | 'imagesToMinors' | 'blocksAndReports';
-export const METADATA_RULES: readonly MetadataRule[] = ['unconnectedMinors', 'newAccountBurst', 'imagesToMinors', 'blocksAndReports'];
+export type { MetadataRule, Route };
 
 export interface Detection {
   route: Route;
