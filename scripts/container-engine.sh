@@ -11,7 +11,7 @@
 #   docker-compose up --build
 #
 # Everything it makes lives under $BLINDSPOT_CONTAINERS_DIR (default /tmp/blindspot-containers);
-# running it again reuses what is there. See ../shared/docs/CONTAINERS.md for why each step.
+# running it again reuses what is there. The comment above each step says why it is needed.
 set -euo pipefail
 
 say() { echo "container-engine: $*" >&2; }

@@ -96,7 +96,7 @@ export function scenarioReference(): string {
     '',
     'Every field of a scenario file, generated from the schema (`pnpm schema`); do not edit by hand.',
     'A field left out takes its default. Scores and shares are on 0..1; times are simulated.',
-    'The shipped `scenarios/plaintext.yaml` sets every field, with the source of each value.',
+    'The shipped `scenarios/plaintext.yaml` sets every field; [model.md](model.md) gives the basis of every default (sourced, with its citation, or assumption).',
     '',
     '| field | type | default | range | meaning |',
     '|---|---|---|---|---|',
