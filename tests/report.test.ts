@@ -1,6 +1,6 @@
 /**
- * The HTML report as an analyst sees it: opened from disk in headless Chromium (Debian's
- * package, driven by playwright-core), offline, without console errors, and with every
+ * The HTML report as an analyst sees it: opened from disk in headless Chromium (the one
+ * packaged in @sparticuz/chromium, driven by playwright-core), offline, without console errors, and with every
  * chart drawn with data for every scenario. The test writes a screenshot to
  * results/report-screenshot.png for people to look at.
  */
