@@ -26,14 +26,14 @@ export const ROUTE_COUNTS = {
     note: 'the route whose confirmed flag got the report filed; these add up to the reports',
   },
 } as const;
-export type RouteCount = keyof typeof ROUTE_COUNTS;
+type RouteCount = keyof typeof ROUTE_COUNTS;
 export const ROUTE_COUNT_KINDS = Object.keys(ROUTE_COUNTS) as RouteCount[];
 
 export function routeCount(r: RunResult, kind: RouteCount, route: Route): number {
   return r.reports[ROUTE_COUNTS[kind].field][route] ?? 0;
 }
 
-export const routeLabel = (route: Route): string => ROUTE_LABELS[route];
+const routeLabel = (route: Route): string => ROUTE_LABELS[route];
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -53,7 +53,7 @@ export interface Figure {
 }
 
 /** The routes worth a column: those with a report in some result (every route if none has). */
-export function routesWithReports(results: readonly RunResult[]): Route[] {
+function routesWithReports(results: readonly RunResult[]): Route[] {
   const used = ROUTES.filter((route) => results.some((r) => routeCount(r, 'hadAPart', route) > 0));
   return used.length > 0 ? used : [...ROUTES];
 }

@@ -77,7 +77,7 @@ export function compareResults(a: RunResult, b: RunResult): Comparison {
 }
 
 /** A figure of both runs, or (one element) the heading of the rows below it. */
-export type Row = [string, number, number] | [string];
+type Row = [string, number, number] | [string];
 
 /**
  * The rows of a comparison, shared by the terminal table and the HTML report: reports
