@@ -1,6 +1,6 @@
 /**
  * The live view as an engineer sees it: the dashboard process beside the four services,
- * opened in headless Chromium (Debian's package, playwright-core) while a run is under
+ * opened in headless Chromium (tests/support/browser.ts) while a run is under
  * way. The page must update by itself: the simulated day and the messages move on,
  * per-stage rates appear, reports to police show up by route as they are filed, queue
  * depths are listed, and once the run is done its report is linked and opens. The

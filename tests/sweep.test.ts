@@ -96,11 +96,12 @@ describe('blindspot sweep', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Sweep of tiny \(.*tiny\.yaml, seed 11\): 4 runs on \d workers? in [\d.]+ s$/);
-    // One column per route of the result document, whatever routes the model has.
-    expect(lines[2]).toMatch(
-      /^probability\s+encryption\s+reports\s+hash match\s.*\bmetadata\s.*\buser report\s.*\btrue\s+false\s+offenders\s+innocent\s+unscannable$/,
+    // Both counts by route, each under the line that names it.
+    expect(lines[2]).toMatch(/^ +─+ by route that had a part ─+ +─+ by route that filed it ─+$/);
+    expect(lines[3]).toMatch(
+      /^probability\s+encryption\s+reports\s+hash match\s.*\buser report\s.*\bhash match\s.*\buser report\s.*\btrue\s+false\s+offenders\s+innocent\s+unscannable$/,
     );
-    expect(lines.slice(3, 7).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
+    expect(lines.slice(4, 8).map((l) => l.split(/\s+/).slice(0, 2))).toEqual([
       ['0.01', 'none'],
       ['0.01', 'e2ee'],
       ['0.5', 'none'],

@@ -49,3 +49,43 @@ describe('formatting results', () => {
     expect(text).toContain('Changes are against plain.');
   });
 });
+
+describe('one definition of "by route"', () => {
+  const n = (x: number) => x.toLocaleString('en-US');
+
+  it('shows both counts, each under its label: had a part (byRoute) and filed it (byFirstRoute)', () => {
+    const rows = formatComparison(compareResults(plain, e2ee)).split('\n');
+    const part = rows.indexOf('  by route that had a part');
+    const filed = rows.indexOf('  by route that filed it');
+    expect(part).toBeGreaterThan(0);
+    expect(filed).toBeGreaterThan(part);
+    const cells = (l: string | undefined) => (l ?? '').trim().split(/\s{2,}/);
+    expect(cells(rows[part + 1]).slice(0, 3)).toEqual(['hash match', n(plain.reports.byRoute.hashMatch), n(e2ee.reports.byRoute.hashMatch)]);
+    expect(cells(rows[filed + 1]).slice(0, 3)).toEqual(['hash match', n(plain.reports.byFirstRoute.hashMatch), n(e2ee.reports.byFirstRoute.hashMatch)]);
+    // Filed it adds up to the reports; had a part to at least as many.
+    const sum = (from: number) => rows.slice(from + 1, from + 7).reduce((s, l) => s + Number(cells(l)[1]?.replace(/,/g, '')), 0);
+    expect(sum(filed)).toBe(plain.reports.total);
+    expect(sum(part)).toBeGreaterThanOrEqual(plain.reports.total);
+    const c = compareResults(plain, e2ee);
+    expect(rows).toContain('By route that had a part: a report counts under every route confirmed in it, so these add up to more than the reports.');
+    expect(rows).toContain('By route that filed it: the route whose confirmed flag got the report filed; these add up to the reports.');
+    expect(c.change.byFirstRoute.hashMatch.b).toBe(e2ee.reports.byFirstRoute.hashMatch);
+    expect(c.change.byRoute.hashMatch.b).toBe(e2ee.reports.byRoute.hashMatch);
+  });
+
+  it('lists the privacy costs with their change', () => {
+    const text = formatTable([plain, e2ee]);
+    const rows = text.split('\n');
+    expect(rows.some((l) => l.trim() === 'Privacy costs')).toBe(true);
+    const exposed = rows.find((l) => l.startsWith('  Innocent users exposed')) as string;
+    expect(exposed.trim().split(/\s{2,}/)).toEqual(['Innocent users exposed', n(plain.privacy.innocentUsersExposed), `0 (−100%)`]);
+    expect(rows.some((l) => l.startsWith('  Innocent DMs readable'))).toBe(true);
+    expect(rows.some((l) => l.startsWith('  Innocent accounts reviewed'))).toBe(true);
+  });
+
+  it('a single run names both counts too', () => {
+    const text = summarize(plain);
+    expect(text).toContain('  by route that had a part  ');
+    expect(text).toContain('  by route that filed it    ');
+  });
+});

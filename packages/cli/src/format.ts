@@ -1,8 +1,7 @@
 /** Readable summaries of result documents for terminals. */
 import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
 
-/** Route labels, from the model's vocabulary. */
-export const ROUTE_LABEL = ROUTE_LABELS;
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
 const hours = (x: number | null) => (x === null ? 'n/a' : `${x} h`);
@@ -10,7 +9,7 @@ const hours = (x: number | null) => (x === null ? 'n/a' : `${x} h`);
 export function summarize(r: RunResult): string {
   const routes = (rec: Record<Route, number>) =>
     ROUTES.filter((k) => rec[k] > 0)
-      .map((k) => `${ROUTE_LABEL[k]} ${n(rec[k])}`)
+      .map((k) => `${ROUTE_LABELS[k]} ${n(rec[k])}`)
       .join(' · ') || 'none';
   const o = r.offenders;
   const lines = [
@@ -22,8 +21,9 @@ export function summarize(r: RunResult): string {
     `Recall              known images ${pct(r.recall.knownImage)} · new images ${pct(r.recall.newImage)} · grooming ${pct(r.recall.grooming)}`,
     `Detections          ${routes(r.detections)}`,
     `Reports to police   ${n(r.reports.total)} (offenders ${n(r.reports.truePositive)}, innocent accounts ${n(r.reports.falsePositive)}, of them look-alikes ${n(r.lookalikesReported)})`,
-    `  routes involved   ${routes(r.reports.byRoute)}`,
-    `  false, by route   ${routes(r.reports.falsePositiveByRoute)}`,
+    `  by route that had a part  ${routes(r.reports.byRoute)} (${ROUTE_COUNTS.hadAPart.note})`,
+    `  by route that filed it    ${routes(r.reports.byFirstRoute)} (${ROUTE_COUNTS.filedIt.note})`,
+    `  false, by route that had a part  ${routes(r.reports.falsePositiveByRoute)}`,
     `  investigated      ${n(r.referrals.investigated)} (offenders ${n(r.referrals.offendersInvestigated)})`,
     `Offenders reported  ${n(o.reported)} of ${n(o.total)} (sharers ${o.byKind.sharer.reported}/${o.byKind.sharer.total}, producers ${o.byKind.producer.reported}/${o.byKind.producer.total}, groomers ${o.byKind.groomer.reported}/${o.byKind.groomer.total})`,
     `Time to report      median ${hours(r.timeToReport.medianHours)}, 90th percentile ${hours(r.timeToReport.p90Hours)} after the first abuse`,
@@ -53,7 +53,10 @@ export interface Comparison {
   b: RunResult;
   change: {
     reports: Change;
+    /** By route that had a part (`reports.byRoute`). */
     byRoute: Record<Route, Change>;
+    /** By route that filed it (`reports.byFirstRoute`). */
+    byFirstRoute: Record<Route, Change>;
     falsePositive: Change;
     offendersReported: Change;
   };
@@ -66,18 +69,28 @@ export function compareResults(a: RunResult, b: RunResult): Comparison {
     change: {
       reports: change(a.reports.total, b.reports.total),
       byRoute: Object.fromEntries(ROUTES.map((k) => [k, change(a.reports.byRoute[k], b.reports.byRoute[k])])) as Record<Route, Change>,
+      byFirstRoute: Object.fromEntries(ROUTES.map((k) => [k, change(a.reports.byFirstRoute[k], b.reports.byFirstRoute[k])])) as Record<Route, Change>,
       falsePositive: change(a.reports.falsePositive, b.reports.falsePositive),
       offendersReported: change(a.offenders.reported, b.offenders.reported),
     },
   };
 }
 
+/** A figure of both runs, or (one element) the heading of the rows below it. */
 type Row = [string, number, number] | [string];
 
+/**
+ * The rows of a comparison, shared by the terminal table and the HTML report: reports
+ * (with both counts by route, each under its heading), offenders, detections, messages
+ * and the privacy costs.
+ */
 export function comparisonRows(a: RunResult, b: RunResult): Row[] {
   return [
     ['Reports to police', a.reports.total, b.reports.total],
-    ...ROUTES.map((k): Row => [`  ${ROUTE_LABEL[k]}`, a.reports.byRoute[k], b.reports.byRoute[k]]),
+    ...ROUTE_COUNT_KINDS.flatMap((kind): Row[] => [
+      [`  by route that ${ROUTE_COUNTS[kind].label}`],
+      ...ROUTES.map((k): Row => [`    ${ROUTE_LABELS[k]}`, routeCount(a, kind, k), routeCount(b, kind, k)]),
+    ]),
     ['  about innocent accounts', a.reports.falsePositive, b.reports.falsePositive],
     ['  investigated by police', a.referrals.investigated, b.referrals.investigated],
     ['Offenders reported', a.offenders.reported, b.offenders.reported],
@@ -85,16 +98,18 @@ export function comparisonRows(a: RunResult, b: RunResult): Row[] {
     ['  producers', a.offenders.byKind.producer.reported, b.offenders.byKind.producer.reported],
     ['  groomers', a.offenders.byKind.groomer.reported, b.offenders.byKind.groomer.reported],
     ['Detections'],
-    ...ROUTES.map((k): Row => [`  ${ROUTE_LABEL[k]}`, a.detections[k], b.detections[k]]),
+    ...ROUTES.map((k): Row => [`  ${ROUTE_LABELS[k]}`, a.detections[k], b.detections[k]]),
     ['Messages', a.messages.total, b.messages.total],
     ['  encrypted', a.messages.encrypted, b.messages.encrypted],
     ['  unscannable', a.messages.unscannable, b.messages.unscannable],
-    ['Innocent DMs readable', a.privacy.readableInnocentMessages, b.privacy.readableInnocentMessages],
-    ['Innocent users exposed', a.privacy.innocentUsersExposed, b.privacy.innocentUsersExposed],
-    ['Innocent accounts reviewed', a.privacy.innocentAccountsReviewed, b.privacy.innocentAccountsReviewed],
     ['Review backlog at end', a.review.backlogAtEnd, b.review.backlogAtEnd],
+    ['Privacy costs'],
+    ...PRIVACY_COSTS.map((p): Row => [`  ${p.label}`, p.value(a), p.value(b)]),
   ];
 }
+
+/** What the two counts by route mean, under every table that shows them. */
+const routeNotes = () => ROUTE_COUNT_KINDS.map((kind) => `By route that ${ROUTE_COUNTS[kind].label}: ${ROUTE_COUNTS[kind].note}.`);
 
 /**
  * Several scenarios side by side: one column each, every later column with its change
@@ -105,7 +120,8 @@ export function formatTable(results: RunResult[]): string {
   if (!first) return '';
   const rowsPer = results.map((r) => comparisonRows(first, r));
   const labels = (rowsPer[0] ?? []).map((row) => row[0]);
-  const w0 = Math.max(...labels.map((l) => l.length), 10);
+  // Headings have no figures: they may run into the figure columns.
+  const w0 = Math.max(...(rowsPer[0] ?? []).filter((row) => row.length > 1).map((row) => row[0].length), 10);
   const cells = results.map((_r, col) =>
     (rowsPer[col] ?? []).map((row) => {
       if (row.length === 1) return '';
@@ -121,7 +137,7 @@ export function formatTable(results: RunResult[]): string {
   labels.forEach((label, row) => {
     out.push(`${label.padEnd(w0)}  ${results.map((_, col) => ((cells[col] ?? [])[row] ?? '').padStart(widths[col] as number)).join('  ')}`.trimEnd());
   });
-  out.push('', `Changes are against ${first.scenario.name}.`);
+  out.push('', `Changes are against ${first.scenario.name}.`, ...routeNotes());
   for (const r of results) for (const w of r.warnings) out.push(`WARNING: ${r.scenario.name}: ${w}`);
   return out.join('\n');
 }
@@ -129,7 +145,7 @@ export function formatTable(results: RunResult[]): string {
 export function formatComparison(c: Comparison): string {
   const { a, b } = c;
   const rows = comparisonRows(a, b);
-  const w0 = Math.max(...rows.map((r) => r[0].length), 10);
+  const w0 = Math.max(...rows.filter((r) => r.length > 1).map((r) => r[0].length), 10);
   const colA = Math.max(a.scenario.name.length, 12);
   const colB = Math.max(b.scenario.name.length, 12);
   const out = [`${''.padEnd(w0)}  ${a.scenario.name.padStart(colA)}  ${b.scenario.name.padStart(colB)}  change`];
@@ -144,7 +160,11 @@ export function formatComparison(c: Comparison): string {
     const p = ch.percent === null || ch.delta === 0 ? '' : ` (${ch.percent > 0 ? '+' : '−'}${Math.abs(ch.percent)}%)`;
     out.push(`${label.padEnd(w0)}  ${n(x).padStart(colA)}  ${n(y).padStart(colB)}  ${delta}${p}`);
   }
-  out.push('', `${a.scenario.name}: ${a.timing.transport}, ${a.timing.wallSeconds} s · ${b.scenario.name}: ${b.timing.transport}, ${b.timing.wallSeconds} s`);
+  out.push(
+    '',
+    ...routeNotes(),
+    `${a.scenario.name}: ${a.timing.transport}, ${a.timing.wallSeconds} s · ${b.scenario.name}: ${b.timing.transport}, ${b.timing.wallSeconds} s`,
+  );
   for (const w of [...a.warnings.map((x) => `${a.scenario.name}: ${x}`), ...b.warnings.map((x) => `${b.scenario.name}: ${x}`)]) out.push(`WARNING: ${w}`);
   return out.join('\n');
 }

@@ -23,7 +23,7 @@ import { buildVariants, parseSets, readScenarioData, sweep, type Variant } from 
 import { newScenario, validateFiles } from './scaffold';
 import { Progress } from './progress';
 import { formatLoad, loadCommand } from './loadsim';
-import { perDayCsv, renderHtml, reportsCsv } from './report-html';
+import { figuresCsv, perDayCsv, renderHtml, reportsCsv } from './report-html';
 import { SERVICES, type ServiceName } from '@blindspot/pipeline/config';
 
 const USAGE = `usage:
@@ -293,6 +293,7 @@ async function main(argv: string[]): Promise<number> {
       const labels = results.map((r) => r.scenario.name);
       write(`${safe(stem)}.html`, renderHtml({ title, labels, results }));
       write(`${safe(stem)}-per-day.csv`, perDayCsv(labels, results));
+      write(`${safe(stem)}-figures.csv`, figuresCsv(labels, results));
       for (const r of results) write(`${safe(r.scenario.name)}-reports.csv`, reportsCsv(r));
     };
     if (command === 'run') {

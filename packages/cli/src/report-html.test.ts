@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateScenario, type RunResult } from '@blindspot/core';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
-import { perDayCsv, renderHtml, reportsCsv } from './report-html';
+import { ROUTES } from '@blindspot/core';
+import { FUNNEL, figuresCsv, perDayCsv, ROUTE_COLOURS, renderHtml, reportsCsv, SCENARIO_COLOURS } from './report-html';
 
 function run(name: string): RunResult {
   const r = validateScenario(
@@ -21,7 +22,7 @@ describe('renderHtml', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toMatch(/Chart\.js v4/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    for (const id of ['per-day', 'by-route', 'funnel', 'false-reports']) expect(html).toContain(`<canvas id="${id}">`);
+    for (const id of ['per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports']) expect(html).toContain(`<canvas id="${id}">`);
     expect(html).not.toContain('sweep-0');
   });
 
@@ -31,9 +32,65 @@ describe('renderHtml', () => {
     expect(html).toContain('b&lt;/script&gt;&lt;b&gt;');
   });
 
+  it('has a headline table with change and percentage columns against the first, the privacy costs, and both counts by route', () => {
+    const html = renderHtml({ title: 'T', labels: ['a', 'b'], results: [a, b] });
+    const table = html.slice(html.indexOf('<table id="headline">'), html.indexOf('</table>'));
+    const headers = [...(/<thead>(.*?)<\/thead>/.exec(table)?.[1] ?? '').matchAll(/<th[^>]*>(.*?)<\/th>/g)].map((m) => m[1]?.replace(/<[^>]+>/g, ''));
+    expect(headers).toEqual(['', 'a', 'b', 'change', '%']);
+    for (const row of [
+      'privacy-costs',
+      'privacy-costs.innocent-dms-readable',
+      'privacy-costs.innocent-users-exposed',
+      'privacy-costs.innocent-accounts-reviewed',
+    ])
+      expect(table).toContain(`data-row="${row}"`);
+    expect(table).toContain('data-row="reports-to-police.by-route-that-had-a-part.hash-match"');
+    expect(table).toContain('data-row="reports-to-police.by-route-that-filed-it.hash-match"');
+    expect(table).toContain('>by route that had a part</th>');
+    expect(table).toContain('>by route that filed it</th>');
+    expect(html).toContain('<strong>By route that had a part</strong>: a report counts under every route confirmed in it');
+    // The same run twice: every change is 0.
+    const exposed = /<tr class="privacy" data-row="privacy-costs.innocent-users-exposed">(.*?)<\/tr>/.exec(table)?.[1] ?? '';
+    const n = a.privacy.innocentUsersExposed.toLocaleString('en-US');
+    expect(exposed).toContain(`<td>${n}</td><td>${n}</td><td class="change">0</td><td class="change">0%</td>`);
+  });
+
+  it('uses one colour per scenario and another, disjoint, per route', () => {
+    expect(new Set(SCENARIO_COLOURS).size).toBe(SCENARIO_COLOURS.length);
+    expect(ROUTE_COLOURS.length).toBeGreaterThanOrEqual(ROUTES.length);
+    expect(SCENARIO_COLOURS.filter((c) => ROUTE_COLOURS.includes(c))).toEqual([]);
+  });
+
+  it('has a funnel that only narrows', () => {
+    for (const r of [a, b]) {
+      const values = FUNNEL.map((s) => s.value(r));
+      for (let i = 1; i < values.length; i++) expect(values[i]).toBeLessThanOrEqual(values[i - 1] as number);
+    }
+  });
+
   it('adds a trend chart per headline figure for a sweep', () => {
     const html = renderHtml({ title: 'T', labels: ['p=0.1', 'p=0.2'], results: [a, a], sweep: { fields: ['detection.userReports.probability'] } });
     for (let i = 0; i < 5; i++) expect(html).toContain(`<canvas id="sweep-${i}">`);
+  });
+});
+
+describe('the figures CSV', () => {
+  it('has one row per scenario with both counts by route, named as in the result document', () => {
+    const [header, ...rows] = figuresCsv(['a', '=b'], [a, b]).trim().split('\n');
+    const columns = (header ?? '').split(',');
+    expect(columns.slice(0, 4)).toEqual(['scenario', 'file', 'seed', 'reports.total']);
+    for (const route of ROUTES) {
+      expect(columns).toContain(`reports.byRoute.${route}`);
+      expect(columns).toContain(`reports.byFirstRoute.${route}`);
+    }
+    expect(columns).toContain('privacy.innocentUsersExposed');
+    expect(rows).toHaveLength(2);
+    const cells = (rows[0] ?? '').split(',');
+    expect(cells[columns.indexOf('reports.total')]).toBe(String(a.reports.total));
+    expect(cells[columns.indexOf('reports.byFirstRoute.hashMatch')]).toBe(String(a.reports.byFirstRoute.hashMatch));
+    expect(cells[columns.indexOf('privacy.innocentAccountsReviewed')]).toBe(String(a.privacy.innocentAccountsReviewed));
+    // A name a spreadsheet would take for a formula is written as text.
+    expect(rows[1]?.startsWith("'=b,")).toBe(true);
   });
 });
 

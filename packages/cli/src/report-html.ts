@@ -7,8 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ROUTES, type Route, type RunResult } from '@blindspot/core';
-import { ROUTE_LABEL } from './format';
+import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, csvLine, routeCount } from './figures';
+import { change, comparisonRows } from './format';
+
+export { figuresCsv } from './figures';
 
 export interface ReportInput {
   title: string;
@@ -28,7 +31,17 @@ function chartLibrary(): string {
   return chartJs;
 }
 
-const PALETTE = ['#1b6ca8', '#d1495b', '#edae49', '#00798c', '#66a182', '#8d6a9f', '#2e4057', '#f4a259'];
+/**
+ * Colours: one per scenario (cool hues) and one per route (warm hues), never shared, so
+ * that a colour means the same thing in every chart. A route's colour follows its place
+ * in ROUTES; scenarios take theirs in the order given.
+ */
+export const SCENARIO_COLOURS = ['#1f4e9c', '#5dade2', '#6c3483', '#7f8c8d', '#17a2b8', '#a29bfe', '#34495e', '#0e6655'];
+export const ROUTE_COLOURS = ['#c0392b', '#e67e22', '#f1c40f', '#27ae60', '#d35fa0', '#8e5b2e', '#ff7f50', '#b7950b'];
+/** Trend lines of a sweep plot a figure, neither a scenario nor a route. */
+const NEUTRAL = '#444444';
+const scenarioColour = (i: number) => SCENARIO_COLOURS[i % SCENARIO_COLOURS.length] as string;
+const routeColour = (route: Route) => ROUTE_COLOURS[ROUTES.indexOf(route) % ROUTE_COLOURS.length] as string;
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
@@ -41,84 +54,92 @@ interface ChartSpec {
   config: unknown;
 }
 
+/** A count axis: titled, from zero, in whole steps. */
+const countAxis = (title: string, extra: Record<string, unknown> = {}) => ({
+  beginAtZero: true,
+  title: { display: true, text: title },
+  ticks: { precision: 0 },
+  ...extra,
+});
+const categoryAxis = (title: string, extra: Record<string, unknown> = {}) => ({ title: { display: true, text: title }, ...extra });
+
+/** The funnel's stages: each a subset of the one before, so the bars only narrow. */
+export const FUNNEL: { label: string; value: (r: RunResult) => number }[] = [
+  { label: 'offenders on the platform', value: (r) => r.offenders.total },
+  { label: 'reported to police', value: (r) => r.offenders.reported },
+  { label: 'report investigated by police', value: (r) => r.referrals.offendersInvestigated },
+];
+
 function charts(input: ReportInput): ChartSpec[] {
   const { results, labels } = input;
-  const color = (i: number) => PALETTE[i % PALETTE.length] as string;
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
+  const perScenario = (data: (r: RunResult) => number[]) =>
+    results.map((r, i) => ({ label: labels[i], data: data(r), borderColor: scenarioColour(i), backgroundColor: scenarioColour(i) }));
   const specs: ChartSpec[] = [
     {
       id: 'per-day',
       title: 'Reports to police per simulated day',
-      note: 'Reports filed at the end of each review day.',
+      note: 'Reports filed at the end of each review day, one line per scenario.',
       config: {
         type: 'line',
         data: {
-          labels: Array.from({ length: days }, (_, i) => `day ${i + 1}`),
-          datasets: results.map((r, i) => ({ label: labels[i], data: r.reports.perDay, borderColor: color(i), backgroundColor: color(i), tension: 0.2 })),
+          labels: Array.from({ length: days }, (_, i) => String(i + 1)),
+          datasets: perScenario((r) => r.reports.perDay).map((d) => ({ ...d, tension: 0.2 })),
         },
-        options: { scales: { y: { beginAtZero: true, title: { display: true, text: 'reports' } } } },
+        options: { scales: { x: categoryAxis('simulated day'), y: countAxis('reports to police filed that day') } },
       },
     },
     {
-      id: 'by-route',
-      title: 'Reports to police by route',
-      note: 'The route that got each report filed (stacked; sums to the total).',
+      id: 'filed-by-route',
+      title: `${ROUTE_COUNTS.filedIt.heading}`,
+      note: `Each bar is a scenario's reports to police, split by the route that filed each one: ${ROUTE_COUNTS.filedIt.note}.`,
       config: {
         type: 'bar',
         data: {
           labels,
-          datasets: ROUTES.map((route: Route, j) => ({
-            label: ROUTE_LABEL[route],
-            data: results.map((r) => r.reports.byFirstRoute[route]),
-            backgroundColor: color(j),
+          datasets: ROUTES.map((route: Route) => ({
+            label: ROUTE_LABELS[route],
+            data: results.map((r) => routeCount(r, 'filedIt', route)),
+            backgroundColor: routeColour(route),
+            borderColor: routeColour(route),
           })),
         },
-        options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+        options: { scales: { x: categoryAxis('scenario', { stacked: true }), y: countAxis('reports to police', { stacked: true }) } },
+      },
+    },
+    {
+      id: 'part-by-route',
+      title: `${ROUTE_COUNTS.hadAPart.heading}`,
+      note: `For each route, one bar per scenario: the reports it had a confirmed part in. ${ROUTE_COUNTS.hadAPart.note[0]?.toUpperCase()}${ROUTE_COUNTS.hadAPart.note.slice(1)}.`,
+      config: {
+        type: 'bar',
+        data: { labels: ROUTES.map((r) => ROUTE_LABELS[r]), datasets: perScenario((r) => ROUTES.map((route) => routeCount(r, 'hadAPart', route))) },
+        options: { scales: { x: categoryAxis('route'), y: countAxis('reports to police the route had a part in') } },
       },
     },
     {
       id: 'funnel',
-      title: 'From abusive messages to police investigations',
-      note: 'Abusive messages sent, detections (all routes), flags raised, flags confirmed by review, reports to police, reports investigated. Logarithmic scale.',
+      title: 'From offenders to police investigations',
+      note: 'Each stage is a part of the one before: all offenders on the platform; those reported to police; those whose report police investigated.',
       config: {
         type: 'bar',
-        data: {
-          labels: ['abusive messages', 'detections', 'flags', 'confirmed', 'reports to police', 'investigated'],
-          datasets: results.map((r, i) => ({
-            label: labels[i],
-            backgroundColor: color(i),
-            data: [
-              r.abuse.knownImage + r.abuse.newImage + r.abuse.grooming,
-              ROUTES.reduce((sum, route) => sum + r.detections[route], 0),
-              r.review.flags,
-              r.review.confirmed,
-              r.reports.total,
-              r.referrals.investigated,
-            ].map((v) => Math.max(v, 0.5)),
-          })),
-        },
-        options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'count (log)' } } } },
+        data: { labels: FUNNEL.map((s) => s.label), datasets: perScenario((r) => FUNNEL.map((s) => s.value(r))) },
+        options: { scales: { x: categoryAxis('stage'), y: countAxis('offenders') } },
       },
     },
     {
       id: 'false-reports',
-      title: 'Reports about innocent accounts, by route',
-      note: 'Reports whose account was innocent, by each route that had a confirmed part in them.',
+      title: 'Reports about innocent accounts, by route that had a part',
+      note: `Reports whose account was innocent, under each route that had a confirmed part in them (${ROUTE_COUNTS.hadAPart.note}).`,
       config: {
         type: 'bar',
-        data: {
-          labels: ROUTES.map((r) => ROUTE_LABEL[r]),
-          datasets: results.map((r, i) => ({
-            label: labels[i],
-            backgroundColor: color(i),
-            data: ROUTES.map((route) => r.reports.falsePositiveByRoute[route]),
-          })),
-        },
-        options: { scales: { y: { beginAtZero: true } } },
+        data: { labels: ROUTES.map((r) => ROUTE_LABELS[r]), datasets: perScenario((r) => ROUTES.map((route) => r.reports.falsePositiveByRoute[route])) },
+        options: { scales: { x: categoryAxis('route'), y: countAxis('reports about innocent accounts') } },
       },
     },
   ];
   if (input.sweep) {
+    const fields = input.sweep.fields.join(', ');
     const figures: [string, (r: RunResult) => number][] = [
       ['Reports to police', (r) => r.reports.total],
       ['Reports about offenders', (r) => r.reports.truePositive],
@@ -129,12 +150,12 @@ function charts(input: ReportInput): ChartSpec[] {
     figures.forEach(([title, pick], i) => {
       specs.push({
         id: `sweep-${i}`,
-        title: `${title} against ${input.sweep?.fields.join(', ')}`,
+        title: `${title} against ${fields}`,
         note: 'One point per run of the sweep.',
         config: {
           type: 'line',
-          data: { labels, datasets: [{ label: title, data: results.map(pick), borderColor: color(i), backgroundColor: color(i) }] },
-          options: { scales: { y: { beginAtZero: true } } },
+          data: { labels, datasets: [{ label: title, data: results.map(pick), borderColor: NEUTRAL, backgroundColor: NEUTRAL }] },
+          options: { scales: { x: categoryAxis(fields), y: countAxis(title.toLowerCase()) } },
         },
       });
     });
@@ -142,36 +163,76 @@ function charts(input: ReportInput): ChartSpec[] {
   return specs;
 }
 
+const slug = (label: string) =>
+  label
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+
+/** A scenario's column header, with its colour (a name may break after its hyphens). */
+const scenarioHeader = (label: string, i: number) =>
+  `<th scope="col" class="scenario"><span class="swatch" style="background:${scenarioColour(i)}"></span>${escapeHtml(label).replace(/-/g, '-<wbr>')}</th>`;
+
+/**
+ * The headline table: the terminal's rows (format.ts), one column per scenario and, for
+ * each after the first, its change and percentage against the first.
+ */
 function headlineTable(input: ReportInput): string {
+  const { results, labels } = input;
+  const first = results[0];
+  if (!first) return '';
+  const rowsPer = results.map((r) => comparisonRows(first, r));
+  const base = labels[0] as string;
   const head = [
-    '',
-    'reports to police',
-    'about offenders',
-    'about innocent accounts',
-    'offenders reported',
-    'recall: known images',
-    'new images',
-    'grooming',
-    'time to report (median)',
-    'innocent DMs readable',
+    '<th></th>',
+    scenarioHeader(base, 0),
+    ...labels.slice(1).flatMap((l, i) => [scenarioHeader(l, i + 1), `<th scope="col" class="change">change</th>`, `<th scope="col" class="change">%</th>`]),
   ];
-  const rows = input.results.map((r, i) =>
-    [
-      escapeHtml(input.labels[i] as string),
-      n(r.reports.total),
-      n(r.reports.truePositive),
-      n(r.reports.falsePositive),
-      `${n(r.offenders.reported)} of ${n(r.offenders.total)}`,
-      pct(r.recall.knownImage),
-      pct(r.recall.newImage),
-      pct(r.recall.grooming),
-      r.timeToReport.medianHours === null ? 'n/a' : `${r.timeToReport.medianHours} h`,
-      n(r.privacy.readableInnocentMessages),
-    ]
-      .map((c, j) => (j === 0 ? `<th scope="row">${c}</th>` : `<td>${c}</td>`))
-      .join(''),
-  );
-  return `<table><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r}</tr>`).join('')}</tbody></table>`;
+  const privacy = new Set(['Privacy costs', ...PRIVACY_COSTS.map((p) => p.label)]);
+  // Each row is named by its path, e.g. `by-route-that-filed-it.hash-match`: labels repeat under several headings.
+  const parents: { indent: number; key: string }[] = [];
+  const body = (rowsPer[0] ?? []).map((row, k) => {
+    const label = row[0];
+    const indent = (label.length - label.trimStart().length) / 2;
+    while (parents.length > 0 && (parents[parents.length - 1]?.indent ?? 0) >= indent) parents.pop();
+    const key = slug(label.split(' (')[0] as string);
+    const path = [...parents.map((p) => p.key), key].join('.');
+    parents.push({ indent, key });
+    const cls = [row.length === 1 ? 'group' : '', privacy.has(label.trim()) ? 'privacy' : ''].filter(Boolean).join(' ');
+    const attrs = `${cls ? ` class="${cls}"` : ''} data-row="${path}"`;
+    const th = `<th scope="row" style="padding-left:${0.5 + indent}rem">${escapeHtml(label.trim())}</th>`;
+    if (row.length === 1) return `<tr${attrs}>${th}<td colspan="${head.length - 1}"></td></tr>`;
+    const cells = results.flatMap((_r, col) => {
+      const cell = rowsPer[col]?.[k];
+      const [, a, b] = cell && cell.length === 3 ? cell : [label, 0, 0];
+      if (col === 0) return [`<td>${n(b)}</td>`];
+      const ch = change(a, b);
+      const delta = ch.delta === 0 ? '0' : `${ch.delta > 0 ? '+' : '−'}${n(Math.abs(ch.delta))}`;
+      const p = ch.percent === null ? (ch.delta === 0 ? '0%' : 'n/a') : `${ch.percent > 0 ? '+' : ch.percent < 0 ? '−' : ''}${Math.abs(ch.percent)}%`;
+      return [`<td>${n(b)}</td>`, `<td class="change">${delta}</td>`, `<td class="change">${p}</td>`];
+    });
+    return `<tr${attrs}>${th}${cells.join('')}</tr>`;
+  });
+  const notes = ROUTE_COUNT_KINDS.map((kind) => `<li><strong>By route that ${ROUTE_COUNTS[kind].label}</strong>: ${escapeHtml(ROUTE_COUNTS[kind].note)}.</li>`);
+  const privacyNotes = PRIVACY_COSTS.map((p) => `<li><strong>${escapeHtml(p.label)}</strong>: ${escapeHtml(p.note)}.</li>`);
+  return `<div class="scroll"><table id="headline"><thead><tr>${head.join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>
+<p class="note">Changes are against ${escapeHtml(base)}.</p><ul class="note">${[...notes, ...privacyNotes].join('')}</ul>`;
+}
+
+/** Recall and delay: shares and hours, so without change columns. */
+function recallTable(input: ReportInput): string {
+  const rows: [string, (r: RunResult) => string][] = [
+    ['Recall: known images', (r) => pct(r.recall.knownImage)],
+    ['Recall: new images', (r) => pct(r.recall.newImage)],
+    ['Recall: grooming', (r) => pct(r.recall.grooming)],
+    ['Time to report, median', (r) => (r.timeToReport.medianHours === null ? 'n/a' : `${r.timeToReport.medianHours} h`)],
+    ['Time to report, 90th percentile', (r) => (r.timeToReport.p90Hours === null ? 'n/a' : `${r.timeToReport.p90Hours} h`)],
+  ];
+  const head = `<tr><th></th>${input.labels.map((l, i) => scenarioHeader(l, i)).join('')}</tr>`;
+  const body = rows.map(([label, cell]) => `<tr><th scope="row">${escapeHtml(label)}</th>${input.results.map((r) => `<td>${cell(r)}</td>`).join('')}</tr>`);
+  return `<div class="scroll"><table id="recall"><thead>${head}</thead><tbody>${body.join('')}</tbody></table></div>
+<p class="note">Recall: the share of abusive messages of each kind that some content route or a verified user report detected. Time to report: hours from an offender's first abusive message to their report.</p>`;
 }
 
 /** The report as one HTML document. */
@@ -181,7 +242,7 @@ export function renderHtml(input: ReportInput): string {
   const scenarios = input.results
     .map(
       (r, i) =>
-        `<li><strong>${escapeHtml(input.labels[i] as string)}</strong>: ${escapeHtml(r.scenario.file)}, seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s</li>`,
+        `<li><span class="swatch" style="background:${scenarioColour(i)}"></span><strong>${escapeHtml(input.labels[i] as string)}</strong>: ${escapeHtml(r.scenario.file)}, seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s</li>`,
     )
     .join('');
   const sections = specs
@@ -204,8 +265,17 @@ export function renderHtml(input: ReportInput): string {
   h2 { font-size: 1.15rem; margin: 2rem 0 0.2rem; }
   .note { color: #555; margin: 0 0 0.6rem; font-size: 0.9rem; }
   table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-  th, td { border-bottom: 1px solid #ddd; padding: 0.35rem 0.5rem; text-align: right; }
+  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: right; white-space: nowrap; }
   th:first-child, td:first-child { text-align: left; }
+  thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
+  th.scenario { white-space: normal; max-width: 9rem; }
+  .swatch { display: inline-block; width: 0.75em; height: 0.75em; margin-right: 0.3em; border-radius: 2px; }
+  tr.group th { font-weight: 600; color: #333; padding-top: 0.7rem; }
+  tbody th { font-weight: normal; }
+  tr.privacy { background: #f6f3fb; }
+  .change { color: #555; }
+  .scroll { overflow-x: auto; }
+  ul.note { padding-left: 1.2rem; }
   .chart { position: relative; height: 340px; }
   .warning { color: #a00; }
 </style>
@@ -216,6 +286,8 @@ export function renderHtml(input: ReportInput): string {
 ${warnings.map((w) => `<p class="warning">Warning: ${escapeHtml(w)}</p>`).join('\n')}
 <h2>Headline figures</h2>
 ${headlineTable(input)}
+<h2>Recall and time to report</h2>
+${recallTable(input)}
 ${sections}
 <p class="note">Generated by Blindspot. Every figure but the timing is a function of the scenario file and its seed.</p>
 <script>${chartLibrary()}</script>
@@ -234,14 +306,13 @@ ${sections}
 
 /** Per-day series as CSV (for spreadsheets): day, then reports and flags of each run. */
 export function perDayCsv(labels: string[], results: RunResult[]): string {
-  const quote = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
   const header = ['day', ...labels.flatMap((l) => [`${l} reports to police`, `${l} flags raised`])];
   const rows = Array.from({ length: days }, (_, d) => [
     String(d + 1),
     ...results.flatMap((r) => [String(r.reports.perDay[d] ?? 0), String(r.review.flagsPerDay[d] ?? 0)]),
   ]);
-  return `${[header, ...rows].map((row) => row.map(quote).join(',')).join('\n')}\n`;
+  return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
 /** Every report to police of one run as CSV: one row per report. */
@@ -257,5 +328,5 @@ export function reportsCsv(result: RunResult): string {
     String(Object.values(r.evidence).reduce((s, x) => s + (x ?? 0), 0)),
     r.investigated ? 'yes' : 'no',
   ]);
-  return `${[header, ...rows].map((row) => row.join(',')).join('\n')}\n`;
+  return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }

@@ -1,51 +1,8 @@
 /** Tables, trend lines and CSV for `blindspot sweep`. */
-import type { RunResult } from '@blindspot/core';
+import { csvLine, type Figure, headlineFigures, ROUTE_COUNT_KINDS, ROUTE_COUNTS } from './figures';
 import type { Scalar, SweepDocument } from './sweep';
 
 const n = (x: number) => x.toLocaleString('en-US');
-
-const ROUTE_LABEL: Record<string, string> = { hashMatch: 'hash match', metadata: 'metadata', userReport: 'user report' };
-
-/** `hashMatch` → `hash match`; routes added to the model later get a label too. */
-export function routeLabel(route: string): string {
-  return ROUTE_LABEL[route] ?? route.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-}
-
-/** A headline figure of a run: a table column, a trend line and a CSV column. */
-export interface Figure {
-  /** Where it is in the result document; the CSV header. */
-  key: string;
-  /** Short table header. */
-  header: string;
-  /** Full name, for the trend lines. */
-  label: string;
-  value: (r: RunResult) => number;
-  /** Table cell, if not just the number. */
-  cell?: (r: RunResult) => string;
-}
-
-const byRoute = (r: RunResult, route: string) => (r.reports.byRoute as Record<string, number>)[route] ?? 0;
-
-/** The headline figures, with one column per route found in the results. */
-export function headlineFigures(results: readonly RunResult[]): Figure[] {
-  const routes: string[] = [];
-  for (const r of results) for (const k of Object.keys(r.reports.byRoute)) if (!routes.includes(k)) routes.push(k);
-  return [
-    { key: 'reports.total', header: 'reports', label: 'reports to police', value: (r) => r.reports.total },
-    ...routes.map((k): Figure => ({ key: `reports.byRoute.${k}`, header: routeLabel(k), label: `  by ${routeLabel(k)}`, value: (r) => byRoute(r, k) })),
-    { key: 'reports.truePositive', header: 'true', label: 'true reports (offenders)', value: (r) => r.reports.truePositive },
-    { key: 'reports.falsePositive', header: 'false', label: 'false reports (innocent accounts)', value: (r) => r.reports.falsePositive },
-    {
-      key: 'offenders.reported',
-      header: 'offenders',
-      label: 'offenders reported',
-      value: (r) => r.offenders.reported,
-      cell: (r) => `${n(r.offenders.reported)} of ${n(r.offenders.total)}`,
-    },
-    { key: 'innocentReported', header: 'innocent', label: 'innocent accounts reported', value: (r) => r.innocentReported },
-    { key: 'messages.unscannable', header: 'unscannable', label: 'messages unscannable', value: (r) => r.messages.unscannable },
-  ];
-}
 
 /** Short, unambiguous column headers for the set paths: the fewest trailing field names. */
 export function shortHeaders(paths: readonly string[]): string[] {
@@ -70,14 +27,46 @@ export function movement(a: number, b: number): string {
   return `${base} (${sign}${pct === 0 ? '<0.1' : Math.abs(pct)}%)`;
 }
 
-function table(header: string[], rows: string[][], leftColumns: number): string[] {
+/**
+ * A plain-text table. `groups` names runs of adjacent columns (by their first index and
+ * count) on a line above the header, for the two counts by route.
+ */
+function table(header: string[], rows: string[][], leftColumns: number, groups: { from: number; count: number; title: string }[] = []): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  // A group title wider than its columns widens the group's last column.
+  for (const g of groups) {
+    const span = widths.slice(g.from, g.from + g.count).reduce((s, w) => s + w, 0) + 2 * (g.count - 1);
+    const last = g.from + g.count - 1;
+    if (g.title.length > span) widths[last] = (widths[last] ?? 0) + g.title.length - span;
+  }
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (i < leftColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)];
+  const out = [line(header), ...rows.map(line)];
+  if (groups.length > 0) {
+    const start = (i: number) => widths.slice(0, i).reduce((s, w) => s + w + 2, 0);
+    let above = '';
+    for (const g of groups) {
+      const from = start(g.from);
+      const span = start(g.from + g.count) - 2 - from;
+      const title = ` ${g.title} `;
+      const left = Math.floor((span - title.length) / 2);
+      above = above.padEnd(from) + `${'─'.repeat(Math.max(left, 0))}${title}`.padEnd(span, '─');
+    }
+    out.unshift(above.trimEnd());
+  }
+  return out;
+}
+
+/** Where the route counts of each kind stand among the figures, for the table's group line. */
+function routeGroups(figures: readonly Figure[], offset: number): { from: number; count: number; title: string }[] {
+  return ROUTE_COUNT_KINDS.flatMap((kind) => {
+    const from = figures.findIndex((f) => f.route?.kind === kind);
+    const count = figures.filter((f) => f.route?.kind === kind).length;
+    return from < 0 ? [] : [{ from: offset + from, count, title: `by route that ${ROUTE_COUNTS[kind].label}` }];
+  });
 }
 
 /**
@@ -97,7 +86,10 @@ export function formatSweep(doc: SweepDocument, raw: readonly Record<string, str
       [...shortHeaders(paths), ...figures.map((f) => f.header)],
       results.map((r, i) => [...paths.map((p) => raw[i]?.[p] ?? ''), ...figures.map((f) => (f.cell ? f.cell(r) : n(f.value(r))))]),
       paths.length,
+      routeGroups(figures, paths.length),
     ),
+    '',
+    ...ROUTE_COUNT_KINDS.map((kind) => `By route that ${ROUTE_COUNTS[kind].label}: ${ROUTE_COUNTS[kind].note}.`),
   );
   if (first && last && results.length > 1) {
     const headers = shortHeaders(paths);
@@ -122,24 +114,25 @@ export function formatSweep(doc: SweepDocument, raw: readonly Record<string, str
   return out.join('\n');
 }
 
-function csvCell(v: Scalar | number | undefined): string {
-  const s = v === undefined || v === null ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** One row per variant: the set paths, then the headline figures (result-document names). */
+/**
+ * One row per variant: the set paths, then the headline figures named as in the result
+ * document (`reports.byRoute.*` had a part, `reports.byFirstRoute.*` filed it).
+ */
 export function sweepCsv(doc: SweepDocument): string {
   const paths = doc.set.map((s) => s.path);
-  const figures = headlineFigures(doc.runs.map((r) => r.result));
+  const figures = headlineFigures(
+    doc.runs.map((r) => r.result),
+    { allRoutes: true },
+  );
   const columns = [...paths, ...figures.flatMap((f) => (f.key === 'offenders.reported' ? [f.key, 'offenders.total'] : [f.key]))];
-  const lines = [columns.map(csvCell).join(',')];
+  const lines = [csvLine(columns)];
   for (const run of doc.runs) {
     const cells: (Scalar | number | undefined)[] = paths.map((p) => run.values[p]);
     for (const f of figures) {
       cells.push(f.value(run.result));
       if (f.key === 'offenders.reported') cells.push(run.result.offenders.total);
     }
-    lines.push(cells.map(csvCell).join(','));
+    lines.push(csvLine(cells));
   }
   return `${lines.join('\n')}\n`;
 }
