@@ -6,13 +6,11 @@
 import { InputError } from './load';
 import { UsageError, closest, readOptions, splitArgs } from './args';
 import { COMMANDS, commandNamed } from './commands';
-import type { Command } from './commands/command';
+import type { Command, Io } from './commands/command';
 import { generalUsage, pointer, verbUsage } from './help';
 import { help } from './options';
 
-export interface Output {
-  write(chunk: string): unknown;
-}
+type Output = Io['stdout'];
 
 const asksHelp = (args: readonly string[]) => args.some((a) => a === '--help' || a === '-h');
 
@@ -79,7 +77,7 @@ async function dispatch(argv: readonly string[], stdout: Output, stderr: Output)
   if (split.positionals.length < min || split.positionals.length > max) problems.push(problem);
   if (problems.length === 0) problems.push(...(command.check?.(values, split.positionals) ?? []));
   if (problems.length > 0) throw new UsageError(command.name, problems);
-  return command.run(values, split.positionals);
+  return command.run(values, split.positionals, { stdout, stderr });
 }
 
 export async function main(argv: readonly string[], stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {

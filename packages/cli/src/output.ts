@@ -32,7 +32,15 @@ export type Destination =
 export const DEFAULT_RESULTS = 'results';
 export const LATEST = 'latest';
 
-const statOf = (path: string): Stats | undefined => statSync(path, { throwIfNoEntry: false });
+/** The path's stat, or undefined if nothing is there (also when a file stands where a folder on the way should be). */
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') return undefined;
+    throw err;
+  }
+}
 
 /**
  * Why `path` cannot hold results, or null: it (or a folder on the way to it) is a

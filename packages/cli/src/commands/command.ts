@@ -4,6 +4,11 @@
  */
 import type { OptionDef } from '../args';
 
+export interface Io {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+}
+
 export type OptionSet = Record<string, OptionDef<unknown>>;
 
 /** The values a verb's handler gets: one per declared option, under the same key. */
@@ -24,8 +29,11 @@ export interface Command<O extends OptionSet = OptionSet> {
   refuse?: Record<string, string>;
   /** Problems between options (e.g. one needs another): usage problems, one line each. */
   check?(values: Values<O>, operands: string[]): string[];
-  /** Does the work; returns the exit status. Throws InputError for bad input before any work. */
-  run(values: Values<O>, operands: string[]): Promise<number>;
+  /**
+   * Does the work; returns the exit status. Throws InputError for bad input before any
+   * work. Results go to process.stdout; `io` is where the dispatcher writes (help).
+   */
+  run(values: Values<O>, operands: string[], io: Io): Promise<number>;
 }
 
 /** Keeps each verb's option types while the table holds them all. */

@@ -13,12 +13,12 @@ const helpCommand = defineCommand({
   usage: ['help [<command>]'],
   operands: { min: 0, max: 1, problem: 'help takes at most one command, e.g. blindspot help run' },
   options: {},
-  async run(_v, [verb]) {
+  async run(_v, [verb], { stdout }) {
     if (verb === undefined) {
-      process.stdout.write(`${generalUsage(COMMANDS)}\n`);
+      stdout.write(`${generalUsage(COMMANDS)}\n`);
       return 0;
     }
-    process.stdout.write(`${verbUsage(commandNamed(verb))}\n`);
+    stdout.write(`${verbUsage(commandNamed(verb))}\n`);
     return 0;
   },
 });
