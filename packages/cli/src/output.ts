@@ -17,6 +17,9 @@ import { accessSync, constants, lstatSync, mkdirSync, renameSync, rmSync, statSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from './load';
 
+/** A document as the command line prints and writes it: indented JSON and a newline. */
+export const jsonText = (doc: unknown): string => `${JSON.stringify(doc, null, 2)}\n`;
+
 /** A file a command will write, named before the work starts, rendered after it. */
 export interface PlannedFile<R> {
   name: string;

@@ -15,7 +15,7 @@ import { formatProblem, parseScenario, validateScenario, type Problem, type Scen
 import type { RunResult } from '@blindspot/core';
 import { InputError, memoryCheck, readScenarioText } from './load';
 import { withSeed } from './options';
-import { checkCollisions, destinationOf, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from './output';
+import { checkCollisions, destinationOf, jsonText, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from './output';
 import { RunsProgress } from './progress';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runInWorkers } from './sweep-pool';
@@ -326,7 +326,7 @@ export function prepareSweep(path: string, options: SweepOptions): PreparedSweep
   );
   const results = (doc: SweepDocument) => doc.runs.map((r) => r.result);
   const files: PlannedFile<SweepDocument>[] = [
-    { name: `${stem}.json`, render: (doc) => `${JSON.stringify(doc, null, 2)}\n` },
+    { name: `${stem}.json`, render: jsonText },
     { name: `${stem}.csv`, render: (doc) => sweepCsv(doc) },
     {
       name: `${stem}.html`,
@@ -384,7 +384,7 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
 
   const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    process.stdout.write(jsonText(doc));
     process.stderr.write(`sweep: ${summary}\n`);
   } else {
     process.stdout.write(

@@ -1,5 +1,6 @@
 /** `blindspot validate` and `blindspot new`: scenario files, checked or started, nothing run. */
 import * as opt from '../options';
+import { jsonText } from '../output';
 import { newScenario, validateFiles } from '../scaffold';
 import { defineCommand } from './command';
 
@@ -13,7 +14,7 @@ export const validateCommand = defineCommand({
   options: { json: opt.json },
   async run(v, files) {
     const checked = validateFiles(files);
-    if (v.json) process.stdout.write(`${JSON.stringify(checked, null, 2)}\n`);
+    if (v.json) process.stdout.write(jsonText(checked));
     for (const c of checked) {
       if (c.ok && !v.json) process.stdout.write(`${c.file}: ok (${c.name})\n`);
       for (const line of c.problems) process.stderr.write(`${line}\n`);

@@ -7,7 +7,18 @@ import { runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { compareResults, formatComparison, formatTable, summarize } from '../format';
 import { InputError, loadAll, type LoadedScenario } from '../load';
 import * as opt from '../options';
-import { FileNames, checkCollisions, destinationOf, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from '../output';
+import {
+  FileNames,
+  jsonText,
+  checkCollisions,
+  destinationOf,
+  fileStem,
+  folderName,
+  writeFiles,
+  writtenLines,
+  type Destination,
+  type PlannedFile,
+} from '../output';
 import { Progress } from '../progress';
 import { perDayCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
@@ -67,7 +78,6 @@ interface Outcome {
   comparison?: unknown;
 }
 
-const json = (doc: unknown) => `${JSON.stringify(doc, null, 2)}\n`;
 const labelsOf = (results: RunResult[]) => results.map((r) => r.scenario.name);
 
 /** The HTML report and the per-day CSV of a run or comparison: one line per file. */
@@ -87,11 +97,11 @@ export function planFiles(command: 'run' | 'compare', loaded: readonly LoadedSce
   const title = `Blindspot: ${loaded.map((l) => l.scenario.name).join(loaded.length === 2 ? ' and ' : ', ')}`;
   const comparison =
     command === 'compare'
-      ? names.claim('comparison', (stem) => [{ name: `${stem}.json`, render: (o: Outcome) => json(o.comparison) }, ...reportFiles(stem, title)])
+      ? names.claim('comparison', (stem) => [{ name: `${stem}.json`, render: (o: Outcome) => jsonText(o.comparison) }, ...reportFiles(stem, title)])
       : [];
   const own = loaded.map((l, i) =>
     names.claim(fileStem(l.scenario.name), (stem) => [
-      { name: `${stem}.json`, render: (o: Outcome) => json(o.results[i]) },
+      { name: `${stem}.json`, render: (o: Outcome) => jsonText(o.results[i]) },
       ...(command === 'run' ? reportFiles(stem, title) : []),
       { name: `${stem}-reports.csv`, render: (o: Outcome) => reportsCsv(o.results[i] as RunResult) },
     ]),
@@ -158,7 +168,7 @@ async function simulate(command: 'run' | 'compare', files: string[], v: Options)
     planned,
     outcome,
   );
-  process.stdout.write(v.json ? json(doc) : `${text}\n`);
+  process.stdout.write(v.json ? jsonText(doc) : `${text}\n`);
   // Paths go to stderr under --json so stdout stays one JSON document.
   for (const line of writtenLines(written)) (v.json ? process.stderr : process.stdout).write(`${line}\n`);
   return 0;
