@@ -64,12 +64,14 @@ check_comparison() {
       if (JSON.stringify(x.rest) !== JSON.stringify(y.rest)) throw new Error(`${label}: ${side} (${x.rest.scenario.name}) differs from the embedded result`);
       console.error(`compose-e2e: ${label}: ${x.rest.scenario.name} equals the embedded result (${x.rest.reports.total} reports to police, ${x.timing.messagesPerSecond} messages/s)`);
     }
-  ' "results/comparison.json" "$work/embedded.json" "$label"
+  ' "results/latest/comparison.json" "$work/embedded.json" "$label"
 }
 
 run_comparison() {
   local label="$1"
-  rm -f results/comparison.json
+  # Each run writes a new folder and points results/latest at it; without the old
+  # link, a run that wrote nothing cannot pass on an earlier run's files.
+  rm -f results/latest
   say "$label: the one-shot comparison inside the stack"
   docker-compose run --rm compare >"$work/compare-$label.log" 2>&1 || {
     cat "$work/compare-$label.log" >&2

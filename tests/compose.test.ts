@@ -122,6 +122,7 @@ describe('docker-compose.yml, run as local processes', () => {
       DASHBOARD_HOST: '127.0.0.1',
       DASHBOARD_PORT: '0',
       RESULTS_DIR: outDir,
+      BLINDSPOT_OUT: outDir,
     });
     const exits = new Map<string, Promise<{ code: number | null; at: number }>>();
     const logs = new Map<string, string>();
@@ -150,7 +151,7 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(oneshot.code, `${name}: ${oneshot.stderr.slice(-3000)}`).toBe(0);
     expect(embedded.code).toBe(0);
 
-    const written = JSON.parse(readFileSync(join(outDir, 'comparison.json'), 'utf8')) as { a: Record<string, unknown>; b: Record<string, unknown> };
+    const written = JSON.parse(readFileSync(join(outDir, 'latest', 'comparison.json'), 'utf8')) as { a: Record<string, unknown>; b: Record<string, unknown> };
     const reference = JSON.parse(embedded.stdout) as typeof written;
     expect(written.a.timing).toMatchObject({ transport: 'bullmq' });
     expect(withoutTiming(written.a)).toEqual(withoutTiming(reference.a));

@@ -56,6 +56,14 @@ describe('blindspot validate', () => {
     const doc = JSON.parse(r.stdout) as { ok: boolean }[];
     expect(doc.map((d) => d.ok)).toEqual([true, true, true, true]);
   });
+
+  it('without a file, or with an option it does not take: one line and a pointer to its help', async () => {
+    const [none, option] = await Promise.all([blindspot(['validate']), blindspot(['validate', 'scenarios/e2ee.yaml', '--seed', '3'])]);
+    expect(none.code).toBe(2);
+    expect(none.stderr.trim().split('\n')).toEqual(['validate takes one or more scenario files', "run 'blindspot help validate' for its usage"]);
+    expect(option.code).toBe(2);
+    expect(option.stderr.trim().split('\n')).toEqual(['--seed is only for run, compare, sweep, load', "run 'blindspot help validate' for its usage"]);
+  });
 });
 
 describe('blindspot new', () => {

@@ -1,10 +1,10 @@
 /**
  * `blindspot sweep` as analysts run it: a real child process. Each variant's result is
  * the one `run` gives for the scenario file with that one field changed (apart from
- * `timing`); the variants run in parallel; bad --set options are refused with exit 2
- * before anything runs. Needs no Redis.
+ * `timing`); the variants run in parallel; bad --set options and an output folder
+ * holding an earlier sweep are refused with exit 2 before anything runs. Needs no Redis.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -91,8 +91,12 @@ describe('blindspot sweep', () => {
   });
 
   it('prints a table, one row per variant, and how each figure moves', async () => {
-    const r = await blindspot(['sweep', tiny, '--set', 'detection.userReports.probability=0.01,0.5', '--set', 'surfaces.directMessages.encryption=none,e2ee']);
-    expect(r.stderr).toBe('');
+    const root = mkdtempSync(join(tmpdir(), 'blindspot-sweep-results-'));
+    const r = await blindspot(['sweep', tiny, '--set', 'detection.userReports.probability=0.01,0.5', '--set', 'surfaces.directMessages.encryption=none,e2ee'], {
+      env: { BLINDSPOT_OUT: root },
+    });
+    // Nothing on stderr but progress (runs done of all, time left).
+    for (const line of r.stderr.split('\n').filter(Boolean)) expect(line).toMatch(/^sweep tiny: \d of 4 runs done · (~\d+ s left|estimating)$/);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n');
     expect(lines[0]).toMatch(/^Sweep of tiny \(.*tiny\.yaml, seed 11\): 4 runs on \d workers? in [\d.]+ s$/);
@@ -110,6 +114,23 @@ describe('blindspot sweep', () => {
     expect(r.stdout).toContain('From the first run to the last (probability=0.01, encryption=none → probability=0.5, encryption=e2ee):');
     expect(r.stdout).toMatch(/^reports to police:\s+[\d,]+ → [\d,]+/m);
     expect(r.stdout).toMatch(/^messages unscannable:\s+0 → [1-9][\d,]*/m);
+    // Without --out: a folder of its own under the results folder, and latest points to it.
+    const folder = (/^wrote (.+)[\\/]sweep-tiny\.json$/m.exec(r.stdout) as RegExpExecArray)[1] as string;
+    expect(folder).toMatch(/[\\/]\d{4}-\d{2}-\d{2}-\d{4}-sweep-tiny$/);
+    expect(readdirSync(folder).sort()).toEqual(['sweep-tiny-per-day.csv', 'sweep-tiny.csv', 'sweep-tiny.html', 'sweep-tiny.json']);
+    expect(readFileSync(join(root, 'latest', 'sweep-tiny.csv'), 'utf8')).toBe(readFileSync(join(folder, 'sweep-tiny.csv'), 'utf8'));
+  });
+
+  it('refuses a --out folder that holds an earlier sweep, before running', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'blindspot-sweep-out-'));
+    writeFileSync(join(out, 'sweep-tiny.csv'), 'earlier\n');
+    const r = await blindspot(['sweep', tiny, '--set', 'seed=1,2', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim()).toBe(
+      `--out ${out}: already holds sweep-tiny.csv; give another folder, leave out --out for a new folder, or add --force to overwrite`,
+    );
+    expect(readFileSync(join(out, 'sweep-tiny.csv'), 'utf8')).toBe('earlier\n');
   });
 
   it('refuses a bad value before running anything, naming the option, the value and the rule', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Progress } from './progress';
+import { Progress, RunsProgress, timeLeft } from './progress';
 
 function sink(isTTY: boolean) {
   const out: string[] = [];
@@ -37,5 +37,36 @@ describe('Progress', () => {
     p.update(2, 2);
     p.update(3, 3);
     expect(out).toHaveLength(1);
+  });
+});
+
+describe('RunsProgress', () => {
+  it('prints runs done of all and the time left at the pace so far', async () => {
+    const { stream, out } = sink(false);
+    const p = new RunsProgress('sweep e2ee', 4, stream, 0);
+    await wait(1_050);
+    p.update(1);
+    p.done();
+    // The clock may have drawn "0 of 4" first.
+    expect(out.length).toBeLessThanOrEqual(2);
+    expect(out.at(-1)).toMatch(/^sweep e2ee: 1 of 4 runs done · ~[3-9] s left\n$/);
+  });
+
+  it('redraws on its own between runs, then clears the bar on a terminal', async () => {
+    const { stream, out } = sink(true);
+    const p = new RunsProgress('sweep x', 2, stream, 0);
+    await wait(2_100);
+    p.done();
+    expect(out.length).toBeGreaterThanOrEqual(1);
+    expect(out[0]).toMatch(/^\r\[\.{24}\] sweep x: 0 of 2 runs done · estimating/);
+    expect(out.at(-1)).toBe('\r\u001b[K');
+  });
+});
+
+describe('timeLeft', () => {
+  it('scales the time spent by the share left', () => {
+    expect(timeLeft(10, 0.5)).toBe('~10 s left');
+    expect(timeLeft(10, 0.8)).toBe('~3 s left');
+    expect(timeLeft(3, 0)).toBe('estimating');
   });
 });

@@ -6,16 +6,17 @@
  * Each `--set` value is applied to the parsed YAML document before validation, so a
  * variant is exactly the scenario an analyst would get by editing that one line of the
  * file; its result is the one `run` gives for that edited file (apart from `timing`).
- * Every variant is checked before anything runs. Runs go to worker threads, at most one
- * per core.
+ * Every variant, and the output folder, is checked before anything runs. Runs go to
+ * worker threads, at most one per core.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
 import type { RunResult } from '@blindspot/core';
-import { InputError, readScenarioText } from './load';
+import { InputError, memoryCheck, readScenarioText } from './load';
+import { withSeed } from './options';
+import { checkCollisions, destinationOf, jsonText, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from './output';
+import { RunsProgress } from './progress';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runInWorkers } from './sweep-pool';
 import { perDayCsv, renderHtml } from './report-html';
@@ -270,7 +271,9 @@ export interface SweepDocument {
 
 export interface SweepOptions {
   json: boolean;
+  /** --out: exactly this folder; else a new folder under the results folder. */
   out?: string;
+  force: boolean;
   seed?: number;
   batchSize: number;
   /** The `--set` options as given. */
@@ -285,8 +288,24 @@ function scenarioName(data: unknown, file: string): string {
   return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
 }
 
-/** Runs the sweep command; throws InputError for bad input, before anything runs. */
-export async function sweep(path: string, options: SweepOptions): Promise<void> {
+/** A sweep checked and planned, ready to run. */
+export interface PreparedSweep {
+  file: string;
+  name: string;
+  sets: SetOption[];
+  variants: Variant[];
+  workers: number;
+  dest: Destination;
+  files: PlannedFile<SweepDocument>[];
+}
+
+/**
+ * Everything a sweep checks before it runs, in this order: the output folder, the `--set`
+ * options, the scenario file, every variant, and whether the variants fit in memory as
+ * many at once as there are workers. Throws an InputError for the first kind of problem found.
+ */
+export function prepareSweep(path: string, options: SweepOptions): PreparedSweep {
+  const dest = destinationOf(options.out, options.force);
   const sets = parseSets(options.set);
   if (sets.length === 0) throw new InputError([`sweep needs at least one ${SHAPE}`]);
   checkRunCount(sets);
@@ -294,59 +313,78 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     throw new InputError(['--seed and --set seed=... both set the seed; give one of them']);
   }
   const { data, file } = readScenarioData(path, sets);
-  const variants = buildVariants(data, file, sets).map((v) => (options.seed === undefined ? v : { ...v, scenario: { ...v.scenario, seed: options.seed } }));
-
+  const variants = buildVariants(data, file, sets).map((v) => ({ ...v, scenario: withSeed(v.scenario, options.seed) }));
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), variants.length));
-  const tty = process.stderr.isTTY === true;
-  const started = performance.now();
-  const results = await runInWorkers(
-    variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
-    {
-      workers,
-      onDone: tty ? (done) => process.stderr.write(`\rsweep: ${done} of ${variants.length} runs done`) : undefined,
-    },
-  );
-  if (tty) process.stderr.write('\r\x1b[K');
-  const seconds = (performance.now() - started) / 1000;
+  checkSweepMemory(variants, file, workers);
 
   const name = scenarioName(data, file);
+  const stem = `sweep-${fileStem(name)}`;
+  const labels = variants.map((v) =>
+    Object.entries(v.raw)
+      .map(([field, value]) => `${field.split('.').pop()}=${value}`)
+      .join(', '),
+  );
+  const results = (doc: SweepDocument) => doc.runs.map((r) => r.result);
+  const files: PlannedFile<SweepDocument>[] = [
+    { name: `${stem}.json`, render: jsonText },
+    { name: `${stem}.csv`, render: (doc) => sweepCsv(doc) },
+    {
+      name: `${stem}.html`,
+      render: (doc) => renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: results(doc), sweep: { fields: sets.map((s) => s.path) } }),
+    },
+    { name: `${stem}-per-day.csv`, render: (doc) => perDayCsv(labels, results(doc)) },
+  ];
+  checkCollisions(
+    dest,
+    files.map((f) => f.name),
+  );
+  return { file, name, sets, variants, workers, dest, files };
+}
+
+/**
+ * Refuses a sweep whose runs would not fit in memory: each runs on one thread, as many
+ * at once as the sweep has worker threads.
+ */
+function checkSweepMemory(variants: readonly Variant[], file: string, runsAtOnce: number): void {
+  const problems = new Set<string>();
+  for (const v of variants) {
+    const problem = memoryCheck(v.scenario, { scanThreads: 0, runsAtOnce });
+    const sets = Object.entries(v.raw)
+      .map(([field, raw]) => `--set ${field}=${raw}`)
+      .join(' ');
+    if (problem) problems.add(`${sets}: ${formatProblem(file, problem)}`);
+  }
+  if (problems.size > 0) throw new InputError([...problems]);
+}
+
+/** Runs the sweep command; throws InputError for bad input, before anything runs. */
+export async function sweep(path: string, options: SweepOptions): Promise<void> {
+  const started = new Date();
+  const { file, name, sets, variants, workers, dest, files } = prepareSweep(path, options);
+
+  const progress = new RunsProgress(`sweep ${name}`, variants.length);
+  const clock = performance.now();
+  let results: RunResult[];
+  try {
+    results = await runInWorkers(
+      variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
+      { workers, onDone: (done) => progress.update(done) },
+    );
+  } finally {
+    progress.done();
+  }
+  const seconds = (performance.now() - clock) / 1000;
+
   const doc: SweepDocument = {
     scenario: { name, file },
     set: sets.map((s) => ({ path: s.path, values: s.values })),
     runs: variants.map((v, i) => ({ values: v.values, result: results[i] as RunResult })),
   };
+  const written = writeFiles(dest, () => folderName(started, 'sweep', [fileStem(name)]), files, doc);
 
-  const written: string[] = [];
-  if (options.out) {
-    mkdirSync(options.out, { recursive: true });
-    const stem = `sweep-${name.replace(/[^A-Za-z0-9._-]+/g, '-')}`;
-    const jsonPath = join(options.out, `${stem}.json`);
-    const csvPath = join(options.out, `${stem}.csv`);
-    const htmlPath = join(options.out, `${stem}.html`);
-    const dayPath = join(options.out, `${stem}-per-day.csv`);
-    const labels = variants.map((v) =>
-      Object.entries(v.raw)
-        .map(([path, value]) => `${path.split('.').pop()}=${value}`)
-        .join(', '),
-    );
-    writeFileSync(jsonPath, `${JSON.stringify(doc, null, 2)}\n`);
-    writeFileSync(csvPath, sweepCsv(doc));
-    writeFileSync(
-      htmlPath,
-      renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: doc.runs.map((r) => r.result), sweep: { fields: sets.map((s) => s.path) } }),
-    );
-    writeFileSync(
-      dayPath,
-      perDayCsv(
-        labels,
-        doc.runs.map((r) => r.result),
-      ),
-    );
-    written.push(jsonPath, csvPath, htmlPath, dayPath);
-  }
   const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
   if (options.json) {
-    process.stdout.write(`${JSON.stringify(doc, null, 2)}\n`);
+    process.stdout.write(jsonText(doc));
     process.stderr.write(`sweep: ${summary}\n`);
   } else {
     process.stdout.write(
@@ -358,5 +396,5 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
     );
   }
   // Paths go to stderr under --json so stdout stays one JSON document.
-  for (const p of written) (options.json ? process.stderr : process.stdout).write(`wrote ${p}\n`);
+  for (const line of writtenLines(written)) (options.json ? process.stderr : process.stdout).write(`${line}\n`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SERVICES, parseEnv } from './config';
+import { ConfigError, SERVICES, logLevelSchema, parseEnv, prefixSchema, problemWith, redisUrlSchema } from './config';
 
 const URL_OK = { REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -127,5 +127,17 @@ describe('parseEnv', () => {
 
   it('knows the four services', () => {
     expect([...SERVICES].sort()).toEqual(['generator', 'metadata-detector', 'reporter', 'scanner']);
+  });
+});
+
+describe('the rules the command line shares', () => {
+  it('say what is wrong with a --redis, --prefix or --log-level value in one line, as for the environment', () => {
+    expect(problemWith(redisUrlSchema, 'redis://127.0.0.1:6379')).toBeNull();
+    expect(problemWith(redisUrlSchema, 'http://127.0.0.1:6379')).toBe('must be a redis:// or rediss:// URL');
+    expect(problemWith(prefixSchema, '{team-a}')).toBeNull();
+    expect(problemWith(prefixSchema, 'team-a')).toMatch(/^must be a Redis hash tag such as \{blindspot\}/);
+    expect(problemWith(logLevelSchema, 'debug')).toBeNull();
+    expect(problemWith(logLevelSchema, 'loud')).toBe('must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(problemsOf({ REDIS_URL: 'redis://h', LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent']);
   });
 });

@@ -9,15 +9,31 @@ export type ServiceName = (typeof SERVICES)[number];
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/** A Redis server address; the command line's --redis is checked with the same rule. */
+export const redisUrlSchema = z
+  .string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' })
+  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL');
+
+/** The queue and key prefix; the command line's --prefix is checked with the same rule. */
+export const prefixSchema = z
+  .string()
+  .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot');
+
+export const DEFAULT_PREFIX = '{blindspot}';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const logLevelSchema = z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` });
+
+/** The first problem zod finds with `value`, as one line, or null if it passes. */
+export function problemWith(schema: z.ZodType, value: unknown): string | null {
+  const parsed = schema.safeParse(value);
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'is not valid');
+}
+
 const baseEnv = {
-  REDIS_URL: z
-    .string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' })
-    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL'),
-  BLINDSPOT_PREFIX: z
-    .string()
-    .regex(/^\{[A-Za-z0-9_.-]+\}$/, 'must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot')
-    .default('{blindspot}'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REDIS_URL: redisUrlSchema,
+  BLINDSPOT_PREFIX: prefixSchema.default(DEFAULT_PREFIX),
+  LOG_LEVEL: logLevelSchema.default('info'),
   /** json (one object per line, for machines) or pretty (for a developer's terminal); default: pretty at a terminal outside production. */
   LOG_FORMAT: z.enum(['json', 'pretty']).default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),
 };

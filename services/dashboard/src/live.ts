@@ -100,13 +100,23 @@ async function policeSink(redis: Redis, key: string, run: string): Promise<Polic
   return { run, total: entries.length, byRoute, latest: last ? Number(last.split('-')[0]) : 0 };
 }
 
+/**
+ * The HTML reports in `dir` and in its folders one level down (the command line writes
+ * each run into a folder of its own); not through `latest`, which repeats one of them.
+ */
 function listResults(dir: string): { file: string; modified: number }[] {
   try {
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.html'))
-      .map((file) => ({ file, modified: statSync(join(dir, file)).mtimeMs }))
-      .sort((a, b) => b.modified - a.modified)
-      .slice(0, 30);
+    const found: { file: string; modified: number }[] = [];
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (entry.name.startsWith('.')) continue;
+      if (entry.isFile() && entry.name.endsWith('.html')) found.push({ file: entry.name, modified: statSync(join(dir, entry.name)).mtimeMs });
+      else if (entry.isDirectory()) {
+        for (const f of readdirSync(join(dir, entry.name))) {
+          if (f.endsWith('.html')) found.push({ file: `${entry.name}/${f}`, modified: statSync(join(dir, entry.name, f)).mtimeMs });
+        }
+      }
+    }
+    return found.sort((a, b) => b.modified - a.modified).slice(0, 30);
   } catch {
     return [];
   }

@@ -81,7 +81,7 @@ export const LIVE_PAGE = `<!doctype html>
     document.querySelector('#queues tbody').innerHTML = Object.entries(snap.queues).map(([q, c]) =>
       '<tr data-queue="' + esc(q) + '"><td>' + esc(q) + '</td>' + ['waiting', 'active', 'delayed', 'prioritized', 'failed'].map((s) => '<td class="n">' + fmt(c[s] || 0) + '</td>').join('') + '</tr>').join('');
     document.getElementById('results').innerHTML = snap.results.length
-      ? snap.results.map((r) => '<li><a href="results/' + encodeURIComponent(r.file) + '">' + esc(r.file) + '</a> <span class="muted">' + new Date(r.modified).toLocaleString() + '</span></li>').join('')
+      ? snap.results.map((r) => '<li><a href="results/' + r.file.split('/').map(encodeURIComponent).join('/') + '">' + esc(r.file) + '</a> <span class="muted">' + new Date(r.modified).toLocaleString() + '</span></li>').join('')
       : '<li class="muted">None yet: reports appear here as the command line writes them.</li>';
     previous = snap;
   }

@@ -56,7 +56,7 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
 
   app.get('/results/', async (_req, res) => {
     const { results } = await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir);
-    const items = results.map((r) => `<li><a href="${encodeURIComponent(r.file)}">${r.file.replace(/[&<>"]/g, '')}</a></li>`).join('');
+    const items = results.map((r) => `<li><a href="${r.file.split('/').map(encodeURIComponent).join('/')}">${r.file.replace(/[&<>"]/g, '')}</a></li>`).join('');
     res
       .type('html')
       .send(

@@ -1,0 +1,38 @@
+/** `blindspot validate` and `blindspot new`: scenario files, checked or started, nothing run. */
+import * as opt from '../options';
+import { jsonText } from '../output';
+import { newScenario, validateFiles } from '../scaffold';
+import { defineCommand } from './command';
+
+export const validateCommand = defineCommand({
+  name: 'validate',
+  summary: 'check scenario files without running them',
+  usage: ['validate <scenario.yaml> [<more.yaml> ...] [--json]'],
+  about:
+    'Names the file, line, field and allowed values of every mistake in every file, and\nwhether a run of it would fit in memory. Exits 2 if any file has a problem.',
+  operands: { min: 1, max: Number.POSITIVE_INFINITY, problem: 'validate takes one or more scenario files' },
+  options: { json: opt.json },
+  async run(v, files) {
+    const checked = validateFiles(files);
+    if (v.json) process.stdout.write(jsonText(checked));
+    for (const c of checked) {
+      if (c.ok && !v.json) process.stdout.write(`${c.file}: ok (${c.name})\n`);
+      for (const line of c.problems) process.stderr.write(`${line}\n`);
+    }
+    return checked.every((c) => c.ok) ? 0 : 2;
+  },
+});
+
+export const newCommand = defineCommand({
+  name: 'new',
+  summary: 'write a commented scenario file to start from',
+  usage: ['new <name> [--from <scenario.yaml>]'],
+  about: 'A plain name writes scenarios/<name>.yaml; a path ending in .yaml is used as given.\nNever overwrites a file.',
+  operands: { min: 1, max: 1, problem: 'new takes exactly one name, e.g. blindspot new my-scenario' },
+  options: { from: opt.from },
+  async run(v, [name]) {
+    const path = newScenario(name as string, v.from);
+    process.stdout.write(`wrote ${path}: edit it, then: pnpm blindspot run ${path}\n`);
+    return 0;
+  },
+});
