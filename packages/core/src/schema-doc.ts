@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { scenarioSchema } from './scenario';
 
-export const SCHEMA_ID = 'https://blindspot.invalid/schema/scenario.schema.json';
+const SCHEMA_ID = 'https://blindspot.invalid/schema/scenario.schema.json';
 
 type JsonSchema = {
   type?: string | string[];

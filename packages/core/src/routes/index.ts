@@ -20,6 +20,7 @@ export const ROUTES = ROUTE_REGISTRY.map((r) => r.name) as readonly Route[] as r
 export const ROUTE_LABELS = Object.fromEntries(ROUTE_REGISTRY.map((r) => [r.name, r.label])) as Record<Route, string>;
 
 const modules = ROUTE_REGISTRY as readonly RouteModule[];
+checkRouteRegistry(modules);
 const byName = new Map(modules.map((r) => [r.name, r]));
 
 /** A route's module. */
@@ -77,23 +78,31 @@ export function routeOfKind(kind: Exclude<DetectorKind, 'content'>): Route {
  * Refuses, at start-up of a stage, a registered route assigned to it whose detector kind
  * it does not run: such a route would never detect anything.
  */
-export function checkStageHandles(stage: Stage, kinds: readonly DetectorKind[]): void {
-  for (const { route, detect } of routesOf(stage)) {
-    if (!kinds.includes(detect.kind)) {
-      throw new Error(`route "${route}": its detector is of kind "${detect.kind}" for the ${stage}, which runs only ${kinds.join(', ')} detectors`);
+export function checkStageHandles(stage: Stage, kinds: readonly DetectorKind[], routes: readonly RouteModule[] = modules): void {
+  for (const r of routes) {
+    if (r.detect?.stage === stage && !kinds.includes(r.detect.kind)) {
+      throw new Error(`route "${r.name}": its detector is of kind "${r.detect.kind}" for the ${stage}, which runs only ${kinds.join(', ')} detectors`);
     }
   }
 }
 
-// The registry's own consistency, checked once when it loads.
-{
+/**
+ * Refuses a registry whose routes clash (a name, a scenario block or a review rank
+ * taken twice) or a route without a detector for a stage of the pipeline. The compiler
+ * already requires `detect`; this catches what types cannot.
+ */
+export function checkRouteRegistry(routes: readonly RouteModule[]): void {
   const seen = { name: new Set<string>(), key: new Set<string>(), rank: new Set<number>() };
-  for (const r of modules) {
+  for (const r of routes) {
     if (seen.name.has(r.name)) throw new Error(`route registry: two routes are named "${r.name}"`);
-    if (seen.key.has(r.block.key)) throw new Error(`route registry: route "${r.name}" uses the block detection.${r.block.key}, already taken`);
-    if (r.block.key === 'hashBank') throw new Error(`route registry: route "${r.name}" cannot use detection.hashBank (the bank is shared)`);
-    if (seen.rank.has(r.reviewRank)) throw new Error(`route registry: route "${r.name}" has review rank ${r.reviewRank}, already another route's`);
-    if (!r.detect || !STAGES.includes(r.detect.stage)) throw new Error(`route registry: route "${r.name}" has no detector`);
+    if (seen.key.has(r.block.key) || r.block.key === 'hashBank') {
+      throw new Error(`route registry: route "${r.name}" uses the block detection.${r.block.key}, which is taken`);
+    }
+    if (!Number.isInteger(r.reviewRank) || seen.rank.has(r.reviewRank)) {
+      throw new Error(`route registry: route "${r.name}" has review rank ${r.reviewRank}; each route needs a whole number of its own`);
+    }
+    if (!r.detect || !STAGES.includes(r.detect.stage))
+      throw new Error(`route registry: route "${r.name}" has no detector (detect) for a stage of the pipeline`);
     seen.name.add(r.name);
     seen.key.add(r.block.key);
     seen.rank.add(r.reviewRank);

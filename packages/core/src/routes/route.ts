@@ -7,7 +7,7 @@ import type { z } from 'zod';
 import type { ContentModel } from '../scenario/content';
 import type { BankMatch } from '../hash';
 import type { Content } from '../types';
-import type { Media, Stage, Surface } from '../vocabulary';
+import type { Media, Surface } from '../vocabulary';
 
 /** Finds the closest bank entry within a distance (the scanner's matcher). */
 export type BankMatcher = (hash: Uint8Array, maxDistance: number) => BankMatch | null;
@@ -79,6 +79,3 @@ export function defineRoute<const Name extends string, const Key extends string,
 ): RouteModule<Name, Key, Block> {
   return route;
 }
-
-/** The stage a route's detections come from. */
-export const stageOf = (route: RouteModule): Stage => route.detect.stage;

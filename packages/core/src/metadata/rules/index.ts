@@ -26,10 +26,16 @@ export const metadataBlock = z
   .prefault({})
   .describe('Route: behavioural rules over envelopes, blocks and reports in sliding windows of simulated time.');
 
-const names = new Set<string>();
-for (const rule of METADATA_RULE_REGISTRY as readonly MetadataRuleModule[]) {
-  if (names.has(rule.name) || rule.name === 'enabled') throw new Error(`metadata rule registry: the name "${rule.name}" is taken`);
-  names.add(rule.name);
+/** Refuses a registry with a rule name taken twice (or by the block's own `enabled`), or a rule that counts nothing. */
+export function checkRuleRegistry(rules: readonly MetadataRuleModule[]): void {
+  const names = new Set<string>(['enabled']);
+  for (const rule of rules) {
+    if (names.has(rule.name)) throw new Error(`metadata rule registry: the name "${rule.name}" is taken`);
+    if (!rule.trigger || !['envelope', 'complaint'].includes(rule.trigger.on)) throw new Error(`metadata rule registry: rule "${rule.name}" has no trigger`);
+    names.add(rule.name);
+  }
 }
+
+checkRuleRegistry(METADATA_RULE_REGISTRY);
 
 export { defineRule, ruleBlock, type MetadataRuleModule, type RuleSettings, type RuleTrigger } from './rule';

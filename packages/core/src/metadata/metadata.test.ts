@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from './scenario';
-import { applyMetadata, metadataKeys, type MetadataState } from './metadata';
-import { encodeContent } from './content';
-import { Random } from './random';
-import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from './types';
-import type { MetadataRule } from './metadata/rules';
+import { validateScenario, type Scenario } from '../scenario';
+import { applyMetadata, metadataKeys, type MetadataState } from '.';
+import { encodeContent } from '../content';
+import { Random } from '../random';
+import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from '../types';
+import type { MetadataRule } from './rules';
 
 /** Thresholds and windows, all different so a mix-up shows. */
 const RULES = {
