@@ -113,14 +113,17 @@ export function applyMetadata(scenario: Scenario, state: MetadataState, batch: E
   type Item = { id: number; apply: () => void };
   const items: Item[] = [];
   for (const e of batch.envelopes) {
-    const applying = rules.envelope.filter((r) => counts(r, e));
-    if (applying.length === 0) continue;
+    // Most envelopes concern no rule: no list for them.
+    let applying: ActiveRule[] | undefined;
+    for (const r of rules.envelope) if (counts(r, e)) (applying ??= []).push(r);
+    if (!applying) continue;
+    const apply = applying;
     items.push({
       id: e.id,
       apply: () => {
         const w = windowsOf(state, e.sender);
         const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id };
-        for (const r of applying) observe(w, r, e.recipient, base);
+        for (const r of apply) observe(w, r, e.recipient, base);
       },
     });
   }
