@@ -23,7 +23,6 @@ import type { MetadataRule } from './metadata/rules';
 import { MERGE_RANK, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
 import { fromBase64, toBase64 } from './base64';
 import { decodeContent, ContentError } from './content';
-import { frankingOf, verifyReport } from './franking';
 import { decodeShare, openAccount } from './css';
 
 export interface Flag {
@@ -196,11 +195,9 @@ function userReport(ctx: ReporterContext, state: ReporterState, r: UserReport): 
   const { detect, settings } = detectorOf(ctx.scenario, REPORT_ROUTE, 'report');
   // The route switched off: the platform does not act on reports (users still make them).
   if (!detect.enabled(settings)) return null;
-  if (detect.franked(settings)) {
-    if (verifyReport(ctx.platformKey, frankingOf(r)) !== 'valid') {
-      state.userReports.rejected++;
-      return null;
-    }
+  if (!detect.accept(settings, ctx.platformKey, r)) {
+    state.userReports.rejected++;
+    return null;
   }
   state.userReports.accepted++;
   return { route: REPORT_ROUTE, account: r.reported, t: r.t, messageId: r.messageId, event: r.id, evidence: lookOf(r.content) };

@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import type { ContentModel } from '../scenario/content';
 import type { BankMatch } from '../hash';
-import type { Content } from '../types';
+import type { Content, UserReport } from '../types';
 import type { Media, Surface } from '../vocabulary';
 
 /** Finds the closest bank entry within a distance (the scanner's matcher). */
@@ -53,8 +53,8 @@ export interface ReportDetector<S> {
   stage: 'reporter';
   /** The platform acts on reports (users make them either way). */
   enabled(settings: S): boolean;
-  /** Reports are verified against their franking commitment; forged ones are rejected. */
-  franked(settings: S): boolean;
+  /** Whether the platform accepts a report as genuine (with franking: it verifies; without: it cannot tell). */
+  accept(settings: S, platformKey: Uint8Array, report: UserReport): boolean;
 }
 
 export type Detector<S> = ContentDetector<S> | VoucherDetector<S> | PatternDetector<S> | ReportDetector<S>;

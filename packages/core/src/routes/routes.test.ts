@@ -70,7 +70,7 @@ describe('the route registry', () => {
   it('makes a stage refuse, at start-up, a route whose detector it does not run', () => {
     expect(() => checkStageHandles('scanner', ['content', 'voucher'])).not.toThrow();
     expect(() => checkStageHandles('scanner', ['voucher'])).toThrow('route "hashMatch": its detector is of kind "content" for the scanner');
-    const misplaced = extra({ detect: { kind: 'report', stage: 'scanner', enabled: () => true, franked: () => true } as unknown as RouteModule['detect'] });
+    const misplaced = extra({ detect: { kind: 'report', stage: 'scanner', enabled: () => true, accept: () => true } as unknown as RouteModule['detect'] });
     expect(() => checkStageHandles('scanner', ['content', 'voucher'], [misplaced])).toThrow('route "extra"');
   });
 });

@@ -1,5 +1,6 @@
 /** User reports: recipients hold the plaintext and hand it over, whatever the encryption. */
 import { z } from 'zod';
+import { frankingOf, verifyReport } from '../franking';
 import { probability, rate } from '../scenario/fields';
 import { defineRoute } from './route';
 
@@ -38,5 +39,11 @@ export const userReport = defineRoute({
       .prefault({})
       .describe('Route: reports by recipients, who hold the plaintext.'),
   },
-  detect: { kind: 'report', stage: 'reporter', enabled: (s) => s.enabled, franked: (s) => s.franking },
+  detect: {
+    kind: 'report',
+    stage: 'reporter',
+    enabled: (s) => s.enabled,
+    // Franking: a report is genuine only if the commitment and the platform's countersignature verify.
+    accept: (s, platformKey, report) => !s.franking || verifyReport(platformKey, frankingOf(report)) === 'valid',
+  },
 });
