@@ -15,12 +15,13 @@
  *   header   magic "BSM1" or "BSE1" (messages / envelopes only), u32 count
  *   envelope f64 id, f64 t, f64 senderAccountAgeDays, u32 sender, i32 recipient,
  *            u32 size, u8 flags
- *            flags: bits 0-1 surface (0 dm, 1 public, 2 profile), bit 2 media is text,
+ *            flags: bits 0-1 surface (its index in SURFACES: 0 dm, 1 public, 2 profile), bit 2 media is text,
  *            bit 3 encrypted, bit 4 senderMinor, bit 5 recipientMinor, bit 6 connected
  *   message  envelope, then u32 payload length, payload, and for commitment and
  *            voucher a u32 length (0xFFFFFFFF for none) and the bytes
  */
-import type { Envelope, Message, SurfaceName } from './types';
+import type { Envelope, Message } from './types';
+import { SURFACES, type Surface } from './vocabulary';
 
 export class CodecError extends Error {
   override name = 'CodecError';
@@ -31,8 +32,10 @@ const MAGIC_ENVELOPES = 0x31455342; // "BSE1"
 const HEADER_BYTES = 8;
 const ENVELOPE_BYTES = 8 + 8 + 8 + 4 + 4 + 4 + 1;
 const NONE = 0xffffffff;
-const SURFACE_CODES: readonly SurfaceName[] = ['dm', 'public', 'profile'];
-const SURFACE_OF: Record<SurfaceName, number> = { dm: 0, public: 1, profile: 2 };
+/** A surface's code is its index in SURFACES; two bits of the flags hold it. */
+const SURFACE_BITS = 2;
+if (SURFACES.length > 2 ** SURFACE_BITS) throw new Error(`codec: ${SURFACES.length} surfaces do not fit the envelope's ${SURFACE_BITS} surface bits`);
+const SURFACE_OF = Object.fromEntries(SURFACES.map((s, i) => [s, i])) as Record<Surface, number>;
 /** Largest count a header may claim: one record per byte of a 2 GiB buffer is already absurd. */
 const MAX_COUNT = 1 << 28;
 
@@ -175,8 +178,8 @@ function readEnvelope(r: Reader): Envelope {
   if (recipient < -1) r.fail('recipient', `${recipient} is neither an account nor -1`);
   const size = r.u32('size');
   const flags = r.u8('flags');
-  const surface = SURFACE_CODES[flags & 3];
-  if (surface === undefined) r.fail('flags', 'surface code 3 is not a surface');
+  const surface = SURFACES[flags & 3];
+  if (surface === undefined) r.fail('flags', `surface code ${flags & 3} is not a surface`);
   if (flags & 128) r.fail('flags', 'bit 7 is set');
   return {
     id,

@@ -49,11 +49,11 @@ import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from './aead';
 /** The Mersenne prime 2^127 − 1: the field of secrets, coefficients and shares. */
 export const FIELD_PRIME = (1n << 127n) - 1n;
 /** Bytes of one field element, big-endian (2^127 − 1 < 2^128). */
-export const FIELD_BYTES = 16;
+const FIELD_BYTES = 16;
 
 export const VOUCHER_TOKEN_BYTES = 16;
 /** AES-GCM overhead of every sealed payload: nonce ‖ ciphertext ‖ tag. */
-export const SEALED_OVERHEAD_BYTES = GCM_NONCE_BYTES + GCM_TAG_BYTES;
+const SEALED_OVERHEAD_BYTES = GCM_NONCE_BYTES + GCM_TAG_BYTES;
 /** Bytes of a sealed share: nonce ‖ AES-GCM(x ‖ y) ‖ tag. */
 export const SEALED_SHARE_BYTES = SEALED_OVERHEAD_BYTES + 2 * FIELD_BYTES;
 

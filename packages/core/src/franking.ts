@@ -33,7 +33,7 @@ export const FRANKING_KEY_BYTES = 32;
 export const COMMITMENT_BYTES = 32;
 /** Length of the platform's countersignature (not AES-GCM's TAG_BYTES). */
 export const FRANKING_TAG_BYTES = 32;
-export const PLATFORM_KEY_BYTES = 32;
+const PLATFORM_KEY_BYTES = 32;
 
 /** Bytes of the canonical meta encoding: four big-endian float64s. */
 const META_BYTES = 32;

@@ -4,6 +4,8 @@
  * so that detecting stages can import this module without reaching it.
  */
 export * from './vocabulary';
+export * from './routes';
+export * from './metadata/rules';
 export * from './types';
 export * from './scenario';
 export * from './random';
@@ -18,3 +20,5 @@ export * from './result';
 export * from './franking';
 export * from './css';
 export * from './codec';
+export * from './base64';
+export * from './stats';

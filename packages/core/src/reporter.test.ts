@@ -7,19 +7,9 @@ import { bankEntry, randomHash } from './hash';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
 import { VoucherClient, VoucherServer, encodeShare, encodeVoucher } from './css';
 import { Random } from './random';
-import { ROUTES } from './vocabulary';
-import {
-  DAY,
-  type Detection,
-  type Message,
-  type MetadataResult,
-  type MetadataRule,
-  type Route,
-  type ScanCounts,
-  type ScanResult,
-  type UserReport,
-  type VoucherMatch,
-} from './types';
+import { ROUTES, type Route } from './routes';
+import type { MetadataRule } from './metadata/rules';
+import { DAY, type Detection, type Message, type MetadataResult, type ScanCounts, type ScanResult, type UserReport, type VoucherMatch } from './types';
 
 function scenario(review: Record<string, unknown> = {}, durationDays = 5, detection: Record<string, unknown> = {}): Scenario {
   const r = validateScenario(

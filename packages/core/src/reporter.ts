@@ -17,11 +17,12 @@
  * finished. The state is plain JSON so a transport can persist it between batches.
  */
 import type { Scenario } from './scenario';
-import type { Detection, MetadataResult, MetadataRule, Route, ScanResult, UserReport, VoucherMatch } from './types';
+import type { Detection, MetadataResult, ScanResult, UserReport, VoucherMatch } from './types';
 import { DAY } from './types';
-import { ROUTES } from './vocabulary';
+import type { MetadataRule } from './metadata/rules';
+import { MERGE_RANK, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
+import { fromBase64, toBase64 } from './base64';
 import { decodeContent, ContentError } from './content';
-import { frankingOf, verifyReport } from './franking';
 import { decodeShare, openAccount } from './css';
 
 export interface Flag {
@@ -87,16 +88,19 @@ export interface ReporterContext {
 /** Messages a batch's detections point at (for recall), kept apart from the state because they only grow. */
 export type DetectedMessages = number[];
 
-const ROUTE_RANK: Record<Route, number> = {
-  hashMatch: 0,
-  imageClassifier: 1,
-  textClassifier: 2,
-  clientSideScanning: 3,
-  metadata: 4,
-  userReport: 5,
-};
+checkStageHandles('reporter', ['report']);
+/** The routes whose detections the reporter makes or reviews in its own way. */
+const REPORT_ROUTE = routeOfKind('report');
+const VOUCHER_ROUTE = routeOfKind('voucher');
+/** The route a reviewer judges by behaviour (the rules that fired), not by content. */
+const PATTERN_ROUTE = routeOfKind('pattern');
 
-const zeroRoutes = (): Record<Route, number> => Object.fromEntries(ROUTES.map((r) => [r, 0])) as Record<Route, number>;
+/** A detector's settings in the scenario, for a route known to have a detector of that kind. */
+function detectorOf<K extends 'report' | 'voucher'>(scenario: Scenario, route: Route, kind: K) {
+  const module = routeModule(route);
+  if (module.detect.kind !== kind) throw new Error(`route "${route}": expected a "${kind}" detector`);
+  return { detect: module.detect as Extract<Detector<unknown>, { kind: K }>, settings: routeSettings(scenario.detection, module) };
+}
 
 export function initialReporterState(scenario: Scenario): ReporterState {
   return {
@@ -123,9 +127,6 @@ type Item =
   | { kind: 'detection'; event: number; rank: number; account: number; detection: Detection }
   | { kind: 'report'; event: number; rank: number; account: number; report: UserReport }
   | { kind: 'voucher'; event: number; rank: number; account: number; voucher: VoucherMatch };
-
-const b64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 function lookOf(bytes: Uint8Array): number {
   try {
@@ -155,10 +156,10 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
 
   const items: Item[] = [];
   for (const d of [...scan.detections, ...meta.detections]) {
-    items.push({ kind: 'detection', event: d.event, rank: ROUTE_RANK[d.route], account: d.account, detection: d });
+    items.push({ kind: 'detection', event: d.event, rank: MERGE_RANK[d.route], account: d.account, detection: d });
   }
-  for (const r of meta.reports) items.push({ kind: 'report', event: r.id, rank: ROUTE_RANK.userReport, account: r.reported, report: r });
-  for (const v of scan.vouchers) items.push({ kind: 'voucher', event: v.event, rank: ROUTE_RANK.clientSideScanning, account: v.account, voucher: v });
+  for (const r of meta.reports) items.push({ kind: 'report', event: r.id, rank: MERGE_RANK[REPORT_ROUTE], account: r.reported, report: r });
+  for (const v of scan.vouchers) items.push({ kind: 'voucher', event: v.event, rank: MERGE_RANK[VOUCHER_ROUTE], account: v.account, voucher: v });
   items.sort((a, b) => a.event - b.event || a.rank - b.rank || a.account - b.account);
 
   const detected: DetectedMessages = [];
@@ -166,7 +167,7 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
   for (const item of items) {
     closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY));
     if (item.kind === 'detection') {
-      if (item.detection.route !== 'metadata') detected.push(item.detection.messageId);
+      if (item.detection.route !== PATTERN_ROUTE) detected.push(item.detection.messageId);
       detect(scenario, state, item.detection);
     } else if (item.kind === 'report') {
       const d = userReport(ctx, state, item.report);
@@ -191,16 +192,15 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
 /** A user report becomes a detection if it verifies (or if the platform does not frank). */
 function userReport(ctx: ReporterContext, state: ReporterState, r: UserReport): Detection | null {
   state.userReports.received++;
+  const { detect, settings } = detectorOf(ctx.scenario, REPORT_ROUTE, 'report');
   // The route switched off: the platform does not act on reports (users still make them).
-  if (!ctx.scenario.detection.userReports.enabled) return null;
-  if (ctx.scenario.detection.userReports.franking) {
-    if (verifyReport(ctx.platformKey, frankingOf(r)) !== 'valid') {
-      state.userReports.rejected++;
-      return null;
-    }
+  if (!detect.enabled(settings)) return null;
+  if (!detect.accept(settings, ctx.platformKey, r)) {
+    state.userReports.rejected++;
+    return null;
   }
   state.userReports.accepted++;
-  return { route: 'userReport', account: r.reported, t: r.t, messageId: r.messageId, event: r.id, evidence: lookOf(r.content) };
+  return { route: REPORT_ROUTE, account: r.reported, t: r.t, messageId: r.messageId, event: r.id, evidence: lookOf(r.content) };
 }
 
 /**
@@ -208,13 +208,14 @@ function userReport(ctx: ReporterContext, state: ReporterState, r: UserReport): 
  * can be opened; at it, every held voucher opens; above it, each new one opens at once.
  */
 function voucher(scenario: Scenario, state: ReporterState, v: VoucherMatch): Detection[] {
-  const threshold = scenario.detection.clientSideScanning.threshold;
+  const { detect, settings } = detectorOf(scenario, VOUCHER_ROUTE, 'voucher');
+  const threshold = detect.threshold(settings);
   const acc = (state.css[String(v.account)] ??= { shares: [], inners: [], messages: [], open: false });
   acc.shares.push(v.share);
-  acc.inners.push(b64(v.inner));
+  acc.inners.push(toBase64(v.inner));
   acc.messages.push(v.messageId);
   if (acc.shares.length < threshold) return [];
-  const opened = openAccount(acc.shares.map(decodeShare), acc.inners.map(fromB64), threshold);
+  const opened = openAccount(acc.shares.map(decodeShare), acc.inners.map(fromBase64), threshold);
   const messages = acc.messages;
   // Opened evidence need not be kept; enough shares to open later vouchers are.
   acc.inners = [];
@@ -225,7 +226,7 @@ function voucher(scenario: Scenario, state: ReporterState, v: VoucherMatch): Det
   acc.open = true;
   state.vouchers.opened += opened.length;
   return opened.map((evidence, i) => ({
-    route: 'clientSideScanning' as const,
+    route: VOUCHER_ROUTE,
     account: v.account,
     t: v.t,
     messageId: messages[i] as number,
@@ -295,7 +296,7 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
     state.review.reviewed++;
     state.reviewed[String(flag.account)] = true;
     const ok =
-      flag.route === 'metadata'
+      flag.route === PATTERN_ROUTE
         ? (state.patterns[String(flag.account)]?.length ?? 0) >= metadataMinRules || flag.evidence >= metadataMinStrength
         : flag.evidence >= confirmThreshold;
     if (!ok) {

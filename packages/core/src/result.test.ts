@@ -4,8 +4,9 @@ import { applyReporter, initialReporterState, type ReporterState } from './repor
 import { buildResult, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
-import { DAY, type Detection, type MetadataRule, type Route, type ScanCounts, type UserReport } from './types';
-import { ROUTES } from './vocabulary';
+import { DAY, type Detection, type ScanCounts, type UserReport } from './types';
+import { ROUTES, type Route } from './routes';
+import type { MetadataRule } from './metadata/rules';
 
 function scenario(over: { capacityPerDay?: number; durationDays?: number; investigationRate?: number; seed?: number } = {}): Scenario {
   const r = validateScenario(

@@ -5,19 +5,14 @@
  */
 import type { Scenario } from './scenario';
 import type { ReporterState } from './reporter';
-import type { Route } from './types';
-import { ROUTES } from './vocabulary';
+import { zeroRoutes, type Route } from './routes';
+import { ABUSE_KINDS, ABUSE_OF_OFFENDER, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
 import { Random } from './random';
-import type { AbuseKind } from './vocabulary';
-
-const ABUSE: readonly AbuseKind[] = ['knownImage', 'newImage', 'grooming'];
-type ArchetypeName = 'sharer' | 'producer' | 'groomer';
-const ARCHETYPES: readonly ArchetypeName[] = ['sharer', 'producer', 'groomer'];
-const ABUSE_OF: Record<ArchetypeName, AbuseKind> = { sharer: 'knownImage', producer: 'newImage', groomer: 'grooming' };
+import { percentile } from './stats';
 
 /** The ground truth the join needs, as the ledger records it. */
 export interface LedgerView {
-  offenders: Record<ArchetypeName, number[]>;
+  offenders: Record<OffenderKind, number[]>;
   /** Innocent look-alikes (teachers, coaches). */
   mentors: number[];
   abusiveMessages: Record<AbuseKind, number>;
@@ -52,7 +47,7 @@ export interface ReportEntry {
   /** Detections per route attached to the report. */
   evidence: Partial<Record<Route, number>>;
   /** Ground truth: the offender archetype, `mentor` for a teacher or coach, else `innocent`. */
-  truth: ArchetypeName | 'mentor' | 'innocent';
+  truth: OffenderKind | 'mentor' | 'innocent';
   investigated: boolean;
 }
 
@@ -96,7 +91,7 @@ export interface RunResult {
     total: number;
     /** Offenders with a report. */
     reported: number;
-    byKind: Record<ArchetypeName, { total: number; reported: number }>;
+    byKind: Record<OffenderKind, { total: number; reported: number }>;
   };
   /** Innocent accounts reported, in all and among the look-alikes. */
   innocentReported: number;
@@ -130,26 +125,19 @@ export interface RunResult {
   timing: Timing;
 }
 
-const zeroRoutes = (): PerRoute => Object.fromEntries(ROUTES.map((r) => [r, 0])) as PerRoute;
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function percentile(sorted: number[], q: number): number | null {
-  if (sorted.length === 0) return null;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
-  return sorted[i] as number;
-}
-
 export function buildResult(scenario: Scenario, file: string, state: ReporterState, detected: Iterable<number>, ledger: LedgerView, timing: Timing): RunResult {
-  const kindOf = new Map<number, ArchetypeName>();
-  for (const k of ARCHETYPES) for (const a of ledger.offenders[k]) kindOf.set(a, k);
+  const kindOf = new Map<number, OffenderKind>();
+  for (const k of OFFENDER_KINDS) for (const a of ledger.offenders[k]) kindOf.set(a, k);
   const mentors = new Set(ledger.mentors);
   const firstAbuse = new Map(ledger.firstAbuse);
 
   const byRoute = zeroRoutes();
   const byFirstRoute = zeroRoutes();
   const fpByRoute = zeroRoutes();
-  const byAbuseType = { knownImage: 0, newImage: 0, grooming: 0, none: 0 };
-  const byKind = Object.fromEntries(ARCHETYPES.map((k) => [k, { total: ledger.offenders[k].length, reported: 0 }])) as RunResult['offenders']['byKind'];
+  const byAbuseType = { ...(Object.fromEntries(ABUSE_KINDS.map((k) => [k, 0])) as PerAbuse), none: 0 };
+  const byKind = Object.fromEntries(OFFENDER_KINDS.map((k) => [k, { total: ledger.offenders[k].length, reported: 0 }])) as RunResult['offenders']['byKind'];
   let tp = 0;
   let fp = 0;
   let lookalikes = 0;
@@ -185,7 +173,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
     if (kind) {
       tp++;
       byKind[kind].reported++;
-      byAbuseType[ABUSE_OF[kind]]++;
+      byAbuseType[ABUSE_OF_OFFENDER[kind]]++;
       if (isInvestigated) offendersInvestigated++;
       const start = firstAbuse.get(account);
       if (start !== undefined) delays.push((tip.filedAt - start) / 3600);
@@ -201,7 +189,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
 
   const seen = new Set(detected);
   const recall = Object.fromEntries(
-    ABUSE.map((k) => {
+    ABUSE_KINDS.map((k) => {
       const ids = ledger.abusiveIds[k];
       if (ids.length === 0) return [k, null];
       let hit = 0;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateScenario, type Scenario } from './scenario';
-import { scanBatch, scannerContext } from './scanner';
+import { scanBatch, scannerContext, type ScannerContext } from './scanner';
 import { bankEntry, matchBank, perturb, platformBank, popularImages, randomHash } from './hash';
 import { decodeContent, encodeContent, quantize } from './content';
 import { VoucherClient, VoucherServer, decodeShare, encodeVoucher } from './css';
@@ -82,9 +82,12 @@ describe('scannerContext', () => {
   });
 
   it("holds each route's settings, and a route that is off runs on no surface", () => {
-    expect(ctx.hash).toEqual({ on: new Set(['dm', 'public', 'profile']), distance: 31, minQuality: 50 });
-    expect(ctx.image).toEqual({ on: new Set(['dm', 'public', 'profile']), threshold: 0.51 });
-    expect(ctx.text).toEqual({ on: new Set(['dm', 'public', 'profile']), threshold: 0.51 });
+    const view = (c: ScannerContext) => c.checks.map(({ route, media, on }) => ({ route, media, on: [...on] }));
+    expect(view(ctx)).toEqual([
+      { route: 'hashMatch', media: 'image', on: ['dm', 'public', 'profile'] },
+      { route: 'imageClassifier', media: 'image', on: ['dm', 'public', 'profile'] },
+      { route: 'textClassifier', media: 'text', on: ['dm', 'public', 'profile'] },
+    ]);
     expect(ctx.vouchers).toBeNull();
     const other = scannerContext(
       scenario({
@@ -94,9 +97,15 @@ describe('scannerContext', () => {
         clientSideScanning: { enabled: true },
       }),
     );
-    expect(other.hash).toEqual({ on: new Set(), distance: 10, minQuality: 70 });
-    expect(other.image).toEqual({ on: new Set(['public']), threshold: 0.7 });
-    expect(other.text.on.size).toBe(0);
+    expect(view(other)).toEqual([
+      { route: 'hashMatch', media: 'image', on: [] },
+      { route: 'imageClassifier', media: 'image', on: ['public'] },
+      { route: 'textClassifier', media: 'text', on: [] },
+    ]);
+    const image = other.checks[1] as ScannerContext['checks'][number];
+    const look = { media: 'image' as const, hash: randomHash(rng), quality: 100, look: 0.5 };
+    expect(image.test({ ...look, score: 0.7 })).toBe(true);
+    expect(image.test({ ...look, score: 0.69 })).toBe(false);
     expect(other.vouchers).toBeInstanceOf(VoucherServer);
   });
 });

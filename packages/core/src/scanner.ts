@@ -1,43 +1,56 @@
 /**
- * The scanner: the content side of the platform. It reads what it can. Readable
- * images are matched against the hash bank and scored by the image classifier, readable
- * text by the grooming classifier, each on the surfaces the scenario enables it for;
- * encrypted payloads are counted as unscannable. Safety vouchers (client-side scanning)
- * go through the PSI step: the scanner learns the share of a voucher whose image
- * matched, and nothing else. It holds no keys and no ground truth: it imports neither
- * the world nor the ledger.
+ * The scanner: the content side of the platform. It reads what it can: every readable
+ * item goes through the check of each content route of the registry (hash matching,
+ * classifiers) on the surfaces the scenario enables it for; encrypted payloads are
+ * counted as unscannable. Safety vouchers (client-side scanning) go through the PSI
+ * step: the scanner learns the share of a voucher whose image matched, and nothing
+ * else. It holds no keys and no ground truth: it imports neither the world nor the
+ * ledger.
  */
-import type { Scenario, SurfaceKey } from './scenario';
-import type { Detection, ScanBatch, ScanResult, VoucherMatch } from './types';
+import type { Scenario } from './scenario';
+import type { Content, Detection, ScanBatch, ScanResult, VoucherMatch } from './types';
+import type { Media, Surface } from './vocabulary';
+import { checkStageHandles, routesOf, routeSettings, type Route } from './routes';
 import { platformBank, popularImages, type BankMatch, type HashBank } from './hash';
 import { bankMatcher } from './hash-index';
 import { decodeContent, ContentError } from './content';
 import { VoucherServer, decodeVoucher, encodeShare, VoucherError } from './css';
+
+/** One content route's check, as the scenario sets it. */
+export interface ContentCheck {
+  route: Route;
+  media: Media;
+  on: Set<Surface>;
+  test: (content: Content) => boolean;
+}
 
 export interface ScannerContext {
   readonly bank: HashBank;
   /** Finds the closest bank entry within a distance: brute force for small banks, a multi-index above. */
   readonly match: (hash: Uint8Array, maxDistance: number) => BankMatch | null;
   readonly vouchers: VoucherServer | null;
-  readonly hash: { on: Set<SurfaceKey>; distance: number; minQuality: number };
-  readonly image: { on: Set<SurfaceKey>; threshold: number };
-  readonly text: { on: Set<SurfaceKey>; threshold: number };
+  /** The content routes' checks, in registry order. */
+  readonly checks: readonly ContentCheck[];
 }
 
 /** The scanner's view of a scenario: the bank (the platform's list) and each route's settings. */
 export function scannerContext(scenario: Scenario): ScannerContext {
+  checkStageHandles('scanner', ['content', 'voucher']);
   const d = scenario.detection;
   const popular = popularImages(scenario.seed, scenario.traffic.popularImages);
   const { bank } = platformBank(scenario.seed, d.hashBank.size, d.hashBank.wronglyListedShare, popular);
-  const on = (r: { enabled: boolean; surfaces: SurfaceKey[] }) => new Set<SurfaceKey>(r.enabled ? r.surfaces : []);
-  return {
-    bank,
-    match: bankMatcher(bank),
-    vouchers: d.clientSideScanning.enabled ? new VoucherServer(bank) : null,
-    hash: { on: on(d.hashMatching), distance: d.hashMatching.matchDistance, minQuality: d.hashMatching.minQuality },
-    image: { on: on(d.imageClassifier), threshold: d.imageClassifier.threshold },
-    text: { on: on(d.textClassifier), threshold: d.textClassifier.threshold },
-  };
+  const match = bankMatcher(bank);
+  const checks: ContentCheck[] = [];
+  let vouchers: VoucherServer | null = null;
+  for (const { route, module, detect } of routesOf('scanner')) {
+    const settings = routeSettings(d, module);
+    if (detect.kind === 'content') {
+      checks.push({ route, media: detect.media, on: new Set(detect.surfaces(settings)), test: detect.prepare(settings, match) });
+    } else if (detect.kind === 'voucher') {
+      if (detect.enabled(settings)) vouchers ??= new VoucherServer(bank);
+    }
+  }
+  return { bank, match, vouchers, checks };
 }
 
 export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
@@ -68,7 +81,7 @@ export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
       counts.unscannable++;
       continue;
     }
-    let content;
+    let content: Content;
     try {
       content = decodeContent(payload);
     } catch (err) {
@@ -78,13 +91,8 @@ export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
     }
     counts.scanned++;
     const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: content.look };
-    if (content.media === 'image') {
-      if (ctx.hash.on.has(e.surface) && content.quality >= ctx.hash.minQuality && ctx.match(content.hash, ctx.hash.distance)) {
-        detections.push({ route: 'hashMatch', ...base });
-      }
-      if (ctx.image.on.has(e.surface) && content.score >= ctx.image.threshold) detections.push({ route: 'imageClassifier', ...base });
-    } else if (ctx.text.on.has(e.surface) && content.score >= ctx.text.threshold) {
-      detections.push({ route: 'textClassifier', ...base });
+    for (const check of ctx.checks) {
+      if (check.media === content.media && check.on.has(e.surface) && check.test(content)) detections.push({ route: check.route, ...base });
     }
   }
   return { run: batch.run, seq: batch.seq, final: batch.final, detections, vouchers, counts };

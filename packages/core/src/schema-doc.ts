@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { scenarioSchema } from './scenario';
 
-export const SCHEMA_ID = 'https://blindspot.invalid/schema/scenario.schema.json';
+const SCHEMA_ID = 'https://blindspot.invalid/schema/scenario.schema.json';
 
 type JsonSchema = {
   type?: string | string[];
@@ -31,7 +31,7 @@ export function scenarioJsonSchema(): JsonSchema {
     $id: SCHEMA_ID,
     title: 'Blindspot scenario',
     description:
-      'A Blindspot scenario: a synthetic messaging platform, its offenders and its detection pipeline. Generated from the zod schema in packages/core/src/scenario.ts by `pnpm schema`; do not edit by hand.',
+      'A Blindspot scenario: a synthetic messaging platform, its offenders and its detection pipeline. Generated from the zod schema in packages/core/src/scenario/schema.ts by `pnpm schema`; do not edit by hand.',
     ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== '$schema')),
   };
 }

@@ -5,10 +5,13 @@
  * voucher. Ground truth never appears here; it lives in the evaluation ledger.
  */
 
-/** dm: direct messages (encryptable); public: public posts; profile: profile and group photos. */
-export type SurfaceName = 'dm' | 'public' | 'profile';
-import type { Media, MetadataRule, Route } from './vocabulary';
+import type { MetadataRule } from './metadata/rules';
+import type { Route } from './routes';
+import type { Media, Surface } from './vocabulary';
 
+/** @deprecated Use `Surface` (from the vocabulary); kept while the world generator still names it so. */
+export type SurfaceName = Surface;
+/** @deprecated Import `Media` from the vocabulary; kept while a world test imports it from here. */
 export type { Media };
 
 /** Simulated time is in seconds since the start of the run. */
@@ -20,7 +23,7 @@ export interface Envelope {
   id: number;
   /** Simulated send time, seconds since the run started. */
   t: number;
-  surface: SurfaceName;
+  surface: Surface;
   sender: number;
   /** Recipient account; -1 for public posts and profile photos. */
   recipient: number;
@@ -72,7 +75,7 @@ export interface UserReport {
   recipient: number;
   /** Send time of the reported message, as countersigned. */
   sentAt: number;
-  surface: SurfaceName;
+  surface: Surface;
   /** The reported content, as plaintext bytes (without the franking key). */
   content: Uint8Array;
   /** Franking: the per-message key, the commitment and the platform's tag; empty without franking. */
@@ -118,8 +121,6 @@ export interface EnvelopeBatch {
   reports: UserReport[];
   blocks: Block[];
 }
-
-export type { MetadataRule, Route };
 
 export interface Detection {
   route: Route;

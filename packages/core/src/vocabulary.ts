@@ -6,6 +6,10 @@
  *
  * Order matters where it is the order of output (tables, CSV columns, charts) and of wire
  * codes (a name's index is its code on the binary wire): append, never reorder.
+ *
+ * Detection routes and metadata rules have more to them than a name (a scenario block,
+ * a detector, a rank): their lists are the registries in routes/index.ts and
+ * metadata/rules/index.ts, from which ROUTES, METADATA_RULES and their labels derive.
  */
 
 /** Surfaces of the platform: dm (direct messages, encryptable), public (public posts), profile (profile and group photos). */
@@ -47,28 +51,3 @@ export const ABUSE_OF_OFFENDER: Record<OffenderKind, AbuseKind> = {
 /** The pipeline's services, in the order messages flow through them. */
 export const STAGES = ['generator', 'scanner', 'metadata-detector', 'reporter'] as const;
 export type Stage = (typeof STAGES)[number];
-
-/**
- * Detection routes into review, in the order results list them. (Each route's parts are to
- * move into one module per route, registered in one list; these names are its contract.)
- */
-export const ROUTES = ['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport', 'clientSideScanning'] as const;
-export type Route = (typeof ROUTES)[number];
-export const ROUTE_LABELS: Record<Route, string> = {
-  hashMatch: 'hash match',
-  imageClassifier: 'image classifier',
-  textClassifier: 'text classifier',
-  metadata: 'metadata',
-  userReport: 'user report',
-  clientSideScanning: 'client-side scan',
-};
-
-/** Behavioural rules of the metadata detector, in the order results list them. */
-export const METADATA_RULES = ['unconnectedMinors', 'newAccountBurst', 'imagesToMinors', 'blocksAndReports'] as const;
-export type MetadataRule = (typeof METADATA_RULES)[number];
-export const METADATA_RULE_LABELS: Record<MetadataRule, string> = {
-  unconnectedMinors: 'unconnected minors',
-  newAccountBurst: 'new-account burst',
-  imagesToMinors: 'images to minors',
-  blocksAndReports: 'blocks and reports',
-};

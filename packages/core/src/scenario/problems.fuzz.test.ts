@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { LIMITS, estimateMemory, memoryProblem, parseScenario, validateScenario, type Problem, type ScenarioResult } from './scenario';
+import { LIMITS, estimateMemory, memoryProblem, parseScenario, validateScenario, type Problem, type ScenarioResult } from '.';
 
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : 20_240_611;
 const TOTAL = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 2_400;
@@ -28,7 +28,7 @@ let slowest = 0;
 /** fast-check parameters for a property that gets `share` of the cases. */
 const params = (share: number) => ({ seed: SEED, numRuns: Math.max(1, Math.round(TOTAL * share)) });
 
-const SCENARIOS = fileURLToPath(new URL('../../../scenarios/', import.meta.url));
+const SCENARIOS = fileURLToPath(new URL('../../../../scenarios/', import.meta.url));
 const SHIPPED = readdirSync(SCENARIOS)
   .filter((f) => f.endsWith('.yaml'))
   .sort()

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from './scenario';
-import { applyMetadata, metadataKeys, type MetadataState } from './metadata';
-import { encodeContent } from './content';
-import { Random } from './random';
-import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type MetadataRule, type UserReport } from './types';
+import { validateScenario, type Scenario } from '../scenario';
+import { applyMetadata, metadataKeys, type MetadataState } from '.';
+import { encodeContent } from '../content';
+import { Random } from '../random';
+import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from '../types';
+import type { MetadataRule } from './rules';
 
 /** Thresholds and windows, all different so a mix-up shows. */
 const RULES = {
@@ -438,10 +439,10 @@ describe('applyMetadata: stream order and batching', () => {
     };
     let kept = 0;
     for (const w of state.values()) {
-      kept += within(w.minors, 2, RULES.unconnectedMinors.windowHours);
-      kept += within(w.sends, 1, RULES.newAccountBurst.windowHours);
-      kept += within(w.images, 1, RULES.imagesToMinors.windowHours);
-      kept += within(w.complaints, 2, RULES.blocksAndReports.windowHours);
+      kept += within(w.windows.unconnectedMinors ?? [], 2, RULES.unconnectedMinors.windowHours);
+      kept += within(w.windows.newAccountBurst ?? [], 1, RULES.newAccountBurst.windowHours);
+      kept += within(w.windows.imagesToMinors ?? [], 1, RULES.imagesToMinors.windowHours);
+      kept += within(w.windows.blocksAndReports ?? [], 2, RULES.blocksAndReports.windowHours);
     }
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(stream.length / 4);

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { LIMITS, formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from './scenario';
+import { LIMITS, formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from '.';
 
-const scenarioFile = (name: string) => fileURLToPath(new URL(`../../../scenarios/${name}.yaml`, import.meta.url));
+const scenarioFile = (name: string) => fileURLToPath(new URL(`../../../../scenarios/${name}.yaml`, import.meta.url));
 
 const minimal = { seed: 1, durationDays: 2, population: { adults: 30, minors: 10 } };
 

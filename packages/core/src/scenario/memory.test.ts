@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LIMITS, contactPairs, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from './scenario';
+import { LIMITS, contactPairs, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from '.';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
@@ -18,7 +18,7 @@ function scenario(data: Record<string, unknown>): Scenario {
 }
 
 const shipped = (name: string): Scenario => {
-  const file = fileURLToPath(new URL(`../../../scenarios/${name}.yaml`, import.meta.url));
+  const file = fileURLToPath(new URL(`../../../../scenarios/${name}.yaml`, import.meta.url));
   const r = parseScenario(readFileSync(file, 'utf8'), file);
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return r.scenario;

@@ -1,0 +1,22 @@
+/**
+ * The scenario: its schema (./schema, composed from the route and rule registries), its
+ * parsing and problem reports (./problems), and the memory model (./memory).
+ */
+import type { Surface } from '../vocabulary';
+
+export { LIMITS } from './fields';
+export type { ContentModel } from './content';
+export { scenarioSchema, type Scenario } from './schema';
+export { formatProblem, parseScenario, validateScenario, type Problem, type ScenarioResult } from './problems';
+export {
+  contactPairs,
+  estimateMemory,
+  formatBytes,
+  memoryProblem,
+  type MemoryCheckOptions,
+  type MemoryEstimate,
+  type MemoryOptions,
+} from './memory';
+
+/** @deprecated Use `Surface` (from the vocabulary); kept while the world generator still names it so. */
+export type SurfaceKey = Surface;

@@ -1,0 +1,272 @@
+/**
+ * The memory model: about how much memory one run of a scenario needs, and the problem
+ * to report when it would not fit, naming the fields to reduce.
+ */
+import { HASH_BYTES } from '../hash';
+import { INDEX_FROM_ENTRIES } from '../hash-index';
+import { routesOf, routeSettings } from '../routes';
+import type { Media, Surface } from '../vocabulary';
+import type { Problem } from './problems';
+import type { Scenario } from './schema';
+
+/**
+ * Bytes of memory per item, measured on Node 20 (64-bit Linux) by running
+ * `blindspot run <file> --json` under `/usr/bin/time -v` on 2 cores (one sealing thread)
+ * and fitting the maximum RSS against the scenario's sizes (defaults unless said;
+ * "few messages" is 0.05 per user and day, for 1 day):
+ *
+ *   scenario                                            measured   estimated
+ *   40 users, few messages                                167 MB      170 MB
+ *   e2ee.yaml: 4,000 users, 30 days, 1.1M messages        266 MB      262 MB
+ *   500k users, 5M contact pairs, few messages            895 MB      906 MB
+ *   500k users, 1.25M pairs, few messages                 513 MB      539 MB
+ *   125k users, 5M pairs, few messages                    697 MB      711 MB
+ *   1.6M users, 16M pairs, few messages                   2.0 GB      2.4 GB
+ *   5M users, 7.5M pairs, few messages                    2.6 GB      3.3 GB
+ *   4,000 users, hash bank of 2M                          641 MB      627 MB
+ *   the same with client-side scanning                    1.1 GB      1.1 GB
+ *   4,000 users, hash bank of 8M                          1.8 GB      1.9 GB
+ *   10,000 users, 10 days, 10.9M messages, 1M abusive     643 MB      712 MB
+ *   200k users, 5 days, 8M messages                       981 MB      1.0 GB
+ *   1M users, 1 day, 8M messages                          3.0 GB      3.0 GB
+ *
+ * The world thread's JavaScript heap (the --max-old-space-size at which the run still
+ * completes, against heapBytes): 500k users and 5M pairs 450-600 MB (613 MB), 1.6M and
+ * 16M pairs 1.4-1.8 GB (1.8 GB), 5M and 7.5M pairs 2.0-2.4 GB (2.5 GB).
+ */
+const BYTES = {
+  /** Node, the program and its modules (with tsx), before any scenario. */
+  process: 125 * 2 ** 20,
+  /** Each worker thread (sealing and scanning, or a sweep's run). */
+  thread: 45 * 2 ** 20,
+  /** Per account: contact list objects, kind, creation time, community, shuffles. */
+  user: 500,
+  /** Per contact pair: the Set entry (often a heap number) and both sides' list entries. */
+  contactPair: 100,
+  /** Per hash: 256 bits. */
+  hash: HASH_BYTES,
+  /** Per bank entry in a multi-index: 16 tables of entry ids. */
+  indexEntry: 16 * 4,
+  /** Per multi-index: 16 offset tables of 2^16 + 1 entries, and one being filled. */
+  index: 17 * (2 ** 16 + 1) * 4,
+  /** Per bank entry, with client-side scanning: the server's token → entry map. */
+  voucherToken: 90,
+  /** Per id kept in a growing list (8 bytes and room to grow). */
+  id: 12,
+  /** Per detected message: its id in the run's list and in the final set the result is built from. */
+  detection: 52,
+  /** Per encrypted conversation: the clients' nonce counter (a Map entry). */
+  conversation: 70,
+  /** Per open review flag or per account with behavioural windows. */
+  account: 300,
+  /** The world thread's live JavaScript heap before any scenario. */
+  heap: 40 * 2 ** 20,
+} as const;
+
+/** Share of the population's memory that is JavaScript heap at its peak, while it is built. */
+const HEAP_SHARE = 0.8;
+/** ... and that stays alive in the heap while the run goes on (measured: 0.45-0.5). */
+const LIVE_SHARE = 0.5;
+
+/**
+ * While messages flow, the run makes garbage at full speed and V8 lets the world's heap
+ * grow past what stays alive: by about CHURN times the live heap (200k users, 8M
+ * messages: 175 MB alive, a 981 MB peak), but by no more than CHURN_CAP (1M users, 8M
+ * messages: 750 MB alive, 1.4 GB more). Fully so from CHURN_MESSAGES messages on.
+ */
+const CHURN = 3;
+const CHURN_CAP = 1.4 * 2 ** 30;
+const CHURN_MESSAGES = 2e6;
+
+export interface MemoryOptions {
+  /**
+   * Threads that seal and scan besides the one that plays the world: an embedded run
+   * uses one per core but one (at least one); 0 for a run on a single thread (as each
+   * run of a sweep is). Default 1.
+   */
+  scanThreads?: number;
+}
+
+export interface MemoryEstimate {
+  /** Peak memory of one run (resident set), in bytes. */
+  bytes: number;
+  /** What it is made of, in bytes: runtime, population, hash bank, popular images, message records. */
+  parts: Record<string, number>;
+  /**
+   * The JavaScript heap the thread that plays the world needs at least: Node stops the
+   * run ("heap out of memory") past its heap limit, however much memory the machine has.
+   */
+  heapBytes: number;
+  /** What that heap holds, in bytes: runtime, population, message records. */
+  heapParts: Record<string, number>;
+}
+
+/** Contact pairs the population may hold at most: the contacts, offender networks and mentors' classes. */
+export function contactPairs(scenario: Scenario): number {
+  const p = scenario.population;
+  const users = p.adults + p.minors;
+  const m = p.lookalikes.mentors;
+  const ring = p.offenders.sharers.count + p.offenders.producers.count;
+  return Math.round((users * scenario.traffic.contactsPerUser) / 2) + 5 * ring + m.count * Math.min(m.minorsEach, p.minors);
+}
+
+/**
+ * About how much memory one embedded run of the scenario needs at its peak. What
+ * scales: the population (per account and per contact pair); the hash bank and the
+ * popular images (one copy for the world and one per scanner, with a multi-index per
+ * scanner from INDEX_FROM_ENTRIES entries, and token maps with client-side scanning);
+ * and the records that grow with the traffic: the ids of abusive messages (ledger) and
+ * of detected ones (true and false positives), open review flags, behavioural windows
+ * and, under encryption, the clients' per-conversation counters. The messages
+ * themselves stream through in batches and do not add up. Rough and on the high side
+ * for the largest populations (see BYTES for the calibration).
+ */
+export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}): MemoryEstimate {
+  const threads = Math.max(0, Math.floor(options.scanThreads ?? 1));
+  // Scanner contexts: the run's own (built on the world's thread) and one per thread.
+  const scanners = threads === 0 ? 1 : threads + 1;
+  const p = scenario.population;
+  const o = p.offenders;
+  const t = scenario.traffic;
+  const d = scenario.detection;
+  const users = p.adults + p.minors;
+  const days = scenario.durationDays;
+  const pairs = contactPairs(scenario);
+
+  const population = users * BYTES.user + pairs * BYTES.contactPair;
+
+  const size = d.hashBank.size;
+  const css = d.clientSideScanning.enabled;
+  const index = size >= INDEX_FROM_ENTRIES ? size * BYTES.indexEntry + BYTES.index : 0;
+  const hashBank =
+    (1 + scanners) * size * BYTES.hash + // the world's copy and each scanner's
+    scanners * index +
+    (css ? index + scanners * size * BYTES.voucherToken : 0); // the clients' matcher, the servers' token maps
+  const popularImages = (1 + scanners) * t.popularImages * BYTES.hash;
+
+  // Traffic over the whole run, by surface.
+  const ordinary = users * t.messagesPerUserPerDay * days;
+  const publicPosts = ordinary * t.publicPostShare;
+  const profilePhotos = (users * t.profilePhotoChangesPerMonth * days) / 30;
+  const g = o.groomers;
+  const groomerMessages = g.count * g.newTargetsPerDay * g.conversationDays * g.messagesPerTargetPerDay * days;
+  const mentorMessages = p.lookalikes.mentors.count * p.lookalikes.mentors.messagesPerDay * days;
+  const dms = ordinary - publicPosts + groomerMessages + mentorMessages;
+  const abusive =
+    (o.sharers.count * o.sharers.abusiveImagesPerDay + o.producers.count * o.producers.abusiveImagesPerDay) * days +
+    groomerMessages * ((g.escalation.startShare + g.escalation.endShare) / 2);
+  const messages = ordinary + profilePhotos + groomerMessages + mentorMessages + abusive;
+
+  // Detections of benign content: every readable item a content route flags.
+  const encrypted: Record<Surface, boolean> = {
+    dm: scenario.surfaces.directMessages.encryption === 'e2ee',
+    public: scenario.surfaces.publicPosts.encryption === 'e2ee',
+    profile: scenario.surfaces.profilePhotos.encryption === 'e2ee',
+  };
+  const items: Record<Media, Record<Surface, number>> = {
+    image: { dm: dms * t.mediaShare, public: publicPosts * t.mediaShare, profile: profilePhotos },
+    text: { dm: dms * (1 - t.mediaShare), public: publicPosts * (1 - t.mediaShare), profile: 0 },
+  };
+  let detections = abusive;
+  for (const { module, detect } of routesOf('scanner')) {
+    if (detect.kind !== 'content') continue;
+    const settings = routeSettings(d, module);
+    const readable = [...new Set(detect.surfaces(settings))].reduce((n, s) => n + (encrypted[s] ? 0 : items[detect.media][s]), 0);
+    detections += readable * detect.benignShare(settings, scenario.content);
+  }
+  // Open flags: at most one per account and route.
+  const flags = Math.min(users * 5, detections);
+  // Behavioural windows: accounts that send while young, and adults who DM minors they are not connected to.
+  const m = d.metadata;
+  const youngShare = Math.min(1, p.newAccountShare + m.newAccountBurst.maxAccountAgeDays / Math.max(1, p.accountAgeDays));
+  const young = Math.min(users * youngShare, (ordinary + profilePhotos) * youngShare);
+  const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
+  const watched = m.enabled ? Math.min(users, young + approaching) : 0;
+  // Under encryption the clients count messages per conversation.
+  const conversations = (encrypted.dm ? Math.min(dms, pairs + dms * t.unconnectedShare) : 0) + (encrypted.public ? users : 0) + (encrypted.profile ? users : 0);
+  const records = abusive * BYTES.id + detections * BYTES.detection + (flags + watched) * BYTES.account + conversations * BYTES.conversation;
+
+  // The world's heap grows past what stays alive in it while messages flow; each part
+  // carries its share of that growth.
+  const live = BYTES.heap + LIVE_SHARE * population + records;
+  const churn = Math.min(1, messages / CHURN_MESSAGES) * Math.min(CHURN, CHURN_CAP / live);
+  const parts: Record<string, number> = {
+    runtime: BYTES.process + threads * BYTES.thread + churn * BYTES.heap,
+    population: population * (1 + churn * LIVE_SHARE),
+    'hash bank': hashBank,
+    'popular images': popularImages,
+    'message records': records * (1 + churn),
+  };
+  const bytes = Object.values(parts).reduce((a, b) => a + b, 0);
+  const heapParts: Record<string, number> = { runtime: BYTES.heap, population: HEAP_SHARE * population, 'message records': records };
+  return { bytes, parts, heapBytes: Object.values(heapParts).reduce((a, b) => a + b, 0), heapParts };
+}
+
+/** What to reduce for each part of the estimate, and the field a problem points at. */
+const REDUCE: Record<string, { path: string; fields: string }> = {
+  population: { path: 'population', fields: 'population.adults, population.minors or traffic.contactsPerUser' },
+  'hash bank': { path: 'detection.hashBank.size', fields: 'detection.hashBank.size' },
+  'popular images': { path: 'traffic.popularImages', fields: 'traffic.popularImages' },
+  'message records': { path: 'durationDays', fields: 'durationDays or traffic.messagesPerUserPerDay' },
+};
+
+/** Bytes as an analyst reads them: `950 MB`, `9.6 GB` (binary units, as `free` and `top` count). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return 'more than any machine has';
+  if (bytes >= 10 * 2 ** 40) return `${Math.round(bytes / 2 ** 40).toLocaleString('en-US')} TB`;
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GB`;
+  return `${Math.max(1, Math.round(bytes / 2 ** 20))} MB`;
+}
+
+export interface MemoryCheckOptions extends MemoryOptions {
+  /** Runs of scenarios this size at once (a sweep's worker threads). Default 1. */
+  runsAtOnce?: number;
+  /** Who sets the limit, before its size: default "this machine has". */
+  limitName?: string;
+  /** Said after the advice when the scenario exceeds `availableBytes`, e.g. how to change the limit. */
+  limitHint?: string;
+  /** The JavaScript heap limit of one thread (v8.getHeapStatistics().heap_size_limit); unchecked if not given. */
+  heapLimitBytes?: number;
+}
+
+/**
+ * A problem if one run of the scenario (or `runsAtOnce` of them) would need more memory
+ * than `availableBytes`, or its world more JavaScript heap than `heapLimitBytes`, naming
+ * what takes the memory and the fields to reduce; null if it fits.
+ */
+export function memoryProblem(scenario: Scenario, availableBytes: number, options: MemoryCheckOptions = {}): Problem | null {
+  const runs = Math.max(1, Math.floor(options.runsAtOnce ?? 1));
+  const estimate = estimateMemory(scenario, options);
+  const needed = estimate.bytes * runs;
+  const overHeap = options.heapLimitBytes !== undefined && estimate.heapBytes > options.heapLimitBytes;
+  if (needed <= availableBytes && !overHeap) return null;
+  // The parts worth naming: a tenth of the total or more, largest first.
+  const big = Object.entries(estimate.parts)
+    .filter(([, b]) => b * runs >= needed / 10)
+    .sort((a, b) => b[1] - a[1]);
+  const reducible = big.flatMap(([name]) => REDUCE[name] ?? []);
+  const listed = big.map(([n, b]) => `${n} ${formatBytes(b)}`).join(', ');
+  const reduce =
+    reducible.length > 0
+      ? `reduce ${reducible.map((r) => r.fields).join(', or ')}`
+      : 'even the smallest scenario needs this much; run it on a machine with more memory';
+  if (needed > availableBytes) {
+    const what = runs > 1 ? ` for ${runs} runs at once (each ${listed})` : ` (${listed})`;
+    return {
+      path: reducible[0]?.path ?? '',
+      message: `this scenario needs about ${formatBytes(needed)} of memory${what} but ${options.limitName ?? 'this machine has'} ${formatBytes(availableBytes)}; ${reduce}${options.limitHint ?? ''}`,
+    };
+  }
+  // Within the machine's memory, but past what Node lets one thread's heap hold: the
+  // population and the records live there.
+  const heapParts = Object.entries(estimate.heapParts)
+    .filter(([name, b]) => REDUCE[name] && b >= estimate.heapBytes / 10)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name]) => REDUCE[name] as { path: string; fields: string });
+  return {
+    path: heapParts[0]?.path ?? '',
+    message: `this scenario needs about ${formatBytes(estimate.heapBytes)} of JavaScript heap in one thread but Node allows ${formatBytes(
+      options.heapLimitBytes as number,
+    )}; reduce ${heapParts.map((r) => r.fields).join(', or ')}, or give Node more: NODE_OPTIONS=--max-old-space-size=<megabytes>`,
+  };
+}

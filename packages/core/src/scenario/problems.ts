@@ -1,0 +1,328 @@
+/**
+ * Reading a scenario file: YAML (or an already-parsed object) to a validated scenario,
+ * or to every problem found, each with its field path and, where the file has one, the
+ * line and column. Parsing never throws on bad input.
+ */
+import { LineCounter, Parser, parseDocument, isMap, isNode, type CST, type Document } from 'yaml';
+import type { z } from 'zod';
+import { LIMITS } from './fields';
+import { contactPairs } from './memory';
+import { scenarioSchema, type Scenario } from './schema';
+
+export interface Problem {
+  /** Dotted field path, e.g. `population.adults`; empty for the document itself. */
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export type ScenarioResult = { ok: true; scenario: Scenario } | { ok: false; problems: Problem[] };
+
+/** Control characters (line breaks included) would split a problem's one line: such keys are quoted. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path
+    .map((p) => (typeof p === 'number' ? `[${p}]` : CONTROL.test(String(p)) ? escapeControl(JSON.stringify(String(p))) : String(p)))
+    .join('.')
+    .replace(/\.\[/g, '[');
+}
+
+/** Text from the file inside a library's message, with control characters written as escapes. */
+function escapeControl(text: string): string {
+  return text.replace(new RegExp(CONTROL.source, 'g'), (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A key as a message quotes it: escaped, and cut short if long. */
+function quoteKey(key: string): string {
+  return escapeControl(JSON.stringify(key.length > 40 ? `${key.slice(0, 40)}…` : key));
+}
+
+/** Walks the schema to the object at `path`, to list the fields allowed there. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType = scenarioSchema;
+  for (const key of [...path, null]) {
+    // unwrap default / prefault / optional wrappers
+    for (let i = 0; i < 5; i++) {
+      const def = (node as unknown as { _zod: { def: { innerType?: z.ZodType } } })._zod.def;
+      if (def.innerType) node = def.innerType;
+      else break;
+    }
+    if (key === null) break;
+    const shape = (node as unknown as { shape?: Record<string, z.ZodType> }).shape;
+    const next = shape?.[String(key)];
+    if (!next) return [];
+    node = next;
+  }
+  const shape = (node as unknown as { shape?: Record<string, z.ZodType> }).shape;
+  return shape ? Object.keys(shape) : [];
+}
+
+function position(doc: Document, counter: LineCounter, path: readonly PropertyKey[], key?: string): { line?: number; column?: number } {
+  // Find the deepest node of the path that exists; for an unknown key, the key's own node.
+  let parts = path.map((p) => (typeof p === 'symbol' ? String(p) : p));
+  while (parts.length >= 0) {
+    const node = parts.length === 0 ? doc.contents : doc.getIn(parts, true);
+    if (isNode(node) && node.range) {
+      let offset = node.range[0];
+      if (key !== undefined && isMap(node)) {
+        const pair = node.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === key);
+        if (pair && isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
+      } else if (parts.length > 0) {
+        // Point at the key rather than the value where we can.
+        const parent = parts.length === 1 ? doc.contents : doc.getIn(parts.slice(0, -1), true);
+        if (isMap(parent)) {
+          const last = parts[parts.length - 1];
+          const pair = parent.items.find((p) => isNode(p.key) && (p.key as { value?: unknown }).value === last);
+          if (pair && isNode(pair.key) && pair.key.range) offset = pair.key.range[0];
+        }
+      }
+      const { line, col } = counter.linePos(offset);
+      return { line, column: col };
+    }
+    if (parts.length === 0) break;
+    parts = parts.slice(0, -1);
+  }
+  return {};
+}
+
+/**
+ * Parses and validates scenario text. `file` is only used for the default name.
+ * Returns every problem found, in document order.
+ */
+export function parseScenario(text: string, file: string): ScenarioResult {
+  // Bounded before the YAML parser sees the text: a huge file costs time and memory to
+  // parse, and a deeply nested one overflows the stack (see nestedTooDeep).
+  if (text.length > LIMITS.textChars) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message: `the file has ${text.length} characters; a scenario file may have at most ${LIMITS.textChars} (the shipped ones have about 6,000)`,
+        },
+      ],
+    };
+  }
+  const deep = nestedTooDeep(text);
+  if (deep) {
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '',
+          message: `mappings and lists are nested more than ${LIMITS.nesting} levels deep here; a scenario needs at most 5`,
+          line: deep.line,
+          column: deep.col,
+        },
+      ],
+    };
+  }
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    return {
+      ok: false,
+      problems: distinct(
+        doc.errors.map((e) => {
+          const pos = e.linePos?.[0];
+          // The library's words, but where they address a programmer, the analyst's.
+          const what =
+            e.code === 'MULTIPLE_DOCS'
+              ? 'the file holds more than one YAML document (a "---" or "..." line after content); a scenario is one document'
+              : escapeControl((e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
+          return {
+            path: '',
+            message: `not valid YAML: ${what}`,
+            ...(pos ? { line: pos.line, column: pos.col } : {}),
+          };
+        }),
+      ),
+    };
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    // yaml throws here when aliases expand past maxAliasCount ("billion laughs").
+    const message = /alias count/i.test((err as Error).message)
+      ? 'aliases (*name) expand to too much data; a scenario may repeat an anchored part (&name) at most 100 times in all'
+      : escapeControl((err as Error).message);
+    return { ok: false, problems: [{ path: '', message: `not valid YAML: ${message}` }] };
+  }
+  if (data === null || data === undefined) {
+    return { ok: false, problems: [{ path: '', message: 'the file is empty; a scenario needs at least seed, durationDays and population' }] };
+  }
+  return validateScenario(data, file, doc, counter);
+}
+
+/**
+ * Where the file's mappings and lists first nest deeper than LIMITS.nesting, or null.
+ * The YAML library composes a document recursively, one call per level: a few
+ * thousand levels (`[[[[...`) overflow the stack. It reports that as a parse error,
+ * but a stack overflow can also land inside V8's regular-expression compiler, which
+ * aborts the whole process (a fatal out-of-memory error no try/catch sees), e.g. on the
+ * second such file `validate` reads. So depth is measured first, on the parser's
+ * concrete syntax tree, which is built without recursion and walked here with a stack.
+ */
+function nestedTooDeep(text: string): { line: number; col: number } | null {
+  const counter = new LineCounter();
+  // Tokens still to visit, last pushed first: pushed in reverse, they come in file order.
+  const todo: [CST.Token | null | undefined, number][] = [...new Parser(counter.addNewLine).parse(text)].reverse().map((t) => [t, 0]);
+  for (let next = todo.pop(); next; next = todo.pop()) {
+    const [token, depth] = next;
+    if (!token) continue;
+    if (token.type === 'document') todo.push([token.value, depth]);
+    else if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth >= LIMITS.nesting) return counter.linePos(token.offset);
+      for (let i = token.items.length - 1; i >= 0; i--) {
+        const item = token.items[i];
+        todo.push([item?.value, depth + 1], [item?.key, depth + 1]);
+      }
+    }
+  }
+  return null;
+}
+
+/** Validates an already-parsed object (from YAML or JSON). */
+export function validateScenario(data: unknown, file: string, doc?: Document, counter?: LineCounter): ScenarioResult {
+  const parsed = scenarioSchema.safeParse(data, { reportInput: true });
+  const problems: Problem[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        const allowed = allowedKeysAt(issue.path);
+        for (const key of issue.keys) {
+          problems.push({
+            path: formatPath([...issue.path, key]),
+            message: `unknown field ${quoteKey(key)}${allowed.length ? `; allowed here: ${allowed.join(', ')}` : ''}`,
+            ...(doc && counter ? position(doc, counter, issue.path, key) : {}),
+          });
+        }
+        continue;
+      }
+      problems.push({
+        path: formatPath(issue.path),
+        message: describeIssue(issue),
+        ...(doc && counter ? position(doc, counter, issue.path) : {}),
+      });
+    }
+  } else {
+    const s = parsed.data;
+    const o = s.population.offenders;
+    const special = o.sharers.count + o.producers.count + o.groomers.count + s.population.lookalikes.mentors.count;
+    if (special > s.population.adults) {
+      problems.push({
+        path: 'population.offenders',
+        message: `${special} offenders and look-alikes but only ${s.population.adults} adults; they are drawn from the adults`,
+        ...(doc && counter ? position(doc, counter, ['population', 'offenders']) : {}),
+      });
+    }
+    const mentors = s.population.lookalikes.mentors;
+    if (mentors.count > 0 && mentors.minorsEach > s.population.minors) {
+      problems.push({
+        path: 'population.lookalikes.mentors.minorsEach',
+        message: `a class of ${mentors.minorsEach} minors, but the population has only ${s.population.minors}`,
+        ...(doc && counter ? position(doc, counter, ['population', 'lookalikes', 'mentors', 'minorsEach']) : {}),
+      });
+    }
+    const users = s.population.adults + s.population.minors;
+    if (users > LIMITS.users) {
+      problems.push({
+        path: 'population',
+        message: `${users} users in all; at most ${LIMITS.users} fit in one run's memory`,
+        ...(doc && counter ? position(doc, counter, ['population']) : {}),
+      });
+    }
+    // The population keeps its contact pairs in one Set, which fails past 2^24 entries.
+    const pairs = contactPairs({ ...s, name: '' });
+    if (pairs > LIMITS.contactPairs) {
+      problems.push({
+        path: 'traffic.contactsPerUser',
+        message: `${users} users with ${s.traffic.contactsPerUser} contacts each make up to ${pairs} contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
+        ...(doc && counter ? position(doc, counter, ['traffic', 'contactsPerUser']) : {}),
+      });
+    }
+    if (s.traffic.contactsPerUser >= users) {
+      problems.push({
+        path: 'traffic.contactsPerUser',
+        message: `must be less than the number of users (${users})`,
+        ...(doc && counter ? position(doc, counter, ['traffic', 'contactsPerUser']) : {}),
+      });
+    }
+  }
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  if (problems.length > 0 || !parsed.success) return { ok: false, problems: distinct(problems) };
+  const name = parsed.data.name ?? defaultName(file);
+  return { ok: true, scenario: { ...parsed.data, name } };
+}
+
+/**
+ * Each problem once. The YAML library can report one flaw several times at one place,
+ * and zod two checks of one value with the same words (`1e400` is neither a safe whole
+ * number nor within the maximum).
+ */
+function distinct(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.line}:${p.column}:${p.path}:${p.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const received = (issue as { input?: unknown }).input;
+    if (received === undefined) return `required field is missing (expected ${EXPECTED[issue.expected] ?? issue.expected})`;
+    if (issue.expected === 'int' && typeof received === 'number') return `must be a whole number, got ${received}`;
+    return `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(received)}`;
+  }
+  if (issue.code === 'too_small') {
+    const min = Number(issue.minimum);
+    return `must be ${issue.inclusive === false ? 'greater than' : 'at least'} ${min}, got ${describeValue((issue as { input?: unknown }).input)}`;
+  }
+  if (issue.code === 'too_big') {
+    const max = Number(issue.maximum);
+    return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${max}, got ${describeValue((issue as { input?: unknown }).input)}`;
+  }
+  if (issue.code === 'invalid_value') {
+    return `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue((issue as { input?: unknown }).input)}`;
+  }
+  return issue.message;
+}
+
+const EXPECTED: Record<string, string> = {
+  number: 'a number',
+  int: 'a whole number',
+  string: 'text',
+  boolean: 'true or false',
+  object: 'a mapping of fields',
+  array: 'a list',
+};
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'null';
+  // YAML tags make these (!!timestamp, !!binary); they are not mappings of fields.
+  if (value instanceof Date) return 'a date';
+  if (ArrayBuffer.isView(value)) return 'binary data';
+  if (typeof value === 'string') return `the text ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return String(value);
+}
+
+function defaultName(file: string): string {
+  const base = file.split(/[\\/]/).pop() ?? file;
+  return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
+}
+
+/** `file:line:col: path: message`, one line, for terminals and CI logs. */
+export function formatProblem(file: string, p: Problem): string {
+  const where = p.line !== undefined ? `${file}:${p.line}:${p.column ?? 1}` : file;
+  return `${where}: ${p.path || '(document)'}: ${p.message}`;
+}

@@ -1,0 +1,199 @@
+/**
+ * The scenario file's schema: the one input an analyst writes. Every assumption of the
+ * model is a field here, with its unit and default in the description; the code holds
+ * no figures of its own. Each detection route contributes its block from its own
+ * module (see routes/), the metadata route likewise for each rule.
+ */
+import { z } from 'zod';
+import { METADATA_RULES } from '../metadata/rules';
+import { DEFAULT_REVIEW_PRIORITY, ROUTE_BLOCKS, ROUTES } from '../routes';
+import { contentSchema } from './content';
+import { LIMITS, count, positiveCount, probability, rate } from './fields';
+
+const encryption = z.enum(['none', 'e2ee']);
+
+/** `review.priority` names each route at most once: a second place would be meaningless. */
+function listedOnce(list: readonly string[], ctx: z.RefinementCtx): void {
+  list.forEach((route, i) => {
+    if (list.indexOf(route) < i) ctx.addIssue({ code: 'custom', path: [i], message: `${route} is listed twice; each route may appear at most once` });
+  });
+}
+
+const newAccountShare = probability
+  .default(0.3)
+  .describe('Share of these offenders whose account is created during the run (they start acting the day it is created).');
+
+const publicActivityShare = probability
+  .default(0.25)
+  .describe(
+    'Share of these offenders who also use the unencrypted surfaces (public posts, profile photos). With publicShare 0.9 about 22% of abusive images go there, so about 75% of detections come from messaging (Messenger 2018 share 65%, NCMEC estimate up to 70%, range 0.65-0.92 in DOMAIN).',
+  );
+
+const imageOffender = (what: string, perDay: number) =>
+  z
+    .strictObject({
+      count: count(LIMITS.users).default(0).describe(`Offenders (adults) who share ${what}.`),
+      abusiveImagesPerDay: rate(1_000).default(perDay).describe('Abusive images each of them sends per simulated day (Poisson mean). Assumption.'),
+      ringShare: probability
+        .default(0.9)
+        .describe(
+          'Share of their DMed abusive images that go to another offender (offender networks trade among themselves; offenders never report). Assumption.',
+        ),
+      publicActivityShare,
+      publicShare: probability
+        .default(0.9)
+        .describe('For an offender who uses the public surfaces: probability that a given abusive image goes there rather than to a DM. Assumption.'),
+      newAccountShare,
+    })
+    .prefault({})
+    .describe(`Offenders who share ${what}.`);
+
+const groomers = z
+  .strictObject({
+    count: count(LIMITS.users).default(0).describe('Offenders (adults) who contact minors they are not connected to.'),
+    newTargetsPerDay: rate(1_000).default(1.2).describe('Unconnected minors each groomer starts contacting per simulated day (Poisson mean). Assumption.'),
+    messagesPerTargetPerDay: rate(1_000).default(3).describe('Messages a groomer sends each active target per simulated day (Poisson mean). Assumption.'),
+    conversationDays: positiveCount(LIMITS.days).default(6).describe('Days a groomer keeps messaging a target.'),
+    escalation: z
+      .strictObject({
+        startShare: probability.default(0.02).describe("Share of a groomer's messages to a target that are abusive on the first day of the conversation."),
+        endShare: probability.default(0.3).describe('... rising linearly to this share on its last day. Assumption.'),
+      })
+      .prefault({})
+      .describe('How a grooming conversation escalates: the share of abusive messages from its first to its last day.'),
+    imageShare: probability.default(0.15).describe("Share of a groomer's abusive messages that are images rather than text (new imagery, in no bank)."),
+    newAccountShare,
+  })
+  .prefault({})
+  .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).max(200).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
+  description: z.string().max(10_000).optional().describe('Free text: what this scenario is for.'),
+  seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Seed of every random draw: the same scenario and seed always give the same result.'),
+  durationDays: positiveCount(LIMITS.days).describe('Length of the simulated period, in days.'),
+  population: z
+    .strictObject({
+      adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders and look-alikes).'),
+      minors: count(LIMITS.users).describe('Accounts of under-18s, whose declared age the platform knows.'),
+      communitySize: positiveCount(LIMITS.users)
+        .default(150)
+        .describe('Average size of a community (school, club, neighbourhood); most contacts are made inside one.'),
+      accountAgeDays: rate(36_500).default(700).describe('Mean age, in days, of accounts that exist when the run starts (exponential).'),
+      newAccountShare: probability.default(0.02).describe('Share of ordinary accounts created during the run (the platform sees their young account age).'),
+      offenders: z
+        .strictObject({
+          sharers: imageOffender('known abuse images (lightly edited re-shares of hash-bank items)', 2),
+          producers: imageOffender('new abuse images that are in no hash bank', 0.5),
+          groomers,
+        })
+        .prefault({})
+        .describe('Offender archetypes; each is drawn from the adults.'),
+      lookalikes: z
+        .strictObject({
+          mentors: z
+            .strictObject({
+              count: count(LIMITS.users).default(0).describe('Innocent adults (teachers, coaches) who legitimately message many minors.'),
+              minorsEach: positiveCount(100_000).default(25).describe("Minors in each mentor's class or team."),
+              messagesPerDay: rate(1_000).default(4).describe('DMs each mentor sends to members of the class per day (Poisson mean).'),
+              connectedShare: probability.default(0.5).describe("Share of class members who are the mentor's contacts on the platform."),
+              imageShare: probability.default(0.2).describe('Share of those DMs that carry an image (benign: team photos, worksheets).'),
+            })
+            .prefault({})
+            .describe('Teachers and coaches: innocent adults who message the minors of a class or team.'),
+        })
+        .prefault({})
+        .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),
+    })
+    .describe('Who is on the platform: adults and minors, communities, account ages, offenders and look-alikes.'),
+  traffic: z
+    .strictObject({
+      messagesPerUserPerDay: rate(LIMITS.messagesPerUserPerDay)
+        .default(8)
+        .describe('Ordinary messages (DMs and posts) each user sends per simulated day, on average.'),
+      mediaShare: probability.default(0.3).describe('Share of ordinary messages that carry an image.'),
+      publicPostShare: probability.default(0.15).describe('Share of ordinary messages that are public posts rather than DMs.'),
+      profilePhotoChangesPerMonth: rate(1_000).default(0.5).describe('Profile or group photo changes per user per 30 days (unencrypted surface).'),
+      contactsPerUser: rate(10_000).default(20).describe('Average number of contacts (connections) per user.'),
+      communityShare: probability.default(0.8).describe("Share of contacts made inside the user's own community."),
+      sameAgeGroupShare: probability.default(0.85).describe("Share of contacts outside the community that are in the user's own age group (adult or minor)."),
+      unconnectedShare: probability.default(0.02).describe('Share of ordinary DMs sent to someone who is not a contact.'),
+      popularImageShare: probability.default(0.05).describe('Share of ordinary images that are copies of popular images (memes) circulating on the platform.'),
+      popularImages: positiveCount(10_000_000).default(2_000).describe('Number of distinct popular images.'),
+      blocksPerUserPerMonth: rate(1_000).default(0.05).describe('Blocks an ordinary user makes per 30 days for ordinary reasons (noise for the block rule).'),
+    })
+    .prefault({})
+    .describe('Ordinary traffic: what every user does, offenders included.'),
+  surfaces: z
+    .strictObject({
+      directMessages: z
+        .strictObject({ encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.') })
+        .prefault({})
+        .describe('Direct messages between two accounts.'),
+      publicPosts: z
+        .strictObject({ encryption: encryption.default('none').describe('Public posts are normally readable by the platform.') })
+        .prefault({})
+        .describe('Public posts.'),
+      profilePhotos: z
+        .strictObject({ encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.') })
+        .prefault({})
+        .describe('Profile and group photos.'),
+    })
+    .prefault({})
+    .describe("The platform's surfaces and whether each is end-to-end encrypted."),
+  content: contentSchema,
+  detection: z
+    .strictObject({
+      hashBank: z
+        .strictObject({
+          size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
+          perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
+          editedBeyondMatchShare: probability
+            .default(0.05)
+            .describe(
+              'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
+            ),
+          wronglyListedShare: probability
+            .default(0.0001)
+            .describe(
+              'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
+            ),
+        })
+        .prefault({})
+        .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
+      ...ROUTE_BLOCKS,
+    })
+    .prefault({})
+    .describe('The detection routes; each is on or off, and the content routes per surface.'),
+  review: z
+    .strictObject({
+      capacityPerDay: count(100_000_000)
+        .default(20)
+        .describe('Flags the human review team can decide per simulated day; the rest waits (DOMAIN: 1.2x the expected daily flags without E2EE).'),
+      confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
+      metadataMinRules: positiveCount(METADATA_RULES.length)
+        .default(2)
+        .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
+      metadataMinStrength: z
+        .number()
+        .min(0)
+        .max(1_000)
+        .default(2)
+        .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
+      priority: z
+        .array(z.enum(ROUTES))
+        .superRefine(listedOnce)
+        .default(DEFAULT_REVIEW_PRIORITY)
+        .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
+    })
+    .prefault({})
+    .describe('Human review of flags, in simulated time.'),
+  referral: z
+    .strictObject({
+      investigationRate: probability.default(0.03).describe('Share of referrals police investigate (Ireland 2020: 160 of 6,959).'),
+    })
+    .prefault({})
+    .describe('What happens to reports once filed.'),
+});
+
+export type Scenario = z.output<typeof scenarioSchema> & { name: string };
