@@ -26,7 +26,7 @@ const newAccountShare = probability
 const publicActivityShare = probability
   .default(0.25)
   .describe(
-    'Share of these offenders who also use the unencrypted surfaces (public posts, profile photos). With publicShare 0.9 about 22% of abusive images go there, so about 75% of detections come from messaging (Messenger 2018 share 65%, NCMEC estimate up to 70%, range 0.65-0.92 in DOMAIN).',
+    'Share of these offenders who also use the unencrypted surfaces (public posts, profile photos). With publicShare 0.9 about 22% of abusive images go there, so about 75% of detections come from messaging (Messenger 2018 share 65%, NCMEC estimate up to 70%; range worth sweeping 0.65-0.92, sources in docs/model.md). Assumption.',
   );
 
 const imageOffender = (what: string, perDay: number) =>
@@ -169,7 +169,9 @@ export const scenarioSchema = z.strictObject({
     .strictObject({
       capacityPerDay: count(100_000_000)
         .default(20)
-        .describe('Flags the human review team can decide per simulated day; the rest waits (DOMAIN: 1.2x the expected daily flags without E2EE).'),
+        .describe(
+          'Flags the human review team can decide per simulated day; the rest waits. Assumption: the shipped scenarios set about 1.2x their daily flags without E2EE (range worth sweeping 0.5-3x, see docs/model.md).',
+        ),
       confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
       metadataMinRules: positiveCount(METADATA_RULES.length)
         .default(2)
