@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type RunResult, type Scenario } from '@blindspot/core';
+import type { RunResult, Scenario } from '@blindspot/core';
+import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
 import { compareResults, formatComparison, formatTable, summarize } from './format';
 
 function tiny(name: string, dm: 'none' | 'e2ee'): Scenario {
-  const r = validateScenario(
-    {
-      name,
-      seed: 5,
-      durationDays: 3,
-      population: { adults: 300, minors: 80, offenders: { sharers: { count: 15 }, groomers: { count: 4 } } },
-      surfaces: { directMessages: { encryption: dm } },
-    },
-    `${name}.yaml`,
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
+  return testScenario({
+    name,
+    seed: 5,
+    durationDays: 3,
+    population: { adults: 300, minors: 80, offenders: { sharers: { count: 15 }, groomers: { count: 4 } } },
+    surfaces: { directMessages: { encryption: dm } },
+  });
 }
 
 const plain: RunResult = runEmbedded(tiny('plain', 'none'), { file: 'plain.yaml' });

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type RunResult } from '@blindspot/core';
+import type { RunResult } from '@blindspot/core';
+import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
 import { ROUTES } from '@blindspot/core';
 import { FUNNEL, figuresCsv, perDayCsv, ROUTE_COLOURS, renderHtml, reportsCsv, SCENARIO_COLOURS } from './report-html';
 
 function run(name: string): RunResult {
-  const r = validateScenario(
-    { name, seed: 3, durationDays: 3, population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } } },
-    `${name}.yaml`,
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return runEmbedded(r.scenario, { file: `${name}.yaml` });
+  const scenario = testScenario({ name, seed: 3, durationDays: 3, population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } } });
+  return runEmbedded(scenario, { file: `${name}.yaml` });
 }
 
 const a = run('a');

@@ -1,20 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from '@blindspot/core/scenario';
+import type { Scenario } from '@blindspot/core/scenario';
+import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
 import { runInWorkers } from './sweep-pool';
 
 function tiny(seed: number, encryption: 'none' | 'e2ee'): Scenario {
-  const r = validateScenario(
-    {
-      seed,
-      durationDays: 3,
-      population: { adults: 150, minors: 40, offenders: { sharers: { count: 10 }, groomers: { count: 3 } } },
-      surfaces: { directMessages: { encryption } },
-    },
-    'tiny.yaml',
-  );
-  if (!r.ok) throw new Error(`test scenario is invalid: ${JSON.stringify(r.problems)}`);
-  return r.scenario;
+  return testScenario({
+    seed,
+    durationDays: 3,
+    population: { adults: 150, minors: 40, offenders: { sharers: { count: 10 }, groomers: { count: 3 } } },
+    surfaces: { directMessages: { encryption } },
+  });
 }
 
 const withoutTiming = <T extends { timing: unknown }>({ timing: _t, ...rest }: T) => rest;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from './scenario';
+import type { Scenario } from './scenario';
+import { testScenario } from './testing';
 import { applyReporter, initialReporterState, type ReporterContext, type ReporterState } from './reporter';
 import { scanBatch, scannerContext } from './scanner';
 import { encodeContent } from './content';
@@ -12,19 +13,17 @@ import type { MetadataRule } from './metadata/rules';
 import { DAY, type Detection, type Message, type MetadataResult, type ScanCounts, type ScanResult, type UserReport, type VoucherMatch } from './types';
 
 function scenario(review: Record<string, unknown> = {}, durationDays = 5, detection: Record<string, unknown> = {}): Scenario {
-  const r = validateScenario(
+  return testScenario(
     {
       seed: 1,
       durationDays,
       population: { adults: 40, minors: 10 },
       traffic: { popularImages: 10 },
-      detection: { hashBank: { size: 100 }, ...detection },
-      review: { confirmThreshold: 0.5, metadataMinRules: 2, metadataMinStrength: 2, ...review },
+      detection: { hashBank: { size: 100 } },
+      review: { confirmThreshold: 0.5, metadataMinRules: 2, metadataMinStrength: 2 },
     },
-    'test.yaml',
+    { detection, review },
   );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
 }
 
 const platformKey = newPlatformKey();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from './scenario';
+import type { Scenario } from './scenario';
+import { testScenario } from './testing';
 import { applyReporter, initialReporterState, type ReporterState } from './reporter';
 import { buildResult, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
@@ -9,19 +10,14 @@ import { ROUTES, type Route } from './routes';
 import type { MetadataRule } from './metadata/rules';
 
 function scenario(over: { capacityPerDay?: number; durationDays?: number; investigationRate?: number; seed?: number } = {}): Scenario {
-  const r = validateScenario(
-    {
-      seed: over.seed ?? 99,
-      name: 'unit',
-      durationDays: over.durationDays ?? 3,
-      population: { adults: 40, minors: 10 },
-      review: { capacityPerDay: over.capacityPerDay ?? 20, metadataMinRules: 2, metadataMinStrength: 2 },
-      referral: { investigationRate: over.investigationRate ?? 0.03 },
-    },
-    'test.yaml',
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
+  return testScenario({
+    seed: over.seed ?? 99,
+    name: 'unit',
+    durationDays: over.durationDays ?? 3,
+    population: { adults: 40, minors: 10 },
+    review: { capacityPerDay: over.capacityPerDay ?? 20, metadataMinRules: 2, metadataMinStrength: 2 },
+    referral: { investigationRate: over.investigationRate ?? 0.03 },
+  });
 }
 
 const platformKey = newPlatformKey();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from './scenario';
+import type { Scenario } from './scenario';
+import { testScenario } from './testing';
 import { scanBatch, scannerContext, type ScannerContext } from './scanner';
 import { bankEntry, matchBank, perturb, platformBank, popularImages, randomHash } from './hash';
 import { decodeContent, encodeContent, quantize } from './content';
@@ -8,18 +9,16 @@ import { Random } from './random';
 import type { Envelope, Message, ScanBatch } from './types';
 
 function scenario(over: Record<string, unknown> = {}): Scenario {
-  const r = validateScenario(
+  return testScenario(
     {
       seed: 31337,
       durationDays: 1,
       population: { adults: 30, minors: 10 },
       traffic: { popularImages: 50 },
-      detection: { hashBank: { size: 300, wronglyListedShare: 0.01 }, ...over },
+      detection: { hashBank: { size: 300, wronglyListedShare: 0.01 } },
     },
-    'test.yaml',
+    { detection: over },
   );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
 }
 
 let nextId = 0;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from '../scenario';
+import type { Scenario } from '../scenario';
+import { testScenario } from '../testing';
 import { applyMetadata, metadataKeys, type MetadataState } from '.';
 import { encodeContent } from '../content';
 import { Random } from '../random';
@@ -15,25 +16,10 @@ const RULES = {
 };
 
 function scenario(metadata: Record<string, unknown> = {}): Scenario {
-  const r = validateScenario(
-    {
-      seed: 5,
-      durationDays: 10,
-      population: { adults: 50, minors: 50 },
-      detection: {
-        metadata: {
-          unconnectedMinors: { ...RULES.unconnectedMinors },
-          newAccountBurst: { ...RULES.newAccountBurst },
-          imagesToMinors: { ...RULES.imagesToMinors },
-          blocksAndReports: { ...RULES.blocksAndReports },
-          ...metadata,
-        },
-      },
-    },
-    'test.yaml',
+  return testScenario(
+    { seed: 5, durationDays: 10, population: { adults: 50, minors: 50 }, detection: { metadata: structuredClone(RULES) } },
+    { detection: { metadata } },
   );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
 }
 
 const s = scenario();

@@ -6,15 +6,14 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { testScenario } from '../testing';
 import { LIMITS, contactPairs, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from '.';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
 
 function scenario(data: Record<string, unknown>): Scenario {
-  const r = validateScenario({ seed: 1, durationDays: 1, ...data }, 'memory.yaml');
-  if (!r.ok) throw new Error(`expected a valid scenario, got ${JSON.stringify(r.problems)}`);
-  return r.scenario;
+  return testScenario({ seed: 1, durationDays: 1 }, data);
 }
 
 const shipped = (name: string): Scenario => {
