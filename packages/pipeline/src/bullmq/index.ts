@@ -4,9 +4,9 @@
  */
 export * from './keys';
 export { createRedis, redactUrl, scanKeys, waitForRedis } from './connection';
-export { Queues, DEFAULT_JOB_OPTIONS, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
+export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
 export { serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
-export { loadRun, SmallCache, runOptionsSchema, type RunSpec } from './runs';
+export { loadRun, SmallCache, type RunSpec } from './runs';
 export * from './wire';
 export type { Queue, Job } from 'bullmq';

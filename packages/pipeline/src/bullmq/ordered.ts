@@ -115,7 +115,7 @@ type RedisWithScripts = Redis & {
   bsMarkEmitted(emitted: string, out: string, seq: number): Promise<number>;
 };
 
-export function defineOrderedScripts(redis: Redis): void {
+function defineOrderedScripts(redis: Redis): void {
   const r = redis as RedisWithScripts;
   if (typeof r.bsIngest === 'function') return;
   redis.defineCommand('bsIngest', { numberOfKeys: 2, lua: INGEST });

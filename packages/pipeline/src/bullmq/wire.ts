@@ -128,11 +128,9 @@ export const deadLetterJobSchema = z.strictObject({
   data: z.unknown(),
 });
 
-export type RunJob = z.output<typeof runJobSchema>;
 export type ScanJob = z.output<typeof scanJobSchema>;
 export type MetadataJob = z.output<typeof metadataJobSchema>;
 export type ReportJob = z.output<typeof reportJobSchema>;
-export type DeadLetterJob = z.output<typeof deadLetterJobSchema>;
 
 /** Bytes as base64, without copying them. */
 export const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
