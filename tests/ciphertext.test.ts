@@ -10,7 +10,16 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ContentError, decodeContent, decodeEnvelopes, parseScenario, type Message, type Scenario } from '@blindspot/core';
-import { RunKeys, decodeScanJob, metadataJobSchema, parseJob, scanJobSchema, startService, type RunningService } from '@blindspot/pipeline/bullmq';
+import {
+  RunKeys,
+  decodeScanJob,
+  deploymentKeyPattern,
+  metadataJobSchema,
+  parseJob,
+  scanJobSchema,
+  startService,
+  type RunningService,
+} from '@blindspot/pipeline/bullmq';
 import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
 import { uniquePrefix } from './support/redis';
@@ -67,7 +76,7 @@ async function generateOnly(file: string) {
     return { scanJobs, metadataJobs, clientSecret: Buffer.from(clientSecret, 'base64'), platformKey: Buffer.from(platformKey, 'base64') };
   } finally {
     await service.close();
-    const keys = await redis.keys(`${prefix}*`);
+    const keys = await redis.keys(deploymentKeyPattern(prefix));
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
   }

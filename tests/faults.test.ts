@@ -15,7 +15,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Random } from '@blindspot/core';
-import { scanKeys } from '@blindspot/pipeline/bullmq';
+import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
@@ -41,15 +41,16 @@ interface ResultDoc extends Record<string, unknown> {
 async function runId(redis: Redis, prefix: string, timeoutMs = 60_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const keys = await scanKeys(redis, `${prefix}:run:*:scenario`);
-    if (keys.length === 1) return (keys[0] as string).slice(`${prefix}:run:`.length, -':scenario'.length);
+    const keys = await scanKeys(redis, runKeyPattern(prefix));
+    const run = keys.length === 1 ? runOfKey(prefix, keys[0] as string) : null;
+    if (run) return run;
     if (Date.now() > deadline) throw new Error(`no run appeared under ${prefix}`);
     await sleep(50);
   }
 }
 
 async function generatedSoFar(redis: Redis, prefix: string, run: string): Promise<number> {
-  return Number((await redis.get(`${prefix}:run:${run}:generated`)) ?? '-1');
+  return Number((await redis.get(new RunKeys(prefix, run).generated)) ?? '-1');
 }
 
 async function waitForProgress(redis: Redis, prefix: string, run: string, batches: number, fleet: Fleet): Promise<void> {
@@ -62,7 +63,7 @@ async function waitForProgress(redis: Redis, prefix: string, run: string, batche
 
 /** The police sink of the run: one entry per report filed, each naming its account. */
 async function policeSink(redis: Redis, prefix: string, run: string): Promise<number[]> {
-  const entries = await redis.xrange(`${prefix}:police:${run}`, '-', '+');
+  const entries = await redis.xrange(new RunKeys(prefix, run).police, '-', '+');
   return entries.map(([, fields]) => {
     const entry = fields[fields.indexOf('entry') + 1] as string;
     return (JSON.parse(entry) as { account: number }).account;

@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { encodeContent } from '@blindspot/core';
+import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy } from './support/cli';
 import { uniquePrefix } from './support/redis';
 import { Fleet } from './support/services';
@@ -67,10 +68,12 @@ describe('logs of a full run at trace level', () => {
       const deadline = Date.now() + 60_000;
       while (secrets.length < 2) {
         if (Date.now() > deadline) throw new Error(`no run secrets appeared:\n${fleet.logs().slice(-2000)}`);
-        const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:run:*:client-secret`, 'COUNT', 10_000);
-        if (keys[0]) {
-          run = keys[0].slice(`${prefix}:run:`.length, -':client-secret'.length);
-          const [clientSecret, platformKey] = await redis.mget(keys[0], `${prefix}:run:${run}:platform-key`);
+        const [key] = await scanKeys(redis, runKeyPattern(prefix, 'clientSecret'), 1);
+        const found = key === undefined ? null : runOfKey(prefix, key, 'clientSecret');
+        if (found) {
+          run = found;
+          const keys = new RunKeys(prefix, run);
+          const [clientSecret, platformKey] = await redis.mget(keys.clientSecret, keys.platformKey);
           if (clientSecret && platformKey) secrets.push(clientSecret, platformKey);
         }
         await sleep(20);

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { runKeyPattern, scanKeys } from '@blindspot/pipeline/bullmq';
 import { REPO_ROOT, blindspot, withoutTiming } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 
@@ -32,7 +33,7 @@ function service(name: string, env: Record<string, string>): { child: ChildProce
 }
 
 async function generatedSoFar(redis: Redis, prefix: string): Promise<number> {
-  const [, keys] = await redis.scan('0', 'MATCH', `${prefix}:run:*:generated`, 'COUNT', 1000);
+  const keys = await scanKeys(redis, runKeyPattern(prefix, 'generated'));
   if (keys.length === 0) return -1;
   return Number(await redis.get(keys[0] as string));
 }
@@ -66,7 +67,7 @@ describe('SIGTERM to a busy generator', () => {
       const stoppedAt = await generatedSoFar(redis, prefix);
       expect(stoppedAt).toBeGreaterThanOrEqual(100);
       // The run was really interrupted: the final batch (written with the ledger) was not reached.
-      const [, ledgers] = await redis.scan('0', 'MATCH', `${prefix}:run:*:ledger`, 'COUNT', 1000);
+      const ledgers = await scanKeys(redis, runKeyPattern(prefix, 'ledger'));
       expect(ledgers).toEqual([]);
 
       service('generator', env);

@@ -3,11 +3,13 @@
  * every process's log kept for assertions and failure messages.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { STAGES, type Stage } from '@blindspot/core';
 import { REPO_ROOT } from './cli';
 
-export const SERVICE_NAMES = ['generator', 'scanner', 'metadata-detector', 'reporter'] as const;
+/** The four pipeline services. */
+export const SERVICE_NAMES = STAGES;
 /** The four pipeline services, and the dashboard (started only when asked for). */
-export type ServiceName = (typeof SERVICE_NAMES)[number] | 'dashboard';
+export type ServiceName = Stage | 'dashboard';
 
 interface Proc {
   name: ServiceName;

@@ -5,6 +5,7 @@
  */
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { benchRelayCountKey } from '@blindspot/pipeline/bullmq';
 
 const [url, prefix, name, next] = process.argv.slice(2) as [string, string, string, string | undefined];
 const connection = new Redis(url, { maxRetriesPerRequest: null });
@@ -13,7 +14,7 @@ const worker = new Worker(
   name,
   async (job) => {
     if (forward) await forward.add('b', job.data, { removeOnComplete: true });
-    else await connection.incr(`${prefix}:relay-count`);
+    else await connection.incr(benchRelayCountKey(prefix));
   },
   { connection, prefix, concurrency: 1, removeOnComplete: { count: 0 } },
 );

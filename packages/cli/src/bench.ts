@@ -37,6 +37,7 @@ import {
   type Scenario,
 } from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
+import { benchRelayCountKey, fromB64, toB64 } from '@blindspot/pipeline/bullmq';
 import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
@@ -156,7 +157,7 @@ async function bareRelay(url: string, messages: number): Promise<number> {
     const started = performance.now();
     for (let j = 0; j < jobs; j++) await first.add('b', { seq: j, messages: batch }, { removeOnComplete: true });
     for (;;) {
-      const finished = Number((await connection.get(`${prefix}:relay-count`)) ?? '0');
+      const finished = Number((await connection.get(benchRelayCountKey(prefix))) ?? '0');
       if (finished >= jobs) break;
       await new Promise((r) => setTimeout(r, 20));
     }
@@ -197,8 +198,6 @@ function encodings(scenario: Scenario, days: number) {
   );
   const batches = [...generator.batches()].map((b) => b.messages);
   const messages = batches.reduce((n, b) => n + b.length, 0);
-  const b64 = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength).toString('base64');
-  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
   const time = (fn: () => number) => {
     const t = performance.now();
     const size = fn();
@@ -209,14 +208,19 @@ function encodings(scenario: Scenario, days: number) {
     let size = 0;
     for (const batch of batches) {
       const text = JSON.stringify({
-        messages: batch.map((m) => ({ e: m.envelope, p: b64(m.payload), c: m.commitment ? b64(m.commitment) : null, v: m.voucher ? b64(m.voucher) : null })),
+        messages: batch.map((m) => ({
+          e: m.envelope,
+          p: toB64(m.payload),
+          c: m.commitment ? toB64(m.commitment) : null,
+          v: m.voucher ? toB64(m.voucher) : null,
+        })),
       });
       size += text.length;
       const back = (JSON.parse(text) as { messages: { e: unknown; p: string; c: string | null; v: string | null }[] }).messages.map((m) => ({
         envelope: m.e,
-        payload: bytes(m.p),
-        commitment: m.c === null ? null : bytes(m.c),
-        voucher: m.v === null ? null : bytes(m.v),
+        payload: fromB64(m.p),
+        commitment: m.c === null ? null : fromB64(m.c),
+        voucher: m.v === null ? null : fromB64(m.v),
       }));
       check += back.length;
     }
@@ -225,9 +229,9 @@ function encodings(scenario: Scenario, days: number) {
   const binary = time(() => {
     let size = 0;
     for (const batch of batches) {
-      const text = JSON.stringify({ messages: b64(encodeMessages(batch)) });
+      const text = JSON.stringify({ messages: toB64(encodeMessages(batch)) });
       size += text.length;
-      check += decodeMessages(bytes((JSON.parse(text) as { messages: string }).messages)).length;
+      check += decodeMessages(fromB64((JSON.parse(text) as { messages: string }).messages)).length;
     }
     return size;
   });

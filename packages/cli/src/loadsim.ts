@@ -13,7 +13,7 @@ import type { RunResult } from '@blindspot/core';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 
 type Redis = Awaited<ReturnType<typeof connectClient>>;
-import { QUEUES, Queues, RunKeys } from '@blindspot/pipeline/bullmq';
+import { ORDERED_STAGES, QUEUES, Queues, REPORTER_STATE, RunKeys, enteredField } from '@blindspot/pipeline/bullmq';
 import type { ServiceName } from '@blindspot/pipeline/config';
 import type { LoadedScenario } from './load';
 import { spawnServices, type ServiceProcesses } from './spawn';
@@ -28,7 +28,6 @@ export interface LoadOptions {
   logLevel: string;
   minMessagesPerSecond?: number;
   maxRedisMb?: number;
-  json: boolean;
 }
 
 export interface LoadReport {
@@ -147,10 +146,11 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
 /** Pipeline entry (generator) and application (reporter) times per batch → latencies. */
 async function collectLatencies(redis: Redis, keys: RunKeys, into: number[]): Promise<void> {
   const entered = await redis.hgetall(keys.timeline);
-  const applied = await redis.hgetall(keys.stage('reporter').state);
+  const applied = await redis.hgetall(keys.stage(ORDERED_STAGES.reporter.name).state);
   for (const [field, value] of Object.entries(applied)) {
-    if (!field.startsWith('applied:')) continue;
-    const start = entered[`in:${field.slice('applied:'.length)}`];
+    const seq = REPORTER_STATE.appliedSeq(field);
+    if (seq === null) continue;
+    const start = entered[enteredField(seq)];
     if (start !== undefined) into.push(Number(value) - Number(start));
   }
 }

@@ -7,7 +7,18 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
-import { QUEUES, RunKeys, scanKeys, type Queues } from '@blindspot/pipeline/bullmq';
+import {
+  ORDERED_STAGES,
+  QUEUES,
+  RunKeys,
+  parseInboxField,
+  policeKeyPattern,
+  runKeyPattern,
+  runOfKey,
+  runOfPoliceKey,
+  scanKeys,
+  type Queues,
+} from '@blindspot/pipeline/bullmq';
 
 export interface LiveRun {
   run: string;
@@ -61,14 +72,14 @@ async function liveRun(redis: Redis, prefix: string, run: string): Promise<LiveR
     keys.options,
     keys.progress,
     keys.generated,
-    keys.stage('metadata').next,
-    keys.stage('reporter').next,
+    keys.stage(ORDERED_STAGES.metadata.name).next,
+    keys.stage(ORDERED_STAGES.reporter.name).next,
     keys.result,
     keys.error,
   );
   const scenario = parseJson(scenarioJson, { name: run, durationDays: 0 });
   const progress = parseJson(progressJson, { day: 0, messages: 0 });
-  const inbox = await redis.hkeys(keys.stage('reporter').inbox);
+  const inbox = await redis.hkeys(keys.stage(ORDERED_STAGES.reporter.name).inbox);
   const reporter = Number(reporterNext ?? '0');
   return {
     run,
@@ -79,7 +90,7 @@ async function liveRun(redis: Redis, prefix: string, run: string): Promise<LiveR
     messages: Number(progress.messages),
     batches: {
       generator: Number(generated ?? '-1') + 1,
-      scanner: reporter + inbox.filter((f) => f.endsWith(':scan')).length,
+      scanner: reporter + inbox.filter((f) => parseInboxField(f)?.source === 'scan').length,
       metadata: Number(metadataNext ?? '0'),
       reporter,
     },
@@ -123,7 +134,7 @@ function listResults(dir: string): { file: string; modified: number }[] {
 }
 
 export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string, resultsDir: string): Promise<LiveSnapshot> {
-  const runIds = (await scanKeys(redis, `${prefix}:run:*:scenario`, 10_000)).map((k) => k.slice(`${prefix}:run:`.length, -':scenario'.length));
+  const runIds = (await scanKeys(redis, runKeyPattern(prefix), 10_000)).flatMap((k) => runOfKey(prefix, k) ?? []);
   const runs = await Promise.all(runIds.map((run) => liveRun(redis, prefix, run)));
   runs.sort((a, b) => a.run.localeCompare(b.run));
 
@@ -131,8 +142,10 @@ export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string,
   const counts = await Promise.all(names.map((q) => queues.get(q).getJobCounts(...STATES)));
   const queueDepths = Object.fromEntries(names.map((q, i) => [q, counts[i] ?? {}]));
 
-  const sinkKeys = await scanKeys(redis, `${prefix}:police:*`, 10_000);
-  const sinks = await Promise.all(sinkKeys.map((key) => policeSink(redis, key, key.slice(`${prefix}:police:`.length))));
+  const sinkKeys = await scanKeys(redis, policeKeyPattern(prefix), 10_000);
+  const sinks = await Promise.all(
+    sinkKeys.flatMap((key) => runOfPoliceKey(prefix, key) ?? []).map((run) => policeSink(redis, new RunKeys(prefix, run).police, run)),
+  );
   const active = new Set(runIds);
   const police = [
     ...sinks.filter((s) => active.has(s.run)),

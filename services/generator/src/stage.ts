@@ -13,10 +13,9 @@ import {
   QUEUES,
   RUN_KEY_TTL_SECONDS,
   encodeMetadataJob,
+  enteredField,
   jobId,
   loadRun,
-  parseJob,
-  runJobSchema,
   scanJobOfEncoded,
   type Queue,
   type ServiceContext,
@@ -25,7 +24,7 @@ import {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits while any downstream queue holds more than `highWater` waiting jobs (or until stopping). */
-async function backpressure(queues: Queue[], highWater: number, stopping: AbortSignal): Promise<void> {
+async function backpressure(queues: readonly Queue[], highWater: number, stopping: AbortSignal): Promise<void> {
   while (!stopping.aborted) {
     const waiting = await Promise.all(queues.map((q) => q.getWaitingCount()));
     if (waiting.every((n) => n <= highWater)) return;
@@ -52,8 +51,7 @@ export function bindGenerator(ctx: ServiceContext): void {
   const metadata = ctx.queues.get(QUEUES.metadata);
   ctx.work(
     QUEUES.generate,
-    async (job, token) => {
-      const { run } = parseJob(runJobSchema, job.data, 'generate');
+    async ({ run }, job, token) => {
       const keys = ctx.keys(run);
       let spec;
       try {
@@ -87,7 +85,7 @@ export function bindGenerator(ctx: ServiceContext): void {
           .multi()
           .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
           // Wall-clock time each batch entered the pipeline, for latency measurements (load).
-          .hset(keys.timeline, `in:${batch.seq}`, String(Date.now()))
+          .hset(keys.timeline, enteredField(batch.seq), String(Date.now()))
           .expire(keys.timeline, RUN_KEY_TTL_SECONDS)
           // For progress displays: how far the run has got in simulated time.
           .set(

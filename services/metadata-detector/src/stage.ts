@@ -6,6 +6,8 @@
 import { applyMetadata, metadataKeys, type AccountWindows } from '@blindspot/core/metadata';
 import type { EnvelopeBatch } from '@blindspot/core';
 import {
+  METADATA_STATE,
+  ORDERED_STAGES,
   OrderedStage,
   QUEUES,
   SmallCache,
@@ -13,49 +15,56 @@ import {
   encodeMetadataResult,
   jobId,
   loadRun,
-  metadataJobSchema,
-  parseJob,
+  type MetadataJob,
+  type ReportJob,
   type ServiceContext,
 } from '@blindspot/pipeline/bullmq';
 
+/** A batch as it came (what the inbox holds) and decoded (what the detector reads). */
+interface Envelopes {
+  job: MetadataJob;
+  batch: EnvelopeBatch;
+}
+
+const STAGE = ORDERED_STAGES.metadata;
+
 export function bindMetadataDetector(ctx: ServiceContext): void {
   const report = ctx.queues.get(QUEUES.report);
-  const stages = new SmallCache<OrderedStage>();
+  const stages = new SmallCache<OrderedStage<{ envelopes: Envelopes }, ReportJob>>();
 
   const stageFor = (run: string) =>
     stages.get(run, async () => {
       const keys = ctx.keys(run);
       const { scenario } = await loadRun(ctx.redis, keys);
-      // The inbox holds the job as JSON; decode once per sequence number.
-      let last: { raw: string; batch: EnvelopeBatch } | undefined;
-      const decode = (raw: string) => {
-        if (last?.raw !== raw) last = { raw, batch: decodeMetadataJob(parseJob(metadataJobSchema, JSON.parse(raw), 'metadata')) };
-        return last.batch;
-      };
-      return new OrderedStage(ctx.redis, keys, {
-        name: 'metadata',
-        sources: ['envelopes'],
-        stateKeys: (_seq, inputs) => metadataKeys(scenario, decode(inputs.envelopes as string)).map(String),
-        apply: (_seq, inputs, stored) => {
-          const batch = decode(inputs.envelopes as string);
+      return new OrderedStage<{ envelopes: Envelopes }, ReportJob>(ctx.redis, keys, {
+        name: STAGE.name,
+        sources: STAGE.sources,
+        encode: (_source, { job }) => JSON.stringify(job),
+        decode: (_source, raw) => {
+          const job = JSON.parse(raw) as MetadataJob;
+          return { job, batch: decodeMetadataJob(job) };
+        },
+        stateKeys: (_seq, { envelopes }) => metadataKeys(scenario, envelopes.batch).map(METADATA_STATE.field),
+        apply: (_seq, { envelopes: { batch } }, stored) => {
           const state = new Map<number, AccountWindows>();
-          for (const [k, v] of stored) if (v !== undefined) state.set(Number(k), JSON.parse(v) as AccountWindows);
+          for (const [k, v] of stored) if (v !== undefined) state.set(METADATA_STATE.account(k), JSON.parse(v) as AccountWindows);
           const result = applyMetadata(scenario, state, batch);
           ctx.log.debug({ run, stage: 'metadata', batch: batch.seq, count: batch.envelopes.length, detections: result.detections.length }, 'batch applied');
           const writes = new Map<string, string | undefined>();
-          for (const [k, v] of state) writes.set(String(k), JSON.stringify(v));
+          for (const [k, v] of state) writes.set(METADATA_STATE.field(k), JSON.stringify(v));
           const onCommit = () => ctx.metrics.messages.inc({ stage: 'metadata' }, batch.envelopes.length);
-          return { output: JSON.stringify(encodeMetadataResult(result)), state: writes, onCommit };
+          return { output: encodeMetadataResult(result), state: writes, onCommit };
         },
         emit: async (seq, output) => {
-          await report.add('metadata', JSON.parse(output), { jobId: jobId(run, 'metadata', seq) });
+          await report.add('metadata', output, { jobId: jobId(run, 'metadata', seq) });
         },
       });
     });
 
   ctx.work(QUEUES.metadata, async (job) => {
-    const data = parseJob(metadataJobSchema, job.data, 'metadata');
-    const stage = await stageFor(data.run);
-    await stage.offer(data.seq, 'envelopes', JSON.stringify(data));
+    // Decoded here, at the boundary: a batch whose bytes are not envelopes is refused before it reaches the inbox.
+    const batch = decodeMetadataJob(job);
+    const stage = await stageFor(job.run);
+    await stage.offer(job.seq, 'envelopes', { job, batch });
   });
 }

@@ -6,55 +6,53 @@
  */
 import { applyReporter, initialReporterState, type ReporterState } from '@blindspot/core/reporter';
 import { buildResult, type LedgerView } from '@blindspot/core/result';
+import type { MetadataResult, ScanResult } from '@blindspot/core';
 import {
+  ORDERED_STAGES,
   OrderedStage,
-  SmallCache,
   QUEUES,
+  REPORTER_STATE,
+  SmallCache,
   decodeMetadataResult,
   decodeScanResult,
   loadRun,
-  parseJob,
-  reportJobSchema,
+  type ReportJob,
   type ServiceContext,
 } from '@blindspot/pipeline/bullmq';
 
-const STATE_KEY = 'reporter';
-/** Messages detected in batch `seq`, kept under their own key: they only grow, and only the final join reads them. */
-const detectedKey = (seq: number) => `detected:${seq}`;
-/** When batch `seq` was applied (wall clock, ms). */
-export const appliedKey = (seq: number) => `applied:${seq}`;
+/** Each input as it came (what the inbox holds) and decoded (what the reporter reads). */
+interface Inputs {
+  scan: { job: Extract<ReportJob, { source: 'scan' }>; result: ScanResult };
+  metadata: { job: Extract<ReportJob, { source: 'metadata' }>; result: MetadataResult };
+}
+
+const STAGE = ORDERED_STAGES.reporter;
+const { state: STATE_KEY, detected: detectedKey, applied: appliedKey } = REPORTER_STATE;
 
 export function bindReporter(ctx: ServiceContext): void {
-  const stages = new SmallCache<OrderedStage>();
+  const stages = new SmallCache<OrderedStage<Inputs>>();
 
   const stageFor = (run: string) =>
     stages.get(run, async () => {
       const keys = ctx.keys(run);
       const spec = await loadRun(ctx.redis, keys);
       let platformKey: Uint8Array | undefined;
-      // stateKeys and apply read the same inputs for a sequence number: parse each once.
-      let parsed = new Map<string, ReturnType<typeof parseInput>>();
-      const parseInput = (raw: string) => parseJob(reportJobSchema, JSON.parse(raw), 'report');
-      const parse = (raw: string) => {
-        let job = parsed.get(raw);
-        if (!job) {
-          if (parsed.size >= 2) parsed = new Map();
-          job = parseInput(raw);
-          parsed.set(raw, job);
-        }
-        return job;
-      };
-      return new OrderedStage(ctx.redis, keys, {
-        name: 'reporter',
-        sources: ['scan', 'metadata'],
+      return new OrderedStage<Inputs>(ctx.redis, keys, {
+        name: STAGE.name,
+        sources: STAGE.sources,
         extraKey: keys.result,
         appendKey: keys.police,
-        stateKeys: (seq, inputs) => {
-          const scan = parse(inputs.scan as string);
-          // The final join needs every batch's detected messages.
-          return scan.final ? [STATE_KEY, ...Array.from({ length: seq }, (_, i) => detectedKey(i))] : [STATE_KEY];
+        encode: (_source, { job }) => JSON.stringify(job),
+        decode: (source, raw) => {
+          const job = JSON.parse(raw) as ReportJob;
+          const input = job.source === 'scan' ? { job, result: decodeScanResult(job) } : { job, result: decodeMetadataResult(job) };
+          if (job.source !== source) throw new Error(`run ${run}: the reporter's inbox holds a ${job.source} result as its ${source} input`);
+          return input as Inputs[typeof source];
         },
-        apply: async (seq, inputs, stored) => {
+        stateKeys: (seq, { scan }) =>
+          // The final join needs every batch's detected messages.
+          scan.job.final ? [STATE_KEY, ...Array.from({ length: seq }, (_, i) => detectedKey(i))] : [STATE_KEY],
+        apply: async (seq, { scan, metadata }, stored) => {
           if (!platformKey) {
             const key = await ctx.redis.get(keys.platformKey);
             if (!key) throw new Error(`run ${run}: no platform key stored under ${keys.platformKey}`);
@@ -62,11 +60,8 @@ export function bindReporter(ctx: ServiceContext): void {
           }
           const raw = stored.get(STATE_KEY);
           const state: ReporterState = raw ? (JSON.parse(raw) as ReporterState) : initialReporterState(spec.scenario);
-          const scanJob = parse(inputs.scan as string);
-          const metaJob = parse(inputs.metadata as string);
-          if (scanJob.source !== 'scan' || metaJob.source !== 'metadata') throw new Error(`run ${run}: batch ${seq} inputs are mislabelled`);
           const filedBefore = new Set(Object.keys(state.tips));
-          const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, decodeScanResult(scanJob), decodeMetadataResult(metaJob));
+          const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, scan.result, metadata.result);
           // Reports filed by this batch, for the police sink: what the police receive
           // (account, routes, evidence, times), never ground truth.
           const newTips = Object.entries(state.tips)
@@ -74,7 +69,7 @@ export function bindReporter(ctx: ServiceContext): void {
             .map(([, tip]) => tip);
           const filed = newTips.map((tip) => JSON.stringify({ run, ...tip }));
           const onCommit = () => {
-            ctx.metrics.messages.inc({ stage: 'reporter' }, scanJob.source === 'scan' ? scanJob.counts.messages : 0);
+            ctx.metrics.messages.inc({ stage: 'reporter' }, scan.result.counts.messages);
             ctx.metrics.reportsTotal.inc(newTips.length);
             for (const tip of newTips) if (tip.routes[0]) ctx.metrics.reportsFiled.inc({ route: tip.routes[0] });
           };
@@ -114,8 +109,8 @@ export function bindReporter(ctx: ServiceContext): void {
     });
 
   ctx.work(QUEUES.report, async (job) => {
-    const data = parseJob(reportJobSchema, job.data, 'report');
-    const stage = await stageFor(data.run);
-    await stage.offer(data.seq, data.source, JSON.stringify(data));
+    const stage = await stageFor(job.run);
+    if (job.source === 'scan') await stage.offer(job.seq, 'scan', { job, result: decodeScanResult(job) });
+    else await stage.offer(job.seq, 'metadata', { job, result: decodeMetadataResult(job) });
   });
 }

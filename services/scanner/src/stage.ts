@@ -3,13 +3,13 @@
  * the world: no keys, no ledger (a test walks this file's imports to make sure).
  */
 import { scanBatch, scannerContext, type ScannerContext } from '@blindspot/core/scanner';
-import { QUEUES, SmallCache, decodeScanJob, encodeScanResult, jobId, loadRun, parseJob, scanJobSchema, type ServiceContext } from '@blindspot/pipeline/bullmq';
+import { QUEUES, SmallCache, decodeScanJob, encodeScanResult, jobId, loadRun, type ServiceContext } from '@blindspot/pipeline/bullmq';
 
 export function bindScanner(ctx: ServiceContext): void {
   const report = ctx.queues.get(QUEUES.report);
   const contexts = new SmallCache<ScannerContext>();
   ctx.work(QUEUES.scan, async (job) => {
-    const batch = decodeScanJob(parseJob(scanJobSchema, job.data, 'scan'));
+    const batch = decodeScanJob(job);
     const scanner = await contexts.get(batch.run, async () => scannerContext((await loadRun(ctx.redis, ctx.keys(batch.run))).scenario));
     const result = scanBatch(scanner, batch);
     ctx.metrics.messages.inc({ stage: 'scanner' }, result.counts.messages);

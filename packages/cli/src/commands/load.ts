@@ -37,7 +37,6 @@ export const loadCommand = defineCommand({
       batchSize: v.batchSize,
       timeoutMs: v.timeout,
       logLevel: v.logLevel,
-      json: v.json,
       ...(v.minMessagesPerSecond === undefined ? {} : { minMessagesPerSecond: v.minMessagesPerSecond }),
       ...(v.maxRedisMb === undefined ? {} : { maxRedisMb: v.maxRedisMb }),
     });

@@ -2,11 +2,11 @@
  * The BullMQ transport: generic machinery only. Stage bindings live in each service's
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
-export { QUEUES, RunKeys, jobId, type QueueName } from './keys';
+export * from './keys';
 export { createRedis, redactUrl, scanKeys, waitForRedis } from './connection';
-export { Queues, DEFAULT_JOB_OPTIONS } from './queues';
+export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
-export { serviceMain, startService, SHUTDOWN_BOUND_MS, type ServiceContext, type RunningService } from './service';
-export { loadRun, SmallCache, runOptionsSchema, type RunSpec } from './runs';
+export { serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
+export { loadRun, SmallCache, type RunSpec } from './runs';
 export * from './wire';
 export type { Queue, Job } from 'bullmq';

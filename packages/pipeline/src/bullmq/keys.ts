@@ -1,7 +1,14 @@
 /**
- * Queue and key names. Everything shares the deployment prefix, a Redis hash tag such
- * as `{blindspot}`, so every key lands in one Redis Cluster slot and the Lua scripts
- * that touch several keys stay valid on a cluster.
+ * Every Redis key, key pattern and hash field the pipeline uses, and their parsers:
+ * nothing else in the tree spells one out. Everything shares the deployment prefix, a
+ * Redis hash tag such as `{blindspot}`, so every key lands in one Redis Cluster slot
+ * and the Lua scripts that touch several keys stay valid on a cluster.
+ *
+ * Layout (changing it strands runs under way and any reader elsewhere, so append):
+ *   <prefix>:run:<run>:<name>            a run's keys (RUN_KEY_NAMES), deleted when it is done
+ *   <prefix>:run:<run>:<stage>:<part>    an ordered stage's keys (ordered.ts)
+ *   <prefix>:police:<run>                the police sink, outliving the run's keys
+ *   <prefix>:<queue>:…                   BullMQ's own keys for each queue
  */
 
 export const QUEUES = {
@@ -14,6 +21,35 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
+/** The last part of each of a run's own keys. */
+const RUN_KEY_NAMES = {
+  scenario: 'scenario',
+  file: 'file',
+  options: 'options',
+  ledger: 'ledger',
+  platformKey: 'platform-key',
+  clientSecret: 'client-secret',
+  result: 'result',
+  error: 'error',
+  progress: 'progress',
+  timeline: 'timeline',
+  generated: 'generated',
+  deadLettered: 'dead-lettered',
+} as const;
+
+export type RunKeyName = keyof typeof RUN_KEY_NAMES;
+
+/** The ordered stages (ordered.ts): the name in their keys and the inputs each sequence number waits for. */
+export const ORDERED_STAGES = {
+  metadata: { name: 'metadata', sources: ['envelopes'] },
+  reporter: { name: 'reporter', sources: ['scan', 'metadata'] },
+} as const;
+
+export type OrderedStageName = keyof typeof ORDERED_STAGES;
+
+const runBase = (prefix: string, run: string) => `${prefix}:run:${run}`;
+const policeBase = (prefix: string) => `${prefix}:police:`;
+
 export class RunKeys {
   constructor(
     readonly prefix: string,
@@ -21,28 +57,28 @@ export class RunKeys {
   ) {}
 
   private k(suffix: string): string {
-    return `${this.prefix}:run:${this.run}:${suffix}`;
+    return `${runBase(this.prefix, this.run)}:${suffix}`;
   }
 
   /** The validated scenario, as JSON. */
   get scenario() {
-    return this.k('scenario');
+    return this.k(RUN_KEY_NAMES.scenario);
   }
   /** Path of the scenario file, for the result document. */
   get file() {
-    return this.k('file');
+    return this.k(RUN_KEY_NAMES.file);
   }
   /** Run options (batch size), as JSON. */
   get options() {
-    return this.k('options');
+    return this.k(RUN_KEY_NAMES.options);
   }
   /** The evaluation ledger: ground truth, read by the reporter's final join only. */
   get ledger() {
-    return this.k('ledger');
+    return this.k(RUN_KEY_NAMES.ledger);
   }
   /** The platform's franking key: the delivery relay countersigns with it, the reporter verifies with it. */
   get platformKey() {
-    return this.k('platform-key');
+    return this.k(RUN_KEY_NAMES.platformKey);
   }
   /**
    * The simulated clients' secret (conversation keys, franking keys, scanning secrets
@@ -50,31 +86,31 @@ export class RunKeys {
    * rebuilds the same clients.
    */
   get clientSecret() {
-    return this.k('client-secret');
+    return this.k(RUN_KEY_NAMES.clientSecret);
   }
   /** The result document (without timing), written once by the reporter. */
   get result() {
-    return this.k('result');
+    return this.k(RUN_KEY_NAMES.result);
   }
   /** A fatal error that ends the run, written by whichever service met it. */
   get error() {
-    return this.k('error');
+    return this.k(RUN_KEY_NAMES.error);
   }
   /** How far generation has got: { day, messages }, for progress displays. */
   get progress() {
-    return this.k('progress');
+    return this.k(RUN_KEY_NAMES.progress);
   }
-  /** Wall-clock milliseconds each batch entered the pipeline (`in:<seq>`), for latency figures. */
+  /** Wall-clock milliseconds each batch entered the pipeline (fields: enteredField), for latency figures. */
   get timeline() {
-    return this.k('timeline');
+    return this.k(RUN_KEY_NAMES.timeline);
   }
   /** Highest batch sequence number the generator has enqueued. */
   get generated() {
-    return this.k('generated');
+    return this.k(RUN_KEY_NAMES.generated);
   }
-  /** Malformed jobs naming this run that a service refused and dead-lettered (a set of queue.jobId). */
+  /** Malformed jobs naming this run that a service refused and dead-lettered (members: deadLetterJobId). */
   get deadLettered() {
-    return this.k('dead-lettered');
+    return this.k(RUN_KEY_NAMES.deadLettered);
   }
   /**
    * The police sink: a stream with one entry per report to police, appended in the
@@ -83,10 +119,10 @@ export class RunKeys {
    * leaves it for whoever consumes it (it expires with the other keys' week).
    */
   get police() {
-    return `${this.prefix}:police:${this.run}`;
+    return `${policeBase(this.prefix)}${this.run}`;
   }
   /** Keys of an ordered stage (see ordered.ts). */
-  stage(stage: string) {
+  stage(stage: OrderedStageName | (string & {})) {
     const base = this.k(stage);
     return {
       next: `${base}:next`,
@@ -98,11 +134,93 @@ export class RunKeys {
   }
   /** Pattern matching every key of this run, for cleanup. */
   get pattern() {
-    return `${this.prefix}:run:${this.run}:*`;
+    return `${runBase(this.prefix, this.run)}:*`;
   }
 }
 
-/** Job ids are derived from (run, stage, batch) so enqueueing twice is harmless. */
-export function jobId(run: string, stage: string, seq: number): string {
-  return `${run}.${stage}.${seq}`;
+/** Pattern matching one named key of every run under `prefix` (by default its scenario, which every run has). */
+export function runKeyPattern(prefix: string, name: RunKeyName = 'scenario'): string {
+  return `${runBase(prefix, '*')}:${RUN_KEY_NAMES[name]}`;
+}
+
+/** The run a key matched by runKeyPattern(prefix, name) belongs to, or null if it is not such a key. */
+export function runOfKey(prefix: string, key: string, name: RunKeyName = 'scenario'): string | null {
+  const head = `${prefix}:run:`;
+  const tail = `:${RUN_KEY_NAMES[name]}`;
+  if (!key.startsWith(head) || !key.endsWith(tail) || key.length <= head.length + tail.length) return null;
+  return key.slice(head.length, -tail.length);
+}
+
+/** Pattern matching every police sink under `prefix`. */
+export function policeKeyPattern(prefix: string): string {
+  return `${policeBase(prefix)}*`;
+}
+
+/** The run a police sink belongs to, or null if `key` is not one. */
+export function runOfPoliceKey(prefix: string, key: string): string | null {
+  const head = policeBase(prefix);
+  return key.startsWith(head) && key.length > head.length ? key.slice(head.length) : null;
+}
+
+/** Pattern matching every key under `prefix`: runs, sinks and queues. */
+export function deploymentKeyPattern(prefix: string): string {
+  return `${prefix}*`;
+}
+
+/** The counter the queue benchmark's last relay increments (`blindspot bench`). */
+export function benchRelayCountKey(prefix: string): string {
+  return `${prefix}:relay-count`;
+}
+
+/** An ordered stage's inbox field: one input of one sequence number. */
+export function inboxField(seq: number, source: string): string {
+  return `${seq}:${source}`;
+}
+
+/** The (seq, source) of an inbox field, or null if it is not one. */
+export function parseInboxField(field: string): { seq: number; source: string } | null {
+  const m = /^(\d+):(.+)$/.exec(field);
+  return m ? { seq: Number(m[1]), source: m[2] as string } : null;
+}
+
+/** The timeline's field for the time batch `seq` entered the pipeline. */
+export function enteredField(seq: number): string {
+  return `in:${seq}`;
+}
+
+/**
+ * Fields of the reporter stage's state hash: its review state, the messages detected in
+ * each batch (kept apart: they only grow, and only the final join reads them), and when
+ * each batch was applied (wall clock, for latency figures; never part of a result).
+ */
+export const REPORTER_STATE = {
+  state: 'reporter',
+  detected: (seq: number) => `detected:${seq}`,
+  applied: (seq: number) => `applied:${seq}`,
+  /** The batch an `applied` field names, or null if `field` is not one. */
+  appliedSeq(field: string): number | null {
+    const m = /^applied:(\d+)$/.exec(field);
+    return m ? Number(m[1]) : null;
+  },
+} as const;
+
+/** The metadata stage's state hash holds one field per account: its sliding windows. */
+export const METADATA_STATE = {
+  field: (account: number) => String(account),
+  account: (field: string) => Number(field),
+} as const;
+
+/**
+ * Job ids are derived from (run, stage, batch) so enqueueing twice is harmless. The
+ * stage part names the hop: `scan-in` and `metadata-in` are the generator's batches,
+ * `scan` and `metadata` the results on the report queue.
+ */
+export type JobHop = 'scan-in' | 'metadata-in' | 'scan' | 'metadata';
+export function jobId(run: string, hop: JobHop, seq: number): string {
+  return `${run}.${hop}.${seq}`;
+}
+
+/** A dead-lettered job's id, also its member in the run's deadLettered set: one per refused job. */
+export function deadLetterJobId(queue: QueueName, id: string | undefined): string {
+  return `${queue}.${id}`;
 }

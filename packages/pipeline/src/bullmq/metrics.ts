@@ -12,7 +12,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
 import type { Queues } from './queues';
-import { QUEUES, type QueueName } from './keys';
+import type { QueueName } from './keys';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
@@ -71,14 +71,6 @@ export class ServiceMetrics {
     });
   }
 }
-
-/** Queues a service's gauges report on: the ones it reads and the ones it feeds. */
-export const WATCHED_QUEUES: Record<string, readonly QueueName[]> = {
-  generator: [QUEUES.generate, QUEUES.scan, QUEUES.metadata],
-  scanner: [QUEUES.scan, QUEUES.report],
-  'metadata-detector': [QUEUES.metadata, QUEUES.report],
-  reporter: [QUEUES.report, QUEUES.deadLetter],
-};
 
 export interface HttpOptions {
   host: string;

@@ -14,7 +14,7 @@
  * already applied are dropped on arrival: duplicates have no effect.
  */
 import type { Redis } from 'ioredis';
-import type { RunKeys } from './keys';
+import { inboxField, type RunKeys } from './keys';
 
 /** Stage keys of a run that nobody finishes expire after a week. */
 export const RUN_KEY_TTL_SECONDS = 7 * 24 * 3600;
@@ -65,9 +65,9 @@ redis.call('HDEL', KEYS[2], ARGV[1])
 return 1
 `;
 
-export interface Applied {
-  /** What to send downstream for this seq, or null for nothing. */
-  output: string | null;
+export interface Applied<Out> {
+  /** What to send downstream for this seq, or null for nothing. Stored (as JSON) until emitted. */
+  output: Out | null;
   /** A value to SET at the stage's extra key in the same commit (the reporter's result). */
   extra?: string;
   /**
@@ -82,17 +82,27 @@ export interface Applied {
   state: Map<string, string | undefined>;
 }
 
-export interface OrderedStageSpec {
+/**
+ * A stage's inputs by source. An input is validated once, where it enters (the worker
+ * that received it); the inbox holds it as `encode` writes it, and it is read back with
+ * `decode` only when another process (or an earlier life of this one) offered it: an
+ * input this process offered is applied as it was handed over.
+ */
+export interface OrderedStageSpec<In extends object, Out = never> {
   /** Stage name, part of its Redis keys. */
   name: string;
   /** Inputs each sequence number needs before it can be applied. */
-  sources: readonly string[];
+  sources: readonly (keyof In & string)[];
+  /** An input as the inbox holds it; JSON by default. */
+  encode?<S extends keyof In & string>(source: S, value: In[S]): string;
+  /** An input from the inbox (written by `encode`, so trusted); JSON by default. */
+  decode?<S extends keyof In & string>(source: S, raw: string): In[S];
   /** State entries that applying sequence number `seq` with these inputs reads. */
-  stateKeys(seq: number, inputs: Record<string, string>): string[];
+  stateKeys(seq: number, inputs: In): string[];
   /** Applies one sequence number's inputs to the loaded state entries. */
-  apply(seq: number, inputs: Record<string, string>, state: Map<string, string | undefined>): Promise<Applied> | Applied;
+  apply(seq: number, inputs: In, state: Map<string, string | undefined>): Promise<Applied<Out>> | Applied<Out>;
   /** Sends one sequence number's output downstream; must be idempotent (derived job ids). */
-  emit?(seq: number, output: string): Promise<void>;
+  emit?(seq: number, output: Out): Promise<void>;
   /** Where `extra` is written. */
   extraKey?: string;
   /** The stream `append` entries go to. */
@@ -105,7 +115,7 @@ type RedisWithScripts = Redis & {
   bsMarkEmitted(emitted: string, out: string, seq: number): Promise<number>;
 };
 
-export function defineOrderedScripts(redis: Redis): void {
+function defineOrderedScripts(redis: Redis): void {
   const r = redis as RedisWithScripts;
   if (typeof r.bsIngest === 'function') return;
   redis.defineCommand('bsIngest', { numberOfKeys: 2, lua: INGEST });
@@ -113,15 +123,26 @@ export function defineOrderedScripts(redis: Redis): void {
   redis.defineCommand('bsMarkEmitted', { numberOfKeys: 2, lua: MARK_EMITTED });
 }
 
-export class OrderedStage {
+/**
+ * Inputs this process parked and outputs it committed, kept as values so they are not
+ * parsed back from Redis. Bounded: past the cap the oldest go, and are read from Redis
+ * like anyone else's.
+ */
+const MEMO_CAP = 32;
+
+export class OrderedStage<In extends object, Out = never> {
   private readonly redis: RedisWithScripts;
   /** Serializes advance/emit within this process; replicas are kept apart by the commit guard. */
   private chain: Promise<unknown> = Promise.resolve();
+  /** Inputs this process parked, by inbox field. */
+  private readonly offered = new Map<string, { seq: number; value: unknown }>();
+  /** Outputs this process committed, by sequence number. */
+  private readonly outputs = new Map<number, Out>();
 
   constructor(
     redis: Redis,
     private readonly keys: RunKeys,
-    private readonly spec: OrderedStageSpec,
+    private readonly spec: OrderedStageSpec<In, Out>,
   ) {
     defineOrderedScripts(redis);
     this.redis = redis as RedisWithScripts;
@@ -132,9 +153,12 @@ export class OrderedStage {
   }
 
   /** Parks one input, applies whatever has become complete, and emits committed outputs. */
-  async offer(seq: number, source: string, value: string): Promise<void> {
+  async offer<S extends keyof In & string>(seq: number, source: S, value: In[S]): Promise<void> {
     if (!this.spec.sources.includes(source)) throw new Error(`stage ${this.spec.name} has no input "${source}"`);
-    await this.redis.bsIngest(this.k.next, this.k.inbox, seq, `${seq}:${source}`, value);
+    const field = inboxField(seq, source);
+    const raw = this.spec.encode ? this.spec.encode(source, value) : JSON.stringify(value);
+    // Remembered only if this value is the one the inbox holds (HSETNX added it).
+    if ((await this.redis.bsIngest(this.k.next, this.k.inbox, seq, field, raw)) === 1) remember(this.offered, field, { seq, value });
     await this.serialized(() => this.advance());
   }
 
@@ -144,15 +168,29 @@ export class OrderedStage {
     return run;
   }
 
+  /**
+   * An input for applying: the value this process offered, taken (so an application that
+   * fails, and may have changed it, is retried from the inbox), or else the inbox's.
+   */
+  private input<S extends keyof In & string>(source: S, field: string, raw: string): In[S] {
+    const mine = this.offered.get(field);
+    if (mine) {
+      this.offered.delete(field);
+      return mine.value as In[S];
+    }
+    return this.spec.decode ? this.spec.decode(source, raw) : (JSON.parse(raw) as In[S]);
+  }
+
   private async advance(): Promise<void> {
     const k = this.k;
     for (;;) {
       const next = Number((await this.redis.get(k.next)) ?? '0');
-      const fields = this.spec.sources.map((s) => `${next}:${s}`);
+      for (const [field, { seq }] of this.offered) if (seq < next) this.offered.delete(field);
+      const fields = this.spec.sources.map((s) => inboxField(next, s));
       const values = await this.redis.hmget(k.inbox, ...fields);
       if (values.some((v) => v === null)) break;
-      const inputs: Record<string, string> = {};
-      for (const [i, s] of this.spec.sources.entries()) inputs[s] = values[i] as string;
+      const inputs = {} as In;
+      for (const [i, s] of this.spec.sources.entries()) inputs[s] = this.input(s, fields[i] as string, values[i] as string);
       const stateKeys = this.spec.stateKeys(next, inputs);
       const loaded = stateKeys.length > 0 ? await this.redis.hmget(k.state, ...stateKeys) : [];
       const state = new Map<string, string | undefined>();
@@ -172,12 +210,13 @@ export class OrderedStage {
         ...fields,
         applied.state.size,
         ...stateArgs,
-        applied.output ?? '',
+        applied.output === null ? '' : JSON.stringify(applied.output),
         applied.extra ?? '',
         applied.append?.length ?? 0,
         ...(applied.append ?? []),
       );
       if (!ok) continue; // another replica committed this seq first; look again
+      if (applied.output !== null) remember(this.outputs, next, applied.output);
       applied.onCommit?.();
     }
     await this.emitCommitted();
@@ -188,10 +227,23 @@ export class OrderedStage {
     for (;;) {
       const [emitted, next] = await Promise.all([this.redis.get(k.emitted), this.redis.get(k.next)]);
       const e = Number(emitted ?? '0');
+      for (const seq of this.outputs.keys()) if (seq < e) this.outputs.delete(seq);
       if (e >= Number(next ?? '0')) return;
-      const out = await this.redis.hget(k.out, String(e));
-      if (out !== null && this.spec.emit) await this.spec.emit(e, out);
+      if (this.spec.emit) {
+        let output = this.outputs.get(e);
+        if (output === undefined) {
+          const raw = await this.redis.hget(k.out, String(e));
+          if (raw !== null) output = JSON.parse(raw) as Out;
+        }
+        if (output !== undefined) await this.spec.emit(e, output);
+      }
       await this.redis.bsMarkEmitted(k.emitted, k.out, e);
+      this.outputs.delete(e);
     }
   }
+}
+
+function remember<K, V>(memo: Map<K, V>, key: K, value: V): void {
+  memo.set(key, value);
+  if (memo.size > MEMO_CAP) memo.delete(memo.keys().next().value as K);
 }

@@ -1,18 +1,65 @@
 /**
- * Per-queue defaults in one place: attempts, backoff, retention.
+ * The queue catalog: each queue's job schema and per-queue defaults (attempts, backoff,
+ * retention) in one table, from which producers and workers are typed. Workers parse a
+ * job against its queue's schema once, at the boundary (service.ts); handlers receive
+ * the parsed value. Which service consumes which queue is here too, so a service that
+ * lacks a handler for one of its queues refuses to start.
+ *
  * Completed jobs are removed at once (their effect is recorded in the stages' state);
- * failed ones are kept for a day for inspection.
+ * failed ones are kept for a day for inspection; dead letters are kept until someone
+ * looks at them.
  */
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { z } from 'zod';
+import type { ServiceName } from '../config';
 import { QUEUES, type QueueName } from './keys';
+import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
 
-export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 500 },
   removeOnComplete: true,
   removeOnFail: { age: 24 * 3600 },
 };
+
+interface QueueSpec {
+  /** The job data every job on the queue must match. */
+  schema: z.ZodType;
+  /** What a malformed job is called in its refusal (`malformed <what> job: …`). */
+  what: string;
+  options: JobsOptions;
+}
+
+export const QUEUE_CATALOG = {
+  [QUEUES.generate]: { schema: runJobSchema, what: 'generate', options: DEFAULT_JOB_OPTIONS },
+  [QUEUES.scan]: { schema: scanJobSchema, what: 'scan', options: DEFAULT_JOB_OPTIONS },
+  [QUEUES.metadata]: { schema: metadataJobSchema, what: 'metadata', options: DEFAULT_JOB_OPTIONS },
+  [QUEUES.report]: { schema: reportJobSchema, what: 'report', options: DEFAULT_JOB_OPTIONS },
+  [QUEUES.deadLetter]: {
+    schema: deadLetterJobSchema,
+    what: 'dead-letter',
+    options: { ...DEFAULT_JOB_OPTIONS, removeOnComplete: false, removeOnFail: false },
+  },
+} as const satisfies Record<QueueName, QueueSpec>;
+
+/** The data of a job on queue `Q`, as its schema parses it. */
+export type JobData<Q extends QueueName> = z.output<(typeof QUEUE_CATALOG)[Q]['schema']>;
+
+/**
+ * The queues each service consumes (exactly one handler each, or it refuses to start),
+ * and the ones its gauges also report on: those it feeds, and for the reporter, last in
+ * line, the dead letters.
+ */
+export const SERVICE_QUEUES = {
+  generator: { consumes: [QUEUES.generate], watches: [QUEUES.scan, QUEUES.metadata] },
+  scanner: { consumes: [QUEUES.scan], watches: [QUEUES.report] },
+  'metadata-detector': { consumes: [QUEUES.metadata], watches: [QUEUES.report] },
+  reporter: { consumes: [QUEUES.report], watches: [QUEUES.deadLetter] },
+} as const satisfies Record<ServiceName, { consumes: readonly QueueName[]; watches: readonly QueueName[] }>;
+
+/** The queues service `S` consumes. */
+export type ConsumedQueue<S extends ServiceName = ServiceName> = (typeof SERVICE_QUEUES)[S]['consumes'][number];
 
 export class Queues {
   private readonly open = new Map<QueueName, Queue>();
@@ -22,18 +69,18 @@ export class Queues {
     readonly prefix: string,
   ) {}
 
-  get(name: QueueName): Queue {
+  get<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
     let q = this.open.get(name);
     if (!q) {
       q = new Queue(name, {
         connection: this.connection,
         prefix: this.prefix,
-        defaultJobOptions: DEFAULT_JOB_OPTIONS,
+        defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
       });
       this.open.set(name, q);
     }
-    return q;
+    return q as Queue<JobData<Q>>;
   }
 
   async close(): Promise<void> {
@@ -42,5 +89,3 @@ export class Queues {
     await Promise.allSettled(all.map((q) => q.close()));
   }
 }
-
-export { QUEUES };

@@ -8,11 +8,14 @@ import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
 import { createRedis, redactUrl } from './connection';
-import { Queues } from './queues';
-import { QUEUES, RunKeys, type QueueName } from './keys';
+import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
+import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
-import { ServiceMetrics, WATCHED_QUEUES, startHttp } from './metrics';
-import { MalformedJobError } from './wire';
+import { ServiceMetrics, startHttp } from './metrics';
+import { MalformedJobError, parseJob, runIdSchema } from './wire';
+
+/** A handler for queue `Q`: it receives the job's data parsed against the queue's schema. */
+export type JobHandler<Q extends QueueName> = (data: JobData<Q>, job: Job<JobData<Q>>, token: string | undefined) => Promise<void>;
 
 export interface ServiceContext {
   readonly name: ServiceName;
@@ -24,10 +27,12 @@ export interface ServiceContext {
   /** Aborted when the service starts shutting down: long handlers stop at the next safe point. */
   readonly stopping: AbortSignal;
   /**
-   * Binds `handler` to a queue. A MalformedJobError sends the job to the dead-letter
-   * queue. `concurrency` overrides WORKER_CONCURRENCY for this queue.
+   * Binds `handler` to one of the queues this service consumes (SERVICE_QUEUES), once.
+   * The job's data is parsed against its queue's schema first; a malformed job (or a
+   * MalformedJobError from the handler) goes to the dead-letter queue with its reason.
+   * `concurrency` overrides WORKER_CONCURRENCY for this queue.
    */
-  work(queue: QueueName, handler: (job: Job, token: string | undefined) => Promise<void>, concurrency?: number): Worker;
+  work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker;
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops. */
@@ -38,8 +43,13 @@ export interface ServiceContext {
 
 /** The run a job names, if it names one in the form run ids take (a malformed job may not). */
 function runOf(data: unknown): string | null {
-  const run = data && typeof data === 'object' ? (data as { run?: unknown }).run : undefined;
-  return typeof run === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(run) ? run : null;
+  const run = runIdSchema.safeParse(data && typeof data === 'object' ? (data as { run?: unknown }).run : undefined);
+  return run.success ? run.data : null;
+}
+
+/** A service bound no handler, or two, to a queue it consumes, or one to a queue it does not: it must not start. */
+export class WiringError extends Error {
+  override name = 'WiringError';
 }
 
 /** Shutdown must finish inside compose's 10-second grace period. */
@@ -64,7 +74,8 @@ export async function startService(
   const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
   const workers: Worker[] = [];
   const stopping = new AbortController();
-  const metrics = new ServiceMetrics(name, queues, WATCHED_QUEUES[name] ?? []);
+  const { consumes, watches } = SERVICE_QUEUES[name];
+  const metrics = new ServiceMetrics(name, queues, [...consumes, ...watches]);
 
   const context: ServiceContext = {
     name,
@@ -82,12 +93,16 @@ export async function startService(
       throw new WaitingError();
     },
     work(queue, handler, concurrency) {
-      const worker = new Worker(
+      if (!(consumes as readonly QueueName[]).includes(queue))
+        throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
+      if (workers.some((w) => w.name === queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
+      const { schema, what } = QUEUE_CATALOG[queue];
+      const worker = new Worker<JobData<typeof queue>>(
         queue,
         async (job, token) => {
           const timer = metrics.jobSeconds.startTimer({ queue });
           try {
-            await handler(job, token);
+            await handler(parseJob(schema, job.data, what) as JobData<typeof queue>, job, token);
             metrics.jobs.inc({ queue, outcome: 'completed' });
           } catch (err) {
             if (err instanceof WaitingError) throw err;
@@ -95,17 +110,14 @@ export async function startService(
               metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
               metrics.deadLetters.inc({ queue });
               const run = runOf(job.data);
+              const deadId = deadLetterJobId(queue, job.id);
               await queues
                 .get(QUEUES.deadLetter)
-                .add(
-                  `${queue}-malformed`,
-                  { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown },
-                  { removeOnComplete: false, removeOnFail: false, jobId: `${queue}.${job.id}` },
-                );
+                .add(`${queue}-malformed`, { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown }, { jobId: deadId });
               // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
               if (run) {
                 const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
-                await redis.multi().sadd(key, `${queue}.${job.id}`).expire(key, RUN_KEY_TTL_SECONDS).exec();
+                await redis.multi().sadd(key, deadId).expire(key, RUN_KEY_TTL_SECONDS).exec();
               }
               log.error({ queue, jobId: job.id, run, reason: err.message }, 'malformed job dead-lettered');
               throw new UnrecoverableError(err.message);
@@ -137,7 +149,16 @@ export async function startService(
     },
   };
 
-  await setup(context);
+  try {
+    await setup(context);
+    const unbound = consumes.filter((q) => !workers.some((w) => w.name === q));
+    if (unbound.length > 0) throw new WiringError(`${name} binds no handler to queue ${unbound.map((q) => `"${q}"`).join(', ')}`);
+  } catch (err) {
+    await Promise.allSettled(workers.map((w) => w.close()));
+    await queues.close();
+    redis.disconnect();
+    throw err;
+  }
   const http = await startHttp({ host: config.HTTP_HOST, port: config.HTTP_PORT, metrics, redis, stopping: stopping.signal, log });
   log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, queues: workers.map((w) => w.name), http: http.url }, 'service started');
 
@@ -178,6 +199,10 @@ export async function serviceMain(name: ServiceName, setup: (ctx: ServiceContext
     if (err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
+    }
+    if (err instanceof WiringError) {
+      process.stderr.write(`${name}: refusing to start: ${err.message}\n`);
+      process.exit(1);
     }
     throw err;
   }

@@ -10,6 +10,9 @@
 import { z } from 'zod';
 import {
   CodecError,
+  METADATA_RULES,
+  ROUTES,
+  SURFACES,
   decodeEnvelopes,
   decodeMessages,
   encodeEnvelopes,
@@ -20,13 +23,15 @@ import {
   type UserReport,
 } from '@blindspot/core';
 
-const runId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+/** A run id as run ids are made (orchestrate.ts) and as keys and job ids may carry it. */
+export const runIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const runId = runIdSchema;
 const seq = z.int().min(0);
 const account = z.int().min(0);
 const time = z.number().min(0);
 const base64 = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/);
-const surface = z.enum(['dm', 'public', 'profile']);
-const route = z.enum(['hashMatch', 'imageClassifier', 'textClassifier', 'metadata', 'userReport', 'clientSideScanning']);
+const surface = z.enum(SURFACES);
+const route = z.enum(ROUTES);
 
 const reportSchema = z.strictObject({
   id: z.int().min(0),
@@ -52,7 +57,7 @@ const detectionSchema = z.strictObject({
   messageId: z.int().min(-1),
   event: z.int().min(0),
   evidence: z.number(),
-  rule: z.enum(['unconnectedMinors', 'newAccountBurst', 'imagesToMinors', 'blocksAndReports']).optional(),
+  rule: z.enum(METADATA_RULES).optional(),
 });
 
 const voucherMatchSchema = z.strictObject({
@@ -114,12 +119,22 @@ export const reportJobSchema = z.discriminatedUnion('source', [
   }),
 ]);
 
+/** What the dead-letter queue holds: the refused job as it came, where from, and why. */
+export const deadLetterJobSchema = z.strictObject({
+  queue: z.string(),
+  jobId: z.string().optional(),
+  run: runId.nullable(),
+  reason: z.string(),
+  data: z.unknown(),
+});
+
 export type ScanJob = z.output<typeof scanJobSchema>;
 export type MetadataJob = z.output<typeof metadataJobSchema>;
 export type ReportJob = z.output<typeof reportJobSchema>;
 
-const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
+/** Bytes as base64, without copying them. */
+export const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
+export const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 type WireReport = z.output<typeof reportSchema>;
 
