@@ -19,7 +19,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -37,25 +36,15 @@ import {
   type Scenario,
 } from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
-import { benchRelayCountKey, fromB64, toB64 } from '@blindspot/pipeline/bullmq';
+import { benchRelayCountKey } from '@blindspot/pipeline/bullmq';
+import { fromBase64, toBase64 } from '@blindspot/core';
 import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
+import { freePort } from '@blindspot/pipeline/net';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 
 const BATCH = 1000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startRedis(): Promise<{ url: string; stop: () => void; restart: () => Promise<void> }> {
   const port = await freePort();
@@ -210,17 +199,17 @@ function encodings(scenario: Scenario, days: number) {
       const text = JSON.stringify({
         messages: batch.map((m) => ({
           e: m.envelope,
-          p: toB64(m.payload),
-          c: m.commitment ? toB64(m.commitment) : null,
-          v: m.voucher ? toB64(m.voucher) : null,
+          p: toBase64(m.payload),
+          c: m.commitment ? toBase64(m.commitment) : null,
+          v: m.voucher ? toBase64(m.voucher) : null,
         })),
       });
       size += text.length;
       const back = (JSON.parse(text) as { messages: { e: unknown; p: string; c: string | null; v: string | null }[] }).messages.map((m) => ({
         envelope: m.e,
-        payload: fromB64(m.p),
-        commitment: m.c === null ? null : fromB64(m.c),
-        voucher: m.v === null ? null : fromB64(m.v),
+        payload: fromBase64(m.p),
+        commitment: m.c === null ? null : fromBase64(m.c),
+        voucher: m.v === null ? null : fromBase64(m.v),
       }));
       check += back.length;
     }
@@ -229,9 +218,9 @@ function encodings(scenario: Scenario, days: number) {
   const binary = time(() => {
     let size = 0;
     for (const batch of batches) {
-      const text = JSON.stringify({ messages: toB64(encodeMessages(batch)) });
+      const text = JSON.stringify({ messages: toBase64(encodeMessages(batch)) });
       size += text.length;
-      check += decodeMessages(fromB64((JSON.parse(text) as { messages: string }).messages)).length;
+      check += decodeMessages(fromBase64((JSON.parse(text) as { messages: string }).messages)).length;
     }
     return size;
   });

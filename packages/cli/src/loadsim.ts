@@ -9,7 +9,7 @@
  * Latency is wall clock from a batch entering the pipeline (generator) to its being
  * applied by the reporter; across machines it includes their clock skew.
  */
-import type { RunResult } from '@blindspot/core';
+import { percentile, type RunResult } from '@blindspot/core';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 
 type Redis = Awaited<ReturnType<typeof connectClient>>;
@@ -45,9 +45,6 @@ export interface LoadReport {
   reports: number;
   gates: { minMessagesPerSecond: number | null; maxRedisMb: number | null; passed: boolean; failures: string[] };
 }
-
-const percentile = (sorted: number[], q: number) =>
-  sorted.length === 0 ? null : (sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number);
 
 function usedMemory(info: string): number {
   const m = /^used_memory:(\d+)/m.exec(info);

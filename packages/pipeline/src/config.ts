@@ -2,9 +2,11 @@
  * Service configuration from the environment: one zod object, parsed inside main(),
  * never at import time. Every problem is reported with the variable's name.
  */
+import { STAGES } from '@blindspot/core';
 import { z } from 'zod';
 
-export const SERVICES = ['generator', 'scanner', 'metadata-detector', 'reporter'] as const;
+/** The pipeline's services: the vocabulary's stages. */
+export const SERVICES = STAGES;
 export type ServiceName = (typeof SERVICES)[number];
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);

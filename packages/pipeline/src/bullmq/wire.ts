@@ -8,6 +8,7 @@
  * what was encoded.
  */
 import { z } from 'zod';
+import { fromBase64, toBase64 } from '@blindspot/core';
 import {
   CodecError,
   METADATA_RULES,
@@ -133,17 +134,15 @@ export type MetadataJob = z.output<typeof metadataJobSchema>;
 export type ReportJob = z.output<typeof reportJobSchema>;
 
 /** Bytes as base64, without copying them. */
-export const toB64 = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64');
-export const fromB64 = (s: string) => new Uint8Array(Buffer.from(s, 'base64'));
 
 type WireReport = z.output<typeof reportSchema>;
 
 function encodeReport(r: UserReport): WireReport {
-  return { ...r, content: toB64(r.content), frankingKey: toB64(r.frankingKey), commitment: toB64(r.commitment), tag: toB64(r.tag) };
+  return { ...r, content: toBase64(r.content), frankingKey: toBase64(r.frankingKey), commitment: toBase64(r.commitment), tag: toBase64(r.tag) };
 }
 
 function decodeReport(r: WireReport): UserReport {
-  return { ...r, content: fromB64(r.content), frankingKey: fromB64(r.frankingKey), commitment: fromB64(r.commitment), tag: fromB64(r.tag) };
+  return { ...r, content: fromBase64(r.content), frankingKey: fromBase64(r.frankingKey), commitment: fromBase64(r.commitment), tag: fromBase64(r.tag) };
 }
 
 /** Runs a codec decoder, turning its CodecError into the MalformedJobError the services dead-letter. */
@@ -158,11 +157,11 @@ function decoded<T>(what: string, decode: () => T): T {
 
 /** A scan job from messages already in the codec's layout (as the sealing threads return them). */
 export function scanJobOfEncoded(batch: Omit<ScanBatch, 'messages'>, messages: Uint8Array): ScanJob {
-  return { run: batch.run, seq: batch.seq, final: batch.final, messages: toB64(messages) };
+  return { run: batch.run, seq: batch.seq, final: batch.final, messages: toBase64(messages) };
 }
 
 export function decodeScanJob(job: ScanJob): ScanBatch {
-  return { run: job.run, seq: job.seq, final: job.final, messages: decoded('scan', () => decodeMessages(fromB64(job.messages))) };
+  return { run: job.run, seq: job.seq, final: job.final, messages: decoded('scan', () => decodeMessages(fromBase64(job.messages))) };
 }
 
 export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
@@ -170,7 +169,7 @@ export function encodeMetadataJob(batch: EnvelopeBatch): MetadataJob {
     run: batch.run,
     seq: batch.seq,
     final: batch.final,
-    envelopes: toB64(encodeEnvelopes(batch.envelopes)),
+    envelopes: toBase64(encodeEnvelopes(batch.envelopes)),
     reports: batch.reports.map(encodeReport),
     blocks: batch.blocks,
   };
@@ -181,14 +180,14 @@ export function decodeMetadataJob(job: MetadataJob): EnvelopeBatch {
     run: job.run,
     seq: job.seq,
     final: job.final,
-    envelopes: decoded('metadata', () => decodeEnvelopes(fromB64(job.envelopes))),
+    envelopes: decoded('metadata', () => decodeEnvelopes(fromBase64(job.envelopes))),
     reports: job.reports.map(decodeReport),
     blocks: job.blocks,
   };
 }
 
 export function encodeScanResult(r: ScanResult): ReportJob {
-  return { source: 'scan', ...r, vouchers: r.vouchers.map((v) => ({ ...v, inner: toB64(v.inner) })) };
+  return { source: 'scan', ...r, vouchers: r.vouchers.map((v) => ({ ...v, inner: toBase64(v.inner) })) };
 }
 
 export function encodeMetadataResult(r: MetadataResult): ReportJob {
@@ -198,7 +197,7 @@ export function encodeMetadataResult(r: MetadataResult): ReportJob {
 /** The reporter's inputs from a report-queue job. */
 export function decodeScanResult(job: Extract<ReportJob, { source: 'scan' }>): ScanResult {
   const { source: _source, ...rest } = job;
-  return { ...rest, vouchers: job.vouchers.map((v) => ({ ...v, inner: fromB64(v.inner) })) } as ScanResult;
+  return { ...rest, vouchers: job.vouchers.map((v) => ({ ...v, inner: fromBase64(v.inner) })) } as ScanResult;
 }
 
 export function decodeMetadataResult(job: Extract<ReportJob, { source: 'metadata' }>): MetadataResult {
