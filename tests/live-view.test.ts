@@ -89,7 +89,7 @@ describe('the live view', () => {
         undefined,
         { timeout: 120_000 },
       );
-      expect(await page.locator('#police tbody tr').first().textContent()).toMatch(/(hashMatch|imageClassifier|textClassifier|metadata|userReport) \d+/);
+      expect(await page.locator('#police tbody tr').first().textContent()).toMatch(/(hash match|image classifier|text classifier|metadata|user report) \d+/);
       expect(await page.locator('#queues tbody tr').count()).toBe(5);
       expect(await row.locator('td').last().textContent()).toBe('running');
       mkdirSync(join(REPO_ROOT, 'results'), { recursive: true });

@@ -4,6 +4,8 @@
  * stage worked out from successive polls), every queue's depth, the reports to police
  * filed per run and route as they arrive, and links to the finished reports.
  */
+import { ROUTE_LABELS } from '@blindspot/core';
+
 export const LIVE_PAGE = `<!doctype html>
 <html lang="en">
 <head>
@@ -46,6 +48,7 @@ export const LIVE_PAGE = `<!doctype html>
 <ul id="results"></ul>
 
 <script>
+  const ROUTE_LABELS = ${JSON.stringify(ROUTE_LABELS)};
 (() => {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -77,7 +80,7 @@ export const LIVE_PAGE = `<!doctype html>
     document.getElementById('no-runs').style.display = snap.runs.length ? 'none' : '';
     document.querySelector('#police tbody').innerHTML = snap.police.map((p) =>
       '<tr data-police="' + esc(p.run) + '"><td><code>' + esc(p.run) + '</code></td><td class="n" data-field="total">' + fmt(p.total) + '</td><td>' +
-      Object.entries(p.byRoute).sort((a, b) => b[1] - a[1]).map(([route, n]) => esc(route) + ' ' + fmt(n)).join(' · ') + '</td></tr>').join('');
+      Object.entries(p.byRoute).sort((a, b) => b[1] - a[1]).map(([route, n]) => esc(ROUTE_LABELS[route] || route) + ' ' + fmt(n)).join(' · ') + '</td></tr>').join('');
     document.querySelector('#queues tbody').innerHTML = Object.entries(snap.queues).map(([q, c]) =>
       '<tr data-queue="' + esc(q) + '"><td>' + esc(q) + '</td>' + ['waiting', 'active', 'delayed', 'prioritized', 'failed'].map((s) => '<td class="n">' + fmt(c[s] || 0) + '</td>').join('') + '</tr>').join('');
     document.getElementById('results').innerHTML = snap.results.length
