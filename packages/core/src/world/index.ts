@@ -1,9 +1,9 @@
 /**
- * The world: population, offenders, look-alikes, clients with keys, and the evaluation
- * ledger. Only the generator imports this module; the detecting stages must not (a test
- * walks their imports to make sure).
+ * The world: population, actors, clients with keys, delivery and the evaluation ledger.
+ * Only the generator imports this module; the detecting stages must not (a test walks
+ * their imports to make sure).
  */
 export { WorldGenerator, type GenerateOptions, type UnsealedBatch } from './generator';
-export { buildPopulation, Kind, OFFENDER_KINDS, type OffenderKind, type Population } from './population';
+export { buildPopulation, Kind, type Population } from './population';
 export { Clients, Sealer, sealedOverhead, newClientSecret, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, type Unsealed } from './clients';
-export { emptyLedger, type Ledger, type AbuseType } from './ledger';
+export type { Ledger } from './ledger';

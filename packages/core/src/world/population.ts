@@ -17,9 +17,6 @@ export enum Kind {
   Mentor = 4,
 }
 
-export const OFFENDER_KINDS = ['sharer', 'producer', 'groomer'] as const;
-export type OffenderKind = (typeof OFFENDER_KINDS)[number];
-
 export interface Population {
   readonly users: number;
   readonly adults: number;

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { matchBank, platformBank, popularImages } from '../../hash';
+import { Random } from '../../random';
+import { type Scenario, validateScenario } from '../../scenario';
+import { HOUR } from '../../types';
+import type { Actor, Emit, Hour, Outgoing, World } from '../actor';
+import { ContentDraws } from '../content-draws';
+import { Envelopes } from '../envelopes';
+import { Picks } from '../picks';
+import { buildPopulation } from '../population';
+import { Schedule, type Scheduled } from '../schedule';
+import { blockers } from './blockers';
+import { forgers } from './forgers';
+import { groomers } from './groomers';
+import { mentors } from './mentors';
+import { ordinaryUsers } from './ordinary';
+import { producers } from './producers';
+import { profilePhotos } from './profile-photos';
+import { sharers } from './sharers';
+
+function scenario(): Scenario {
+  const r = validateScenario(
+    {
+      seed: 4242,
+      durationDays: 2,
+      population: {
+        adults: 300,
+        minors: 100,
+        offenders: {
+          sharers: { count: 10, abusiveImagesPerDay: 6, publicActivityShare: 0.5 },
+          producers: { count: 4, abusiveImagesPerDay: 6, publicActivityShare: 0.5 },
+          groomers: { count: 4, newTargetsPerDay: 3 },
+        },
+        lookalikes: { mentors: { count: 3, minorsEach: 10 } },
+      },
+      traffic: { messagesPerUserPerDay: 5, blocksPerUserPerMonth: 3 },
+      detection: { hashBank: { size: 200 }, userReports: { forgedPerDay: 10 } },
+    },
+    'actors.yaml',
+  );
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+}
+
+function worldOf(s: Scenario): World {
+  const population = buildPopulation(s);
+  const popular = popularImages(s.seed, s.traffic.popularImages);
+  const bank = platformBank(s.seed, s.detection.hashBank.size, s.detection.hashBank.wronglyListedShare, popular);
+  const rng = Random.derive(s.seed, 'traffic');
+  return {
+    scenario: s,
+    population,
+    bank,
+    rng,
+    picks: new Picks(s, population, rng),
+    content: new ContentDraws(s, rng, popular),
+    envelopes: new Envelopes(s, population),
+  };
+}
+
+/** What one actor alone emits over the run's hours. */
+function play(make: (world: World) => Actor, s: Scenario = scenario()): { world: World; messages: Outgoing[]; later: Scheduled[] } {
+  const world = worldOf(s);
+  const actor = make(world);
+  const later = new Schedule();
+  const messages: Outgoing[] = [];
+  const emit: Emit = { messages, later };
+  for (let index = 0; index < s.durationDays * 24; index++) {
+    const hour: Hour = { index, start: index * HOUR, day: Math.floor(index / 24), issued: 1000 };
+    actor.step(hour, emit);
+  }
+  const scheduled: Scheduled[] = [];
+  for (let x = later.takeBefore(Number.POSITIVE_INFINITY); x; x = later.takeBefore(Number.POSITIVE_INFINITY)) scheduled.push(x);
+  return { world, messages, later: scheduled };
+}
+
+describe('actors', () => {
+  it('ordinary users send only innocent DMs and public posts', () => {
+    const { messages, later } = play(ordinaryUsers);
+    expect(messages.length).toBeGreaterThan(1000);
+    expect(later).toEqual([]);
+    expect(messages.every((m) => m.abusive === null)).toBe(true);
+    expect(new Set(messages.map((m) => m.envelope.surface))).toEqual(new Set(['dm', 'public']));
+  });
+
+  it('profile photos are benign images on the profile surface, to nobody', () => {
+    const { messages } = play(profilePhotos);
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) expect([m.envelope.surface, m.envelope.recipient, m.content.media, m.abusive]).toEqual(['profile', -1, 'image', null]);
+  });
+
+  it.each([
+    ['sharers', sharers, 'knownImage'],
+    ['producers', producers, 'newImage'],
+  ] as const)('%s send only abusive images of their kind, from their own accounts', (name, make, kind) => {
+    const { world, messages } = play(make);
+    const own = new Set(world.population[name]);
+    expect(messages.length).toBeGreaterThan(20);
+    for (const m of messages) {
+      expect(own.has(m.envelope.sender)).toBe(true);
+      expect([m.abusive, m.content.media]).toEqual([kind, 'image']);
+    }
+  });
+
+  it('sharers re-share bank images, producers new ones', () => {
+    const near = (world: World, m: Outgoing) =>
+      m.content.media === 'image' && matchBank(world.bank.bank, m.content.hash, world.scenario.detection.hashMatching.matchDistance) !== null;
+    const s = play(sharers);
+    const p = play(producers);
+    expect(s.messages.filter((m) => near(s.world, m)).length / s.messages.length).toBeGreaterThan(0.5);
+    expect(p.messages.filter((m) => near(p.world, m))).toEqual([]);
+  });
+
+  it('groomers message minors they were not connected to; some messages are grooming', () => {
+    const { world, messages } = play(groomers);
+    const p = world.population;
+    expect(messages.length).toBeGreaterThan(20);
+    for (const m of messages) {
+      expect(p.groomers).toContain(m.envelope.sender);
+      expect([p.isMinor(m.envelope.recipient), m.envelope.surface, p.connected(m.envelope.sender, m.envelope.recipient)]).toEqual([true, 'dm', false]);
+    }
+    expect(new Set(messages.map((m) => m.abusive))).toEqual(new Set(['grooming', null]));
+  });
+
+  it('mentors message only the minors of their class, innocently', () => {
+    const { world, messages } = play(mentors);
+    expect(messages.length).toBeGreaterThan(0);
+    for (const m of messages) {
+      expect(world.population.classes.get(m.envelope.sender)).toContain(m.envelope.recipient);
+      expect(m.abusive).toBeNull();
+    }
+  });
+
+  it('blockers and forgers send no message; they schedule blocks and forged reports within the run', () => {
+    const b = play(blockers);
+    const f = play(forgers);
+    expect([b.messages, f.messages]).toEqual([[], []]);
+    expect(b.later.length).toBeGreaterThan(0);
+    expect(f.later.length).toBeGreaterThan(0);
+    expect(b.later.every((x) => x.type === 'block')).toBe(true);
+    expect(f.later.every((x) => x.type === 'forged' && x.report.messageId < 1000)).toBe(true);
+    expect([...b.later, ...f.later].every((x) => x.t >= 0 && x.t < 2 * 24 * HOUR)).toBe(true);
+  });
+
+  it('draw only from the world streams: the same world gives the same output', () => {
+    for (const make of [ordinaryUsers, sharers, groomers, forgers]) expect(JSON.stringify(play(make))).toEqual(JSON.stringify(play(make)));
+  });
+});

@@ -1,0 +1,74 @@
+/**
+ * Who and when: times within an hour and accounts (active ones, contacts, strangers,
+ * minors), drawn from the traffic stream. Each pick makes a few tries and gives up with
+ * -1, so a pick costs a bounded number of draws.
+ */
+import type { Random } from '../random';
+import type { Scenario } from '../scenario';
+import type { Population } from './population';
+
+export class Picks {
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly population: Population,
+    private readonly rng: Random,
+  ) {}
+
+  /** A time within the hour that starts at `start`, in whole milliseconds (exact through JSON). */
+  timeIn(start: number): number {
+    return start + Math.floor(this.rng.next() * 3_600_000) / 1000;
+  }
+
+  /** Whether `account` has been created by time t (no draw). */
+  exists(account: number, t: number): boolean {
+    return (this.population.createdAt[account] as number) <= t;
+  }
+
+  /** A random account that exists at time t (a few tries), or -1. */
+  activeAccount(t: number): number {
+    for (let i = 0; i < 4; i++) {
+      const a = this.rng.int(this.population.users);
+      if (this.exists(a, t)) return a;
+    }
+    return -1;
+  }
+
+  /** A contact of `sender` whose account exists at time t (a few tries), or -1. */
+  contactOf(sender: number, t: number): number {
+    const contacts = this.population.contacts[sender] as Int32Array;
+    for (let i = 0; i < 4; i++) {
+      const c = contacts.length === 0 ? this.anyOther(sender) : (contacts[this.rng.int(contacts.length)] as number);
+      if (this.exists(c, t)) return c;
+    }
+    return -1;
+  }
+
+  /** Mostly a contact; sometimes someone who is not. The account exists at time t, or -1. */
+  ordinaryRecipient(sender: number, t: number): number {
+    const contacts = this.population.contacts[sender] as Int32Array;
+    if (contacts.length === 0 || this.rng.chance(this.scenario.traffic.unconnectedShare)) {
+      for (let i = 0; i < 8; i++) {
+        const other = this.anyOther(sender);
+        if (!this.population.connected(sender, other) && this.exists(other, t)) return other;
+      }
+    }
+    return this.contactOf(sender, t);
+  }
+
+  /** Any account but `sender`, from `rng` (the traffic stream unless told). */
+  anyOther(sender: number, rng: Random = this.rng): number {
+    const users = this.population.users;
+    const other = rng.int(users - 1);
+    return other >= sender ? other + 1 : other;
+  }
+
+  /** A minor not connected to `groomer` whose account exists at time t (a few tries), or -1. */
+  unconnectedMinor(groomer: number, t: number): number {
+    const p = this.population;
+    for (let i = 0; i < 16; i++) {
+      const minor = p.adults + this.rng.int(p.minors);
+      if (!p.connected(groomer, minor) && this.exists(minor, t)) return minor;
+    }
+    return -1;
+  }
+}
