@@ -22,22 +22,8 @@ import {
 } from '@blindspot/pipeline/bullmq';
 import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
+import { ENVELOPE_FIELDS } from '@blindspot/core/testing';
 import { uniquePrefix } from './support/redis';
-
-const ENVELOPE_KEYS = [
-  'connected',
-  'encrypted',
-  'id',
-  'media',
-  'recipient',
-  'recipientMinor',
-  'sender',
-  'senderAccountAgeDays',
-  'senderMinor',
-  'size',
-  'surface',
-  't',
-];
 
 function load(file: string): Scenario {
   const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -134,7 +120,7 @@ describe('what reaches the scanner', () => {
         // the franking commitment is 32 bytes; no voucher without client-side scanning
         expect(m.commitment).toHaveLength(32);
         expect(m.voucher).toBeNull();
-        expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_KEYS);
+        expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_FIELDS);
       }
     }
   });
@@ -189,7 +175,7 @@ describe('what reaches the scanner', () => {
       expect(envelopes.length).toBeGreaterThan(0);
       // header and fixed-size envelopes, not a byte more: there is no room for a payload
       expect(bytes.length).toBe(8 + envelopes.length * ENVELOPE_BYTES);
-      for (const e of envelopes) expect(Object.keys(e).sort()).toEqual(ENVELOPE_KEYS);
+      for (const e of envelopes) expect(Object.keys(e).sort()).toEqual(ENVELOPE_FIELDS);
     }
   });
 });

@@ -32,3 +32,24 @@ export function testScenario(base: ScenarioData, ...overrides: ScenarioData[]): 
   if (!r.ok) throw new Error(`test scenario does not validate:\n${r.problems.map((p) => formatProblem(file, p)).join('\n')}`);
   return r.scenario;
 }
+
+/**
+ * The fields of an envelope, sorted: what the platform may know of a message. Written out
+ * by hand on purpose, apart from the Envelope type: a test that holds every envelope to
+ * this list fails when a field (a truth label, say) is added to what travels, until
+ * someone decides here that the server may see it.
+ */
+export const ENVELOPE_FIELDS: readonly string[] = [
+  'connected',
+  'encrypted',
+  'id',
+  'media',
+  'recipient',
+  'recipientMinor',
+  'sender',
+  'senderAccountAgeDays',
+  'senderMinor',
+  'size',
+  'surface',
+  't',
+];

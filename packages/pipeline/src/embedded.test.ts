@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ROUTES, validateScenario, type Route, type RunResult, type Scenario } from '@blindspot/core';
+import { ROUTES, type Route, type RunResult, type Scenario } from '@blindspot/core';
+import { mergeData, testScenario } from '@blindspot/core/testing';
 import { decodeMessages, newPlatformKey, type Message } from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
 import { DEFAULT_BATCH_SIZE, runEmbedded, runEmbeddedParallel } from './embedded';
@@ -8,18 +9,9 @@ import { SealPool } from './seal-pool';
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
 
-/** Deep merge of plain objects (arrays and scalars replace). */
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
-  }
-  return out;
-}
-
 function scenario(dm: Encryption, extra: Json = {}): Scenario {
   const base: Json = {
+    name: 'small',
     seed: 4242,
     durationDays: 4,
     population: {
@@ -44,9 +36,7 @@ function scenario(dm: Encryption, extra: Json = {}): Scenario {
     },
     review: { capacityPerDay: 6 },
   };
-  const r = validateScenario(merge(base, extra), 'small.yaml');
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
+  return testScenario(base, extra);
 }
 
 function withoutTiming(r: RunResult): Omit<RunResult, 'timing'> {
@@ -304,7 +294,7 @@ describe('runEmbedded: each detection route can be switched off alone', () => {
   });
 
   it.each(ROUTES)('%s: off, it detects and reports nothing, and every other route is unchanged', (route) => {
-    const r = runEmbedded(scenario('e2ee', merge(allRoutes, SWITCH[route])), { file: 'x' });
+    const r = runEmbedded(scenario('e2ee', mergeData(allRoutes, SWITCH[route])), { file: 'x' });
     expect(r.warnings).toEqual([]);
     expect(r.detections[route]).toBe(0);
     expect(r.reports.routeReports[route]).toBe(0);

@@ -4,7 +4,8 @@
  * scenario assumed. Ground truth comes from the ledger; detections from the scanner.
  */
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from '../scenario';
+import type { Scenario } from '../scenario';
+import { testScenario } from '../testing';
 import { scanBatch, scannerContext } from '../scanner';
 import { decodeContent } from '../content';
 import { newPlatformKey } from '../franking';
@@ -45,39 +46,34 @@ describe('normal tail helper (premise)', () => {
 const THRESHOLDS = [0.3, 0.45, 0.7];
 
 function scenario(): Scenario {
-  const r = validateScenario(
-    {
-      seed: 8080,
-      durationDays: 3,
-      population: {
-        adults: 400,
-        minors: 200,
-        offenders: {
-          sharers: { count: 20, abusiveImagesPerDay: 10 },
-          producers: { count: 10, abusiveImagesPerDay: 10 },
-          groomers: { count: 15, newTargetsPerDay: 3, messagesPerTargetPerDay: 10, escalation: { startShare: 0.5, endShare: 0.5 }, imageShare: 0.2 },
-        },
+  return testScenario({
+    seed: 8080,
+    durationDays: 3,
+    population: {
+      adults: 400,
+      minors: 200,
+      offenders: {
+        sharers: { count: 20, abusiveImagesPerDay: 10 },
+        producers: { count: 10, abusiveImagesPerDay: 10 },
+        groomers: { count: 15, newTargetsPerDay: 3, messagesPerTargetPerDay: 10, escalation: { startShare: 0.5, endShare: 0.5 }, imageShare: 0.2 },
       },
-      traffic: { messagesPerUserPerDay: 8, contactsPerUser: 10 },
-      content: {
-        images: {
-          abusive: { score: { mean: 0.56, sd: 0.2 }, look: { mean: 0.85, sd: 0.12 } },
-          benign: { score: { mean: 0.2, sd: 0.1 }, look: { mean: 0.1, sd: 0.1 } },
-          borderlineShare: 0.05,
-          lowQualityShare: 0.1,
-        },
-        text: {
-          grooming: { score: { mean: 0.6, sd: 0.2 }, look: { mean: 0.8, sd: 0.15 } },
-          benign: { score: { mean: 0.25, sd: 0.12 }, look: { mean: 0.1, sd: 0.1 } },
-          borderlineShare: 0.03,
-        },
-      },
-      detection: { hashBank: { size: 200 }, userReports: { forgedPerDay: 0 } },
     },
-    'calibration.yaml',
-  );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
+    traffic: { messagesPerUserPerDay: 8, contactsPerUser: 10 },
+    content: {
+      images: {
+        abusive: { score: { mean: 0.56, sd: 0.2 }, look: { mean: 0.85, sd: 0.12 } },
+        benign: { score: { mean: 0.2, sd: 0.1 }, look: { mean: 0.1, sd: 0.1 } },
+        borderlineShare: 0.05,
+        lowQualityShare: 0.1,
+      },
+      text: {
+        grooming: { score: { mean: 0.6, sd: 0.2 }, look: { mean: 0.8, sd: 0.15 } },
+        benign: { score: { mean: 0.25, sd: 0.12 }, look: { mean: 0.1, sd: 0.1 } },
+        borderlineShare: 0.03,
+      },
+    },
+    detection: { hashBank: { size: 200 }, userReports: { forgedPerDay: 0 } },
+  });
 }
 
 const s = scenario();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateScenario, type Scenario } from '../scenario';
+import type { Scenario } from '../scenario';
+import { ENVELOPE_FIELDS, testScenario } from '../testing';
 import { ContentError, decodeContent, encodeContent, contentLength } from '../content';
 import { matchBank } from '../hash';
 import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
@@ -10,16 +11,6 @@ import { WorldGenerator, Clients, Sealer, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_
 
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
-
-/** Deep merge of plain objects (arrays and scalars replace). */
-function merge(a: Json, b: Json): Json {
-  const out: Json = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && prev && typeof prev === 'object' && !Array.isArray(prev) ? merge(prev as Json, v as Json) : v;
-  }
-  return out;
-}
 
 function scenario(dm: Encryption, pub: Encryption = 'none', overrides: Json = {}): Scenario {
   const base: Json = {
@@ -40,9 +31,7 @@ function scenario(dm: Encryption, pub: Encryption = 'none', overrides: Json = {}
     surfaces: { directMessages: { encryption: dm }, publicPosts: { encryption: pub }, profilePhotos: { encryption: pub } },
     detection: { hashBank: { size: 200 }, userReports: { probability: 0.6, meanDelayHours: 2, forgedPerDay: 5, blockProbability: 0.3 } },
   };
-  const r = validateScenario(merge(base, overrides), 'test.yaml');
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
+  return testScenario(base, overrides);
 }
 
 /** One platform key and client secret for every run, so runs can be compared byte for byte. */
@@ -90,20 +79,6 @@ function stream(run: Run): Array<{ id: number; t: number; kind: string }> {
   ].sort((a, b) => a.id - b.id);
 }
 
-const ENVELOPE_KEYS = [
-  'connected',
-  'encrypted',
-  'id',
-  'media',
-  'recipient',
-  'recipientMinor',
-  'sender',
-  'senderAccountAgeDays',
-  'senderMinor',
-  'size',
-  'surface',
-  't',
-].sort();
 const REPORT_KEYS = ['commitment', 'content', 'frankingKey', 'id', 'messageId', 'recipient', 'reported', 'reporter', 'sentAt', 'surface', 't', 'tag'].sort();
 
 // Generated once and shared by the read-only tests below.
@@ -235,18 +210,14 @@ describe('WorldGenerator: the stream', () => {
   });
 
   it('ends with a final batch even when nothing happens', () => {
-    const quiet = validateScenario(
-      {
-        seed: 1,
-        durationDays: 2,
-        population: { adults: 10, minors: 0 },
-        traffic: { messagesPerUserPerDay: 0, contactsPerUser: 3, profilePhotoChangesPerMonth: 0, blocksPerUserPerMonth: 0 },
-        detection: { userReports: { forgedPerDay: 0 } },
-      },
-      'quiet.yaml',
-    );
-    if (!quiet.ok) throw new Error(JSON.stringify(quiet.problems));
-    const run = generate(quiet.scenario, 10);
+    const quiet = testScenario({
+      seed: 1,
+      durationDays: 2,
+      population: { adults: 10, minors: 0 },
+      traffic: { messagesPerUserPerDay: 0, contactsPerUser: 3, profilePhotoChangesPerMonth: 0, blocksPerUserPerMonth: 0 },
+      detection: { userReports: { forgedPerDay: 0 } },
+    });
+    const run = generate(quiet, 10);
     expect(run.batches).toEqual([{ run: 'r1', seq: 0, final: true, messages: [], reports: [], blocks: [] }]);
     expect(run.gen.ledger.messages).toBe(0);
   });
@@ -257,7 +228,7 @@ describe('WorldGenerator: envelopes hold only what the server knows', () => {
     for (const run of [plain, e2ee]) {
       for (const m of run.messages) {
         expect(Object.keys(m).sort()).toEqual(['commitment', 'envelope', 'payload', 'voucher']);
-        expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_KEYS);
+        expect(Object.keys(m.envelope).sort()).toEqual(ENVELOPE_FIELDS);
       }
       for (const r of run.reports) expect(Object.keys(r).sort()).toEqual(REPORT_KEYS);
       for (const b of run.blocks) expect(Object.keys(b).sort()).toEqual(['blocked', 'blocker', 'id', 't']);
