@@ -9,11 +9,6 @@ import type { MetadataRule } from './metadata/rules';
 import type { Route } from './routes';
 import type { Media, Surface } from './vocabulary';
 
-/** @deprecated Use `Surface` (from the vocabulary); kept while the world generator still names it so. */
-export type SurfaceName = Surface;
-/** @deprecated Import `Media` from the vocabulary; kept while a world test imports it from here. */
-export type { Media };
-
 /** Simulated time is in seconds since the start of the run. */
 export const HOUR = 3600;
 export const DAY = 24 * HOUR;

@@ -2,7 +2,6 @@
  * The scenario: its schema (./schema, composed from the route and rule registries), its
  * parsing and problem reports (./problems), and the memory model (./memory).
  */
-import type { Surface } from '../vocabulary';
 
 export { LIMITS } from './fields';
 export type { ContentModel } from './content';
@@ -17,6 +16,3 @@ export {
   type MemoryEstimate,
   type MemoryOptions,
 } from './memory';
-
-/** @deprecated Use `Surface` (from the vocabulary); kept while the world generator still names it so. */
-export type SurfaceKey = Surface;

@@ -10,7 +10,8 @@ import { scanBatch, scannerContext } from '../scanner';
 import { decodeContent } from '../content';
 import { newPlatformKey } from '../franking';
 import { scanBatchOf } from '../split';
-import type { Batch, Media } from '../types';
+import type { Batch } from '../types';
+import type { Media } from '../vocabulary';
 import { WorldGenerator, newClientSecret } from './index';
 
 /** erf by Abramowitz & Stegun 7.1.26 (absolute error below 1.5e-7). */
