@@ -1,5 +1,5 @@
 /** Readable summaries of result documents for terminals. */
-import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
 import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -17,15 +17,15 @@ export function summarize(r: RunResult): string {
     `  ${r.timing.transport}, ${r.timing.wallSeconds} s, ${n(r.timing.messagesPerSecond)} messages/s`,
     '',
     `Messages            ${n(r.messages.total)}: encrypted ${n(r.messages.encrypted)} · scanned ${n(r.messages.scanned)} · unscannable ${n(r.messages.unscannable)} · dead-lettered ${n(r.messages.deadLettered)}`,
-    `Abusive messages    known images ${n(r.abuse.knownImage)} · new images ${n(r.abuse.newImage)} · grooming ${n(r.abuse.grooming)} · of them encrypted ${n(r.abuse.encrypted)}`,
-    `Recall              known images ${pct(r.recall.knownImage)} · new images ${pct(r.recall.newImage)} · grooming ${pct(r.recall.grooming)}`,
+    `Abusive messages    ${ABUSE_KINDS.map((k) => `${ABUSE_KIND_LABELS[k]} ${n(r.abuse[k])}`).join(' · ')} · of them encrypted ${n(r.abuse.encrypted)}`,
+    `Recall              ${ABUSE_KINDS.map((k) => `${ABUSE_KIND_LABELS[k]} ${pct(r.recall[k])}`).join(' · ')}`,
     `Detections          ${routes(r.detections)}`,
     `Reports to police   ${n(r.reports.total)} (offenders ${n(r.reports.truePositive)}, innocent accounts ${n(r.reports.falsePositive)}, of them look-alikes ${n(r.lookalikesReported)})`,
     `  by route that had a part  ${routes(r.reports.byRoute)} (${ROUTE_COUNTS.hadAPart.note})`,
     `  by route that filed it    ${routes(r.reports.byFirstRoute)} (${ROUTE_COUNTS.filedIt.note})`,
     `  false, by route that had a part  ${routes(r.reports.falsePositiveByRoute)}`,
     `  investigated      ${n(r.referrals.investigated)} (offenders ${n(r.referrals.offendersInvestigated)})`,
-    `Offenders reported  ${n(o.reported)} of ${n(o.total)} (sharers ${o.byKind.sharer.reported}/${o.byKind.sharer.total}, producers ${o.byKind.producer.reported}/${o.byKind.producer.total}, groomers ${o.byKind.groomer.reported}/${o.byKind.groomer.total})`,
+    `Offenders reported  ${n(o.reported)} of ${n(o.total)} (${OFFENDER_KINDS.map((k) => `${OFFENDER_KIND_LABELS[k]} ${o.byKind[k].reported}/${o.byKind[k].total}`).join(', ')})`,
     `Time to report      median ${hours(r.timeToReport.medianHours)}, 90th percentile ${hours(r.timeToReport.p90Hours)} after the first abuse`,
     `User reports        ${n(r.userReports.received)} received, ${n(r.userReports.accepted)} accepted, ${n(r.userReports.rejected)} rejected as forged`,
     `Client-side scan    ${n(r.clientSideScanning.vouchers)} vouchers, ${n(r.clientSideScanning.matched)} matched, ${n(r.clientSideScanning.accountsOpened)} accounts opened (${n(r.clientSideScanning.innocentAccountsOpened)} innocent)`,
@@ -94,9 +94,7 @@ export function comparisonRows(a: RunResult, b: RunResult): Row[] {
     ['  about innocent accounts', a.reports.falsePositive, b.reports.falsePositive],
     ['  investigated by police', a.referrals.investigated, b.referrals.investigated],
     ['Offenders reported', a.offenders.reported, b.offenders.reported],
-    ['  sharers', a.offenders.byKind.sharer.reported, b.offenders.byKind.sharer.reported],
-    ['  producers', a.offenders.byKind.producer.reported, b.offenders.byKind.producer.reported],
-    ['  groomers', a.offenders.byKind.groomer.reported, b.offenders.byKind.groomer.reported],
+    ...OFFENDER_KINDS.map((k): Row => [`  ${OFFENDER_KIND_LABELS[k]}`, a.offenders.byKind[k].reported, b.offenders.byKind[k].reported]),
     ['Detections'],
     ...ROUTES.map((k): Row => [`  ${ROUTE_LABELS[k]}`, a.detections[k], b.detections[k]]),
     ['Messages', a.messages.total, b.messages.total],

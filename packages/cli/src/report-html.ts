@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { ABUSE_KIND_LABELS, ABUSE_KINDS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
 import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, csvLine, routeCount } from './figures';
 import { change, comparisonRows } from './format';
 
@@ -223,9 +223,7 @@ function headlineTable(input: ReportInput): string {
 /** Recall and delay: shares and hours, so without change columns. */
 function recallTable(input: ReportInput): string {
   const rows: [string, (r: RunResult) => string][] = [
-    ['Recall: known images', (r) => pct(r.recall.knownImage)],
-    ['Recall: new images', (r) => pct(r.recall.newImage)],
-    ['Recall: grooming', (r) => pct(r.recall.grooming)],
+    ...ABUSE_KINDS.map((k): [string, (r: RunResult) => string] => [`Recall: ${ABUSE_KIND_LABELS[k]}`, (r) => pct(r.recall[k])]),
     ['Time to report, median', (r) => (r.timeToReport.medianHours === null ? 'n/a' : `${r.timeToReport.medianHours} h`)],
     ['Time to report, 90th percentile', (r) => (r.timeToReport.p90Hours === null ? 'n/a' : `${r.timeToReport.p90Hours} h`)],
   ];
