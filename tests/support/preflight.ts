@@ -69,7 +69,7 @@ export async function checkRedis(env: NodeJS.ProcessEnv, probes: RedisProbes): P
 const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<T> =>
   Promise.race([promise, new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`${what}: no answer within ${ms / 1000} s`)), ms).unref())]);
 
-export const realProbes: RedisProbes = {
+const realProbes: RedisProbes = {
   async ping(url) {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
     redis.on('error', () => undefined);
@@ -98,7 +98,7 @@ export const realProbes: RedisProbes = {
 };
 
 /** Starts the Chromium the browser tests use, opens a page and closes it. */
-export async function checkBrowser(env: NodeJS.ProcessEnv): Promise<Check> {
+async function checkBrowser(env: NodeJS.ProcessEnv): Promise<Check> {
   const { chromiumPath, launchChromium, packagedChromiumDir } = await import('./browser');
   let path = env.CHROMIUM_PATH || '(the Chromium packaged in @sparticuz/chromium)';
   try {

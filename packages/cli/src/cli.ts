@@ -24,7 +24,7 @@ const VALUED = new Set(
 );
 
 /** Where the verb is: the first argument that is neither an option nor an option's value. */
-export function verbIndex(argv: readonly string[]): number {
+function verbIndex(argv: readonly string[]): number {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === '--') return i + 1 < argv.length ? i + 1 : -1;

@@ -19,7 +19,7 @@ export interface LoadedScenario {
 }
 
 /** The path as recorded in results: relative to the working directory where possible. */
-export function recordedPath(path: string): string {
+function recordedPath(path: string): string {
   return isAbsolute(path) ? path : relative(process.cwd(), path) || path;
 }
 
@@ -36,10 +36,10 @@ export function readScenarioText(path: string): { text: string; file: string } {
 }
 
 /** Overrides the memory a run may use (megabytes); by default it is the machine's total memory. */
-export const MEMORY_LIMIT_ENV = 'BLINDSPOT_MEMORY_LIMIT_MB';
+const MEMORY_LIMIT_ENV = 'BLINDSPOT_MEMORY_LIMIT_MB';
 
 /** The memory a run may use and how to say where that figure comes from. */
-export function memoryLimit(env: NodeJS.ProcessEnv = process.env): { bytes: number; limitName: string } {
+function memoryLimit(env: NodeJS.ProcessEnv = process.env): { bytes: number; limitName: string } {
   const raw = env[MEMORY_LIMIT_ENV];
   if (raw === undefined || raw.trim() === '') return { bytes: totalmem(), limitName: 'this machine has' };
   const mb = Number(raw);

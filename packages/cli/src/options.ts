@@ -7,7 +7,7 @@ import { DEFAULT_PREFIX, LOG_LEVELS, SERVICES, logLevelSchema, prefixSchema, pro
 import { DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
 import { OptionProblem, type OptionDef } from './args';
 
-export const DEFAULT_TIMEOUT_SECONDS = 1800;
+const DEFAULT_TIMEOUT_SECONDS = 1800;
 
 function flag(name: string, help: string, short?: string): OptionDef<boolean> {
   return { name, help, ...(short ? { short } : {}), read: (given) => given.length > 0 };

@@ -32,8 +32,8 @@ export type Destination =
   /** A new folder under `root` for this invocation. */
   | { kind: 'fresh'; root: string };
 
-export const DEFAULT_RESULTS = 'results';
-export const LATEST = 'latest';
+const DEFAULT_RESULTS = 'results';
+const LATEST = 'latest';
 
 /** The path's stat, or undefined if nothing is there (also when a file stands where a folder on the way should be). */
 function statOf(path: string): Stats | undefined {
@@ -134,7 +134,7 @@ export class FileNames {
 }
 
 /** `2026-12-01-0745`: when the invocation started, in local time. */
-export function stamp(at: Date): string {
+function stamp(at: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${at.getFullYear()}-${two(at.getMonth() + 1)}-${two(at.getDate())}-${two(at.getHours())}${two(at.getMinutes())}`;
 }

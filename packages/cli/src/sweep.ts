@@ -304,7 +304,7 @@ export interface PreparedSweep {
  * options, the scenario file, every variant, and whether the variants fit in memory as
  * many at once as there are workers. Throws an InputError for the first kind of problem found.
  */
-export function prepareSweep(path: string, options: SweepOptions): PreparedSweep {
+function prepareSweep(path: string, options: SweepOptions): PreparedSweep {
   const dest = destinationOf(options.out, options.force);
   const sets = parseSets(options.set);
   if (sets.length === 0) throw new InputError([`sweep needs at least one ${SHAPE}`]);

@@ -15,11 +15,6 @@
 /** Surfaces of the platform: dm (direct messages, encryptable), public (public posts), profile (profile and group photos). */
 export const SURFACES = ['dm', 'public', 'profile'] as const;
 export type Surface = (typeof SURFACES)[number];
-export const SURFACE_LABELS: Record<Surface, string> = {
-  dm: 'direct messages',
-  public: 'public posts',
-  profile: 'profile photos',
-};
 
 /** What a message carries. */
 export const MEDIA = ['image', 'text'] as const;

@@ -32,9 +32,9 @@ export class RunFailed extends Error {
 
 const POLL_MS = 50;
 /** How long the command waiting on a run rides out a Redis outage (a restart) before giving up. */
-export const OUTAGE_TOLERANCE_MS = 60_000;
+const OUTAGE_TOLERANCE_MS = 60_000;
 
-export function newRunId(): string {
+function newRunId(): string {
   return `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
 }
 

@@ -9,7 +9,7 @@ import type { Population } from './population';
 
 export type Ledger = LedgerView;
 
-export function emptyLedger(): Ledger {
+function emptyLedger(): Ledger {
   return {
     offenders: { sharer: [], producer: [], groomer: [] },
     mentors: [],

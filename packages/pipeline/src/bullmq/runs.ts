@@ -16,7 +16,7 @@ export interface RunSpec {
   batchSize: number;
 }
 
-export const runOptionsSchema = z.strictObject({ batchSize: z.int().min(1).max(1_000_000) });
+const runOptionsSchema = z.strictObject({ batchSize: z.int().min(1).max(1_000_000) });
 
 /** Keeps the last `capacity` values by key. */
 export class SmallCache<V> {
