@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { matchBank, platformBank, popularImages } from '../../hash';
 import { Random } from '../../random';
-import { type Scenario, validateScenario } from '../../scenario';
+import type { Scenario } from '../../scenario';
+import { testScenario } from '../../testing';
 import { HOUR } from '../../types';
 import type { Actor, Emit, Hour, Outgoing, World } from '../actor';
 import { ContentDraws } from '../content-draws';
@@ -19,7 +20,7 @@ import { profilePhotos } from './profile-photos';
 import { sharers } from './sharers';
 
 function scenario(): Scenario {
-  const r = validateScenario(
+  return testScenario(
     {
       seed: 4242,
       durationDays: 2,
@@ -36,10 +37,8 @@ function scenario(): Scenario {
       traffic: { messagesPerUserPerDay: 5, blocksPerUserPerMonth: 3 },
       detection: { hashBank: { size: 200 }, userReports: { forgedPerDay: 10 } },
     },
-    'actors.yaml',
+    { name: 'actors' },
   );
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.scenario;
 }
 
 function worldOf(s: Scenario): World {
