@@ -187,10 +187,15 @@ describe('Redis faults', () => {
     fleets.push(fleet);
     fleet.startAll();
     try {
-      await sleep(4_000);
       // Still running, retrying with growing delays, naming the server (never its password).
+      // Wait for the retries rather than a fixed time: on a loaded machine four processes
+      // take several seconds just to start.
+      const retries = () => [...fleet.logs().matchAll(/"delayMs":(\d+).*?"msg":"redis unreachable; retrying"/g)].map((m) => Number(m[1]));
+      const deadline = Date.now() + 60_000;
+      const growing = (d: number[]) => d.length >= 4 && Math.max(...d) > Math.min(...d);
+      while (!growing(retries()) && fleet.crashed() === null && Date.now() < deadline) await sleep(250);
       expect(fleet.crashed(), fleet.logs()).toBeNull();
-      const delays = [...fleet.logs().matchAll(/"delayMs":(\d+).*?"msg":"redis unreachable; retrying"/g)].map((m) => Number(m[1]));
+      const delays = retries();
       expect(delays.length, fleet.logs().slice(-2000)).toBeGreaterThanOrEqual(4);
       expect(Math.max(...delays)).toBeGreaterThan(Math.min(...delays));
       expect(fleet.logs()).toContain(`127.0.0.1:${server.port}`);
