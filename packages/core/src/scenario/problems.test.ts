@@ -137,3 +137,16 @@ describe('lists', () => {
     expect(problems).toEqual([expect.objectContaining({ path: 'review.priority', message: `a list of at most ${ROUTES.length} entries, got 60000` })]);
   });
 });
+
+describe('the default name', () => {
+  it('is the file name held to what a written name may hold', () => {
+    const named = (file: string) => {
+      const r = parseScenario(valid, file);
+      return r.ok ? r.scenario.name : null;
+    };
+    expect(named('dir/plain.yaml')).toBe('plain');
+    expect(named('dir/a\nb\u001b]0;title\u0007.yaml')).toBe('a_b_]0;title_');
+    expect(named('dir/x\ud800y.yaml')).toBe('x_y');
+    expect(named(`${'n'.repeat(300)}.yaml`)).toBe('n'.repeat(200));
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
-import { LIMITS } from './fields';
+import { LIMITS, unprintable } from './fields';
 import { contactPairs } from './memory';
 import { scenarioSchema, type Scenario } from './schema';
 
@@ -406,9 +406,18 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The file name without extension, held to what a written name may hold: a file name
+ * may contain any character but `/` (a line break, an escape sequence), so each one a
+ * name may not hold becomes `_`, and it is cut at the name's 200 characters.
+ */
 function defaultName(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
-  return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
+  let name = base.replace(/\.(ya?ml|json)$/i, '');
+  for (let bad = unprintable(name, false); bad; bad = unprintable(name, false)) {
+    name = `${name.slice(0, bad.index)}_${name.slice(bad.index + bad.char.length)}`;
+  }
+  return [...name].slice(0, 200).join('') || 'scenario';
 }
 
 /** `file:line:col: path: message`, one line, for terminals and CI logs. */
