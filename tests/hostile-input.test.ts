@@ -63,7 +63,7 @@ describe('validate of a path that is not a scenario file', () => {
     ['/dev/urandom', /^\/dev\/urandom: cannot read scenario: is a device, not a regular file/],
     [fifo, /scenario\.yaml: cannot read scenario: is a named pipe \(FIFO\), not a regular file/],
     [dir, /: cannot read scenario: is a directory, not a regular file/],
-    [sparse, /sparse\.yaml: cannot read scenario: the file has 3221225472 bytes; a scenario file may have at most 4000000/],
+    [sparse, /sparse\.yaml: cannot read scenario: the file has 3221225472 bytes; a scenario file may have at most 4000000 bytes/],
   ])('refuses %s with exit 2 within seconds, memory bounded', async (path, message) => {
     const r = await validate(path);
     expect(r.code).toBe(2);

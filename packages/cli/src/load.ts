@@ -80,7 +80,7 @@ function notRegular(stat: Stats): string | null {
 }
 
 function tooLarge(what: string): string {
-  return `the file ${what}; a scenario file may have at most ${LIMITS.fileBytes} (the shipped ones have about 6,000)`;
+  return `the file ${what}; a scenario file may have at most ${LIMITS.fileBytes} bytes (the shipped ones have about 6,000)`;
 }
 
 /**

@@ -58,6 +58,7 @@ describe('parsing --set', () => {
     ['seed=1,2,1', /^--set seed=1,2,1: 1 is given twice$/],
     ['detection.userReports.probability=0.1,0.10', /^--set detection\.userReports\.probability=0\.1,0\.10: 0\.1 and 0\.10 are the same value$/],
     // Names that reach an object's prototype: before, __proto__.x=1,2 polluted it (44 bogus errors blamed on the file).
+    ['name=!!str 5', /^--set name=!!str 5: a YAML tag is not allowed; give the value plainly$/],
     ['__proto__.x=1,2', /^--set __proto__\.x=1,2: "__proto__" is not a scenario field \(the name is reserved\)/],
     ['detection.constructor.enabled=true', /^--set detection\.constructor\.enabled=true: "constructor" is not a scenario field/],
     ['review.prototype=1', /^--set review\.prototype=1: "prototype" is not a scenario field/],

@@ -10,7 +10,7 @@
  * worker threads, at most one per core.
  */
 import { availableParallelism } from 'node:os';
-import { parseDocument } from 'yaml';
+import { isNode, parseDocument } from 'yaml';
 import { formatProblem, parseScenarioYaml, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
 import type { RunResult } from '@blindspot/core';
 import { InputError, memoryCheck, readScenarioText } from './load';
@@ -89,6 +89,8 @@ export function parseScalar(text: string): { ok: true; value: Scalar } | { ok: f
   const doc = parseDocument(text, { logLevel: 'silent' });
   const unreadable = { ok: false as const, message: "not a value YAML can read (quote text with '...')" };
   if (doc.errors.length > 0 || doc.warnings.length > 0) return unreadable;
+  // As in the file: a tag (`!!str 5`, `!!binary ...`) would make the value something else than it reads.
+  if (isNode(doc.contents) && doc.contents.tag !== undefined) return { ok: false, message: 'a YAML tag is not allowed; give the value plainly' };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 0 });
