@@ -1,9 +1,9 @@
 /** Reads and validates scenario files for the command line. */
-import { readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
 import { relative, isAbsolute } from 'node:path';
 import { getHeapStatistics } from 'node:v8';
-import { parseScenario, formatProblem, memoryProblem, type MemoryCheckOptions, type Problem, type Scenario } from '@blindspot/core/scenario';
+import { LIMITS, parseScenario, formatProblem, memoryProblem, type MemoryCheckOptions, type Problem, type Scenario } from '@blindspot/core/scenario';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -23,15 +23,86 @@ function recordedPath(path: string): string {
   return isAbsolute(path) ? path : relative(process.cwd(), path) || path;
 }
 
-/** A scenario file's text, or an InputError naming the file and why it cannot be read. */
+/**
+ * A scenario file's text, or an InputError naming the file and why it cannot be read.
+ *
+ * Only a regular file is read, and at most LIMITS.fileBytes of it: a device
+ * (`/dev/zero`, `/dev/urandom`) never ends, a FIFO blocks until someone writes to it, and
+ * a huge (or sparse) file would be read whole before its size is checked. The path is
+ * checked before it is opened (opening a FIFO blocks), opened without blocking, and the
+ * open file checked again (the path may have been swapped in between).
+ */
 export function readScenarioText(path: string): { text: string; file: string } {
   const file = recordedPath(path);
-  try {
-    return { text: readFileSync(path, 'utf8'), file };
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+  const refuse = (why: string): never => {
     throw new InputError([`${file}: cannot read scenario: ${why}`]);
+  };
+  let fd: number | undefined;
+  try {
+    const kind = notRegular(statSync(path));
+    if (kind) refuse(`${kind}, not a regular file; give the path of a .yaml file`);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const stat = fstatSync(fd);
+    const swapped = notRegular(stat);
+    if (swapped) refuse(`${swapped}, not a regular file; give the path of a .yaml file`);
+    if (stat.size > LIMITS.fileBytes) refuse(tooLarge(`has ${stat.size} bytes`));
+    // The file may grow while it is read: read one byte past the limit to notice.
+    const buffer = Buffer.alloc(Math.min(stat.size, LIMITS.fileBytes) + 1);
+    let length = 0;
+    for (let n = 1; n > 0 && length < buffer.length; length += n) n = readSync(fd, buffer, length, buffer.length - length, null);
+    if (length > LIMITS.fileBytes) refuse(tooLarge(`grew past ${LIMITS.fileBytes} bytes while it was read`));
+    return { text: decodeUtf8(buffer.subarray(0, length), refuse), file };
+  } catch (err) {
+    if (err instanceof InputError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : ((err as Error).message.split('\n')[0] ?? 'unreadable');
+    throw new InputError([`${file}: cannot read scenario: ${why}`]);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** What a path is when it is not a regular file ("is a directory"), else null. */
+function notRegular(stat: Stats): string | null {
+  if (stat.isFile()) return null;
+  if (stat.isDirectory()) return 'is a directory';
+  if (stat.isFIFO()) return 'is a named pipe (FIFO)';
+  if (stat.isCharacterDevice() || stat.isBlockDevice()) return 'is a device';
+  if (stat.isSocket()) return 'is a socket';
+  return 'is not a file';
+}
+
+function tooLarge(what: string): string {
+  return `the file ${what}; a scenario file may have at most ${LIMITS.fileBytes} bytes (the shipped ones have about 6,000)`;
+}
+
+/**
+ * The bytes as text, refusing what is not UTF-8 (a binary file, or text in another
+ * encoding) with the line of the first bad byte, rather than reading it with
+ * replacement characters.
+ */
+function decodeUtf8(bytes: Uint8Array, refuse: (why: string) => never): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    // The line of the first bad byte: decoded leniently, the first replacement character
+    // (U+FFFD) that the bytes do not spell themselves (EF BF BD) marks it.
+    const lenient = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+    let line = 1;
+    let byte = 0;
+    for (const char of lenient) {
+      if (char === '\ufffd' && !(bytes[byte] === 0xef && bytes[byte + 1] === 0xbf && bytes[byte + 2] === 0xbd)) break;
+      if (char === '\n') line++;
+      byte += Buffer.byteLength(char, 'utf8');
+    }
+    return refuse(`line ${line} is not UTF-8 text; a scenario file is UTF-8 (is this the scenario file?)`);
   }
 }
 

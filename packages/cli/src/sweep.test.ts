@@ -57,6 +57,11 @@ describe('parsing --set', () => {
     ['seed=.inf', /^--set seed=\.inf: must be a finite number/],
     ['seed=1,2,1', /^--set seed=1,2,1: 1 is given twice$/],
     ['detection.userReports.probability=0.1,0.10', /^--set detection\.userReports\.probability=0\.1,0\.10: 0\.1 and 0\.10 are the same value$/],
+    // Names that reach an object's prototype: before, __proto__.x=1,2 polluted it (44 bogus errors blamed on the file).
+    ['name=!!str 5', /^--set name=!!str 5: a YAML tag is not allowed; give the value plainly$/],
+    ['__proto__.x=1,2', /^--set __proto__\.x=1,2: "__proto__" is not a scenario field \(the name is reserved\)/],
+    ['detection.constructor.enabled=true', /^--set detection\.constructor\.enabled=true: "constructor" is not a scenario field/],
+    ['review.prototype=1', /^--set review\.prototype=1: "prototype" is not a scenario field/],
   ])('refuses %j', (text, message) => {
     const r = parseSetOption(text);
     expect(r.ok).toBe(false);
@@ -136,6 +141,19 @@ describe('applying a path to the document', () => {
     const shared = { mean: 0.5, sd: 0.1 };
     const r = applyPath({ a: shared, b: shared }, 'a.mean', 0.9);
     expect(r).toEqual({ ok: true, doc: { a: { mean: 0.9, sd: 0.1 }, b: { mean: 0.5, sd: 0.1 } } });
+  });
+
+  it('sets own properties only, never an inherited one or the prototype', () => {
+    // Before: `--set __proto__.x=1` wrote x onto Object.prototype, and every group of
+    // fields of every variant then had an unknown field x.
+    const r = applyPath(minimal(), '__proto__.x', 1);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+    expect(r.ok && Object.getPrototypeOf(r.doc)).toBe(Object.prototype);
+    expect(r.ok && Object.hasOwn(r.doc, '__proto__')).toBe(true);
+    const c = applyPath(minimal(), 'constructor.name', 'x');
+    expect(Object.name).toBe('Object');
+    expect(c).toEqual({ ok: true, doc: expect.objectContaining({ seed: 1 }) });
+    expect(c.ok && Object.getOwnPropertyDescriptor(c.doc, 'constructor')?.value).toEqual({ name: 'x' });
   });
 
   it('refuses a path through a value that is not a group of fields', () => {
@@ -234,6 +252,21 @@ describe('reading the scenario file', () => {
     const { data, file } = readScenarioData(path, sets('detection.userReports.probability=0.1,0.2'));
     expect(buildVariants(data, file, sets('detection.userReports.probability=0.1,0.2')).map((v) => v.scenario.detection.userReports.probability)).toEqual([
       0.1, 0.2,
+    ]);
+  });
+
+  it('refuses a tag or a field given twice even at a field a --set replaces', () => {
+    // The file itself is wrong there; before, a tagged section was read as an empty one.
+    const tagged = write(
+      'tagged.yaml',
+      'seed: 3\ndurationDays: 2\npopulation: { adults: 100, minors: 20 }\ndetection: !!omap [ hashMatching: { enabled: false } ]\n',
+    );
+    expect(refusal(() => readScenarioData(tagged, sets('detection.hashMatching.enabled=true,false')))).toEqual([
+      expect.stringMatching(/tagged\.yaml:4:1: detection: the YAML tag !!omap is not allowed/),
+    ]);
+    const twice = write('twice.yaml', 'seed: 3\nseed: 4\ndurationDays: 2\npopulation: { adults: 100, minors: 20 }\n');
+    expect(refusal(() => readScenarioData(twice, sets('seed=1,2')))).toEqual([
+      expect.stringMatching(/twice\.yaml:2:1: seed: the field is given twice \(first at line 1\)/),
     ]);
   });
 

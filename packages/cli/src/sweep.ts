@@ -10,8 +10,8 @@
  * worker threads, at most one per core.
  */
 import { availableParallelism } from 'node:os';
-import { parseDocument } from 'yaml';
-import { formatProblem, parseScenario, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
+import { isNode, parseDocument } from 'yaml';
+import { formatProblem, parseScenarioYaml, validateScenario, type Problem, type Scenario } from '@blindspot/core/scenario';
 import type { RunResult } from '@blindspot/core';
 import { InputError, memoryCheck, readScenarioText } from './load';
 import { withSeed } from './options';
@@ -37,6 +37,8 @@ export const MAX_RUNS = 64;
 
 const SEGMENT = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 const SHAPE = '--set <field.path>=<value>,<value>,...';
+/** Names no scenario field has that would reach an object's prototype if set: refused outright. */
+const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Parses one `--set` option; returns it or the problems with it (one line each). */
 export function parseSetOption(text: string): { ok: true; set: SetOption } | { ok: false; problems: string[] } {
@@ -47,6 +49,15 @@ export function parseSetOption(text: string): { ok: true; set: SetOption } | { o
   if (path === '') return { ok: false, problems: [`--set ${text}: no field path before "=" (expected ${SHAPE})`] };
   if (!path.split('.').every((s) => SEGMENT.test(s))) {
     return { ok: false, problems: [`--set ${text}: "${path}" is not a field path; write field names joined by dots, e.g. detection.userReports.probability`] };
+  }
+  const reserved = path.split('.').find((s) => RESERVED.has(s));
+  if (reserved !== undefined) {
+    return {
+      ok: false,
+      problems: [
+        `--set ${text}: "${reserved}" is not a scenario field (the name is reserved); write field names joined by dots, e.g. detection.userReports.probability`,
+      ],
+    };
   }
   if (list.trim() === '') return { ok: false, problems: [`--set ${text}: no values after "=" (expected ${SHAPE})`] };
   const raw = list.split(',').map((v) => v.trim());
@@ -78,6 +89,8 @@ export function parseScalar(text: string): { ok: true; value: Scalar } | { ok: f
   const doc = parseDocument(text, { logLevel: 'silent' });
   const unreadable = { ok: false as const, message: "not a value YAML can read (quote text with '...')" };
   if (doc.errors.length > 0 || doc.warnings.length > 0) return unreadable;
+  // As in the file: a tag (`!!str 5`, `!!binary ...`) would make the value something else than it reads.
+  if (isNode(doc.contents) && doc.contents.tag !== undefined) return { ok: false, message: 'a YAML tag is not allowed; give the value plainly' };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 0 });
@@ -155,15 +168,21 @@ export function applyPath(doc: unknown, path: string, value: Scalar): { ok: true
   let node: Doc = out;
   for (let i = 0; i < keys.length - 1; i++) {
     const key = keys[i] as string;
-    const next = node[key];
-    if (next === undefined) node[key] = {};
+    // Own properties only: an inherited one (`constructor`, `__proto__`) is no field of the file.
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    if (next === undefined) setOwn(node, key, {});
     else if (!isMapping(next)) {
       return { ok: false, message: `${keys.slice(0, i + 1).join('.')} is ${describe(next)} in the scenario, not a group of fields` };
     }
     node = node[key] as Doc;
   }
-  node[keys[keys.length - 1] as string] = value;
+  setOwn(node, keys[keys.length - 1] as string, value);
   return { ok: true, doc: out };
+}
+
+/** Sets an own property, as the YAML reader does: assigning to `__proto__` would replace the prototype instead. */
+function setOwn(node: Doc, key: string, value: unknown): void {
+  Object.defineProperty(node, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function describe(x: unknown): string {
@@ -249,12 +268,16 @@ function describeProblem(p: Problem, combo: { path: string; raw: string }[], set
  */
 export function readScenarioData(path: string, sets: readonly SetOption[]): { data: unknown; file: string } {
   const { text, file } = readScenarioText(path);
-  const base = parseScenario(text, file);
+  // What makes the file unreadable as plain YAML (a tag, a field given twice) is refused
+  // even at a field a --set replaces: the file itself is wrong.
+  const yaml = parseScenarioYaml(text);
+  if (!yaml.ok) throw new InputError(yaml.problems.map((p) => formatProblem(file, p)));
+  const base = validateScenario(yaml.data, file, yaml.doc, yaml.counter);
   if (!base.ok) {
     const own = base.problems.filter((p) => !sets.some((s) => related(p.path, s.path)));
     if (own.length > 0) throw new InputError(own.map((p) => formatProblem(file, p)));
   }
-  return { data: parseDocument(text, { uniqueKeys: true }).toJS({ maxAliasCount: 100 }) as unknown, file };
+  return { data: yaml.data, file };
 }
 
 export interface SweepRun {

@@ -6,7 +6,7 @@
 export { LIMITS } from './fields';
 export type { ContentModel } from './content';
 export { scenarioSchema, type Scenario } from './schema';
-export { formatProblem, parseScenario, validateScenario, type Problem, type ScenarioResult } from './problems';
+export { formatProblem, parseScenario, parseScenarioYaml, validateScenario, type Problem, type ScenarioResult, type YamlResult } from './problems';
 export {
   contactPairs,
   estimateMemory,

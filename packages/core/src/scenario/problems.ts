@@ -3,9 +3,9 @@
  * or to every problem found, each with its field path and, where the file has one, the
  * line and column. Parsing never throws on bad input.
  */
-import { LineCounter, Parser, parseDocument, isMap, isNode, type CST, type Document } from 'yaml';
+import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
-import { LIMITS } from './fields';
+import { LIMITS, unprintable } from './fields';
 import { contactPairs } from './memory';
 import { scenarioSchema, type Scenario } from './schema';
 
@@ -92,6 +92,23 @@ function position(doc: Document, counter: LineCounter, path: readonly PropertyKe
  * Returns every problem found, in document order.
  */
 export function parseScenario(text: string, file: string): ScenarioResult {
+  const yaml = parseScenarioYaml(text);
+  if (!yaml.ok) return yaml;
+  return validateScenario(yaml.data, file, yaml.doc, yaml.counter);
+}
+
+/** A scenario file's YAML as plain data (mappings, lists, scalars), with the parsed document for positions. */
+export type YamlResult = { ok: true; data: unknown; doc: Document; counter: LineCounter } | { ok: false; problems: Problem[] };
+
+/**
+ * Parses scenario text to plain data, refusing what the scenario's YAML may not hold:
+ * more than LIMITS.textChars characters, nesting past LIMITS.nesting, a YAML version
+ * other than 1.2, tags (`!!omap`, `!!set`, `!!binary`, `!foo`: a tag turns a section
+ * into something that is not a mapping of fields, which would otherwise be read as an
+ * empty section and silently take its defaults), a field given twice, and aliases that
+ * expand past 100 copies.
+ */
+export function parseScenarioYaml(text: string): YamlResult {
   // Bounded before the YAML parser sees the text: a huge file costs time and memory to
   // parse, and a deeply nested one overflows the stack (see nestedTooDeep).
   if (text.length > LIMITS.textChars) {
@@ -120,18 +137,24 @@ export function parseScenario(text: string, file: string): ScenarioResult {
     };
   }
   const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
+  // Duplicate keys are found by plainYamlProblems, which can name the field.
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: true, uniqueKeys: false, schema: 'core', merge: false });
+  // Warnings are problems too (an unsupported %YAML version); an unresolved tag is left
+  // to plainYamlProblems, which names its field.
+  const flaws = [...doc.errors, ...doc.warnings.filter((w) => w.code !== 'TAG_RESOLVE_FAILED')];
+  if (flaws.length > 0) {
     return {
       ok: false,
       problems: distinct(
-        doc.errors.map((e) => {
+        flaws.map((e) => {
           const pos = e.linePos?.[0];
           // The library's words, but where they address a programmer, the analyst's.
           const what =
             e.code === 'MULTIPLE_DOCS'
               ? 'the file holds more than one YAML document (a "---" or "..." line after content); a scenario is one document'
-              : escapeControl((e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
+              : e.code === 'BAD_DIRECTIVE'
+                ? `${directiveWords(e.message)}; a scenario is YAML 1.2: remove the line`
+                : escapeControl((e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
           return {
             path: '',
             message: `not valid YAML: ${what}`,
@@ -141,6 +164,8 @@ export function parseScenario(text: string, file: string): ScenarioResult {
       ),
     };
   }
+  const plain = plainYamlProblems(doc, counter, text);
+  if (plain.length > 0) return { ok: false, problems: plain };
   let data: unknown;
   try {
     data = doc.toJS({ maxAliasCount: 100 });
@@ -154,7 +179,69 @@ export function parseScenario(text: string, file: string): ScenarioResult {
   if (data === null || data === undefined) {
     return { ok: false, problems: [{ path: '', message: 'the file is empty; a scenario needs at least seed, durationDays and population' }] };
   }
-  return validateScenario(data, file, doc, counter);
+  return { ok: true, data, doc, counter };
+}
+
+/** The library's words for a bad directive, without its pointer to the line. */
+function directiveWords(message: string): string {
+  return escapeControl((message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, ''));
+}
+
+/** `!!omap` for the core tag `tag:yaml.org,2002:omap`; other tags as written. */
+function tagAsWritten(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+/**
+ * What the plain core schema of YAML 1.2 leaves out and a scenario may not use: a
+ * `%YAML` version other than 1.2 (1.1 reads `yes`, `no`, `on` and `012` differently),
+ * any tag, and a field given twice in one mapping (which the YAML library would
+ * resolve by keeping one of them). Each problem names the field and its place.
+ */
+function plainYamlProblems(doc: Document, counter: LineCounter, text: string): Problem[] {
+  const problems: Problem[] = [];
+  const at = (offset: number | undefined) => {
+    if (offset === undefined) return {};
+    const { line, col } = counter.linePos(offset);
+    return { line, column: col };
+  };
+  if (doc.directives?.yaml.explicit && doc.directives.yaml.version !== '1.2') {
+    const offset = /^%YAML/m.exec(text)?.index;
+    problems.push({ path: '', message: `not valid YAML: %YAML ${doc.directives.yaml.version}; a scenario is YAML 1.2: remove the line`, ...at(offset) });
+  }
+  // Nesting is bounded by nestedTooDeep, so this recursion is too.
+  // `where`: the offset of the field's key, the place an analyst looks for the field.
+  const walk = (node: unknown, path: PropertyKey[], where?: number): void => {
+    if (!isNode(node)) return;
+    if (node.tag !== undefined) {
+      const written = escapeControl(tagAsWritten(node.tag));
+      problems.push({
+        path: formatPath(path),
+        message: `the YAML tag ${written} is not allowed; a scenario is plain YAML: write the value as a plain number, text, list or mapping of fields, without a tag`,
+        ...at(where ?? node.range?.[0]),
+      });
+    }
+    if (isMap(node)) {
+      const first = new Map<string, number | undefined>();
+      for (const pair of node.items) {
+        // As toJS names the field: `1` and "1" are the same field.
+        const name = String(isScalar(pair.key) ? pair.key.value : pair.key);
+        const keyOffset = isNode(pair.key) ? pair.key.range?.[0] : undefined;
+        walk(pair.key, path);
+        if (first.has(name)) {
+          const earlier = first.get(name);
+          const where = earlier !== undefined ? ` (first at line ${counter.linePos(earlier).line})` : '';
+          problems.push({ path: formatPath([...path, name]), message: `the field is given twice${where}; give each field once`, ...at(keyOffset) });
+        } else first.set(name, keyOffset);
+        walk(pair.value, [...path, name], keyOffset);
+      }
+    } else if (isSeq(node)) {
+      for (const [i, item] of node.items.entries()) walk(item, [...path, i]);
+    }
+  };
+  walk(doc.contents, []);
+  problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return distinct(problems);
 }
 
 /**
@@ -286,6 +373,9 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
   if (issue.code === 'too_big') {
     const max = Number(issue.maximum);
+    const input = (issue as { input?: unknown }).input;
+    if (issue.origin === 'array' && Array.isArray(input)) return `a list of at most ${max} entries, got ${input.length}`;
+    if (issue.origin === 'string' && typeof input === 'string') return `text of at most ${max} characters, got ${input.length}`;
     return `must be ${issue.inclusive === false ? 'less than' : 'at most'} ${max}, got ${describeValue((issue as { input?: unknown }).input)}`;
   }
   if (issue.code === 'invalid_value') {
@@ -316,9 +406,18 @@ function describeValue(value: unknown): string {
   return String(value);
 }
 
+/**
+ * The file name without extension, held to what a written name may hold: a file name
+ * may contain any character but `/` (a line break, an escape sequence), so each one a
+ * name may not hold becomes `_`, and it is cut at the name's 200 characters.
+ */
 function defaultName(file: string): string {
   const base = file.split(/[\\/]/).pop() ?? file;
-  return base.replace(/\.(ya?ml|json)$/i, '') || 'scenario';
+  let name = base.replace(/\.(ya?ml|json)$/i, '');
+  for (let bad = unprintable(name, false); bad; bad = unprintable(name, false)) {
+    name = `${name.slice(0, bad.index)}_${name.slice(bad.index + bad.char.length)}`;
+  }
+  return [...name].slice(0, 200).join('') || 'scenario';
 }
 
 /** `file:line:col: path: message`, one line, for terminals and CI logs. */

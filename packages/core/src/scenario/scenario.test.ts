@@ -362,10 +362,11 @@ describe('parseScenario', () => {
     expect([3, 4]).toContain(ps[0]?.line);
   });
 
-  it('reports a duplicated key as invalid YAML on the duplicate line', () => {
+  it('reports a duplicated key on the duplicate line, naming the field and the first place', () => {
     const ps = problems(parseScenario('seed: 1\ndurationDays: 2\nseed: 3\n', 'x.yaml'));
-    expect(ps[0]?.message).toMatch(/^not valid YAML/);
-    expect(ps[0]).toMatchObject({ line: 3, column: 1 });
+    expect(ps).toEqual([{ path: 'seed', message: 'the field is given twice (first at line 1); give each field once', line: 3, column: 1 }]);
+    const nested = problems(parseScenario('seed: 1\nreview:\n  capacityPerDay: 3\n  confirmThreshold: 0.5\n  capacityPerDay: 4\n', 'x.yaml'));
+    expect(nested).toEqual([expect.objectContaining({ path: 'review.capacityPerDay', line: 5, column: 3 })]);
   });
 
   it('accepts the shipped plaintext scenario, which spells out every field', () => {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { METADATA_RULES } from '../metadata/rules';
 import { DEFAULT_REVIEW_PRIORITY, ROUTE_BLOCKS, ROUTES } from '../routes';
 import { contentSchema } from './content';
-import { LIMITS, count, positiveCount, probability, rate } from './fields';
+import { LIMITS, count, positiveCount, printableText, probability, rate } from './fields';
 
 const encryption = z.enum(['none', 'e2ee']);
 
@@ -68,8 +68,8 @@ const groomers = z
   .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
 
 export const scenarioSchema = z.strictObject({
-  name: z.string().min(1).max(200).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
-  description: z.string().max(10_000).optional().describe('Free text: what this scenario is for.'),
+  name: printableText(200, { multiline: false }).min(1).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
+  description: printableText(10_000, { multiline: true }).optional().describe('Free text: what this scenario is for.'),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Seed of every random draw: the same scenario and seed always give the same result.'),
   durationDays: positiveCount(LIMITS.days).describe('Length of the simulated period, in days.'),
   population: z
@@ -184,6 +184,7 @@ export const scenarioSchema = z.strictObject({
         .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
       priority: z
         .array(z.enum(ROUTES))
+        .max(ROUTES.length)
         .superRefine(listedOnce)
         .default(DEFAULT_REVIEW_PRIORITY)
         .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
