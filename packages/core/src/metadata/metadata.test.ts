@@ -6,6 +6,7 @@ import { encodeContent } from '../content';
 import { Random } from '../random';
 import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from '../types';
 import type { MetadataRule } from './rules';
+import type { SlidingWindow } from './window';
 
 /** Thresholds and windows, all different so a mix-up shows. */
 const RULES = {
@@ -415,20 +416,25 @@ describe('applyMetadata: stream order and batching', () => {
     expect(pieces).toEqual(whole);
   });
 
-  it('forgets what falls out of a window: each list holds only the window before its latest entry', () => {
+  it('forgets what falls out of a window: each holds only the window before its latest entry, and keeps little else', () => {
     const state: MetadataState = new Map();
     applyMetadata(s, state, batch(stream));
-    const within = (list: number[], stride: number, windowHours: number) => {
-      const times = list.filter((_, i) => i % stride === 0);
+    const within = (w: SlidingWindow | undefined, windowHours: number) => {
+      if (!w) return 0;
+      const stride = w.keys ? 2 : 1;
+      const times = w.entries.slice(w.head).filter((_, i) => i % stride === 0);
       for (const t of times) expect(t).toBeGreaterThanOrEqual((times.at(-1) as number) - h(windowHours));
+      // What has left the window is dropped before it outnumbers what is in it.
+      expect(w.head).toBeLessThanOrEqual(times.length * stride);
+      if (w.keys) expect(w.distinct).toBe(new Set(w.entries.slice(w.head).filter((_, i) => i % 2 === 1)).size);
       return times.length;
     };
     let kept = 0;
     for (const w of state.values()) {
-      kept += within(w.windows.unconnectedMinors ?? [], 2, RULES.unconnectedMinors.windowHours);
-      kept += within(w.windows.newAccountBurst ?? [], 1, RULES.newAccountBurst.windowHours);
-      kept += within(w.windows.imagesToMinors ?? [], 1, RULES.imagesToMinors.windowHours);
-      kept += within(w.windows.blocksAndReports ?? [], 2, RULES.blocksAndReports.windowHours);
+      kept += within(w.windows.unconnectedMinors, RULES.unconnectedMinors.windowHours);
+      kept += within(w.windows.newAccountBurst, RULES.newAccountBurst.windowHours);
+      kept += within(w.windows.imagesToMinors, RULES.imagesToMinors.windowHours);
+      kept += within(w.windows.blocksAndReports, RULES.blocksAndReports.windowHours);
     }
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(stream.length / 4);
