@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../scenario';
 import { testScenario } from '../testing';
@@ -365,11 +366,12 @@ describe('applyMetadata: stream order and batching', () => {
         if (toMinor && m.unconnectedMinors.enabled) {
           add('unconnectedMinors', ev.sender, ev.t, ev.recipient, m.unconnectedMinors.minMinors, m.unconnectedMinors.windowHours, ev, true);
         }
-        if (toMinor && ev.media === 'image' && m.imagesToMinors.enabled) {
-          add('imagesToMinors', ev.sender, ev.t, 0, m.imagesToMinors.minImages, m.imagesToMinors.windowHours, ev, false);
-        }
+        // In registry order, the order in which one event's detections are listed.
         if (m.newAccountBurst.enabled && ev.senderAccountAgeDays < m.newAccountBurst.maxAccountAgeDays) {
           add('newAccountBurst', ev.sender, ev.t, 0, m.newAccountBurst.minMessages, m.newAccountBurst.windowHours, ev, false);
+        }
+        if (toMinor && ev.media === 'image' && m.imagesToMinors.enabled) {
+          add('imagesToMinors', ev.sender, ev.t, 0, m.imagesToMinors.minImages, m.imagesToMinors.windowHours, ev, false);
         }
       } else if (m.blocksAndReports.enabled) {
         const [account, from] = isReport(ev) ? [ev.reported, ev.reporter] : [ev.blocked, ev.blocker];
@@ -389,6 +391,22 @@ describe('applyMetadata: stream order and batching', () => {
     expect(whole).toEqual(reference(s, stream));
     const partly = scenario({ imagesToMinors: { enabled: false }, newAccountBurst: { enabled: false } });
     expect(run(stream, partly)).toEqual(reference(partly, stream));
+  });
+
+  it('agrees with the rules recounted from scratch on random streams, cut into random batches stored as JSON between them', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 0, max: 800 }), fc.integer({ min: 1, max: 300 }), (seed, n, size) => {
+        const events = randomStream(seed, n);
+        let state: MetadataState = new Map();
+        const pieces: Detection[] = [];
+        for (let i = 0; i < events.length; i += size) {
+          state = new Map(JSON.parse(JSON.stringify([...state])) as Array<[number, ReturnType<MetadataState['get']> & object]>);
+          pieces.push(...applyMetadata(s, state, batch(events.slice(i, i + size), i / size)).detections);
+        }
+        expect(pieces).toEqual(reference(s, events));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('keeps state between batches: the result does not depend on where the stream is cut', () => {
