@@ -17,13 +17,11 @@ import type { Scenario } from '../scenario';
 import type { Detection, Envelope, EnvelopeBatch, MetadataResult } from '../types';
 import { HOUR } from '../types';
 import { METADATA_RULE_REGISTRY, type MetadataRule, type MetadataRuleModule, type RuleSettings } from './rules';
+import { enter, leaveBefore, measure, openWindow, type SlidingWindow } from './window';
 
 export interface AccountWindows {
-  /**
-   * Each rule's window: event times, or for a rule that counts distinct accounts,
-   * flattened (time, account) pairs.
-   */
-  windows: Partial<Record<MetadataRule, number[]>>;
+  /** Each rule's window: the events it counts, or for a distinct count the (time, account) pairs. */
+  windows: Partial<Record<MetadataRule, SlidingWindow>>;
   /** Time each rule last fired. */
   fired: Partial<Record<MetadataRule, number>>;
 }
@@ -75,20 +73,6 @@ function windowsOf(state: MetadataState, account: number): AccountWindows {
   return w;
 }
 
-/** Drops entries older than `since` from a flattened list of records `stride` long. */
-function prune(list: number[], since: number, stride: number): void {
-  let drop = 0;
-  while (drop < list.length && (list[drop] as number) < since) drop += stride;
-  if (drop > 0) list.splice(0, drop);
-}
-
-/** Distinct accounts in a flattened list of (time, account) pairs. */
-function distinct(list: number[]): number {
-  const seen = new Set<number>();
-  for (let i = 1; i < list.length; i += 2) seen.add(list[i] as number);
-  return seen.size;
-}
-
 export function applyMetadata(scenario: Scenario, state: MetadataState, batch: EnvelopeBatch): MetadataResult {
   const rules = activeRules(scenario);
   const detections: Detection[] = [];
@@ -96,17 +80,15 @@ export function applyMetadata(scenario: Scenario, state: MetadataState, batch: E
   /** Records one event in a rule's window and fires the rule when its measure reaches the threshold. */
   const observe = (w: AccountWindows, r: ActiveRule, other: number, base: Omit<Detection, 'route' | 'evidence' | 'rule'>) => {
     const { rule, name, settings } = r;
-    const stride = rule.measure === 'accounts' ? 2 : 1;
-    const list = (w.windows[name] ??= []);
-    if (stride === 2) list.push(base.t, other);
-    else list.push(base.t);
-    prune(list, base.t - settings.windowHours * HOUR, stride);
-    const measure = stride === 2 ? distinct(list) : list.length;
+    const window = (w.windows[name] ??= openWindow(rule.measure === 'accounts'));
+    enter(window, base.t, other);
+    leaveBefore(window, base.t - settings.windowHours * HOUR);
+    const measured = measure(window);
     const threshold = rule.threshold(settings);
     const last = w.fired[name];
-    if (measure < threshold || (last !== undefined && base.t - last < settings.windowHours * HOUR)) return;
+    if (measured < threshold || (last !== undefined && base.t - last < settings.windowHours * HOUR)) return;
     w.fired[name] = base.t;
-    detections.push({ route: ROUTE, rule: name, evidence: measure / threshold, ...base });
+    detections.push({ route: ROUTE, rule: name, evidence: measured / threshold, ...base });
   };
 
   // Envelopes, reports and blocks in stream order (event ids).

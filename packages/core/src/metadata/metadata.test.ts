@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../scenario';
 import { testScenario } from '../testing';
@@ -6,6 +7,7 @@ import { encodeContent } from '../content';
 import { Random } from '../random';
 import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from '../types';
 import type { MetadataRule } from './rules';
+import type { SlidingWindow } from './window';
 
 /** Thresholds and windows, all different so a mix-up shows. */
 const RULES = {
@@ -364,11 +366,12 @@ describe('applyMetadata: stream order and batching', () => {
         if (toMinor && m.unconnectedMinors.enabled) {
           add('unconnectedMinors', ev.sender, ev.t, ev.recipient, m.unconnectedMinors.minMinors, m.unconnectedMinors.windowHours, ev, true);
         }
-        if (toMinor && ev.media === 'image' && m.imagesToMinors.enabled) {
-          add('imagesToMinors', ev.sender, ev.t, 0, m.imagesToMinors.minImages, m.imagesToMinors.windowHours, ev, false);
-        }
+        // In registry order, the order in which one event's detections are listed.
         if (m.newAccountBurst.enabled && ev.senderAccountAgeDays < m.newAccountBurst.maxAccountAgeDays) {
           add('newAccountBurst', ev.sender, ev.t, 0, m.newAccountBurst.minMessages, m.newAccountBurst.windowHours, ev, false);
+        }
+        if (toMinor && ev.media === 'image' && m.imagesToMinors.enabled) {
+          add('imagesToMinors', ev.sender, ev.t, 0, m.imagesToMinors.minImages, m.imagesToMinors.windowHours, ev, false);
         }
       } else if (m.blocksAndReports.enabled) {
         const [account, from] = isReport(ev) ? [ev.reported, ev.reporter] : [ev.blocked, ev.blocker];
@@ -388,6 +391,22 @@ describe('applyMetadata: stream order and batching', () => {
     expect(whole).toEqual(reference(s, stream));
     const partly = scenario({ imagesToMinors: { enabled: false }, newAccountBurst: { enabled: false } });
     expect(run(stream, partly)).toEqual(reference(partly, stream));
+  });
+
+  it('agrees with the rules recounted from scratch on random streams, cut into random batches stored as JSON between them', () => {
+    fc.assert(
+      fc.property(fc.nat(), fc.integer({ min: 0, max: 800 }), fc.integer({ min: 1, max: 300 }), (seed, n, size) => {
+        const events = randomStream(seed, n);
+        let state: MetadataState = new Map();
+        const pieces: Detection[] = [];
+        for (let i = 0; i < events.length; i += size) {
+          state = new Map(JSON.parse(JSON.stringify([...state])) as Array<[number, ReturnType<MetadataState['get']> & object]>);
+          pieces.push(...applyMetadata(s, state, batch(events.slice(i, i + size), i / size)).detections);
+        }
+        expect(pieces).toEqual(reference(s, events));
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it('keeps state between batches: the result does not depend on where the stream is cut', () => {
@@ -415,20 +434,25 @@ describe('applyMetadata: stream order and batching', () => {
     expect(pieces).toEqual(whole);
   });
 
-  it('forgets what falls out of a window: each list holds only the window before its latest entry', () => {
+  it('forgets what falls out of a window: each holds only the window before its latest entry, and keeps little else', () => {
     const state: MetadataState = new Map();
     applyMetadata(s, state, batch(stream));
-    const within = (list: number[], stride: number, windowHours: number) => {
-      const times = list.filter((_, i) => i % stride === 0);
+    const within = (w: SlidingWindow | undefined, windowHours: number) => {
+      if (!w) return 0;
+      const stride = w.keys ? 2 : 1;
+      const times = w.entries.slice(w.head).filter((_, i) => i % stride === 0);
       for (const t of times) expect(t).toBeGreaterThanOrEqual((times.at(-1) as number) - h(windowHours));
+      // What has left the window is dropped before it outnumbers what is in it.
+      expect(w.head).toBeLessThanOrEqual(times.length * stride);
+      if (w.keys) expect(w.distinct).toBe(new Set(w.entries.slice(w.head).filter((_, i) => i % 2 === 1)).size);
       return times.length;
     };
     let kept = 0;
     for (const w of state.values()) {
-      kept += within(w.windows.unconnectedMinors ?? [], 2, RULES.unconnectedMinors.windowHours);
-      kept += within(w.windows.newAccountBurst ?? [], 1, RULES.newAccountBurst.windowHours);
-      kept += within(w.windows.imagesToMinors ?? [], 1, RULES.imagesToMinors.windowHours);
-      kept += within(w.windows.blocksAndReports ?? [], 2, RULES.blocksAndReports.windowHours);
+      kept += within(w.windows.unconnectedMinors, RULES.unconnectedMinors.windowHours);
+      kept += within(w.windows.newAccountBurst, RULES.newAccountBurst.windowHours);
+      kept += within(w.windows.imagesToMinors, RULES.imagesToMinors.windowHours);
+      kept += within(w.windows.blocksAndReports, RULES.blocksAndReports.windowHours);
     }
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(stream.length / 4);
