@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Delivered } from './relay';
 import { Schedule, type Scheduled } from './schedule';
@@ -36,5 +37,34 @@ describe('Schedule', () => {
     expect(drain(s, 2).map((x) => x.t)).toEqual([1]);
     expect(drain(s, 3.5).map((x) => x.t)).toEqual([2, 3]);
     expect(s.takeBefore(Number.POSITIVE_INFINITY)).toBeUndefined();
+  });
+
+  it('takes exactly what a sorted list with stable insertion would, under any mix of adds and takes', () => {
+    // The reference: stream order by time, reports before blocks, then first scheduled first.
+    const op = fc.oneof(
+      fc.record({ add: fc.constant(true as const), t: fc.integer({ min: 0, max: 20 }), block: fc.boolean() }),
+      fc.record({ add: fc.constant(false as const), before: fc.integer({ min: 0, max: 25 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const s = new Schedule();
+        const ref: { t: number; rank: number; id: number }[] = [];
+        let id = 0;
+        for (const o of ops) {
+          if (o.add) {
+            const x = o.block ? block(o.t, id) : report(o.t, id);
+            s.add(x);
+            ref.push({ t: o.t, rank: o.block ? 2 : 1, id: id++ });
+            ref.sort((a, b) => a.t - b.t || a.rank - b.rank || a.id - b.id);
+          } else {
+            const want: number[] = [];
+            while (ref.length > 0 && (ref[0] as { t: number }).t < o.before) want.push((ref.shift() as { id: number }).id);
+            const got = drain(s, o.before).map((x) => (x.type === 'block' ? x.blocker : x.type === 'report' ? x.reporter : -1));
+            expect(got).toEqual(want);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
