@@ -94,7 +94,7 @@ describe('usage errors: one line and a pointer', () => {
     expect(r.lines).toEqual([
       '--seed must be a whole number from 0 to 9007199254740991, got "-1"',
       '--batch-size must be a whole number from 1 to 1000000, got "lots"',
-      '--redis http://127.0.0.1:6379: must be a redis:// or rediss:// URL',
+      '--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
       '--prefix blindspot: must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot',
       '--timeout must be a positive number of seconds, got "0"',
       '--log-level loud: must be one of fatal, error, warn, info, debug, trace, silent',
