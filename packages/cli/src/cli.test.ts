@@ -130,6 +130,30 @@ describe('usage errors: one line and a pointer', () => {
     expect((await cli('run', 'a.yaml', '--out')).lines[0]).toBe('--out needs a value: --out <dir>');
   });
 
+  it.each(['', ' ', '1e400', '-1', '1.5', '0x10', '9007199254740992'])('refuses --seed %j in every verb that takes it, naming --seed', async (seed) => {
+    for (const argv of [
+      ['run', 'a.yaml'],
+      ['compare', 'a.yaml', 'b.yaml'],
+      ['sweep', 'a.yaml', '--set', 'detection.userReports.probability=0.1,0.2'],
+      ['load', 'a.yaml', '--redis', 'redis://127.0.0.1:1'],
+    ]) {
+      const r = await cli(...argv, '--seed', seed);
+      expect(r.code, argv[0]).toBe(2);
+      expect(r.lines[0], argv[0]).toBe(`--seed must be a whole number from 0 to 9007199254740991, got ${JSON.stringify(seed)}`);
+      // The same through --seed=
+      expect((await cli(...argv, `--seed=${seed}`)).code, argv[0]).toBe(2);
+    }
+  });
+
+  it('never quotes a --redis value back, which may hold a password', async () => {
+    const r = await cli('run', 'a.yaml', '--redis', 'redis://:s3cret@x@127.0.0.1:6379');
+    expect(r.code).toBe(2);
+    expect(r.lines[0]).toBe('--redis holds more than one @: write an @ in the password (or user name) as %40');
+    const twice = await cli('run', 'a.yaml', '--redis', 'redis://:s3cret@127.0.0.1:6379', '--redis', 'redis://:0ther@127.0.0.1:6379');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).not.toMatch(/s3cret|0ther/);
+  });
+
   it('takes options before the verb too', async () => {
     expect((await cli('--seed', '3', 'rn')).lines[0]).toBe('unknown command "rn"; did you mean run?');
     expect((await cli('--json', 'validate', '--help')).stdout).toMatch(/^usage: blindspot validate/);
