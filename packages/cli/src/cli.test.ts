@@ -94,7 +94,7 @@ describe('usage errors: one line and a pointer', () => {
     expect(r.lines).toEqual([
       '--seed must be a whole number from 0 to 9007199254740991, got "-1"',
       '--batch-size must be a whole number from 1 to 1000000, got "lots"',
-      '--redis http://127.0.0.1:6379: must be a redis:// or rediss:// URL',
+      '--redis must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
       '--prefix blindspot: must be a Redis hash tag such as {blindspot}, so all keys of a deployment share a Cluster slot',
       '--timeout must be a positive number of seconds, got "0"',
       '--log-level loud: must be one of fatal, error, warn, info, debug, trace, silent',
@@ -128,6 +128,30 @@ describe('usage errors: one line and a pointer', () => {
     expect((await cli('run', 'a.yaml', '--replicas', 'scanner=2')).lines[0]).toBe('--replicas needs --redis <url>');
     expect((await cli('run', 'a.yaml', '--seed', '1', '--seed', '2')).lines[0]).toBe('--seed is given twice (1 and 2); give it once');
     expect((await cli('run', 'a.yaml', '--out')).lines[0]).toBe('--out needs a value: --out <dir>');
+  });
+
+  it.each(['', ' ', '1e400', '-1', '1.5', '0x10', '9007199254740992'])('refuses --seed %j in every verb that takes it, naming --seed', async (seed) => {
+    for (const argv of [
+      ['run', 'a.yaml'],
+      ['compare', 'a.yaml', 'b.yaml'],
+      ['sweep', 'a.yaml', '--set', 'detection.userReports.probability=0.1,0.2'],
+      ['load', 'a.yaml', '--redis', 'redis://127.0.0.1:1'],
+    ]) {
+      const r = await cli(...argv, '--seed', seed);
+      expect(r.code, argv[0]).toBe(2);
+      expect(r.lines[0], argv[0]).toBe(`--seed must be a whole number from 0 to 9007199254740991, got ${JSON.stringify(seed)}`);
+      // The same through --seed=
+      expect((await cli(...argv, `--seed=${seed}`)).code, argv[0]).toBe(2);
+    }
+  });
+
+  it('never quotes a --redis value back, which may hold a password', async () => {
+    const r = await cli('run', 'a.yaml', '--redis', 'redis://:s3cret@x@127.0.0.1:6379');
+    expect(r.code).toBe(2);
+    expect(r.lines[0]).toBe('--redis holds more than one @: write an @ in the password (or user name) as %40');
+    const twice = await cli('run', 'a.yaml', '--redis', 'redis://:s3cret@127.0.0.1:6379', '--redis', 'redis://:0ther@127.0.0.1:6379');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).not.toMatch(/s3cret|0ther/);
   });
 
   it('takes options before the verb too', async () => {

@@ -9,6 +9,7 @@ import { COMMANDS, commandNamed } from './commands';
 import type { Command, Io } from './commands/command';
 import { generalUsage, pointer, verbUsage } from './help';
 import { help } from './options';
+import { printable, withoutCredentials } from './output';
 
 type Output = Io['stdout'];
 
@@ -80,7 +81,9 @@ async function dispatch(argv: readonly string[], stdout: Output, stderr: Output)
   return command.run(values, split.positionals, { stdout, stderr });
 }
 
-export async function main(argv: readonly string[], stdout: Output = process.stdout, stderr: Output = process.stderr): Promise<number> {
+export async function main(argv: readonly string[], stdout: Output = process.stdout, rawStderr: Output = process.stderr): Promise<number> {
+  // Messages quote what was typed and what files hold: never a control character or a URL's password.
+  const stderr: Output = { write: (chunk: string) => rawStderr.write(printable(withoutCredentials(chunk))) };
   try {
     return await dispatch(argv, stdout, stderr);
   } catch (err) {

@@ -1,6 +1,7 @@
 /** Readable summaries of result documents for terminals. */
 import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
 import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
+import { printable } from './output';
 
 const n = (x: number) => x.toLocaleString('en-US');
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
@@ -33,7 +34,8 @@ export function summarize(r: RunResult): string {
     `Review              ${n(r.review.flags)} flags, ${n(r.review.reviewed)} reviewed, ${n(r.review.confirmed)} confirmed, ${n(r.review.rejected)} rejected, backlog ${n(r.review.backlogAtEnd)} (capacity ${n(r.review.capacityPerDay)}/day)`,
   ];
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
-  return lines.join('\n');
+  // Names and file names come from the scenario: no control characters reach the terminal.
+  return printable(lines.join('\n'));
 }
 
 export interface Change {
@@ -137,7 +139,7 @@ export function formatTable(results: RunResult[]): string {
   });
   out.push('', `Changes are against ${first.scenario.name}.`, ...routeNotes());
   for (const r of results) for (const w of r.warnings) out.push(`WARNING: ${r.scenario.name}: ${w}`);
-  return out.join('\n');
+  return printable(out.join('\n'));
 }
 
 export function formatComparison(c: Comparison): string {
@@ -164,5 +166,5 @@ export function formatComparison(c: Comparison): string {
     `${a.scenario.name}: ${a.timing.transport}, ${a.timing.wallSeconds} s · ${b.scenario.name}: ${b.timing.transport}, ${b.timing.wallSeconds} s`,
   );
   for (const w of [...a.warnings.map((x) => `${a.scenario.name}: ${x}`), ...b.warnings.map((x) => `${b.scenario.name}: ${x}`)]) out.push(`WARNING: ${w}`);
-  return out.join('\n');
+  return printable(out.join('\n'));
 }

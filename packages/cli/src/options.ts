@@ -30,9 +30,10 @@ function whole(raw: string, min: number, max: number): number {
   return n;
 }
 
-function checked(schema: Parameters<typeof problemWith>[0], raw: string): string {
+/** `raw`, if it passes `schema`; else an OptionProblem quoting it, unless it may hold a secret. */
+function checked(schema: Parameters<typeof problemWith>[0], raw: string, quote = true): string {
   const problem = problemWith(schema, raw);
-  if (problem) throw new OptionProblem(`${raw}: ${problem}`);
+  if (problem) throw new OptionProblem(quote ? `${raw}: ${problem}` : problem);
   return raw;
 }
 
@@ -44,7 +45,8 @@ export const redis = single(
   'redis',
   '<url>',
   'run over BullMQ against this Redis; the four services are\nstarted as separate processes and stopped afterwards',
-  (raw) => checked(redisUrlSchema, raw),
+  // Never quoted back: a Redis URL may hold a password.
+  (raw) => checked(redisUrlSchema, raw, false),
 );
 
 export const externalServices = flag(

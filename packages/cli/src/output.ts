@@ -17,8 +17,35 @@ import { accessSync, constants, lstatSync, mkdirSync, renameSync, rmSync, statSy
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError } from './load';
 
-/** A document as the command line prints and writes it: indented JSON and a newline. */
-export const jsonText = (doc: unknown): string => `${JSON.stringify(doc, null, 2)}\n`;
+/**
+ * A document as the command line prints and writes it: indented JSON and a newline.
+ * JSON escapes C0 control characters itself; DEL and C1 (which some terminals obey as
+ * commands, e.g. U+009B as CSI) are escaped too, so the document is safe to print. They
+ * can only occur inside strings, so the document's values are unchanged.
+ */
+export const jsonText = (doc: unknown): string =>
+  `${JSON.stringify(doc, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
+
+/**
+ * Text for a terminal: every control character (C0 but the newline and tab, DEL, C1)
+ * written out as a visible escape (\x1b), so a scenario's name, a file name or a typed
+ * argument cannot set the window title, clear the screen or move the cursor. The
+ * command line's own control sequences (the progress bar's) are added after this.
+ */
+export function printable(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}
+
+/**
+ * Text with the password of any URL in it replaced by `***` (the user name kept), as
+ * redactUrl does: for messages that quote what was typed.
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#]*)@/g, (_all, scheme: string, info: string) => {
+    const colon = info.indexOf(':');
+    return `${scheme}${colon < 0 ? '***' : `${info.slice(0, colon)}:***`}@`;
+  });
+}
 
 /** A file a command will write, named before the work starts, rendered after it. */
 export interface PlannedFile<R> {
@@ -208,5 +235,5 @@ export function writeFiles<R>(dest: Destination, folder: () => string, files: re
 export function writtenLines(w: Written): string[] {
   const lines = w.paths.map((p) => `wrote ${p}`);
   if (w.latest) lines.push(`${w.latest} now points to ${w.dir}`);
-  return lines;
+  return lines.map(printable);
 }

@@ -1,7 +1,10 @@
 /**
  * Progress of a long run on stderr: a bar redrawn in place on a terminal, plain lines
  * every few seconds otherwise (CI logs). Never on stdout, so --json output stays clean.
+ * Labels come from scenario names: their control characters are escaped before the
+ * bar's own are added.
  */
+import { printable } from './output';
 
 export interface ProgressStream {
   isTTY?: boolean;
@@ -39,7 +42,8 @@ class StatusLine {
     return true;
   }
 
-  draw(done: number, text: string): void {
+  draw(done: number, raw: string): void {
+    const text = printable(raw);
     if (this.stream.isTTY) {
       const width = 24;
       const filled = Math.round(Math.min(1, done) * width);

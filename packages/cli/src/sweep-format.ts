@@ -1,5 +1,6 @@
 /** Tables, trend lines and CSV for `blindspot sweep`. */
 import { csvLine, type Figure, headlineFigures, ROUTE_COUNT_KINDS, ROUTE_COUNTS } from './figures';
+import { printable } from './output';
 import type { Scalar, SweepDocument } from './sweep';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -111,7 +112,8 @@ export function formatSweep(doc: SweepDocument, raw: readonly Record<string, str
   results.forEach((r, i) => {
     for (const w of r.warnings) out.push(`WARNING: ${paths.map((p) => `${p}=${raw[i]?.[p] ?? ''}`).join(', ')}: ${w}`);
   });
-  return out.join('\n');
+  // Names, file names and typed values: no control characters reach the terminal.
+  return printable(out.join('\n'));
 }
 
 /**

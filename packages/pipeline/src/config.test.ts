@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, SERVICES, logLevelSchema, parseEnv, prefixSchema, problemWith, redisUrlSchema } from './config';
+import { ConfigError, SERVICES, logLevelSchema, parseDashboardEnv, parseEnv, prefixSchema, problemWith, redisUrlSchema } from './config';
 
 const URL_OK = { REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -49,6 +49,41 @@ describe('parseEnv', () => {
 
   it.each(['redis://127.0.0.1:6379', 'rediss://user:pw@cache.example:6380/2', 'redis://redis'])('accepts %j', (url) => {
     expect(parseEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
+  });
+
+  // A password with a raw @ (or one that breaks the URL) is refused naming the variable, never quoting the value.
+  it.each([
+    ['a raw @ in the password', 'redis://:s3cr@t-pw@127.0.0.1:6379', /%40/],
+    ['a raw @ in user and password', 'redis://us@r:s3cr@t-pw@127.0.0.1:6379', /%40/],
+    ['a stray %', 'redis://:s3cr%zzt-pw@127.0.0.1:6379', /%25/],
+    ['a # in the password', 'redis://:s3cr#t-pw@127.0.0.1:6379', /not a valid URL/],
+    ['a bad port', 'redis://:s3cret-pw@127.0.0.1:port', /not a valid URL/],
+    ['an unclosed IPv6 address', 'redis://:s3cret-pw@[::1', /not a valid URL/],
+    ['no host', 'redis://:s3cret-pw@', /names no host|not a valid URL/],
+    ['a path that is no database', 'redis://:s3cret-pw@127.0.0.1:6379/s3cret-pw', /database number/],
+    ['a control character', 'redis://:s3cret-pw\u0007@127.0.0.1:6379', /control characters/],
+  ])('refuses a REDIS_URL with %s, without quoting it', (_what, url, says) => {
+    const problems = problemsOf({ REDIS_URL: url });
+    expect(problems).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
+    expect(problems[0]).toMatch(says);
+    expect(problems[0]).not.toContain('s3cr');
+  });
+
+  it('accepts a percent-encoded password and a database number', () => {
+    expect(parseEnv({ REDIS_URL: 'redis://:s3cr%40t%25pw@127.0.0.1:6379/3' }).REDIS_URL).toBe('redis://:s3cr%40t%25pw@127.0.0.1:6379/3');
+    expect(parseEnv({ REDIS_URL: 'redis://[::1]:6379' }).REDIS_URL).toBe('redis://[::1]:6379');
+  });
+
+  it.each(['not a host', '  ', 'http://x', '999.1.1.1', '127.0.0.1:9464', 'host_name', '-lead', 'a\u001b[2J', 'x'.repeat(254)])(
+    'refuses HTTP_HOST and DASHBOARD_HOST %j, naming the variable',
+    (host) => {
+      expect(problemsOf({ ...URL_OK, HTTP_HOST: host })).toEqual([expect.stringMatching(/^HTTP_HOST: must be an IP address or a host name/)]);
+      expect(() => parseDashboardEnv({ ...URL_OK, DASHBOARD_HOST: host })).toThrow(/DASHBOARD_HOST: must be an IP address or a host name/);
+    },
+  );
+
+  it.each(['127.0.0.1', '0.0.0.0', '::', '::1', 'localhost', 'metrics.internal', 'redis'])('accepts HTTP_HOST %j', (host) => {
+    expect(parseEnv({ ...URL_OK, HTTP_HOST: host }).HTTP_HOST).toBe(host);
   });
 
   it.each(['blindspot', '{}', '{a b}', 'x{blindspot}', '{blindspot}x', '{a}{b}'])('rejects the prefix %j (not a hash tag)', (prefix) => {
@@ -133,7 +168,7 @@ describe('parseEnv', () => {
 describe('the rules the command line shares', () => {
   it('say what is wrong with a --redis, --prefix or --log-level value in one line, as for the environment', () => {
     expect(problemWith(redisUrlSchema, 'redis://127.0.0.1:6379')).toBeNull();
-    expect(problemWith(redisUrlSchema, 'http://127.0.0.1:6379')).toBe('must be a redis:// or rediss:// URL');
+    expect(problemWith(redisUrlSchema, 'http://127.0.0.1:6379')).toBe('must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379');
     expect(problemWith(prefixSchema, '{team-a}')).toBeNull();
     expect(problemWith(prefixSchema, 'team-a')).toMatch(/^must be a Redis hash tag such as \{blindspot\}/);
     expect(problemWith(logLevelSchema, 'debug')).toBeNull();

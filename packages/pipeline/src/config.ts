@@ -2,6 +2,7 @@
  * Service configuration from the environment: one zod object, parsed inside main(),
  * never at import time. Every problem is reported with the variable's name.
  */
+import { isIP } from 'node:net';
 import { STAGES } from '@blindspot/core';
 import { z } from 'zod';
 
@@ -11,10 +12,48 @@ export type ServiceName = (typeof SERVICES)[number];
 
 const int = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
 
+/**
+ * What is wrong with a Redis URL, or null. The messages never quote the URL: it may hold
+ * a password. A raw `@` in the user info is refused rather than guessed at (it is where
+ * the user info ends), and so is a percent sign that starts no escape.
+ */
+export function redisUrlProblem(v: string): string | null {
+  if (!/^rediss?:\/\//.test(v)) return 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379';
+  // Control characters included: \s does not cover them all.
+  if (/[\s\p{Cc}]/u.test(v)) return 'must not contain spaces or control characters';
+  const authority = v.slice(v.indexOf('//') + 2).split(/[/?#]/, 1)[0] ?? '';
+  if (authority.split('@').length > 2) return 'holds more than one @: write an @ in the password (or user name) as %40';
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return 'is not a valid URL (write any of @ : / ? # % in the password as %40 %3A %2F %3F %23 %25)';
+  }
+  if (url.hostname === '') return 'names no host, e.g. redis://127.0.0.1:6379';
+  try {
+    decodeURIComponent(url.username);
+    decodeURIComponent(url.password);
+  } catch {
+    return 'has a % in its user info that starts no escape: write a % in the password as %25';
+  }
+  if (!/^\/?\d*$/.test(url.pathname)) return 'may end only in a database number, e.g. redis://127.0.0.1:6379/0';
+  return null;
+}
+
 /** A Redis server address; the command line's --redis is checked with the same rule. */
-export const redisUrlSchema = z
-  .string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' })
-  .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'must be a redis:// or rediss:// URL');
+export const redisUrlSchema = z.string({ error: 'required: the Redis server to use, e.g. redis://127.0.0.1:6379' }).superRefine((v, ctx) => {
+  const problem = redisUrlProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** A host name (RFC 1123 labels) or an IP address, to listen on. */
+const HOST_NAME = /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+const hostSchema = z
+  .string()
+  .refine(
+    (v) => isIP(v) !== 0 || (HOST_NAME.test(v) && !/^[\d.]+$/.test(v)),
+    'must be an IP address or a host name of this machine, e.g. 127.0.0.1 (loopback) or 0.0.0.0 (every interface)',
+  );
 
 /** The queue and key prefix; the command line's --prefix is checked with the same rule. */
 export const prefixSchema = z
@@ -53,7 +92,7 @@ export const envSchema = z.object({
   /** Generator: threads that frank and encrypt messages (0: one per core but one, at least one). */
   GENERATOR_SEALERS: int(0, 64, 0),
   /** Address of the /metrics, /healthz and /readyz endpoints: loopback unless told otherwise. */
-  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_HOST: hostSchema.default('127.0.0.1'),
   /** Their port (0: any free port); if taken, another is used and logged. */
   HTTP_PORT: int(0, 65_535, 9464),
 });
@@ -64,7 +103,7 @@ export type ServiceConfig = z.output<typeof envSchema>;
 export const dashboardEnvSchema = z.object({
   ...baseEnv,
   /** Address of the live view and Bull Board: loopback unless told otherwise. */
-  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  DASHBOARD_HOST: hostSchema.default('127.0.0.1'),
   /** Port (0: any free port). */
   DASHBOARD_PORT: int(0, 65_535, 8080),
   /** Folder of finished reports (the command line's --out) to link to. */

@@ -9,7 +9,7 @@ import type { RunResult, Scenario } from '@blindspot/core';
 import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
-import { createRedis, redactUrl, scanKeys, waitForRedis } from './bullmq/connection';
+import { createRedis, redactUrl, redactorForUrl, safeMessage, scanKeys, waitForRedis } from './bullmq/connection';
 
 export interface SubmitOptions {
   url: string;
@@ -81,9 +81,11 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
       outageSince = undefined;
     } catch (err) {
       // Redis restarting: the services wait it out and so does this; the run resumes.
+      // Within --timeout: an outage does not extend it.
       outageSince ??= performance.now();
-      if (performance.now() - outageSince > OUTAGE_TOLERANCE_MS) {
-        throw new RunFailed(`lost Redis at ${redactUrl(options.url)} for ${OUTAGE_TOLERANCE_MS / 1000} s: ${(err as Error).message}`);
+      const lost = performance.now() - outageSince;
+      if (lost > OUTAGE_TOLERANCE_MS || performance.now() - started > options.timeoutMs) {
+        throw new RunFailed(`lost Redis at ${redactUrl(options.url)} for ${Math.round(lost / 1000)} s: ${safeMessage(err, redactorForUrl(options.url))}`);
       }
       await new Promise((resolve) => setTimeout(resolve, 250));
       continue;
@@ -103,7 +105,7 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
     }
     if (error) {
       const { service, message } = JSON.parse(error) as { service: string; message: string };
-      throw new RunFailed(`run ${run} failed in the ${service}: ${message}`);
+      throw new RunFailed(`run ${run} failed in the ${service}: ${redactorForUrl(options.url)(message)}`);
     }
     const problem = options.check?.();
     if (problem) throw new RunFailed(problem);

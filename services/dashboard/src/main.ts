@@ -4,9 +4,10 @@
  */
 import { ConfigError, parseDashboardEnv } from '@blindspot/pipeline/config';
 import { createLogger } from '@blindspot/pipeline/log';
-import { Queues, SHUTDOWN_BOUND_MS, createRedis, redactUrl } from '@blindspot/pipeline/bullmq';
+import { Queues, SHUTDOWN_BOUND_MS, createRedis, exitOnCrash, redactUrl, redactorForUrl, safeMessage } from '@blindspot/pipeline/bullmq';
 import { startDashboard } from './server';
 
+exitOnCrash('dashboard', () => redactorForUrl(process.env.REDIS_URL ?? ''));
 let config;
 try {
   config = parseDashboardEnv(process.env);
@@ -19,7 +20,7 @@ try {
 }
 const log = createLogger('dashboard', config.LOG_LEVEL, config.LOG_FORMAT);
 const redis = createRedis(config.REDIS_URL, 'worker', log);
-const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
+const queues = new Queues(redis, config.BLINDSPOT_PREFIX, log);
 let started: Awaited<ReturnType<typeof startDashboard>>;
 try {
   started = await startDashboard({
@@ -32,9 +33,10 @@ try {
     queueActions: config.DASHBOARD_QUEUE_ACTIONS,
   });
 } catch (err) {
-  log.fatal({ host: config.DASHBOARD_HOST, port: config.DASHBOARD_PORT, err: (err as Error).message }, 'cannot listen: set DASHBOARD_HOST or DASHBOARD_PORT');
+  const reason = (err as NodeJS.ErrnoException).code ?? safeMessage(err, redactorForUrl(config.REDIS_URL));
+  process.stderr.write(`dashboard: DASHBOARD_HOST, DASHBOARD_PORT: cannot listen on ${config.DASHBOARD_HOST} port ${config.DASHBOARD_PORT} (${reason})\n`);
   redis.disconnect();
-  process.exit(1);
+  process.exit(2);
 }
 const { server, url } = started;
 log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, url, results: config.RESULTS_DIR }, 'dashboard started');

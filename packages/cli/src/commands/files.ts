@@ -1,6 +1,6 @@
 /** `blindspot validate` and `blindspot new`: scenario files, checked or started, nothing run. */
 import * as opt from '../options';
-import { jsonText } from '../output';
+import { jsonText, printable } from '../output';
 import { newScenario, validateFiles } from '../scaffold';
 import { defineCommand } from './command';
 
@@ -16,8 +16,8 @@ export const validateCommand = defineCommand({
     const checked = validateFiles(files);
     if (v.json) process.stdout.write(jsonText(checked));
     for (const c of checked) {
-      if (c.ok && !v.json) process.stdout.write(`${c.file}: ok (${c.name})\n`);
-      for (const line of c.problems) process.stderr.write(`${line}\n`);
+      if (c.ok && !v.json) process.stdout.write(`${printable(`${c.file}: ok (${c.name})`)}\n`);
+      for (const line of c.problems) process.stderr.write(`${printable(line)}\n`);
     }
     return checked.every((c) => c.ok) ? 0 : 2;
   },
@@ -32,7 +32,7 @@ export const newCommand = defineCommand({
   options: { from: opt.from },
   async run(v, [name]) {
     const path = newScenario(name as string, v.from);
-    process.stdout.write(`wrote ${path}: edit it, then: pnpm blindspot run ${path}\n`);
+    process.stdout.write(`${printable(`wrote ${path}: edit it, then: pnpm blindspot run ${path}`)}\n`);
     return 0;
   },
 });

@@ -1,7 +1,7 @@
 /** `blindspot load`: a run over BullMQ, measured (throughput, latency, queue depth, Redis memory), with gates. */
 import { loadAll, type LoadedScenario } from '../load';
 import * as opt from '../options';
-import { jsonText } from '../output';
+import { jsonText, printable } from '../output';
 import { defineCommand } from './command';
 
 export const loadCommand = defineCommand({
@@ -40,7 +40,7 @@ export const loadCommand = defineCommand({
       ...(v.minMessagesPerSecond === undefined ? {} : { minMessagesPerSecond: v.minMessagesPerSecond }),
       ...(v.maxRedisMb === undefined ? {} : { maxRedisMb: v.maxRedisMb }),
     });
-    process.stdout.write(v.json ? jsonText(report) : `${formatLoad(report)}\n`);
+    process.stdout.write(v.json ? jsonText(report) : `${printable(formatLoad(report))}\n`);
     if (!v.json && code !== 0) process.stderr.write('load: a gate was missed\n');
     return code;
   },

@@ -4,6 +4,11 @@
  * bounded retry before they first connect, so an unreachable Redis is reported within
  * seconds, and once connected ride out a restart like the workers do (the command
  * waiting on a run decides how long an outage it tolerates).
+ *
+ * Credentials never reach a log or a terminal: every client, queue and worker gets an
+ * `error` listener that logs the message only, redacted. Never the error object: a
+ * failed AUTH carries the password in `command.args`, and BullMQ prints an error that
+ * has no listener with console.error.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
@@ -12,6 +17,9 @@ export type Role = 'worker' | 'client';
 
 export function createRedis(url: string, role: Role, log?: Logger): Redis {
   let connected = false;
+  const redact = redactorForUrl(url);
+  /** The latest connection error, redacted, for the retry line; logged at warn once per distinct message. */
+  let lastError: string | undefined;
   const options: RedisOptions = {
     maxRetriesPerRequest: role === 'worker' ? null : 2,
     enableReadyCheck: true,
@@ -20,14 +28,21 @@ export function createRedis(url: string, role: Role, log?: Logger): Redis {
     retryStrategy: (times) => {
       if (role === 'client' && !connected && times > 3) return null;
       const delay = Math.min(200 * 2 ** Math.min(times, 6), 5_000);
-      log?.warn({ attempt: times, delayMs: delay, redis: redactUrl(url) }, 'redis unreachable; retrying');
+      log?.warn({ attempt: times, delayMs: delay, redis: redactUrl(url), ...(lastError ? { err: lastError } : {}) }, 'redis unreachable; retrying');
       return delay;
     },
   };
   const redis = new Redis(url, options);
-  redis.once('ready', () => (connected = true));
+  redis.on('ready', () => {
+    connected = true;
+    lastError = undefined;
+  });
   // ioredis emits 'error' on every failed attempt; without a listener Node would crash.
-  redis.on('error', (err) => log?.debug({ err: err.message }, 'redis connection error'));
+  redis.on('error', (err: Error) => {
+    const message = redact(err.message);
+    if (message !== lastError) log?.warn({ redis: redactUrl(url), err: message }, 'redis connection error');
+    lastError = message;
+  });
   return redis;
 }
 
@@ -43,15 +58,73 @@ export async function scanKeys(redis: Redis, pattern: string, limit = Number.POS
   return found;
 }
 
+/** Query parameters ioredis reads as credentials (`?password=`), besides the URL's own user info. */
+const SECRET_PARAMS = /^(password|pass|auth)$/i;
+
 /** The URL without its password, for logs and messages. */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const key of [...u.searchParams.keys()]) if (SECRET_PARAMS.test(key)) u.searchParams.set(key, '***');
     return u.toString();
   } catch {
     return '(unparseable url)';
   }
+}
+
+/** The secrets a Redis URL carries: its password, and any password given as a query parameter. */
+function secretsOfUrl(url: string): string[] {
+  const secrets: string[] = [];
+  try {
+    const u = new URL(url);
+    if (u.password) secrets.push(u.password);
+    for (const [key, value] of u.searchParams) if (SECRET_PARAMS.test(key) && value) secrets.push(value);
+  } catch {
+    // Unparseable: nothing to take apart; the caller never prints the URL itself.
+  }
+  return secrets;
+}
+
+export type Redactor = (text: string) => string;
+
+/**
+ * Replaces every occurrence of each secret in a text with `***`: as given, percent-decoded
+ * (what AUTH sends) and percent-encoded (how it is written in a URL).
+ */
+export function redactor(secrets: readonly (string | undefined)[]): Redactor {
+  const forms = new Set<string>();
+  for (const secret of secrets) {
+    if (!secret) continue;
+    forms.add(secret);
+    forms.add(encodeURIComponent(secret));
+    try {
+      const decoded = decodeURIComponent(secret);
+      forms.add(decoded);
+      forms.add(encodeURIComponent(decoded));
+    } catch {
+      // not percent-encoded: the forms above cover it
+    }
+  }
+  // Longest first, so a secret that contains another is replaced whole.
+  const ordered = [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
+  return (text) => ordered.reduce((out, form) => out.split(form).join('***'), text);
+}
+
+/** A redactor for the secrets of a Redis URL. */
+export function redactorForUrl(url: string): Redactor {
+  return redactor(secretsOfUrl(url));
+}
+
+/** A redactor for the credentials an open client was given (however it was configured). */
+export function redactorFor(redis: Redis): Redactor {
+  return redactor([redis.options.password]);
+}
+
+/** An error's message, redacted; never its properties, where a failed command keeps its arguments. */
+export function safeMessage(err: unknown, redact: Redactor): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return redact(message);
 }
 
 /** Resolves when Redis answers PING, or rejects after `timeoutMs` with a clear message. */
@@ -65,7 +138,7 @@ export async function waitForRedis(redis: Redis, url: string, timeoutMs: number)
       }),
     ]);
   } catch (err) {
-    const message = (err as Error).message;
+    const message = safeMessage(err, redactorForUrl(url));
     throw new Error(message.startsWith('could not reach') ? message : `could not reach Redis at ${redactUrl(url)}: ${message}`);
   } finally {
     clearTimeout(timer);

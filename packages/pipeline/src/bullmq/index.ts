@@ -3,10 +3,10 @@
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
 export * from './keys';
-export { createRedis, redactUrl, scanKeys, waitForRedis } from './connection';
+export { createRedis, redactUrl, redactorForUrl, safeMessage, scanKeys, waitForRedis } from './connection';
 export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
-export { serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
+export { exitOnCrash, serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
 export { loadRun, SmallCache, type RunSpec } from './runs';
 export * from './wire';
 export type { Queue, Job } from 'bullmq';

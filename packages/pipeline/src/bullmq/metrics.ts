@@ -72,6 +72,26 @@ export class ServiceMetrics {
   }
 }
 
+/** The endpoints cannot listen where HTTP_HOST and HTTP_PORT say: a configuration problem, named as one. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+/** One line naming the variable to change, from a listen error's code. */
+function listenProblem(err: NodeJS.ErrnoException, host: string, port: number): string {
+  switch (err.code) {
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `HTTP_HOST: "${host}" is not an address of this machine (the name does not resolve); use e.g. 127.0.0.1 or 0.0.0.0`;
+    case 'EADDRNOTAVAIL':
+      return `HTTP_HOST: ${host} is not an address of this machine; use e.g. 127.0.0.1 or 0.0.0.0`;
+    case 'EACCES':
+      return `HTTP_PORT: not allowed to listen on port ${port}; use a port above 1023, or 0 for any free port`;
+    default:
+      return `HTTP_HOST, HTTP_PORT: cannot listen on ${host} port ${port} (${err.code ?? err.message})`;
+  }
+}
+
 export interface HttpOptions {
   host: string;
   port: number;
@@ -125,11 +145,15 @@ export async function startHttp(options: HttpOptions): Promise<{ server: Server;
       server.listen(port, options.host);
     });
   try {
-    await listen(options.port);
+    try {
+      await listen(options.port);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+      await listen(0);
+      log.warn({ wanted: options.port, port: (server.address() as AddressInfo).port }, 'HTTP port in use; listening on another');
+    }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-    await listen(0);
-    log.warn({ wanted: options.port, port: (server.address() as AddressInfo).port }, 'HTTP port in use; listening on another');
+    throw new ListenError(listenProblem(err as NodeJS.ErrnoException, options.host, options.port));
   }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -13,6 +13,8 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { ServiceName } from '../config';
+import type { Logger } from '../log';
+import { redactorFor, safeMessage } from './connection';
 import { QUEUES, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
 
@@ -67,6 +69,8 @@ export class Queues {
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    /** Where a queue's connection errors go (debug: the connection's own listener reports them). */
+    private readonly log?: Logger,
   ) {}
 
   get<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
@@ -78,6 +82,9 @@ export class Queues {
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
       });
+      // Without a listener BullMQ prints the raw error, a failed AUTH's password included.
+      const redact = redactorFor(this.connection);
+      q.on('error', (err) => this.log?.debug({ queue: name, err: safeMessage(err, redact) }, 'queue error'));
       this.open.set(name, q);
     }
     return q as Queue<JobData<Q>>;

@@ -7,11 +7,11 @@ import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
-import { createRedis, redactUrl } from './connection';
+import { createRedis, redactUrl, redactorForUrl, safeMessage } from './connection';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
 import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
-import { ServiceMetrics, startHttp } from './metrics';
+import { ListenError, ServiceMetrics, startHttp } from './metrics';
 import { MalformedJobError, parseJob, runIdSchema } from './wire';
 
 /** A handler for queue `Q`: it receives the job's data parsed against the queue's schema. */
@@ -71,7 +71,8 @@ export async function startService(
   const config = parseEnv(env);
   const log = createLogger(name, config.LOG_LEVEL, config.LOG_FORMAT);
   const redis = createRedis(config.REDIS_URL, 'worker', log);
-  const queues = new Queues(redis, config.BLINDSPOT_PREFIX);
+  const redact = redactorForUrl(config.REDIS_URL);
+  const queues = new Queues(redis, config.BLINDSPOT_PREFIX, log);
   const workers: Worker[] = [];
   const stopping = new AbortController();
   const { consumes, watches } = SERVICE_QUEUES[name];
@@ -138,8 +139,8 @@ export async function startService(
           autorun: true,
         },
       );
-      worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
-      worker.on('error', (err) => log.error({ queue, err: err.message }, 'worker error'));
+      worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
+      worker.on('error', (err) => log.error({ queue, err: safeMessage(err, redact) }, 'worker error'));
       workers.push(worker);
       return worker;
     },
@@ -149,17 +150,19 @@ export async function startService(
     },
   };
 
+  let http: Awaited<ReturnType<typeof startHttp>>;
   try {
     await setup(context);
     const unbound = consumes.filter((q) => !workers.some((w) => w.name === q));
     if (unbound.length > 0) throw new WiringError(`${name} binds no handler to queue ${unbound.map((q) => `"${q}"`).join(', ')}`);
+    http = await startHttp({ host: config.HTTP_HOST, port: config.HTTP_PORT, metrics, redis, stopping: stopping.signal, log });
   } catch (err) {
+    stopping.abort();
     await Promise.allSettled(workers.map((w) => w.close()));
     await queues.close();
     redis.disconnect();
     throw err;
   }
-  const http = await startHttp({ host: config.HTTP_HOST, port: config.HTTP_PORT, metrics, redis, stopping: stopping.signal, log });
   log.info({ redis: redactUrl(config.REDIS_URL), prefix: config.BLINDSPOT_PREFIX, queues: workers.map((w) => w.name), http: http.url }, 'service started');
 
   let closing: Promise<void> | undefined;
@@ -173,7 +176,7 @@ export async function startService(
       try {
         await queues.close();
       } catch (err) {
-        log.warn({ err: (err as Error).message }, 'closing queues');
+        log.warn({ err: safeMessage(err, redact) }, 'closing queues');
       }
       try {
         await redis.quit();
@@ -188,10 +191,25 @@ export async function startService(
 }
 
 /**
+ * An error nobody caught ends the process with one redacted line, not Node's dump of the
+ * error object (which, for a failed AUTH, includes the password). `redact` knows the
+ * secrets of REDIS_URL, and is asked at the time of the crash.
+ */
+export function exitOnCrash(name: string, redact: () => (text: string) => string): void {
+  const crash = (err: unknown) => {
+    process.stderr.write(`${name}: ${safeMessage(err, redact())}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+}
+
+/**
  * Entry point for a service process: parses the environment (exit 2 with every problem
  * named), starts, and handles signals.
  */
 export async function serviceMain(name: ServiceName, setup: (ctx: ServiceContext) => void | Promise<void>): Promise<void> {
+  exitOnCrash(name, () => redactorForUrl(process.env.REDIS_URL ?? ''));
   let service: RunningService;
   try {
     service = await startService(name, process.env, setup);
@@ -200,11 +218,16 @@ export async function serviceMain(name: ServiceName, setup: (ctx: ServiceContext
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
     }
+    if (err instanceof ListenError) {
+      process.stderr.write(`${name}: ${err.message}\n`);
+      process.exit(2);
+    }
     if (err instanceof WiringError) {
       process.stderr.write(`${name}: refusing to start: ${err.message}\n`);
       process.exit(1);
     }
-    throw err;
+    process.stderr.write(`${name}: could not start: ${safeMessage(err, redactorForUrl(process.env.REDIS_URL ?? ''))}\n`);
+    process.exit(1);
   }
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
