@@ -70,3 +70,18 @@ describe('timeLeft', () => {
     expect(timeLeft(3, 0)).toBe('estimating');
   });
 });
+
+describe('a label with control characters', () => {
+  it('is drawn escaped on a terminal and in a log; the bar keeps its own sequences', async () => {
+    for (const tty of [true, false]) {
+      const { stream, out } = sink(tty);
+      const p = new Progress('\u001b]0;pwned\u0007\u001b[2J', 10, stream, 0);
+      await wait(1_050);
+      p.update(1_000, 5);
+      p.done();
+      const text = out.join('');
+      expect(text).toContain('\\x1b]0;pwned\\x07\\x1b[2J: day 6/10');
+      expect(text.replace(/\r|\u001b\[K/g, '')).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    }
+  });
+});
