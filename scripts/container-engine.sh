@@ -44,10 +44,31 @@ cat >"$DIR/containers.conf" <<'EOF'
 [containers]
 default_ulimits = ["nofile=1024:1024", "nproc=1024:1024"]
 EOF
+# On a machine whose cgroups are in hybrid mode (v1 controllers, and a cgroup2 hierarchy
+# holding a controller too), crun refuses every container ("cgroups in hybrid mode not
+# supported"); runc runs them.
+controllers=/sys/fs/cgroup/unified/cgroup.controllers
+if [ -r "$controllers" ] && [ -n "$(tr -d ' \n' <"$controllers")" ]; then
+  if ! command -v runc >/dev/null 2>&1; then
+    say "installing runc (cgroups are in hybrid mode, which crun refuses)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq runc >/dev/null
+  fi
+  printf '\n[engine]\nruntime = "runc"\n' >>"$DIR/containers.conf"
+fi
 export CONTAINERS_CONF="$DIR/containers.conf"
+
+# An API service started with another configuration (an earlier run of this script on
+# another machine layout) would keep it: restart it when the configuration changed.
+if [ -f "$DIR/podman-service.conf" ] && ! cmp -s "$DIR/containers.conf" "$DIR/podman-service.conf"; then
+  say "the configuration changed; restarting podman's API"
+  pkill -f "podman system service --time=0 unix://$SOCK" 2>/dev/null || true
+  for _ in $(seq 1 50); do curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 || break; sleep 0.1; done
+fi
 
 # Podman's Docker-compatible API on a socket of our own.
 if ! curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
+  cp "$DIR/containers.conf" "$DIR/podman-service.conf"
   rm -f "$SOCK"
   say "starting podman's API on $SOCK"
   nohup podman system service --time=0 "unix://$SOCK" </dev/null >"$DIR/podman-service.log" 2>&1 &
