@@ -39,6 +39,14 @@ describe('the preflight of pnpm test', () => {
     expect((await checkRedis({ PATH: pathWithoutRedis() }, answers)).ok).toBe(true);
   });
 
+  it('never prints the password of a REDIS_URL, whether it answers or not', async () => {
+    for (const probes of [answers, silent]) {
+      const check = await checkRedis({ PATH: process.env.PATH, REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:6390' }, probes);
+      expect(check.message).not.toContain('s3cret-pw');
+      expect(check.message).toContain('redis://:***@127.0.0.1:6390');
+    }
+  });
+
   it('a REDIS_URL that does not answer is named, with what to do', async () => {
     const check = await checkRedis({ PATH: process.env.PATH, REDIS_URL: 'redis://127.0.0.1:6390' }, silent);
     expect(check.ok).toBe(false);

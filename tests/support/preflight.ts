@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
+import { redactUrl } from '@blindspot/pipeline/bullmq';
 
 export interface Check {
   ok: boolean;
@@ -46,10 +47,10 @@ export async function checkRedis(env: NodeJS.ProcessEnv, probes: RedisProbes): P
   }
   if (env.REDIS_URL && !forced) {
     const failure = await probes.ping(env.REDIS_URL);
-    if (failure === null) return { ok: true, message: `Redis: REDIS_URL (${env.REDIS_URL}) answers.` };
+    if (failure === null) return { ok: true, message: `Redis: REDIS_URL (${redactUrl(env.REDIS_URL)}) answers.` };
     return {
       ok: false,
-      message: `Redis: REDIS_URL=${env.REDIS_URL} does not answer (${failure}). Start that Redis, or unset REDIS_URL so that the tests start their own redis-server.`,
+      message: `Redis: REDIS_URL=${redactUrl(env.REDIS_URL)} does not answer (${failure}). Start that Redis, or unset REDIS_URL so that the tests start their own redis-server.`,
     };
   }
   const server = onPath('redis-server', env.PATH);
