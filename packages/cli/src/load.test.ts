@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '@blindspot/core/scenario';
-import { InputError, loadAll, readScenarioText } from './load';
+import { loadAll, readScenarioText } from './load';
+import { refusal } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-load-'));
 const write = (name: string, content: string | Uint8Array) => {
@@ -11,17 +12,6 @@ const write = (name: string, content: string | Uint8Array) => {
   writeFileSync(path, content);
   return path;
 };
-
-/** The lines of the InputError `fn` throws. */
-function refusal(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.lines;
-    throw err;
-  }
-  throw new Error('expected an InputError, but nothing was refused');
-}
 
 const valid = 'seed: 1\ndurationDays: 2\npopulation: {adults: 30, minors: 10}\n';
 

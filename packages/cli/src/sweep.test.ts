@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { InputError } from './load';
 import {
   MAX_RUNS,
   applyPath,
@@ -15,20 +14,10 @@ import {
   readScenarioData,
   type SetOption,
 } from './sweep';
+import { refusal } from './test-support';
 
 /** The smallest scenario the schema accepts: everything else has a default. */
 const minimal = () => ({ seed: 1, durationDays: 2, population: { adults: 100, minors: 20 } });
-
-/** The lines of the InputError `fn` throws (fails the test if it throws nothing else). */
-function refusal(fn: () => unknown): string[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.lines;
-    throw err;
-  }
-  throw new Error('expected an InputError, but nothing was refused');
-}
 
 const sets = (...texts: string[]): SetOption[] => parseSets(texts);
 
