@@ -99,11 +99,14 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
     });
   } finally {
     sampling = false;
-    await Promise.all([memoryLoop, depthLoop]);
-    await services?.stop();
-    await queues.close();
-    redis.disconnect();
+    // A sample in flight when Redis went away (an outage, a rotated password) may wait
+    // on a connection that will not come back: the loops get a moment to finish, then
+    // the sampler is closed under them, which fails what it still holds.
+    await settledWithin([memoryLoop, depthLoop], 1_000);
     sampler.disconnect();
+    await services?.stop();
+    await settledWithin([memoryLoop, depthLoop, queues.close()], 2_000);
+    redis.disconnect();
   }
   latencies.sort((a, b) => a - b);
   const stage = (xs: number[]) => ({
@@ -138,6 +141,13 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
     gates: { minMessagesPerSecond: options.minMessagesPerSecond ?? null, maxRedisMb: options.maxRedisMb ?? null, passed: failures.length === 0, failures },
   };
   return { report, code: failures.length === 0 ? 0 : 1 };
+}
+
+/** Waits for the promises to settle, or `ms`, whichever is first. */
+async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled(promises), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** Pipeline entry (generator) and application (reporter) times per batch → latencies. */
