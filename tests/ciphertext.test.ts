@@ -21,6 +21,8 @@ import {
   type RunningService,
 } from '@blindspot/pipeline/bullmq';
 import { submitRun } from '@blindspot/pipeline/orchestrate';
+import { JobAuthenticator } from '@blindspot/pipeline/authenticator';
+import { jobKey } from './support/job-key';
 import { bindGenerator } from '../services/generator/src/stage';
 import { ENVELOPE_FIELDS } from '@blindspot/core/testing';
 import { uniquePrefix } from './support/redis';
@@ -39,12 +41,12 @@ async function generateOnly(file: string) {
   const prefix = uniquePrefix('cipher');
   const service: RunningService = await startService(
     'generator',
-    { REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'silent', GENERATOR_HIGH_WATER: '100000' },
+    { REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'silent', GENERATOR_HIGH_WATER: '100000', BLINDSPOT_JOB_KEY: jobKey() },
     bindGenerator,
   );
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   try {
-    const run = await submitRun(redis, load(file), { prefix, file, batchSize: 500 });
+    const run = await submitRun(redis, load(file), { prefix, file, batchSize: 500, auth: new JobAuthenticator(jobKey()) });
     const keys = new RunKeys(prefix, run);
     const deadline = Date.now() + 60_000;
     while (!(await redis.get(keys.ledger))) {

@@ -8,8 +8,10 @@
  *   - Redis shut down and restarted mid-run (append-only file on);
  *   - Redis absent when the services start: they retry, say so, and carry on once it
  *     is there;
- *   - malformed jobs injected into every queue: dead-lettered with their reason,
- *     counted in messages.deadLettered, and nothing else changes.
+ *   - forged jobs (added without the job key) injected into every queue, a copy of a
+ *     real batch posing as one still to come among them: dead-lettered, counted
+ *     against no run; malformed jobs signed with the key: dead-lettered with their
+ *     reason and counted in messages.deadLettered; nothing else changes.
  */
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -19,6 +21,7 @@ import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
+import { addSigned } from './support/job-key';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -211,52 +214,126 @@ describe('Redis faults', () => {
   }, 200_000);
 });
 
+interface Letter {
+  queue: string;
+  run: string | null;
+  forged: boolean;
+  reason: string;
+  bytes: number;
+  sha256: string;
+  data?: unknown;
+}
+
+type Queues5 = Record<'generate' | 'scan' | 'metadata' | 'report' | 'deadLetter', Queue>;
+
+/**
+ * A run over BullMQ into whose queues `poison` adds jobs once it has made progress, and
+ * the same run embedded; with the dead letters and the queues' kept jobs afterwards.
+ */
+async function poisoned(label: string, poison: (q: Queues5, run: string, redis: Redis, prefix: string) => Promise<void>) {
+  const url = inject('redisUrl');
+  const prefix = uniquePrefix(label);
+  const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '2' });
+  fleets.push(fleet);
+  fleet.startAll();
+  const file = scenarioCopy('scenarios/plaintext.yaml', { 'durationDays: 30': 'durationDays: 6' });
+  const pending = blindspot(['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--timeout', '300'], {
+    timeoutMs: 320_000,
+  });
+  const embedded = blindspot(['run', file, '--json', '--batch-size', '500']);
+  const redis = new Redis(url, { maxRetriesPerRequest: null });
+  const names = { generate: 'generate', scan: 'scan', metadata: 'metadata', report: 'report', deadLetter: 'dead-letter' } as const;
+  const q = Object.fromEntries(Object.entries(names).map(([k, name]) => [k, new Queue(name, { connection: redis, prefix })])) as Queues5;
+  try {
+    const run = await runId(redis, prefix);
+    await waitForProgress(redis, prefix, run, 2, fleet);
+    await poison(q, run, redis, prefix);
+    const bullmq = parse(await pending, fleet);
+    const expected = parse(await embedded, fleet);
+    const dead = (await q.deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed', 'prioritized'])).map((j) => j.data as Letter);
+    const kept = await Promise.all([q.generate, q.scan, q.metadata, q.report].map((x) => x.getJobCounts('completed', 'failed')));
+    return { run, bullmq, expected, dead, kept, logs: fleet.logs() };
+  } finally {
+    await Promise.all(Object.values(q).map((x) => x.close()));
+    redis.disconnect();
+    await fleet.stop();
+  }
+}
+
+/** A letter keeps the refused job's size and digest, never the job itself. */
+function expectLetters(dead: Letter[]): void {
+  for (const d of dead) {
+    expect(d.data).toBeUndefined();
+    expect(d.bytes).toBeGreaterThan(10);
+    expect(d.sha256).toMatch(/^[0-9a-f]{64}$/);
+  }
+}
+
 describe('poison jobs', () => {
-  it('a malformed job in every queue is dead-lettered with its reason and counted; nothing else changes', async () => {
-    const url = inject('redisUrl');
-    const prefix = uniquePrefix('poison');
-    const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '2' });
-    fleets.push(fleet);
-    fleet.startAll();
-    const file = scenarioCopy('scenarios/plaintext.yaml', { 'durationDays: 30': 'durationDays: 10' });
-    const pending = blindspot(['run', file, '--json', '--redis', url, '--prefix', prefix, '--external-services', '--batch-size', '500', '--timeout', '300'], {
-      timeoutMs: 320_000,
-    });
-    const embedded = blindspot(['run', file, '--json', '--batch-size', '500']);
-    const redis = new Redis(url, { maxRetriesPerRequest: null });
-    const queues = ['generate', 'scan', 'metadata', 'report', 'dead-letter'].map((name) => new Queue(name, { connection: redis, prefix }));
-    const [generate, scan, metadata, report, deadLetter] = queues as [Queue, Queue, Queue, Queue, Queue];
-    try {
-      const run = await runId(redis, prefix);
-      await waitForProgress(redis, prefix, run, 2, fleet);
-      await generate.add('run', { run, extra: 'field' });
-      // valid base64, but not a batch in the binary layout
-      await scan.add('batch', { run, seq: 1_000_000, final: false, messages: 'AAAAAAAAAAA=' });
-      await metadata.add('batch', { run, seq: 1_000_000, final: false, envelopes: 'not base64!', reports: [], blocks: [] });
-      await report.add('scan', { source: 'scan', run, seq: 'seven' });
-      // names no run: refused, but counted against none
-      await scan.add('batch', { hello: 'world' });
-
-      const bullmq = parse(await pending, fleet);
-      const expected = parse(await embedded, fleet);
-      expect(bullmq.messages.deadLettered).toBe(4);
-      expect(expected.messages.deadLettered).toBe(0);
-      expect(withoutTiming(bullmq)).toEqual(withoutTiming({ ...expected, messages: { ...expected.messages, deadLettered: 4 } }));
-
-      const dead = (await deadLetter.getJobs(['waiting', 'completed', 'failed', 'delayed', 'prioritized'])).map(
-        (j) => j.data as { queue: string; run: string | null; reason: string },
+  it('forged jobs, a copy of a real batch posing as one to come among them, are dead-lettered; the result equals the embedded one', async () => {
+    const { bullmq, expected, dead, kept, logs } = await poisoned('forged', async (q, run, redis, prefix) => {
+      // Added without the job key: a real batch, copied, authenticator and all, as a batch
+      // still to come, under the id such a batch once had, and under the real form of id
+      // with a guessed tag; a batch of the right form, unsigned; one of each kind with no
+      // authenticator at all; and one that asks to be kept once done.
+      let real: Record<string, unknown> | undefined;
+      for (let tries = 0; !real && tries < 500; tries++) {
+        real = (await q.scan.getJobs(['waiting', 'active', 'prioritized', 'delayed'])).map((j) => j.data as Record<string, unknown>).find((d) => d.run === run);
+        if (!real) await sleep(10);
+      }
+      expect(real, 'a real batch to copy').toBeDefined();
+      const future = (await generatedSoFar(redis, prefix, run)) + 3;
+      await q.scan.add('batch', { ...real, seq: future }, { jobId: `${run}.scan-in.${future}` });
+      await q.scan.add('batch', { ...real, seq: future + 1 }, { jobId: `${run}.scan-in.${future + 1}.${'0'.repeat(24)}` });
+      await q.metadata.add(
+        'batch',
+        { run, seq: future + 2, final: true, envelopes: '', reports: [], blocks: [] },
+        { jobId: `${run}.metadata-in.${future + 2}` },
       );
-      expect(dead.map((d) => d.queue).sort()).toEqual(['generate', 'metadata', 'report', 'scan', 'scan']);
-      const reasons = dead.map((d) => d.reason).join('\n');
-      expect(reasons).toMatch(/malformed generate job: .*extra/);
-      expect(reasons).toMatch(/malformed scan job: header, magic: not a batch of messages/);
-      expect(reasons).toMatch(/malformed metadata job: envelopes/);
-      expect(reasons).toMatch(/malformed report job: /);
-      expect(dead.filter((d) => d.run === run)).toHaveLength(4);
-    } finally {
-      await Promise.all(queues.map((q) => q.close()));
-      redis.disconnect();
-      await fleet.stop();
+      await q.generate.add('run', { run });
+      await q.report.add('scan', { source: 'scan', run, seq: future, final: true, detections: [], vouchers: [], counts: {} });
+      await q.scan.add('batch', { hello: 'world' }, { removeOnComplete: false });
+    });
+    expect(withoutTiming(bullmq)).toEqual(withoutTiming(expected));
+    expect(bullmq.messages.deadLettered).toBe(0);
+    expect(dead.map((d) => d.queue).sort()).toEqual(['generate', 'metadata', 'report', 'scan', 'scan', 'scan']);
+    for (const d of dead) {
+      expect(d.forged).toBe(true);
+      expect(d.reason).toMatch(/^forged job: /);
     }
+    expectLetters(dead);
+    // The refused jobs themselves are gone, payload and all, even the one that asked to be kept.
+    for (const counts of kept) expect(counts).toEqual({ completed: 0, failed: 0 });
+    expect(logs).toMatch(/forged job dead-lettered/);
+  }, 400_000);
+
+  it('malformed jobs signed with the job key (a bug, not a forger) are dead-lettered with their reason and counted; nothing else changes', async () => {
+    const { run, bullmq, expected, dead, kept } = await poisoned('poison', async (q, run) => {
+      await addSigned(q.generate, 'run', { run, extra: 'field' }, `${run}.poison`);
+      // valid base64, but not a batch in the binary layout
+      await addSigned(q.scan, 'batch', { run, seq: 1_000_000, final: false, messages: 'AAAAAAAAAAA=' }, `${run}.scan-in.1000000`);
+      await addSigned(
+        q.metadata,
+        'batch',
+        { run, seq: 1_000_000, final: false, envelopes: 'not base64!', reports: [], blocks: [] },
+        `${run}.metadata-in.1000000`,
+      );
+      await addSigned(q.report, 'scan', { source: 'scan', run, seq: 'seven' }, `${run}.scan.poison`);
+      // names no run: refused, but counted against none
+      await addSigned(q.scan, 'batch', { hello: 'world' }, 'nobody.scan-in.0');
+    });
+    expect(expected.messages.deadLettered).toBe(0);
+    expect(bullmq.messages.deadLettered).toBe(4);
+    expect(withoutTiming(bullmq)).toEqual(withoutTiming({ ...expected, messages: { ...expected.messages, deadLettered: 4 } }));
+    expect(dead.map((d) => d.queue).sort()).toEqual(['generate', 'metadata', 'report', 'scan', 'scan']);
+    expect(dead.every((d) => !d.forged)).toBe(true);
+    const reasons = dead.map((d) => d.reason).join('\n');
+    expect(reasons).toMatch(/malformed generate job: .*extra/);
+    expect(reasons).toMatch(/malformed scan job: header, magic: not a batch of messages/);
+    expect(reasons).toMatch(/malformed metadata job: envelopes/);
+    expect(reasons).toMatch(/malformed report job: /);
+    expect(dead.filter((d) => d.run === run)).toHaveLength(4);
+    expectLetters(dead);
+    for (const counts of kept) expect(counts).toEqual({ completed: 0, failed: 0 });
   }, 400_000);
 });

@@ -14,6 +14,7 @@ import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/
 import { blindspot, scenarioCopy } from './support/cli';
 import { uniquePrefix } from './support/redis';
 import { Fleet } from './support/services';
+import { addSigned } from './support/job-key';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -81,7 +82,7 @@ describe('logs of a full run at trace level', () => {
       // A malformed job whose bytes are real content: refused, and its bytes never logged.
       const content = Buffer.from(encodeContent({ media: 'image', hash: new Uint8Array(32).fill(7), quality: 0.9, score: 0.8, look: 0.7 }));
       const poison = Buffer.concat([content, content, content]).toString('base64');
-      await scan.add('batch', { run, seq: 999_999, final: false, messages: poison });
+      await addSigned(scan, 'batch', { run, seq: 999_999, final: false, messages: poison }, `${run}.scan-in.999999`);
 
       const done = await pending;
       expect(done.code, done.stderr.slice(-2000)).toBe(0);

@@ -6,8 +6,15 @@
 import { describe, expect, inject, it } from 'vitest';
 import { QUEUES, SERVICE_QUEUES, WiringError, startService } from '@blindspot/pipeline/bullmq';
 import { uniquePrefix } from './support/redis';
+import { jobKey } from './support/job-key';
 
-const env = () => ({ REDIS_URL: inject('redisUrl'), BLINDSPOT_PREFIX: uniquePrefix('wiring'), LOG_LEVEL: 'silent', HTTP_PORT: '0' });
+const env = () => ({
+  REDIS_URL: inject('redisUrl'),
+  BLINDSPOT_PREFIX: uniquePrefix('wiring'),
+  LOG_LEVEL: 'silent',
+  HTTP_PORT: '0',
+  BLINDSPOT_JOB_KEY: jobKey(),
+});
 const nothing = async () => undefined;
 
 describe('service wiring', () => {

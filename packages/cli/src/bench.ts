@@ -43,6 +43,7 @@ import { freePort } from '@blindspot/pipeline/net';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
+import { jobKeyForRun } from './job-key';
 
 const BATCH = 1000;
 
@@ -101,12 +102,14 @@ async function redisPeakMb(url: string): Promise<number> {
 /** The scenario over BullMQ with the four services as processes; their peak RSS is read just before they stop. */
 async function overBullmq(url: string, scenario: Scenario, file: string) {
   const prefix = `{bench-${Date.now().toString(36)}}`;
-  const services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '16' });
+  const jobKey = jobKeyForRun({});
+  const services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '16', ...jobKey.env });
   const redis = await connectClient(url);
   const rss: Record<string, number | null> = {};
   try {
     const result = await submitAndWait(redis, scenario, {
       url,
+      auth: jobKey.auth,
       prefix,
       file,
       batchSize: BATCH,

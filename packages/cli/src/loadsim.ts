@@ -17,6 +17,7 @@ import { ORDERED_STAGES, QUEUES, Queues, REPORTER_STATE, RunKeys, enteredField }
 import type { ServiceName } from '@blindspot/pipeline/config';
 import type { LoadedScenario } from './load';
 import { spawnServices, type ServiceProcesses } from './spawn';
+import { jobKeyForRun } from './job-key';
 
 export interface LoadOptions {
   redis: string;
@@ -52,6 +53,7 @@ function usedMemory(info: string): number {
 }
 
 export async function loadCommand(loaded: LoadedScenario, options: LoadOptions): Promise<{ report: LoadReport; code: number }> {
+  const jobKey = jobKeyForRun();
   const redis = await connectClient(options.redis);
   const sampler = await connectClient(options.redis);
   const queues = new Queues(sampler, options.prefix);
@@ -86,10 +88,11 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
   let result: RunResult;
   try {
     if (!options.external) {
-      services = spawnServices({ REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel }, options.replicas);
+      services = spawnServices({ REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel, ...jobKey.env }, options.replicas);
     }
     result = await submitAndWait(redis, loaded.scenario, {
       url: options.redis,
+      auth: jobKey.auth,
       prefix: options.prefix,
       file: loaded.file,
       batchSize: options.batchSize,

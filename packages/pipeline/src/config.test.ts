@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SERVICES, logLevelSchema, parseDashboardEnv, parseEnv, prefixSchema, problemWith, redisUrlSchema } from './config';
 
-const URL_OK = { REDIS_URL: 'redis://127.0.0.1:6379' };
+const KEY = 'a1'.repeat(32);
+const URL_OK = { REDIS_URL: 'redis://127.0.0.1:6379', BLINDSPOT_JOB_KEY: KEY };
 
 function problemsOf(env: Record<string, string | undefined>): string[] {
   try {
@@ -14,9 +15,10 @@ function problemsOf(env: Record<string, string | undefined>): string[] {
 }
 
 describe('parseEnv', () => {
-  it('applies defaults with only REDIS_URL set', () => {
+  it('applies defaults with only REDIS_URL and BLINDSPOT_JOB_KEY set', () => {
     expect(parseEnv(URL_OK)).toEqual({
       REDIS_URL: 'redis://127.0.0.1:6379',
+      BLINDSPOT_JOB_KEY: KEY,
       BLINDSPOT_PREFIX: '{blindspot}',
       LOG_LEVEL: 'info',
       // pretty at a terminal outside production, else json
@@ -26,6 +28,8 @@ describe('parseEnv', () => {
       STALLED_INTERVAL_MS: 30_000,
       GENERATOR_HIGH_WATER: 64,
       GENERATOR_SEALERS: 0,
+      DEAD_LETTER_RETENTION_HOURS: 168,
+      DEAD_LETTER_MAX: 10_000,
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: 9464,
     });
@@ -37,18 +41,29 @@ describe('parseEnv', () => {
     expect(problemsOf({ ...URL_OK, LOG_FORMAT: 'xml' }).join('\n')).toMatch(/LOG_FORMAT/);
   });
 
-  it('requires REDIS_URL', () => {
+  it('requires REDIS_URL and BLINDSPOT_JOB_KEY', () => {
     const problems = problemsOf({});
-    expect(problems).toHaveLength(1);
+    expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^REDIS_URL: required/);
+    expect(problems[1]).toMatch(/^BLINDSPOT_JOB_KEY: required: the key that authenticates jobs; .*openssl rand -hex 32/);
+  });
+
+  it.each([
+    ['too short', 'ab'.repeat(31)],
+    ['not hex', `${'ab'.repeat(31)}zz`],
+    ['an odd number of digits', `${'ab'.repeat(32)}a`],
+  ])('refuses a BLINDSPOT_JOB_KEY %s, without quoting it', (_what, key) => {
+    const problems = problemsOf({ ...URL_OK, BLINDSPOT_JOB_KEY: key });
+    expect(problems).toEqual([expect.stringMatching(/^BLINDSPOT_JOB_KEY: must be .*openssl rand -hex 32/)]);
+    expect(problems[0]).not.toContain('abab');
   });
 
   it.each(['http://127.0.0.1:6379', 'localhost:6379', '', 'redis://', 'redis://has space'])('rejects the non-redis URL %j', (url) => {
-    expect(problemsOf({ REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
+    expect(problemsOf({ ...URL_OK, REDIS_URL: url })).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
   });
 
   it.each(['redis://127.0.0.1:6379', 'rediss://user:pw@cache.example:6380/2', 'redis://redis'])('accepts %j', (url) => {
-    expect(parseEnv({ REDIS_URL: url }).REDIS_URL).toBe(url);
+    expect(parseEnv({ ...URL_OK, REDIS_URL: url }).REDIS_URL).toBe(url);
   });
 
   // A password with a raw @ (or one that breaks the URL) is refused naming the variable, never quoting the value.
@@ -63,15 +78,15 @@ describe('parseEnv', () => {
     ['a path that is no database', 'redis://:s3cret-pw@127.0.0.1:6379/s3cret-pw', /database number/],
     ['a control character', 'redis://:s3cret-pw\u0007@127.0.0.1:6379', /control characters/],
   ])('refuses a REDIS_URL with %s, without quoting it', (_what, url, says) => {
-    const problems = problemsOf({ REDIS_URL: url });
+    const problems = problemsOf({ ...URL_OK, REDIS_URL: url });
     expect(problems).toEqual([expect.stringMatching(/^REDIS_URL: /)]);
     expect(problems[0]).toMatch(says);
     expect(problems[0]).not.toContain('s3cr');
   });
 
   it('accepts a percent-encoded password and a database number', () => {
-    expect(parseEnv({ REDIS_URL: 'redis://:s3cr%40t%25pw@127.0.0.1:6379/3' }).REDIS_URL).toBe('redis://:s3cr%40t%25pw@127.0.0.1:6379/3');
-    expect(parseEnv({ REDIS_URL: 'redis://[::1]:6379' }).REDIS_URL).toBe('redis://[::1]:6379');
+    expect(parseEnv({ ...URL_OK, REDIS_URL: 'redis://:s3cr%40t%25pw@127.0.0.1:6379/3' }).REDIS_URL).toBe('redis://:s3cr%40t%25pw@127.0.0.1:6379/3');
+    expect(parseEnv({ ...URL_OK, REDIS_URL: 'redis://[::1]:6379' }).REDIS_URL).toBe('redis://[::1]:6379');
   });
 
   it.each(['not a host', '  ', 'http://x', '999.1.1.1', '127.0.0.1:9464', 'host_name', '-lead', 'a\u001b[2J', 'x'.repeat(254)])(
@@ -144,6 +159,7 @@ describe('parseEnv', () => {
         LOCK_DURATION_MS: 'soon',
         STALLED_INTERVAL_MS: '5',
         GENERATOR_HIGH_WATER: '2000000',
+        BLINDSPOT_JOB_KEY: 'short',
       });
     } catch (err) {
       caught = err;
@@ -153,7 +169,16 @@ describe('parseEnv', () => {
     expect(err.name).toBe('ConfigError');
     const names = err.problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(
-      ['BLINDSPOT_PREFIX', 'GENERATOR_HIGH_WATER', 'LOCK_DURATION_MS', 'LOG_LEVEL', 'REDIS_URL', 'STALLED_INTERVAL_MS', 'WORKER_CONCURRENCY'].sort(),
+      [
+        'BLINDSPOT_JOB_KEY',
+        'BLINDSPOT_PREFIX',
+        'GENERATOR_HIGH_WATER',
+        'LOCK_DURATION_MS',
+        'LOG_LEVEL',
+        'REDIS_URL',
+        'STALLED_INTERVAL_MS',
+        'WORKER_CONCURRENCY',
+      ].sort(),
     );
     // The message names them all too, one per line.
     for (const p of err.problems) expect(err.message).toContain(p);
@@ -173,6 +198,8 @@ describe('the rules the command line shares', () => {
     expect(problemWith(prefixSchema, 'team-a')).toMatch(/^must be a Redis hash tag such as \{blindspot\}/);
     expect(problemWith(logLevelSchema, 'debug')).toBeNull();
     expect(problemWith(logLevelSchema, 'loud')).toBe('must be one of fatal, error, warn, info, debug, trace, silent');
-    expect(problemsOf({ REDIS_URL: 'redis://h', LOG_LEVEL: 'loud' })).toEqual(['LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent']);
+    expect(problemsOf({ ...URL_OK, REDIS_URL: 'redis://h', LOG_LEVEL: 'loud' })).toEqual([
+      'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent',
+    ]);
   });
 });

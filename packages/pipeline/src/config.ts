@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { STAGES } from '@blindspot/core';
 import { z } from 'zod';
+import { JOB_KEY_REMEDY, jobKeyProblem } from './bullmq/authenticator';
 
 /** The pipeline's services: the vocabulary's stages. */
 export const SERVICES = STAGES;
@@ -79,8 +80,16 @@ const baseEnv = {
   LOG_FORMAT: z.enum(['json', 'pretty']).default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),
 };
 
+/** The deployment's job key (authenticator.ts). Messages about it never quote it. */
+export const jobKeySchema = z.string({ error: `required: the key that authenticates jobs; ${JOB_KEY_REMEDY}` }).superRefine((v, ctx) => {
+  const problem = jobKeyProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 export const envSchema = z.object({
   ...baseEnv,
+  /** Signs the jobs this service adds and checks the ones it takes (authenticator.ts). */
+  BLINDSPOT_JOB_KEY: jobKeySchema,
   /** Jobs a worker process runs at once. Stage work is CPU-bound: scale with processes, not this. */
   WORKER_CONCURRENCY: int(1, 64, 1),
   /** BullMQ lock duration, ms: how long a job may run without its lock being renewed. */
@@ -91,6 +100,10 @@ export const envSchema = z.object({
   GENERATOR_HIGH_WATER: int(1, 1_000_000, 64),
   /** Generator: threads that frank and encrypt messages (0: one per core but one, at least one). */
   GENERATOR_SEALERS: int(0, 64, 0),
+  /** Dead letters (refused jobs' records) older than this are dropped, hours. */
+  DEAD_LETTER_RETENTION_HOURS: int(1, 24 * 365, 24 * 7),
+  /** At most this many dead letters are kept, the oldest dropped first. */
+  DEAD_LETTER_MAX: int(1, 10_000_000, 10_000),
   /** Address of the /metrics, /healthz and /readyz endpoints: loopback unless told otherwise. */
   HTTP_HOST: hostSchema.default('127.0.0.1'),
   /** Their port (0: any free port); if taken, another is used and logged. */

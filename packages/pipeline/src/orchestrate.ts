@@ -9,10 +9,13 @@ import type { RunResult, Scenario } from '@blindspot/core';
 import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
+import type { JobAuthenticator } from './bullmq/authenticator';
 import { createRedis, redactUrl, redactorForUrl, safeMessage, scanKeys, waitForRedis } from './bullmq/connection';
 
 export interface SubmitOptions {
   url: string;
+  /** Signs the run's definition and its generate job: the services' job key. */
+  auth: JobAuthenticator;
   prefix: string;
   file: string;
   batchSize: number;
@@ -51,18 +54,25 @@ export async function connectClient(url: string): Promise<Redis> {
 }
 
 /** Stores the run's definition and queues it for the generator. Returns the run id. */
-export async function submitRun(redis: Redis, scenario: Scenario, options: { prefix: string; file: string; batchSize: number }): Promise<string> {
+export async function submitRun(
+  redis: Redis,
+  scenario: Scenario,
+  options: { prefix: string; file: string; batchSize: number; auth: JobAuthenticator },
+): Promise<string> {
   const run = newRunId();
   const keys = new RunKeys(options.prefix, run);
+  const scenarioJson = JSON.stringify(scenario);
+  const optionsJson = JSON.stringify({ batchSize: options.batchSize });
   await redis
     .multi()
-    .set(keys.scenario, JSON.stringify(scenario), 'EX', RUN_KEY_TTL_SECONDS)
+    .set(keys.scenario, scenarioJson, 'EX', RUN_KEY_TTL_SECONDS)
     .set(keys.file, options.file, 'EX', RUN_KEY_TTL_SECONDS)
-    .set(keys.options, JSON.stringify({ batchSize: options.batchSize }), 'EX', RUN_KEY_TTL_SECONDS)
+    .set(keys.options, optionsJson, 'EX', RUN_KEY_TTL_SECONDS)
+    .set(keys.definitionAuth, options.auth.runDefinition(run, scenarioJson, options.file, optionsJson), 'EX', RUN_KEY_TTL_SECONDS)
     .exec();
-  const queues = new Queues(redis, options.prefix);
+  const queues = new Queues(redis, options.prefix, options.auth);
   try {
-    await queues.get(QUEUES.generate).add('run', { run }, { jobId: run });
+    await queues.send(QUEUES.generate, 'run', { run }, run);
   } finally {
     await queues.close();
   }

@@ -55,7 +55,7 @@ export function bindGenerator(ctx: ServiceContext): void {
       const keys = ctx.keys(run);
       let spec;
       try {
-        spec = await loadRun(ctx.redis, keys);
+        spec = await loadRun(ctx.redis, keys, ctx.auth);
       } catch (err) {
         await ctx.failRun(run, (err as Error).message);
         throw err;
@@ -72,8 +72,8 @@ export function bindGenerator(ctx: ServiceContext): void {
         // Shutting down: hand the run back; whichever generator takes it resumes here.
         if (ctx.stopping.aborted) await ctx.release(job, token);
         await Promise.all([
-          scan.add('batch', scanJobOfEncoded(batch, sealed), { jobId: jobId(run, 'scan-in', batch.seq) }),
-          metadata.add('batch', encodeMetadataJob(envelopeBatchOf(batch)), { jobId: jobId(run, 'metadata-in', batch.seq) }),
+          ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq)),
+          ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq)),
         ]);
         ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
         ctx.log.debug(

@@ -29,13 +29,12 @@ interface Envelopes {
 const STAGE = ORDERED_STAGES.metadata;
 
 export function bindMetadataDetector(ctx: ServiceContext): void {
-  const report = ctx.queues.get(QUEUES.report);
   const stages = new SmallCache<OrderedStage<{ envelopes: Envelopes }, ReportJob>>();
 
   const stageFor = (run: string) =>
     stages.get(run, async () => {
       const keys = ctx.keys(run);
-      const { scenario } = await loadRun(ctx.redis, keys);
+      const { scenario } = await loadRun(ctx.redis, keys, ctx.auth);
       return new OrderedStage<{ envelopes: Envelopes }, ReportJob>(ctx.redis, keys, {
         name: STAGE.name,
         sources: STAGE.sources,
@@ -56,7 +55,7 @@ export function bindMetadataDetector(ctx: ServiceContext): void {
           return { output: encodeMetadataResult(result), state: writes, onCommit };
         },
         emit: async (seq, output) => {
-          await report.add('metadata', output, { jobId: jobId(run, 'metadata', seq) });
+          await ctx.queues.send(QUEUES.report, 'metadata', output, jobId(run, 'metadata', seq));
         },
       });
     });

@@ -35,7 +35,7 @@ export function bindReporter(ctx: ServiceContext): void {
   const stageFor = (run: string) =>
     stages.get(run, async () => {
       const keys = ctx.keys(run);
-      const spec = await loadRun(ctx.redis, keys);
+      const spec = await loadRun(ctx.redis, keys, ctx.auth);
       let platformKey: Uint8Array | undefined;
       return new OrderedStage<Inputs>(ctx.redis, keys, {
         name: STAGE.name,

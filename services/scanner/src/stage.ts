@@ -6,11 +6,10 @@ import { scanBatch, scannerContext, type ScannerContext } from '@blindspot/core/
 import { QUEUES, SmallCache, decodeScanJob, encodeScanResult, jobId, loadRun, type ServiceContext } from '@blindspot/pipeline/bullmq';
 
 export function bindScanner(ctx: ServiceContext): void {
-  const report = ctx.queues.get(QUEUES.report);
   const contexts = new SmallCache<ScannerContext>();
   ctx.work(QUEUES.scan, async (job) => {
     const batch = decodeScanJob(job);
-    const scanner = await contexts.get(batch.run, async () => scannerContext((await loadRun(ctx.redis, ctx.keys(batch.run))).scenario));
+    const scanner = await contexts.get(batch.run, async () => scannerContext((await loadRun(ctx.redis, ctx.keys(batch.run), ctx.auth)).scenario));
     const result = scanBatch(scanner, batch);
     ctx.metrics.messages.inc({ stage: 'scanner' }, result.counts.messages);
     ctx.log.debug(
@@ -24,6 +23,6 @@ export function bindScanner(ctx: ServiceContext): void {
       },
       'batch scanned',
     );
-    await report.add('scan', encodeScanResult(result), { jobId: jobId(batch.run, 'scan', batch.seq) });
+    await ctx.queues.send(QUEUES.report, 'scan', encodeScanResult(result), jobId(batch.run, 'scan', batch.seq));
   });
 }

@@ -3,6 +3,7 @@ import { loadAll, type LoadedScenario } from '../load';
 import * as opt from '../options';
 import { jsonText, printable } from '../output';
 import { defineCommand } from './command';
+import { jobKeyProblemFor } from '../job-key';
 
 export const loadCommand = defineCommand({
   name: 'load',
@@ -24,7 +25,11 @@ export const loadCommand = defineCommand({
     timeout: opt.timeout,
     logLevel: opt.logLevel,
   },
-  check: (v) => (v.redis === undefined ? ['load runs over BullMQ: give --redis <url>'] : []),
+  check: (v) => {
+    if (v.redis === undefined) return ['load runs over BullMQ: give --redis <url>'];
+    const jobKey = jobKeyProblemFor(v.externalServices);
+    return jobKey ? [jobKey] : [];
+  },
   async run(v, files) {
     const [loaded] = loadAll(files).map((l) => ({ ...l, scenario: opt.withSeed(l.scenario, v.seed) }));
     // BullMQ and ioredis take a while to load: only now.

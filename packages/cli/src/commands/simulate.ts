@@ -23,6 +23,7 @@ import { Progress } from '../progress';
 import { figuresCsv } from '../figures';
 import { perDayCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
+import { jobKeyForRun, jobKeyProblemFor } from '../job-key';
 
 const options = {
   json: opt.json,
@@ -45,6 +46,8 @@ function transportProblems(v: Options): string[] {
   const problems: string[] = [];
   if (v.externalServices && v.redis === undefined) problems.push('--external-services needs --redis <url>');
   if (Object.keys(v.replicas).length > 0 && v.redis === undefined) problems.push('--replicas needs --redis <url>');
+  const jobKey = v.redis === undefined ? null : jobKeyProblemFor(v.externalServices);
+  if (jobKey) problems.push(jobKey);
   return problems;
 }
 
@@ -189,6 +192,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
   // BullMQ and ioredis take a while to load: only when a run needs them.
   const [{ connectClient, submitAndWait }, { spawnServices }] = await Promise.all([import('@blindspot/pipeline/orchestrate'), import('../spawn')]);
   const url = v.redis;
+  const jobKey = jobKeyForRun();
   const redis = await connectClient(url);
   let services: ReturnType<typeof spawnServices> | undefined;
   const stop = () => {
@@ -196,7 +200,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
   };
   try {
     if (!v.externalServices) {
-      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, LOG_LEVEL: v.logLevel }, v.replicas);
+      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, LOG_LEVEL: v.logLevel, ...jobKey.env }, v.replicas);
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
     }
@@ -205,6 +209,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
       results.push(
         await submitAndWait(redis, scenario, {
           url,
+          auth: jobKey.auth,
           prefix: v.prefix,
           file,
           batchSize: v.batchSize,

@@ -26,6 +26,7 @@ const RUN_KEY_NAMES = {
   scenario: 'scenario',
   file: 'file',
   options: 'options',
+  definitionAuth: 'definition-auth',
   ledger: 'ledger',
   platformKey: 'platform-key',
   clientSecret: 'client-secret',
@@ -71,6 +72,10 @@ export class RunKeys {
   /** Run options (batch size), as JSON. */
   get options() {
     return this.k(RUN_KEY_NAMES.options);
+  }
+  /** The authenticator of the run's scenario, file and options (authenticator.ts), written with them. */
+  get definitionAuth() {
+    return this.k(RUN_KEY_NAMES.definitionAuth);
   }
   /** The evaluation ledger: ground truth, read by the reporter's final join only. */
   get ledger() {

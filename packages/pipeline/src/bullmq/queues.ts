@@ -14,6 +14,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { ServiceName } from '../config';
 import type { Logger } from '../log';
+import type { JobAuthenticator } from './authenticator';
 import { redactorFor, safeMessage } from './connection';
 import { QUEUES, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
@@ -69,9 +70,22 @@ export class Queues {
   constructor(
     private readonly connection: Redis,
     readonly prefix: string,
+    /** Signs what `send` adds; without one, these queues can be read but not sent to. */
+    private readonly auth?: JobAuthenticator,
     /** Where a queue's connection errors go (debug: the connection's own listener reports them). */
     private readonly log?: Logger,
   ) {}
+
+  /**
+   * Adds a job the services will accept: under the authenticated form of its plain id
+   * (so adding it twice adds it once), its data signed for that queue and id.
+   */
+  async send<Q extends QueueName>(queue: Q, name: string, data: JobData<Q>, plainId: string): Promise<void> {
+    if (!this.auth) throw new Error(`cannot send to queue "${queue}" without the job key (BLINDSPOT_JOB_KEY)`);
+    const id = this.auth.jobId(plainId);
+    // biome-ignore lint/suspicious/noExplicitAny: BullMQ types job data per queue; the signed form adds one field.
+    await this.get(queue).add(name as never, this.auth.sign(queue, id, data as object) as any, { jobId: id });
+  }
 
   get<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
     let q = this.open.get(name);

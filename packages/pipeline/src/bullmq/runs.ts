@@ -7,6 +7,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { validateScenario, type Scenario } from '@blindspot/core/scenario';
 import { z } from 'zod';
+import type { JobAuthenticator } from './authenticator';
 import type { RunKeys } from './keys';
 
 export interface RunSpec {
@@ -32,10 +33,16 @@ export class SmallCache<V> {
   }
 }
 
-export async function loadRun(redis: Redis, keys: RunKeys): Promise<RunSpec> {
-  const [scenarioJson, file, optionsJson] = await redis.mget(keys.scenario, keys.file, keys.options);
+/** A run's definition, refused unless it is as the command that submitted it stored it. */
+export async function loadRun(redis: Redis, keys: RunKeys, auth: JobAuthenticator): Promise<RunSpec> {
+  const [scenarioJson, file, optionsJson, definitionAuth] = await redis.mget(keys.scenario, keys.file, keys.options, keys.definitionAuth);
   if (!scenarioJson || !optionsJson) {
     throw new UnrecoverableError(`run ${keys.run} is unknown: no scenario stored under ${keys.scenario}`);
+  }
+  if (!auth.verifyRunDefinition(keys.run, scenarioJson, file ?? '', optionsJson, definitionAuth ?? null)) {
+    throw new UnrecoverableError(
+      `run ${keys.run}: its stored definition is not authenticated by the job key (stored without BLINDSPOT_JOB_KEY, under another key, or altered since)`,
+    );
   }
   const checked = validateScenario(JSON.parse(scenarioJson), file ?? 'scenario');
   if (!checked.ok) {

@@ -3,7 +3,7 @@
  * connection, workers bound to stage handlers, and a bounded, idempotent shutdown on
  * SIGTERM or SIGINT (a second signal exits at once).
  */
-import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
+import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
@@ -13,6 +13,8 @@ import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
 import { ListenError, ServiceMetrics, startHttp } from './metrics';
 import { MalformedJobError, parseJob, runIdSchema } from './wire';
+import { ForgedJobError, JobAuthenticator } from './authenticator';
+import { deadLetterOf, keepDeadLetters } from './dead-letters';
 
 /** A handler for queue `Q`: it receives the job's data parsed against the queue's schema. */
 export type JobHandler<Q extends QueueName> = (data: JobData<Q>, job: Job<JobData<Q>>, token: string | undefined) => Promise<void>;
@@ -23,13 +25,17 @@ export interface ServiceContext {
   readonly log: Logger;
   readonly redis: Redis;
   readonly queues: Queues;
+  /** Signs and checks jobs and run definitions under the deployment's job key. */
+  readonly auth: JobAuthenticator;
   keys(run: string): RunKeys;
   /** Aborted when the service starts shutting down: long handlers stop at the next safe point. */
   readonly stopping: AbortSignal;
   /**
    * Binds `handler` to one of the queues this service consumes (SERVICE_QUEUES), once.
-   * The job's data is parsed against its queue's schema first; a malformed job (or a
-   * MalformedJobError from the handler) goes to the dead-letter queue with its reason.
+   * The job's authenticator is checked first and its data parsed against its queue's
+   * schema; a forged job, or a malformed one (or a MalformedJobError from the handler),
+   * goes to the dead-letter queue with its reason. A malformed job is counted against
+   * the run it names; a forged one against none: it is not the run's.
    * `concurrency` overrides WORKER_CONCURRENCY for this queue.
    */
   work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker;
@@ -72,7 +78,8 @@ export async function startService(
   const log = createLogger(name, config.LOG_LEVEL, config.LOG_FORMAT);
   const redis = createRedis(config.REDIS_URL, 'worker', log);
   const redact = redactorForUrl(config.REDIS_URL);
-  const queues = new Queues(redis, config.BLINDSPOT_PREFIX, log);
+  const auth = new JobAuthenticator(config.BLINDSPOT_JOB_KEY);
+  const queues = new Queues(redis, config.BLINDSPOT_PREFIX, auth, log);
   const workers: Worker[] = [];
   const stopping = new AbortController();
   const { consumes, watches } = SERVICE_QUEUES[name];
@@ -84,6 +91,7 @@ export async function startService(
     log,
     redis,
     queues,
+    auth,
     keys: (run) => new RunKeys(config.BLINDSPOT_PREFIX, run),
     stopping: stopping.signal,
     metrics,
@@ -98,30 +106,40 @@ export async function startService(
         throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
       if (workers.some((w) => w.name === queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
       const { schema, what } = QUEUE_CATALOG[queue];
+      /** Jobs this worker dead-lettered: removed once BullMQ has marked them done, payload and all. */
+      const deadLettered = new Set<string>();
       const worker = new Worker<JobData<typeof queue>>(
         queue,
         async (job, token) => {
           const timer = metrics.jobSeconds.startTimer({ queue });
           try {
-            await handler(parseJob(schema, job.data, what) as JobData<typeof queue>, job, token);
+            const data = parseJob(schema, auth.verify(queue, job.id, job.data), what) as JobData<typeof queue>;
+            await handler(data, job, token);
             metrics.jobs.inc({ queue, outcome: 'completed' });
           } catch (err) {
             if (err instanceof WaitingError) throw err;
-            if (err instanceof MalformedJobError) {
+            if (err instanceof MalformedJobError || err instanceof ForgedJobError) {
+              const forged = err instanceof ForgedJobError;
               metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
               metrics.deadLetters.inc({ queue });
               const run = runOf(job.data);
-              const deadId = deadLetterJobId(queue, job.id);
-              await queues
-                .get(QUEUES.deadLetter)
-                .add(`${queue}-malformed`, { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown }, { jobId: deadId });
+              const plainId = deadLetterJobId(queue, job.id);
+              const letter = deadLetterOf(queue, job, run, forged, err.message);
+              await queues.send(QUEUES.deadLetter, `${queue}-${forged ? 'forged' : 'malformed'}`, letter, plainId);
+              await keepDeadLetters(queues.get(QUEUES.deadLetter), config.DEAD_LETTER_RETENTION_HOURS * 3_600_000, config.DEAD_LETTER_MAX);
               // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
-              if (run) {
+              // A forged job is not the run's: it counts against none.
+              if (run && !forged) {
                 const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
-                await redis.multi().sadd(key, deadId).expire(key, RUN_KEY_TTL_SECONDS).exec();
+                await redis.multi().sadd(key, plainId).expire(key, RUN_KEY_TTL_SECONDS).exec();
               }
-              log.error({ queue, jobId: job.id, run, reason: err.message }, 'malformed job dead-lettered');
-              throw new UnrecoverableError(err.message);
+              log.error(
+                { queue, jobId: job.id, run, reason: err.message, bytes: letter.bytes },
+                forged ? 'forged job dead-lettered' : 'malformed job dead-lettered',
+              );
+              // Done with, not failed: BullMQ would keep a failed job, payload and all, for a day.
+              if (job.id) deadLettered.add(job.id);
+              return;
             }
             metrics.jobs.inc({ queue, outcome: 'failed' });
             throw err;
@@ -139,6 +157,11 @@ export async function startService(
           autorun: true,
         },
       );
+      // A forged job may ask to be kept when done (removeOnComplete: false): it is removed regardless.
+      worker.on('completed', (job) => {
+        if (!job.id || !deadLettered.delete(job.id)) return;
+        job.remove().catch((err: unknown) => log.warn({ queue, jobId: job.id, err: safeMessage(err, redact) }, 'removing a dead-lettered job'));
+      });
       worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
       worker.on('error', (err) => log.error({ queue, err: safeMessage(err, redact) }, 'worker error'));
       workers.push(worker);

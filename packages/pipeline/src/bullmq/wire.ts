@@ -120,14 +120,21 @@ export const reportJobSchema = z.discriminatedUnion('source', [
   }),
 ]);
 
-/** What the dead-letter queue holds: the refused job as it came, where from, and why. */
+/** What the dead-letter queue holds: where the refused job came from, why, its size and digest (dead-letters.ts). */
 export const deadLetterJobSchema = z.strictObject({
   queue: z.string(),
   jobId: z.string().optional(),
   run: runId.nullable(),
+  /** Refused for its authenticator (not the run's), rather than malformed. */
+  forged: z.boolean(),
   reason: z.string(),
-  data: z.unknown(),
+  /** Bytes of the refused job's data, as JSON. */
+  bytes: z.int().min(0),
+  /** SHA-256 of the refused job's data, as JSON, hex. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
 });
+
+export type DeadLetter = z.output<typeof deadLetterJobSchema>;
 
 export type ScanJob = z.output<typeof scanJobSchema>;
 export type MetadataJob = z.output<typeof metadataJobSchema>;
