@@ -10,6 +10,7 @@ say() { echo "compose-e2e: $*" >&2; }
 eval "$(scripts/container-engine.sh)"
 
 export REDIS_PASSWORD="${REDIS_PASSWORD:-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+export BLINDSPOT_JOB_KEY="${BLINDSPOT_JOB_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export COMPOSE_PROJECT_NAME=blindspot-e2e
 work="$(mktemp -d)"
 cleanup() {

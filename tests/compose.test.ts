@@ -40,7 +40,9 @@ function interpolate(text: string, vars: Record<string, string>): string {
 
 /** A password only this test uses, as an operator would set REDIS_PASSWORD. */
 const PASSWORD = randomBytes(12).toString('hex');
-const compose = parse(interpolate(composeText, { REDIS_PASSWORD: PASSWORD }), { merge: true }) as {
+/** The job key, as an operator would set BLINDSPOT_JOB_KEY. */
+const JOB_KEY = randomBytes(32).toString('hex');
+const compose = parse(interpolate(composeText, { REDIS_PASSWORD: PASSWORD, BLINDSPOT_JOB_KEY: JOB_KEY }), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const entrypoint = (() => {
@@ -72,6 +74,7 @@ describe('docker-compose.yml, run as local processes', () => {
 
   it('requires a Redis password from the environment and has no default for it', () => {
     expect(() => interpolate(composeText, {})).toThrow(/needs REDIS_PASSWORD: set REDIS_PASSWORD/);
+    expect(() => interpolate(composeText, { REDIS_PASSWORD: PASSWORD })).toThrow(/needs BLINDSPOT_JOB_KEY: set BLINDSPOT_JOB_KEY to 64 hex digits/);
     const redis = compose.services.redis as ComposeService & { command: string[] };
     expect(redis.command.join(' ')).toMatch(/--requirepass "\$REDIS_PASSWORD"/);
     expect(redis.environment?.REDIS_PASSWORD).toBe(PASSWORD);

@@ -3,7 +3,7 @@
  * one line naming the variable to change, no stack trace.
  */
 import { describe, expect, it, inject } from 'vitest';
-import { runNode } from './support/cli';
+import { blindspot, runNode } from './support/cli';
 import { uniquePrefix } from './support/redis';
 
 function startWith(name: string, env: Record<string, string>) {
@@ -31,5 +31,34 @@ describe('an address the endpoints cannot listen on', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/DASHBOARD_HOST/);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe('the job key', () => {
+  it.each([
+    ['missing', '', /^ {2}BLINDSPOT_JOB_KEY: is empty; .*openssl rand -hex 32/m],
+    ['too short', 'abcdef0123', /^ {2}BLINDSPOT_JOB_KEY: must be at least 64 hex digits/m],
+    ['not hex', `${'0'.repeat(62)}zz`, /^ {2}BLINDSPOT_JOB_KEY: must be hex digits only/m],
+  ])('%s: every service refuses to start, exit 2, naming BLINDSPOT_JOB_KEY, never echoing it', async (_what, key, says) => {
+    for (const name of ['generator', 'scanner', 'metadata-detector', 'reporter']) {
+      const r = await startWith(name, { BLINDSPOT_JOB_KEY: key });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(says);
+      if (key) expect(r.stderr).not.toContain(key);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+    }
+  });
+
+  it("run and load with --external-services need the services' key: exit 2 before anything starts, naming it", async () => {
+    const url = inject('redisUrl');
+    for (const verb of ['run', 'load']) {
+      const missing = await blindspot([verb, 'scenarios/plaintext.yaml', '--redis', url, '--external-services'], { env: { BLINDSPOT_JOB_KEY: '' } });
+      expect(missing.code, missing.stderr).toBe(2);
+      expect(missing.stderr).toMatch(/BLINDSPOT_JOB_KEY: required with --external-services: the key the services were given; .*openssl rand -hex 32/);
+      const bad = await blindspot([verb, 'scenarios/plaintext.yaml', '--redis', url], { env: { BLINDSPOT_JOB_KEY: 'abcdef0123' } });
+      expect(bad.code, bad.stderr).toBe(2);
+      expect(bad.stderr).toMatch(/BLINDSPOT_JOB_KEY must be at least 64 hex digits/);
+      expect(bad.stderr).not.toContain('abcdef0123');
+    }
   });
 });

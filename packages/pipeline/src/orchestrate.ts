@@ -102,7 +102,12 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
     }
     const [result, error, progress] = polled;
     if (result) {
-      const doc = JSON.parse(result) as RunResult;
+      let doc: RunResult;
+      try {
+        doc = options.auth.verifyResult(run, result) as RunResult;
+      } catch (err) {
+        throw new RunFailed((err as Error).message);
+      }
       const wallSeconds = (performance.now() - started) / 1000;
       doc.timing = {
         transport: 'bullmq',

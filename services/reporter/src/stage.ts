@@ -100,7 +100,7 @@ export function bindReporter(ctx: ServiceContext): void {
               wallSeconds: 0,
               messagesPerSecond: 0,
             });
-            extra = JSON.stringify(result);
+            extra = ctx.auth.signResult(run, result);
             ctx.log.info({ run, reportsToPolice: result.reports.total }, 'run complete');
           }
           return { output: null, state: writes, append: filed, onCommit, ...(extra ? { extra } : {}) };

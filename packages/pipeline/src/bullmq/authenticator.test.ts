@@ -60,3 +60,22 @@ describe('the job authenticator', () => {
     expect(jobKeyProblem('ab'.repeat(31))).not.toContain('abab');
   });
 });
+
+describe('a result document', () => {
+  const doc = { scenario: { name: 'x', seed: 7 }, reports: { total: 3, rate: 0.1 + 0.2 } };
+
+  it('is accepted as the reporter signed it, and returned without its authenticator', () => {
+    expect(auth.verifyResult('r1', auth.signResult('r1', doc))).toEqual(doc);
+  });
+
+  it('is refused if written without the key, for another run, changed, or not JSON', () => {
+    expect(() => auth.verifyResult('r1', JSON.stringify(doc))).toThrow(/not authenticated by the job key/);
+    expect(() => auth.verifyResult('r1', other.signResult('r1', doc))).toThrow(/not authenticated/);
+    expect(() => auth.verifyResult('r2', auth.signResult('r1', doc))).toThrow(/not authenticated/);
+    const changed = JSON.parse(auth.signResult('r1', doc)) as { reports: { total: number } };
+    changed.reports.total = 300;
+    expect(() => auth.verifyResult('r1', JSON.stringify(changed))).toThrow(/not authenticated/);
+    expect(() => auth.verifyResult('r1', '{"no')).toThrow(/not JSON/);
+    expect(() => auth.verifyResult('r1', 'null')).toThrow(/not authenticated/);
+  });
+});

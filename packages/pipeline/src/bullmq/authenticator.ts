@@ -14,6 +14,8 @@
  *     and counted against no run.
  *   - **Run definitions.** The scenario, file and options a command stores for a run
  *     carry an HMAC too; a service refuses a run whose definition was changed.
+ *   - **Results.** The reporter's result document carries one; the command waiting on
+ *     the run refuses a result that was written or changed by anyone else.
  *
  * What is not authenticated: the stages' own state in Redis (inboxes, windows, review
  * state, results). Redis ACL users keep each service to what it needs.
@@ -29,6 +31,7 @@ export const JOB_KEY_REMEDY = 'set it to the same 64 hex digits for every servic
 
 /** What is wrong with a job key as written, or null. Never quotes it. */
 export function jobKeyProblem(value: string): string | null {
+  if (value === '') return `is empty; ${JOB_KEY_REMEDY}`;
   if (!/^[0-9a-fA-F]+$/.test(value)) return `must be hex digits only; ${JOB_KEY_REMEDY}`;
   if (value.length < JOB_KEY_BYTES * 2) return `must be at least ${JOB_KEY_BYTES * 2} hex digits (${JOB_KEY_BYTES} bytes); ${JOB_KEY_REMEDY}`;
   if (value.length % 2 !== 0) return `must be an even number of hex digits; ${JOB_KEY_REMEDY}`;
@@ -65,6 +68,7 @@ export class JobAuthenticator {
   private readonly idKey: Buffer;
   private readonly dataKey: Buffer;
   private readonly runKey: Buffer;
+  private readonly resultKey: Buffer;
 
   /** `hexKey`: the deployment's job key (checked with jobKeyProblem). */
   constructor(hexKey: string) {
@@ -74,6 +78,7 @@ export class JobAuthenticator {
     this.idKey = derive(key, 'job id');
     this.dataKey = derive(key, 'job data');
     this.runKey = derive(key, 'run definition');
+    this.resultKey = derive(key, 'run result');
   }
 
   /** The id a job with plain id `plain` is added under. */
@@ -102,6 +107,31 @@ export class JobAuthenticator {
     if (id === undefined || !equal(auth, this.mac(queue, id, JSON.stringify(rest))))
       throw new ForgedJobError('forged job: its authenticator does not match its queue, id and data (added without the job key, or altered since)');
     return rest;
+  }
+
+  private resultMac(run: string, json: string): string {
+    return createHmac('sha256', this.resultKey).update(`${run}\n`).update(json).digest('base64');
+  }
+
+  /** A run's result document as JSON, with its authenticator as its last field. */
+  signResult(run: string, doc: object): string {
+    return JSON.stringify({ ...doc, [AUTH_FIELD]: this.resultMac(run, JSON.stringify(doc)) });
+  }
+
+  /** The result document stored for `run` (as signResult wrote it), without its authenticator; else ForgedJobError. */
+  verifyResult(run: string, json: string): unknown {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(json);
+    } catch {
+      throw new ForgedJobError(`the result stored for run ${run} is not JSON`);
+    }
+    const { [AUTH_FIELD]: auth, ...doc } = (parsed ?? {}) as Record<string, unknown>;
+    if (typeof auth !== 'string' || !equal(auth, this.resultMac(run, JSON.stringify(doc))))
+      throw new ForgedJobError(
+        `the result stored for run ${run} is not authenticated by the job key: written by something other than a reporter holding the key, or altered since`,
+      );
+    return doc;
   }
 
   /** The authenticator of a run's stored definition (the strings as stored). */
