@@ -57,8 +57,12 @@ async function generateOnly(file: string) {
     if (!clientSecret || !platformKey) throw new Error('the run has no secrets stored');
     const scan = new Queue('scan', { connection: redis, prefix });
     const metadata = new Queue('metadata', { connection: redis, prefix });
-    const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
-    const metadataJobs = (await metadata.getJobs(['waiting'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
+    // Every job is authenticated; what follows reads its data without the authenticator.
+    const auth = new JobAuthenticator(jobKey());
+    const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map(
+      (j) => auth.verify('scan', j.id, j.data) as Record<string, unknown>,
+    );
+    const metadataJobs = (await metadata.getJobs(['waiting'], 0, 1000)).map((j) => auth.verify('metadata', j.id, j.data) as Record<string, unknown>);
     await scan.close();
     await metadata.close();
     return { scanJobs, metadataJobs, clientSecret: Buffer.from(clientSecret, 'base64'), platformKey: Buffer.from(platformKey, 'base64') };
