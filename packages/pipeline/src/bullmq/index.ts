@@ -9,4 +9,5 @@ export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied 
 export { exitOnCrash, serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
 export { loadRun, SmallCache, type RunSpec } from './runs';
 export * from './wire';
+export { deadLetterOf, keepDeadLetters } from './dead-letters';
 export type { Queue, Job } from 'bullmq';
