@@ -75,6 +75,8 @@ describe('metrics and health endpoints', () => {
       expect(value(scanner, 'blindspot_jobs_total{queue="scan",outcome="completed",service="scanner"}')).toBeGreaterThan(10);
       expect(value(scanner, 'blindspot_job_duration_seconds_count{queue="scan",service="scanner"}')).toBeGreaterThan(10);
       expect(value(scanner, 'blindspot_dead_letters_total{queue="scan",service="scanner"}')).toBe(1);
+      // A consumer that refused nothing counts 0 dead letters, rather than having no such series.
+      expect(value(metadata, 'blindspot_dead_letters_total{queue="metadata",service="metadata-detector"}')).toBe(0);
       expect(value(reporter, 'blindspot_reports_to_police_total{service="reporter"}')).toBe(result.reports.total);
       expect(result.reports.total).toBeGreaterThan(0);
       for (const [route, n] of Object.entries(result.reports.byFirstRoute)) {
