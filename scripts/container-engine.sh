@@ -2,10 +2,11 @@
 # A container engine for docker-compose and testcontainers on a machine that has none.
 #
 # Where a Docker engine answers, this does nothing. Otherwise it sets up podman's
-# Docker-compatible API and builds local look-alikes of the two images the project
-# uses (nothing can be pulled here): redis:7-alpine from the host's redis-server, and
-# node:20-bookworm-slim from the host's node and npm. Then it prints the environment
-# to use:
+# Docker-compatible API and builds local look-alikes of the images the project uses
+# (nothing can be pulled here): redis:7-alpine from the host's redis-server,
+# node:20-bookworm-slim from the host's node and npm, and the observability profile's
+# prom/prometheus from Debian's prometheus package. Then it prints the environment to
+# use:
 #
 #   eval "$(scripts/container-engine.sh)"
 #   docker-compose up --build
@@ -176,6 +177,64 @@ if ! image_exists docker.io/library/node:20-bookworm-slim; then
     --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     --change 'ENV npm_config_cafile=/etc/ssl/certs/ca-certificates.crt' \
     "$DIR/node.tar" docker.io/library/node:20-bookworm-slim >/dev/null
+fi
+
+# Prometheus, the version docker-compose.yml names, from Debian's package of it, laid out
+# as the official image is: /bin/prometheus as the entrypoint with the official CMD,
+# WORKDIR /prometheus, run as nobody, who owns /prometheus and /etc/prometheus; so the
+# compose file's `command:` means the same here as with the real image. Only the two
+# binaries: the package's web pages need JavaScript from a dozen other Debian packages,
+# so this look-alike answers Prometheus's HTTP API (all CI asks of it) but its pages
+# are bare. No EXPOSE or VOLUME, as for Redis.
+PROMETHEUS_VERSION=2.42.0
+if ! image_exists "docker.io/prom/prometheus:v$PROMETHEUS_VERSION"; then
+  say "building a local prom/prometheus:v$PROMETHEUS_VERSION look-alike from Debian's prometheus package"
+  debs="$DIR/prometheus-deb"
+  rm -rf "$debs"
+  mkdir -p "$debs"
+  # apt downloads as its own user where it can: let it write here.
+  chown _apt "$debs" 2>/dev/null || true
+  download() { (cd "$debs" && apt-get download -qq prometheus) >&2; }
+  download 2>/dev/null || { apt-get update -qq && download; }
+  deb="$(echo "$debs"/prometheus_*.deb)"
+  version="$(dpkg-deb -f "$deb" Version)"
+  version="${version#*:}"
+  case "$version" in
+    "$PROMETHEUS_VERSION"[+~-]*) ;;
+    *)
+      say "Debian's prometheus package is $version, not the $PROMETHEUS_VERSION of prom/prometheus:v$PROMETHEUS_VERSION (docker-compose.yml);" \
+        "set both to the package's version"
+      exit 1
+      ;;
+  esac
+  dpkg-deb -x "$deb" "$debs/files"
+  root="$DIR/prometheus-rootfs"
+  base_rootfs "$root"
+  copy_with_libs "$root" "$debs/files/usr/bin/prometheus" /bin/prometheus
+  copy_with_libs "$root" "$debs/files/usr/bin/promtool" /bin/promtool
+  printf 'nobody:x:65534:65534:nobody:/home:/bin/false\n' >>"$root/etc/passwd"
+  printf 'nobody:x:65534:\n' >>"$root/etc/group"
+  mkdir -p "$root"/{etc/prometheus,usr/share/prometheus/console_libraries,usr/share/prometheus/consoles,prometheus}
+  ln -s /usr/share/prometheus/console_libraries /usr/share/prometheus/consoles "$root/etc/prometheus/"
+  # Like the official image's default configuration: Prometheus scrapes itself.
+  cat >"$root/etc/prometheus/prometheus.yml" <<'YAML'
+global:
+  scrape_interval: 15s
+scrape_configs:
+  - job_name: prometheus
+    static_configs:
+      - targets: ["localhost:9090"]
+YAML
+  chown -R 65534:65534 "$root/etc/prometheus" "$root/prometheus"
+  tar -C "$root" -cf "$DIR/prometheus.tar" .
+  podman import \
+    --change 'ENTRYPOINT ["/bin/prometheus"]' \
+    --change 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus", "--web.console.libraries=/usr/share/prometheus/console_libraries", "--web.console.templates=/usr/share/prometheus/consoles"]' \
+    --change 'WORKDIR /prometheus' \
+    --change 'USER nobody' \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$DIR/prometheus.tar" "docker.io/prom/prometheus:v$PROMETHEUS_VERSION" >/dev/null
+  rm -rf "$debs" "$DIR/prometheus.tar"
 fi
 
 cat <<EOF

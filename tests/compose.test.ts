@@ -109,6 +109,44 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(redis.command.join(' ')).toMatch(/--maxmemory-policy noeviction/);
   });
 
+  it('gives Prometheus its configuration, and Grafana the dashboard and a data source that is that Prometheus', () => {
+    const mounts = (name: string) =>
+      Object.fromEntries(((compose.services[name] as { volumes: string[] }).volumes ?? []).map((v) => v.split(':').slice(0, 2) as [string, string]));
+    const prometheus = compose.services.prometheus as ComposeService & { ports: string[] };
+    const config = mounts('prometheus')['./ops/prometheus/prometheus.yml'];
+    expect(prometheus.command).toContain(`--config.file=${config}`);
+
+    const grafana = compose.services.grafana as ComposeService & { environment: Record<string, string> };
+    expect(mounts('grafana')['./ops/grafana/provisioning']).toBe('/etc/grafana/provisioning');
+    const dashboards = mounts('grafana')['./ops/grafana/dashboards'] as string;
+    const provider = parse(readFileSync(join(REPO_ROOT, 'ops/grafana/provisioning/dashboards/blindspot.yml'), 'utf8')) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(provider.providers.map((p) => p.options.path)).toEqual([dashboards]);
+    const home = grafana.environment.GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH as string;
+    expect(home.startsWith(`${dashboards}/`), home).toBe(true);
+    const dashboard = JSON.parse(readFileSync(join(REPO_ROOT, 'ops/grafana/dashboards', home.slice(dashboards.length + 1)), 'utf8')) as unknown;
+
+    const { datasources } = parse(readFileSync(join(REPO_ROOT, 'ops/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      datasources: { uid: string; type: string; url: string }[];
+    };
+    expect(datasources).toHaveLength(1);
+    const [source] = datasources as [{ uid: string; type: string; url: string }];
+    // The port Prometheus listens on in its container: the right-hand side of its published port.
+    expect(source).toMatchObject({ type: 'prometheus', url: `http://prometheus:${prometheus.ports[0]?.split(':').pop()}` });
+    const used: unknown[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node)) {
+        if (key === 'datasource') used.push(value);
+        walk(value);
+      }
+    };
+    walk(dashboard);
+    expect(used.length).toBeGreaterThan(0);
+    for (const ref of used) expect(ref).toEqual({ type: 'prometheus', uid: source.uid });
+  });
+
   it('runs the comparison with the embedded result and stops cleanly', async () => {
     // A Redis that, like compose's, refuses anyone without the password.
     const server = await startRedisServer({ password: PASSWORD });

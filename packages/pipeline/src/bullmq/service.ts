@@ -106,6 +106,8 @@ export async function startService(
         throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
       if (workers.some((w) => w.name === queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
       const { schema, what } = QUEUE_CATALOG[queue];
+      // Zero until a job is refused, rather than absent: a dashboard of dead letters shows 0, not "no data".
+      metrics.deadLetters.inc({ queue }, 0);
       /** Jobs this worker dead-lettered: removed once BullMQ has marked them done, payload and all. */
       const deadLettered = new Set<string>();
       const worker = new Worker<JobData<typeof queue>>(
