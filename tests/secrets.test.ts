@@ -3,8 +3,9 @@
  * password-protected redis-server, every service, the dashboard and the command line
  * (`run --redis ... --external-services` and `load`) are given a wrong password, have
  * the password changed under them while they run (a rotation: the old one is still in
- * their URL), and are given malformed URLs; everything each wrote to stdout and stderr
- * is searched for the password, as typed and percent-encoded.
+ * their URL), and are given malformed URLs; the command line is also
+ * given a URL with a `?password=` where it takes no URL; everything each wrote to stdout
+ * and stderr is searched for the password, as typed and percent-encoded.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -115,6 +116,25 @@ describe('a wrong Redis password', () => {
       expect(r.code, all(r)).toBe(1);
       expect(r.stderr, what).toContain(`redis://:***@127.0.0.1:${server.port}`);
       expect(r.stderr, what).toMatch(/WRONGPASS/);
+    }
+  }, 90_000);
+});
+
+describe('a password in a query parameter of a URL typed where it does not belong', () => {
+  it('is never quoted back by the command line', async () => {
+    const typed = password('query');
+    const url = `redis://127.0.0.1:1/?password=${encodeURIComponent(typed.raw)}`;
+    const runs = await Promise.all([
+      blindspot(['run', scenario, '--prefix', url]),
+      blindspot(['run', scenario, '--timeout', url]),
+      blindspot(['validate', url]),
+      blindspot(['validate', `scenarios/x.yaml?db=0&password=${typed.token}`]),
+    ]);
+    for (const r of runs) {
+      expectAbsent(all(r), typed.raw, 'blindspot');
+      expect(all(r)).not.toContain(typed.token);
+      expect(r.code, all(r)).toBe(2);
+      expect(r.stderr).toMatch(/password=\*\*\*/);
     }
   }, 90_000);
 });

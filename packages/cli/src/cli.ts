@@ -9,7 +9,8 @@ import { COMMANDS, commandNamed } from './commands';
 import type { Command, Io } from './commands/command';
 import { generalUsage, pointer, verbUsage } from './help';
 import { help } from './options';
-import { printable, withoutCredentials } from './output';
+import { redactUrlsIn } from '@blindspot/pipeline/redact';
+import { printable } from './output';
 
 type Output = Io['stdout'];
 
@@ -83,7 +84,7 @@ async function dispatch(argv: readonly string[], stdout: Output, stderr: Output)
 
 export async function main(argv: readonly string[], stdout: Output = process.stdout, rawStderr: Output = process.stderr): Promise<number> {
   // Messages quote what was typed and what files hold: never a control character or a URL's password.
-  const stderr: Output = { write: (chunk: string) => rawStderr.write(printable(withoutCredentials(chunk))) };
+  const stderr: Output = { write: (chunk: string) => rawStderr.write(printable(redactUrlsIn(chunk))) };
   try {
     return await dispatch(argv, stdout, stderr);
   } catch (err) {

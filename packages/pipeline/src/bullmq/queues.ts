@@ -14,7 +14,8 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { ServiceName } from '../config';
 import type { Logger } from '../log';
-import { redactorFor, safeMessage } from './connection';
+import { redactorFor } from './connection';
+import { safeMessage } from '../redact';
 import { QUEUES, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
 
