@@ -6,7 +6,6 @@
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ContentError, decodeContent, decodeEnvelopes, parseScenario, type Message, type Scenario } from '@blindspot/core';
@@ -23,7 +22,7 @@ import {
 import { submitRun } from '@blindspot/pipeline/orchestrate';
 import { bindGenerator } from '../services/generator/src/stage';
 import { ENVELOPE_FIELDS } from '@blindspot/core/testing';
-import { uniquePrefix } from './support/redis';
+import { rawQueue, uniquePrefix } from './support/redis';
 
 function load(file: string): Scenario {
   const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -53,8 +52,8 @@ async function generateOnly(file: string) {
     }
     const [clientSecret, platformKey] = await redis.mget(keys.clientSecret, keys.platformKey);
     if (!clientSecret || !platformKey) throw new Error('the run has no secrets stored');
-    const scan = new Queue('scan', { connection: redis, prefix });
-    const metadata = new Queue('metadata', { connection: redis, prefix });
+    const scan = rawQueue('scan', redis, prefix);
+    const metadata = rawQueue('metadata', redis, prefix);
     const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     const metadataJobs = (await metadata.getJobs(['waiting'], 0, 1000)).map((j) => j.data as Record<string, unknown>);
     await scan.close();

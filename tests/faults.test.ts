@@ -11,13 +11,13 @@
  *   - malformed jobs injected into every queue: dead-lettered with their reason,
  *     counted in messages.deadLettered, and nothing else changes.
  */
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Random } from '@blindspot/core';
 import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
-import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
+import { startRedisServer, rawQueue, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -224,7 +224,7 @@ describe('poison jobs', () => {
     });
     const embedded = blindspot(['run', file, '--json', '--batch-size', '500']);
     const redis = new Redis(url, { maxRetriesPerRequest: null });
-    const queues = ['generate', 'scan', 'metadata', 'report', 'dead-letter'].map((name) => new Queue(name, { connection: redis, prefix }));
+    const queues = ['generate', 'scan', 'metadata', 'report', 'dead-letter'].map((name) => rawQueue(name, redis, prefix));
     const [generate, scan, metadata, report, deadLetter] = queues as [Queue, Queue, Queue, Queue, Queue];
     try {
       const run = await runId(redis, prefix);

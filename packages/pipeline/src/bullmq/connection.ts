@@ -64,6 +64,21 @@ export function redactorFor(redis: Redis): Redactor {
   return redactor([redis.options.password]);
 }
 
+/** What BullMQ's queues, workers and queue events have in common: they emit `error`. */
+interface EmitsErrors {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Gives a BullMQ queue, worker or queue-events object its `error` listener, which hands
+ * `report` the message only, redacted. Every such object needs one: without it BullMQ
+ * prints the raw error with console.error, a failed AUTH's password (`command.args`) included.
+ */
+export function reportErrors<T extends EmitsErrors>(bull: T, redact: Redactor, report: (message: string) => void): T {
+  bull.on('error', (err) => report(safeMessage(err, redact)));
+  return bull;
+}
+
 /** Resolves when Redis answers PING, or rejects after `timeoutMs` with a clear message. */
 export async function waitForRedis(redis: Redis, url: string, timeoutMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;

@@ -3,7 +3,7 @@
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
 export * from './keys';
-export { createRedis, scanKeys, waitForRedis } from './connection';
+export { createRedis, redactorFor, reportErrors, scanKeys, waitForRedis } from './connection';
 export { redactUrl, redactorForUrl, safeMessage } from '../redact';
 export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';

@@ -14,8 +14,7 @@ import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { ServiceName } from '../config';
 import type { Logger } from '../log';
-import { redactorFor } from './connection';
-import { safeMessage } from '../redact';
+import { redactorFor, reportErrors } from './connection';
 import { QUEUES, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
 
@@ -83,9 +82,7 @@ export class Queues {
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
       });
-      // Without a listener BullMQ prints the raw error, a failed AUTH's password included.
-      const redact = redactorFor(this.connection);
-      q.on('error', (err) => this.log?.debug({ queue: name, err: safeMessage(err, redact) }, 'queue error'));
+      reportErrors(q, redactorFor(this.connection), (err) => this.log?.debug({ queue: name, err }, 'queue error'));
       this.open.set(name, q);
     }
     return q as Queue<JobData<Q>>;

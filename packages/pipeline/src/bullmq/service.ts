@@ -7,7 +7,7 @@ import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
-import { createRedis } from './connection';
+import { createRedis, reportErrors } from './connection';
 import { redactUrl, redactorForUrl, safeMessage } from '../redact';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
 import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
@@ -141,7 +141,7 @@ export async function startService(
         },
       );
       worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
-      worker.on('error', (err) => log.error({ queue, err: safeMessage(err, redact) }, 'worker error'));
+      reportErrors(worker, redact, (err) => log.error({ queue, err }, 'worker error'));
       workers.push(worker);
       return worker;
     },
