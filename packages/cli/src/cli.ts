@@ -3,7 +3,7 @@
  * runs it. Exit status: 0 done; 1 the run failed (Redis unreachable, a service died,
  * timeout); 2 bad input (scenario file or arguments), before anything was started.
  */
-import { InputError } from './load';
+import { InputError, printedProblems } from './load';
 import { UsageError, closest, readOptions, splitArgs } from './args';
 import { COMMANDS, commandNamed } from './commands';
 import type { Command, Io } from './commands/command';
@@ -93,7 +93,7 @@ export async function main(argv: readonly string[], stdout: Output = process.std
       return 2;
     }
     if (err instanceof InputError) {
-      stderr.write(`${err.lines.join('\n')}\n`);
+      stderr.write(`${printedProblems(err.lines).join('\n')}\n`);
       return 2;
     }
     stderr.write(`blindspot: ${(err as Error).message}\n`);

@@ -1,5 +1,6 @@
 /** `blindspot validate` and `blindspot new`: scenario files, checked or started, nothing run. */
 import * as opt from '../options';
+import { printedProblems } from '../load';
 import { jsonText, printable } from '../output';
 import { newScenario, validateFiles } from '../scaffold';
 import { defineCommand } from './command';
@@ -14,10 +15,11 @@ export const validateCommand = defineCommand({
   options: { json: opt.json },
   async run(v, files, io) {
     const checked = validateFiles(files);
+    // The JSON carries every problem; the terminal gets the first few of each file.
     if (v.json) io.stdout.write(jsonText(checked));
     for (const c of checked) {
       if (c.ok && !v.json) io.stdout.write(`${printable(`${c.file}: ok (${c.name})`)}\n`);
-      for (const line of c.problems) io.stderr.write(`${printable(line)}\n`);
+      for (const line of printedProblems(c.problems)) io.stderr.write(`${printable(line)}\n`);
     }
     return checked.every((c) => c.ok) ? 0 : 2;
   },
