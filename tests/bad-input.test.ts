@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blindspot, runNode, type Completed } from './support/cli';
+import { REPO_ROOT, blindspot, runNode, type Completed } from './support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-bad-'));
 const broken = join(dir, 'broken.yaml');
@@ -70,6 +70,53 @@ describe('a broken scenario', () => {
       '--batch-size must be a whole number from 1 to 1000000, got "lots"',
       "run 'blindspot help run' for its usage",
     ]);
+  });
+});
+
+describe('a scenario file with thousands of problems', () => {
+  // A valid scenario and 4,000 unknown fields: one problem each.
+  const many = join(dir, 'many.yaml');
+  writeFileSync(
+    many,
+    `${readFileSync(join(REPO_ROOT, 'scenarios/plaintext.yaml'), 'utf8')}\n${Array.from({ length: 4_000 }, (_, i) => `unknown${i}: 1`).join('\n')}\n`,
+  );
+  const capped = (stderr: string) => {
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(51);
+    for (const line of lines.slice(0, 50)) expect(line).toMatch(/many\.yaml:\d+:1: unknown\d+: unknown field "unknown\d+"/);
+    expect(lines[0]).toMatch(/: unknown0: /);
+    expect(lines[50]).toBe("… and 3,950 more problems, not shown (blindspot validate <file> --json lists all of a file's problems)");
+  };
+
+  it('validate prints the first 50 and how many more; --json lists them all', async () => {
+    const [text, json, two] = await Promise.all([
+      blindspot(['validate', many]),
+      blindspot(['validate', many, '--json']),
+      blindspot(['validate', many, broken]),
+    ]);
+    expect(text.code).toBe(2);
+    expect(text.stdout).toBe('');
+    capped(text.stderr);
+    expect(json.code).toBe(2);
+    const [doc] = JSON.parse(json.stdout) as { ok: boolean; problems: string[] }[];
+    expect(doc?.problems).toHaveLength(4_000);
+    // Each file is capped on its own: the next file's problems are still shown.
+    expect(two.code).toBe(2);
+    const lines = two.stderr.trim().split('\n');
+    expect(lines).toHaveLength(51 + 4);
+    expect(lines.slice(51).every((l) => l.includes('broken.yaml'))).toBe(true);
+  });
+
+  it('run and compare refuse it with the same capped list, exit 2', async () => {
+    const [run, compare] = await Promise.all([
+      blindspot(['run', many, '--redis', 'redis://127.0.0.1:1']),
+      blindspot(['compare', 'scenarios/plaintext.yaml', many]),
+    ]);
+    for (const r of [run, compare]) {
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      capped(r.stderr);
+    }
   });
 });
 

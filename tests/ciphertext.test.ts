@@ -6,7 +6,6 @@
  */
 import { createDecipheriv, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ContentError, decodeContent, decodeEnvelopes, parseScenario, type Message, type Scenario } from '@blindspot/core';
@@ -25,7 +24,7 @@ import { JobAuthenticator } from '@blindspot/pipeline/authenticator';
 import { jobKey } from './support/job-key';
 import { bindGenerator } from '../services/generator/src/stage';
 import { ENVELOPE_FIELDS } from '@blindspot/core/testing';
-import { uniquePrefix } from './support/redis';
+import { rawQueue, uniquePrefix } from './support/redis';
 
 function load(file: string): Scenario {
   const parsed = parseScenario(readFileSync(file, 'utf8'), file);
@@ -55,8 +54,8 @@ async function generateOnly(file: string) {
     }
     const [clientSecret, platformKey] = await redis.mget(keys.clientSecret, keys.platformKey);
     if (!clientSecret || !platformKey) throw new Error('the run has no secrets stored');
-    const scan = new Queue('scan', { connection: redis, prefix });
-    const metadata = new Queue('metadata', { connection: redis, prefix });
+    const scan = rawQueue('scan', redis, prefix);
+    const metadata = rawQueue('metadata', redis, prefix);
     // Every job is authenticated; what follows reads its data without the authenticator.
     const auth = new JobAuthenticator(jobKey());
     const scanJobs = (await scan.getJobs(['waiting', 'prioritized', 'delayed'], 0, 1000)).map(

@@ -4,12 +4,11 @@
  * real Redis: a large forged job leaves almost nothing behind once refused, and a flood
  * of letters is cut to the newest.
  */
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { deploymentKeyPattern, keepDeadLetters, scanKeys } from '@blindspot/pipeline/bullmq';
 import { Fleet } from './support/services';
-import { uniquePrefix } from './support/redis';
+import { rawQueue, uniquePrefix } from './support/redis';
 
 const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
 afterAll(() => redis.disconnect());
@@ -26,8 +25,8 @@ describe('dead letters', () => {
     const prefix = uniquePrefix('dead-big');
     const fleet = new Fleet({ REDIS_URL: inject('redisUrl'), BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn' });
     fleet.start('scanner');
-    const scan = new Queue('scan', { connection: redis, prefix });
-    const letters = new Queue('dead-letter', { connection: redis, prefix });
+    const scan = rawQueue('scan', redis, prefix);
+    const letters = rawQueue('dead-letter', redis, prefix);
     try {
       const messages = 'A'.repeat(20_000_000);
       await scan.add('batch', { run: 'r1victim', seq: 3, final: false, messages }, { jobId: 'r1victim.scan-in.3', removeOnFail: false });
@@ -57,7 +56,7 @@ describe('dead letters', () => {
 
   it('keeps at most the newest `max`, and none older than the retention', async () => {
     const prefix = uniquePrefix('dead-many');
-    const letters = new Queue('dead-letter', { connection: redis, prefix });
+    const letters = rawQueue('dead-letter', redis, prefix);
     try {
       const letter = (i: number) => ({ queue: 'scan', jobId: `j${i}`, run: null, forged: true, reason: 'forged job: test', bytes: 10, sha256: '0'.repeat(64) });
       for (let i = 0; i < 30; i++) await letters.add('scan-forged', letter(i), { jobId: `letter-${i}` });
@@ -66,7 +65,7 @@ describe('dead letters', () => {
       expect(kept).toEqual(Array.from({ length: 10 }, (_, i) => `j${20 + i}`).sort());
       // Past the retention (1 ms here; and a new queue object, as a process an hour later would have), all go.
       await new Promise((r) => setTimeout(r, 20));
-      const later = new Queue('dead-letter', { connection: redis, prefix });
+      const later = rawQueue('dead-letter', redis, prefix);
       await keepDeadLetters(later, 1, 10);
       expect(await later.getWaitingCount()).toBe(0);
       await later.close();

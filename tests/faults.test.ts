@@ -13,13 +13,13 @@
  *     against no run; malformed jobs signed with the key: dead-lettered with their
  *     reason and counted in messages.deadLettered; nothing else changes.
  */
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Random } from '@blindspot/core';
 import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
-import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
+import { startRedisServer, rawQueue, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
 import { addSigned } from './support/job-key';
 
@@ -243,7 +243,7 @@ async function poisoned(label: string, poison: (q: Queues5, run: string, redis: 
   const embedded = blindspot(['run', file, '--json', '--batch-size', '500']);
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   const names = { generate: 'generate', scan: 'scan', metadata: 'metadata', report: 'report', deadLetter: 'dead-letter' } as const;
-  const q = Object.fromEntries(Object.entries(names).map(([k, name]) => [k, new Queue(name, { connection: redis, prefix })])) as Queues5;
+  const q = Object.fromEntries(Object.entries(names).map(([k, name]) => [k, rawQueue(name, redis, prefix)])) as Queues5;
   try {
     const run = await runId(redis, prefix);
     await waitForProgress(redis, prefix, run, 2, fleet);

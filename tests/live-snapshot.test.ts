@@ -6,7 +6,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { ORDERED_STAGES, Queues, RunKeys, inboxField } from '@blindspot/pipeline/bullmq';
-import { liveSnapshot } from '../services/dashboard/src/live';
+import { PoliceTallies, liveSnapshot } from '../services/dashboard/src/live';
 import { uniquePrefix } from './support/redis';
 
 const redis = new Redis(inject('redisUrl'), { maxRetriesPerRequest: null });
@@ -33,7 +33,7 @@ describe('live snapshot', () => {
       .exec();
     const queues = new Queues(redis, prefix);
     try {
-      const snap = await liveSnapshot(redis, queues, prefix, '/nonexistent');
+      const snap = await liveSnapshot(redis, queues, prefix, '/nonexistent', new PoliceTallies());
       expect(snap.runs).toEqual([
         {
           run: 'rlive1',
@@ -48,7 +48,7 @@ describe('live snapshot', () => {
         },
       ]);
       expect(snap.police).toHaveLength(1);
-      expect(snap.police[0]).toMatchObject({ run: 'rlive1', total: 3, byRoute: { hashMatch: 2, metadata: 1 } });
+      expect(snap.police[0]).toMatchObject({ run: 'rlive1', total: 3, counted: 3, byRoute: { hashMatch: 2, metadata: 1 } });
       expect(Object.keys(snap.queues).sort()).toEqual(['dead-letter', 'generate', 'metadata', 'report', 'scan']);
     } finally {
       await queues.close();

@@ -6,13 +6,12 @@
  * hex), for the malformed job's bytes, and for any long base64 or hex blob at all.
  * The logs must also be worth searching: every service logged the run's batches.
  */
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { encodeContent } from '@blindspot/core';
 import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy } from './support/cli';
-import { uniquePrefix } from './support/redis';
+import { rawQueue, uniquePrefix } from './support/redis';
 import { Fleet } from './support/services';
 import { addSigned } from './support/job-key';
 
@@ -61,7 +60,7 @@ describe('logs of a full run at trace level', () => {
       },
     );
     const redis = new Redis(url, { maxRetriesPerRequest: null });
-    const scan = new Queue('scan', { connection: redis, prefix });
+    const scan = rawQueue('scan', redis, prefix);
     const secrets: string[] = [];
     let run = '';
     try {

@@ -3,14 +3,13 @@
  * series with non-zero values; /healthz and /readyz answer; the endpoints listen on
  * loopback by default.
  */
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { describe, expect, inject, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dashboardQueries, metricNames } from '../scripts/prometheus-check';
 import { REPO_ROOT, blindspot, scenarioCopy } from './support/cli';
-import { uniquePrefix } from './support/redis';
+import { rawQueue, uniquePrefix } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
 
 /** A series' name and labels in a canonical order, so label order does not matter. */
@@ -40,7 +39,7 @@ describe('metrics and health endpoints', () => {
     const fleet = new Fleet({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'info', HTTP_PORT: '0' });
     fleet.startAll();
     const redis = new Redis(url, { maxRetriesPerRequest: null });
-    const scan = new Queue('scan', { connection: redis, prefix });
+    const scan = rawQueue('scan', redis, prefix);
     try {
       const endpoints = new Map<string, string>();
       const deadline = Date.now() + 30_000;

@@ -1,10 +1,11 @@
 /**
  * The Redis password never reaches a log or a terminal. Against a private,
  * password-protected redis-server, every service, the dashboard and the command line
- * (`run --redis ... --external-services` and `load`) are given a wrong password, have
- * the password changed under them while they run (a rotation: the old one is still in
- * their URL), and are given malformed URLs; everything each wrote to stdout and stderr
- * is searched for the password, as typed and percent-encoded.
+ * (`run --redis ... --external-services` and `load`) and the bench's relay are given a
+ * wrong password, have the password changed under them while they run (a rotation: the
+ * old one is still in their URL), and are given malformed URLs; the command line is also
+ * given a URL with a `?password=` where it takes no URL; everything each wrote to stdout
+ * and stderr is searched for the password, as typed and percent-encoded.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -115,6 +116,49 @@ describe('a wrong Redis password', () => {
       expect(r.code, all(r)).toBe(1);
       expect(r.stderr, what).toContain(`redis://:***@127.0.0.1:${server.port}`);
       expect(r.stderr, what).toMatch(/WRONGPASS/);
+    }
+  }, 90_000);
+});
+
+describe("the bench's relay", () => {
+  it('given a wrong password, says WRONGPASS for its queue and worker, never the password', async () => {
+    const wrong = password('wrong');
+    let output = '';
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'packages/cli/src/bench-relay.ts', wrong.url(server.port), uniquePrefix('secrets-relay'), 'r1', 'r2'],
+      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise((resolve) => child.on('close', resolve));
+    // Until both its worker and the queue it forwards to have met the refusal (or the bound).
+    const deadline = Date.now() + 40_000;
+    while ((output.match(/WRONGPASS/g) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    child.kill('SIGKILL');
+    await exited;
+    expectAbsent(output, wrong.raw, 'bench relay');
+    expect(output).toMatch(/worker on queue r1: WRONGPASS/);
+    expect(output).toMatch(/queue r2: WRONGPASS/);
+    expect(output).not.toMatch(/command:|args:/);
+  }, 60_000);
+});
+
+describe('a password in a query parameter of a URL typed where it does not belong', () => {
+  it('is never quoted back by the command line', async () => {
+    const typed = password('query');
+    const url = `redis://127.0.0.1:1/?password=${encodeURIComponent(typed.raw)}`;
+    const runs = await Promise.all([
+      blindspot(['run', scenario, '--prefix', url]),
+      blindspot(['run', scenario, '--timeout', url]),
+      blindspot(['validate', url]),
+      blindspot(['validate', `scenarios/x.yaml?db=0&password=${typed.token}`]),
+    ]);
+    for (const r of runs) {
+      expectAbsent(all(r), typed.raw, 'blindspot');
+      expect(all(r)).not.toContain(typed.token);
+      expect(r.code, all(r)).toBe(2);
+      expect(r.stderr).toMatch(/password=\*\*\*/);
     }
   }, 90_000);
 });

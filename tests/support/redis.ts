@@ -11,7 +11,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { redactorFor, reportErrors } from '@blindspot/pipeline/bullmq';
 import { freePort } from '@blindspot/pipeline/net';
 
 export { freePort };
@@ -152,4 +154,12 @@ let counter = 0;
 export function uniquePrefix(label = 't'): string {
   counter++;
   return `{bs-${label}-${process.pid}-${Date.now().toString(36)}-${counter}}`;
+}
+
+/**
+ * A plain BullMQ queue for a test to put jobs on (malformed ones too) or read them, with
+ * the redacting error listener every queue has: REDIS_URL may carry a password.
+ */
+export function rawQueue(name: string, connection: Redis, prefix: string): Queue {
+  return reportErrors(new Queue(name, { connection, prefix }), redactorFor(connection), (err) => console.warn(`queue ${name}: ${err}`));
 }

@@ -36,7 +36,7 @@ import {
   type Scenario,
 } from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
-import { benchRelayCountKey } from '@blindspot/pipeline/bullmq';
+import { benchRelayCountKey, redactorFor, reportErrors } from '@blindspot/pipeline/bullmq';
 import { fromBase64, toBase64 } from '@blindspot/core';
 import { runEmbedded, runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { freePort } from '@blindspot/pipeline/net';
@@ -142,7 +142,9 @@ async function bareRelay(url: string, messages: number): Promise<number> {
   try {
     await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stdout?.once('data', () => resolve()))));
     const connection = await connectClient(url);
-    const first = new Queue('r1', { connection, prefix });
+    const first = reportErrors(new Queue('r1', { connection, prefix }), redactorFor(connection), (err) =>
+      process.stderr.write(`bare relay: queue r1: ${err}\n`),
+    );
     const jobs = Math.ceil(messages / BATCH);
     const message = { id: 0, t: 0, surface: 'dm', sender: 1, recipient: 2, media: 'text', size: 60, encrypted: true, p: 'x'.repeat(64) };
     const batch = Array.from({ length: BATCH }, (_, i) => ({ ...message, id: i }));

@@ -3,13 +3,14 @@
  * runs it. Exit status: 0 done; 1 the run failed (Redis unreachable, a service died,
  * timeout); 2 bad input (scenario file or arguments), before anything was started.
  */
-import { InputError } from './load';
+import { InputError, printedProblems } from './load';
 import { UsageError, closest, readOptions, splitArgs } from './args';
 import { COMMANDS, commandNamed } from './commands';
 import type { Command, Io } from './commands/command';
 import { generalUsage, pointer, verbUsage } from './help';
 import { help } from './options';
-import { printable, withoutCredentials } from './output';
+import { redactUrlsIn } from '@blindspot/pipeline/redact';
+import { printable } from './output';
 
 type Output = Io['stdout'];
 
@@ -83,7 +84,7 @@ async function dispatch(argv: readonly string[], stdout: Output, stderr: Output)
 
 export async function main(argv: readonly string[], stdout: Output = process.stdout, rawStderr: Output = process.stderr): Promise<number> {
   // Messages quote what was typed and what files hold: never a control character or a URL's password.
-  const stderr: Output = { write: (chunk: string) => rawStderr.write(printable(withoutCredentials(chunk))) };
+  const stderr: Output = { write: (chunk: string) => rawStderr.write(printable(redactUrlsIn(chunk))) };
   try {
     return await dispatch(argv, stdout, stderr);
   } catch (err) {
@@ -92,7 +93,7 @@ export async function main(argv: readonly string[], stdout: Output = process.std
       return 2;
     }
     if (err instanceof InputError) {
-      stderr.write(`${err.lines.join('\n')}\n`);
+      stderr.write(`${printedProblems(err.lines).join('\n')}\n`);
       return 2;
     }
     stderr.write(`blindspot: ${(err as Error).message}\n`);

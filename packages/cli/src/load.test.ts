@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LIMITS } from '@blindspot/core/scenario';
-import { loadAll, readScenarioText } from './load';
+import { PRINTED_PROBLEMS, loadAll, printedProblems, readScenarioText } from './load';
 import { refusal } from './test-support';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-load-'));
@@ -66,5 +66,21 @@ describe('reading a scenario file', () => {
       expect.stringMatching(/huge\.yaml: cannot read scenario: the file has/),
       expect.stringMatching(/: cannot read scenario: is a directory/),
     ]);
+  });
+});
+
+describe('the problems printed', () => {
+  const lines = (n: number) => Array.from({ length: n }, (_, i) => `x.yaml:${i + 1}:1: f${i}: unknown field`);
+
+  it('are all of them up to the cap', () => {
+    expect(printedProblems(lines(PRINTED_PROBLEMS))).toEqual(lines(PRINTED_PROBLEMS));
+    expect(printedProblems([])).toEqual([]);
+  });
+
+  it('are the first ones and a count of the rest beyond it', () => {
+    const printed = printedProblems(lines(12_345));
+    expect(printed).toHaveLength(PRINTED_PROBLEMS + 1);
+    expect(printed.slice(0, PRINTED_PROBLEMS)).toEqual(lines(PRINTED_PROBLEMS));
+    expect(printed.at(-1)).toMatch(/^… and 12,295 more problems, not shown \(blindspot validate <file> --json lists/);
   });
 });

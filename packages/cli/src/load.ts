@@ -12,6 +12,19 @@ export class InputError extends Error {
   }
 }
 
+/** Problems printed at most, in one refusal or for one file `validate` checks: a hostile file can have tens of thousands. */
+export const PRINTED_PROBLEMS = 50;
+
+/**
+ * The problem lines as printed: all of them, or the first PRINTED_PROBLEMS and a line
+ * saying how many more there are (`validate --json` lists every one).
+ */
+export function printedProblems(lines: readonly string[]): string[] {
+  if (lines.length <= PRINTED_PROBLEMS) return [...lines];
+  const more = (lines.length - PRINTED_PROBLEMS).toLocaleString('en-US');
+  return [...lines.slice(0, PRINTED_PROBLEMS), `… and ${more} more problems, not shown (blindspot validate <file> --json lists all of a file's problems)`];
+}
+
 export interface LoadedScenario {
   scenario: Scenario;
   /** The path as recorded in results: relative to the working directory where possible. */

@@ -36,17 +36,6 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
-/**
- * Text with the password of any URL in it replaced by `***` (the user name kept), as
- * redactUrl does: for messages that quote what was typed.
- */
-export function withoutCredentials(text: string): string {
-  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^\s/?#]*)@/g, (_all, scheme: string, info: string) => {
-    const colon = info.indexOf(':');
-    return `${scheme}${colon < 0 ? '***' : `${info.slice(0, colon)}:***`}@`;
-  });
-}
-
 /** A file a command will write, named before the work starts, rendered after it. */
 export interface PlannedFile<R> {
   name: string;

@@ -10,7 +10,8 @@ import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import type { JobAuthenticator } from './bullmq/authenticator';
-import { createRedis, redactUrl, redactorForUrl, safeMessage, scanKeys, waitForRedis } from './bullmq/connection';
+import { createRedis, scanKeys, waitForRedis } from './bullmq/connection';
+import { redactUrl, redactorForUrl, safeMessage } from './redact';
 
 export interface SubmitOptions {
   url: string;

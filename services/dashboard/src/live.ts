@@ -3,6 +3,13 @@
  * far each stage has got), every queue's depth, the reports to police filed so far per
  * run and route (from the police sinks), and the finished reports in the results
  * folder. Read-only: the dashboard never writes to Redis.
+ *
+ * A poll costs the same however long the police sinks are (a long run can file hundreds
+ * of thousands of reports): each sink's length is XLEN and its latest report one entry,
+ * and the reports by route are tallied in this process (PoliceTallies), each poll
+ * reading on from where the last one stopped, at most TALLY_CHUNK entries a sink, so a
+ * sink the dashboard meets long is caught up over a few polls (the page says how far)
+ * rather than read whole on each.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,8 +44,10 @@ export interface LiveRun {
 export interface PoliceSink {
   run: string;
   total: number;
-  /** By the route whose confirmation filed the report. */
+  /** By the route whose confirmation filed the report, of the first `counted` reports. */
   byRoute: Record<string, number>;
+  /** Reports tallied in byRoute so far: `total` once the dashboard has caught up with the sink. */
+  counted: number;
   /** Wall-clock time of the latest report, ms. */
   latest: number;
 }
@@ -55,6 +64,8 @@ export interface LiveSnapshot {
 const STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 /** Police sinks shown besides those of runs under way: the most recent few. */
 const RECENT_SINKS = 8;
+/** Police sink entries a poll reads from one sink at most, to tally them by route. */
+export const TALLY_CHUNK = 5_000;
 
 function parseJson<T>(text: string | null | undefined, fallback: T): T {
   if (!text) return fallback;
@@ -99,23 +110,107 @@ async function liveRun(redis: Redis, prefix: string, run: string): Promise<LiveR
   };
 }
 
-async function policeSink(redis: Redis, key: string, run: string): Promise<PoliceSink> {
-  const entries = await redis.xrange(key, '-', '+');
-  const byRoute: Record<string, number> = {};
-  for (const [, fields] of entries) {
-    const entry = parseJson(fields[fields.indexOf('entry') + 1] ?? null, { routes: [] as string[] });
-    const route = entry.routes[0] ?? 'unknown';
-    byRoute[route] = (byRoute[route] ?? 0) + 1;
+/** A police sink's entry id: wall-clock ms and a sequence number. */
+const msOfId = (id: string | undefined) => (id ? Number(id.split('-')[0]) : 0);
+
+/** The route that filed the report in a police sink entry (`entry`: the report as JSON). */
+function routeOfEntry(fields: string[]): string {
+  const entry = parseJson(fields[fields.indexOf('entry') + 1] ?? null, { routes: [] as string[] });
+  return (Array.isArray(entry.routes) ? entry.routes[0] : undefined) ?? 'unknown';
+}
+
+/** What has been tallied of one sink: its entries up to `last`, from its first entry `first`. */
+interface Tally {
+  first: string;
+  last: string;
+  counted: number;
+  byRoute: Record<string, number>;
+}
+
+type Reply = [Error | null, unknown][] | null;
+
+/**
+ * The reports to police by route, tallied per sink in this process, so a poll reads only
+ * what was appended since the last one (at most TALLY_CHUNK entries). Sinks are only
+ * appended to; one that is shorter than its tally, or starts with another entry, was
+ * replaced (it expired and a run of that id filed again) and is counted afresh. Only the
+ * sinks a poll shows are kept (retain), so the memory is a few numbers per sink shown.
+ */
+export class PoliceTallies {
+  private readonly tallies = new Map<string, Tally>();
+  /** The read under way per sink: polls at once (two open pages) share it, so nothing is counted twice. */
+  private readonly reading = new Map<string, Promise<PoliceSink>>();
+
+  /** Sinks tallied, for tests. */
+  get size(): number {
+    return this.tallies.size;
   }
-  const last = entries.at(-1)?.[0];
-  return { run, total: entries.length, byRoute, latest: last ? Number(last.split('-')[0]) : 0 };
+
+  /** The sink `key` of `run` as shown, having tallied what was appended since the last read. */
+  read(redis: Redis, key: string, run: string): Promise<PoliceSink> {
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.update(redis, key, run).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** Forgets every sink but those in `keys` (the ones shown). */
+  retain(keys: ReadonlySet<string>): void {
+    for (const key of this.tallies.keys()) if (!keys.has(key)) this.tallies.delete(key);
+  }
+
+  private async update(redis: Redis, key: string, run: string): Promise<PoliceSink> {
+    let tally = this.tallies.get(key);
+    let read = await this.readOn(redis, key, tally);
+    if (tally && (read.first !== tally.first || read.total < tally.counted)) {
+      // Replaced under us: count it again from its start.
+      tally = undefined;
+      read = await this.readOn(redis, key, undefined);
+    }
+    if (read.first === undefined) {
+      this.tallies.delete(key);
+      return { run, total: 0, byRoute: {}, counted: 0, latest: 0 };
+    }
+    const next: Tally = tally ?? { first: read.first, last: '0-0', counted: 0, byRoute: {} };
+    for (const [id, fields] of read.entries) {
+      const route = routeOfEntry(fields);
+      next.byRoute[route] = (next.byRoute[route] ?? 0) + 1;
+      next.counted++;
+      next.last = id;
+    }
+    this.tallies.set(key, next);
+    return { run, total: read.total, byRoute: { ...next.byRoute }, counted: next.counted, latest: msOfId(read.latest) };
+  }
+
+  /** One MULTI, so length, ends and the entries read agree: the sink's length, first and latest ids, and the entries after the tally's. */
+  private async readOn(
+    redis: Redis,
+    key: string,
+    tally: Tally | undefined,
+  ): Promise<{ total: number; first: string | undefined; latest: string | undefined; entries: [string, string[]][] }> {
+    const replies = (await redis
+      .multi()
+      .xlen(key)
+      .xrange(key, '-', '+', 'COUNT', 1)
+      .xrevrange(key, '+', '-', 'COUNT', 1)
+      .xrange(key, tally ? `(${tally.last}` : '-', '+', 'COUNT', TALLY_CHUNK)
+      .exec()) as Reply;
+    const values = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    const [total, head, tail, entries] = values as [number, [string, string[]][], [string, string[]][], [string, string[]][]];
+    return { total, first: head[0]?.[0], latest: tail[0]?.[0], entries };
+  }
 }
 
 /**
  * The HTML reports in `dir` and in its folders one level down (the command line writes
  * each run into a folder of its own); not through `latest`, which repeats one of them.
  */
-function listResults(dir: string): { file: string; modified: number }[] {
+export function listResults(dir: string): { file: string; modified: number }[] {
   try {
     const found: { file: string; modified: number }[] = [];
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -133,7 +228,45 @@ function listResults(dir: string): { file: string; modified: number }[] {
   }
 }
 
-export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string, resultsDir: string): Promise<LiveSnapshot> {
+/** The latest report of every police sink, ms (0 for an empty one): one entry each. */
+async function latestReports(redis: Redis, keys: readonly string[]): Promise<number[]> {
+  const batch = redis.pipeline();
+  for (const key of keys) batch.xrevrange(key, '+', '-', 'COUNT', 1);
+  const replies = ((await batch.exec()) ?? []) as [Error | null, [string, string[]][]][];
+  return replies.map(([err, entries]) => {
+    if (err) throw err;
+    return msOfId(entries[0]?.[0]);
+  });
+}
+
+/**
+ * The police sinks shown: those of the runs under way, then the RECENT_SINKS whose
+ * latest report is newest.
+ */
+async function policeSinks(redis: Redis, prefix: string, active: ReadonlySet<string>, tallies: PoliceTallies): Promise<PoliceSink[]> {
+  const keys = await scanKeys(redis, policeKeyPattern(prefix), 10_000);
+  const sinks = keys.flatMap((key) => {
+    const run = runOfPoliceKey(prefix, key);
+    return run === null ? [] : [{ key, run }];
+  });
+  const latest = await latestReports(
+    redis,
+    sinks.map((s) => s.key),
+  );
+  const dated = sinks.map((s, i) => ({ ...s, latest: latest[i] ?? 0 }));
+  const shown = [
+    ...dated.filter((s) => active.has(s.run)),
+    ...dated
+      .filter((s) => !active.has(s.run))
+      .sort((a, b) => b.latest - a.latest)
+      .slice(0, RECENT_SINKS),
+  ];
+  tallies.retain(new Set(shown.map((s) => s.key)));
+  return Promise.all(shown.map((s) => tallies.read(redis, s.key, s.run)));
+}
+
+/** What the page shows now; `tallies` are the dashboard's own, kept from poll to poll. */
+export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string, resultsDir: string, tallies: PoliceTallies): Promise<LiveSnapshot> {
   const runIds = (await scanKeys(redis, runKeyPattern(prefix), 10_000)).flatMap((k) => runOfKey(prefix, k) ?? []);
   const runs = await Promise.all(runIds.map((run) => liveRun(redis, prefix, run)));
   runs.sort((a, b) => a.run.localeCompare(b.run));
@@ -142,17 +275,6 @@ export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string,
   const counts = await Promise.all(names.map((q) => queues.get(q).getJobCounts(...STATES)));
   const queueDepths = Object.fromEntries(names.map((q, i) => [q, counts[i] ?? {}]));
 
-  const sinkKeys = await scanKeys(redis, policeKeyPattern(prefix), 10_000);
-  const sinks = await Promise.all(
-    sinkKeys.flatMap((key) => runOfPoliceKey(prefix, key) ?? []).map((run) => policeSink(redis, new RunKeys(prefix, run).police, run)),
-  );
-  const active = new Set(runIds);
-  const police = [
-    ...sinks.filter((s) => active.has(s.run)),
-    ...sinks
-      .filter((s) => !active.has(s.run))
-      .sort((a, b) => b.latest - a.latest)
-      .slice(0, RECENT_SINKS),
-  ];
+  const police = await policeSinks(redis, prefix, new Set(runIds), tallies);
   return { at: Date.now(), prefix, runs, queues: queueDepths, police, results: listResults(resultsDir) };
 }

@@ -2,7 +2,9 @@
  * The live view: one self-contained page (no external assets) that polls /api/live
  * every second and shows each run under way (simulated day, messages per second per
  * stage worked out from successive polls), every queue's depth, the reports to police
- * filed per run and route as they arrive, and links to the finished reports.
+ * filed per run and route as they arrive, and links to the finished reports. Of a long
+ * police sink the dashboard has only just met, the routes cover the reports tallied so
+ * far (the total is always whole), and the row says so until it has caught up.
  */
 import { ROUTE_LABELS } from '@blindspot/core';
 
@@ -80,7 +82,8 @@ export const LIVE_PAGE = `<!doctype html>
     document.getElementById('no-runs').style.display = snap.runs.length ? 'none' : '';
     document.querySelector('#police tbody').innerHTML = snap.police.map((p) =>
       '<tr data-police="' + esc(p.run) + '"><td><code>' + esc(p.run) + '</code></td><td class="n" data-field="total">' + fmt(p.total) + '</td><td>' +
-      Object.entries(p.byRoute).sort((a, b) => b[1] - a[1]).map(([route, n]) => esc(ROUTE_LABELS[route] || route) + ' ' + fmt(n)).join(' · ') + '</td></tr>').join('');
+      Object.entries(p.byRoute).sort((a, b) => b[1] - a[1]).map(([route, n]) => esc(ROUTE_LABELS[route] || route) + ' ' + fmt(n)).join(' · ') +
+      (p.counted < p.total ? ' <span class="muted" data-field="counted">(of the first ' + fmt(p.counted) + ' reports; tallying the rest)</span>' : '') + '</td></tr>').join('');
     document.querySelector('#queues tbody').innerHTML = Object.entries(snap.queues).map(([q, c]) =>
       '<tr data-queue="' + esc(q) + '"><td>' + esc(q) + '</td>' + ['waiting', 'active', 'delayed', 'prioritized', 'failed'].map((s) => '<td class="n">' + fmt(c[s] || 0) + '</td>').join('') + '</tr>').join('');
     document.getElementById('results').innerHTML = snap.results.length

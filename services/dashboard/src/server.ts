@@ -11,8 +11,8 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import type { Redis } from 'ioredis';
-import { QUEUES, type Queues } from '@blindspot/pipeline/bullmq';
-import { liveSnapshot } from './live';
+import { QUEUES, redactorFor, safeMessage, type Queues } from '@blindspot/pipeline/bullmq';
+import { PoliceTallies, listResults, liveSnapshot } from './live';
 import { LIVE_PAGE } from './page';
 
 export interface DashboardOptions {
@@ -30,15 +30,17 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   const app = express();
   app.disable('x-powered-by');
   const resultsDir = resolve(options.resultsDir);
+  // The police sinks' reports by route, tallied as they grow: kept for as long as the dashboard runs.
+  const tallies = new PoliceTallies();
 
   app.get('/', (_req, res) => {
     res.type('html').send(LIVE_PAGE);
   });
   app.get('/api/live', async (_req, res) => {
     try {
-      res.set('cache-control', 'no-store').json(await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir));
+      res.set('cache-control', 'no-store').json(await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir, tallies));
     } catch (err) {
-      res.status(503).json({ error: (err as Error).message });
+      res.status(503).json({ error: safeMessage(err, redactorFor(options.redis)) });
     }
   });
   app.get('/healthz', (_req, res) => {
@@ -54,9 +56,10 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   });
   app.use('/queues', board.getRouter());
 
-  app.get('/results/', async (_req, res) => {
-    const { results } = await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir);
-    const items = results.map((r) => `<li><a href="${r.file.split('/').map(encodeURIComponent).join('/')}">${r.file.replace(/[&<>"]/g, '')}</a></li>`).join('');
+  app.get('/results/', (_req, res) => {
+    const items = listResults(resultsDir)
+      .map((r) => `<li><a href="${r.file.split('/').map(encodeURIComponent).join('/')}">${r.file.replace(/[&<>"]/g, '')}</a></li>`)
+      .join('');
     res
       .type('html')
       .send(

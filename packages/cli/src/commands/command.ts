@@ -31,7 +31,9 @@ export interface Command<O extends OptionSet = OptionSet> {
   check?(values: Values<O>, operands: string[]): string[];
   /**
    * Does the work; returns the exit status. Throws InputError for bad input before any
-   * work. Results go to process.stdout; `io` is where the dispatcher writes (help).
+   * work. Results go to process.stdout; `io` is where the dispatcher writes (help), and
+   * its stderr writes what it is given safe for a terminal (no control characters, no
+   * passwords): `validate` writes its lines there.
    */
   run(values: Values<O>, operands: string[], io: Io): Promise<number>;
 }

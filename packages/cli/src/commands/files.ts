@@ -1,5 +1,6 @@
 /** `blindspot validate` and `blindspot new`: scenario files, checked or started, nothing run. */
 import * as opt from '../options';
+import { printedProblems } from '../load';
 import { jsonText, printable } from '../output';
 import { newScenario, validateFiles } from '../scaffold';
 import { defineCommand } from './command';
@@ -12,12 +13,13 @@ export const validateCommand = defineCommand({
     'Names the file, line, field and allowed values of every mistake in every file, and\nwhether a run of it would fit in memory. Exits 2 if any file has a problem.',
   operands: { min: 1, max: Number.POSITIVE_INFINITY, problem: 'validate takes one or more scenario files' },
   options: { json: opt.json },
-  async run(v, files) {
+  async run(v, files, io) {
     const checked = validateFiles(files);
-    if (v.json) process.stdout.write(jsonText(checked));
+    // The JSON carries every problem; the terminal gets the first few of each file.
+    if (v.json) io.stdout.write(jsonText(checked));
     for (const c of checked) {
-      if (c.ok && !v.json) process.stdout.write(`${printable(`${c.file}: ok (${c.name})`)}\n`);
-      for (const line of c.problems) process.stderr.write(`${printable(line)}\n`);
+      if (c.ok && !v.json) io.stdout.write(`${printable(`${c.file}: ok (${c.name})`)}\n`);
+      for (const line of printedProblems(c.problems)) io.stderr.write(`${printable(line)}\n`);
     }
     return checked.every((c) => c.ok) ? 0 : 2;
   },

@@ -8,10 +8,11 @@
  * Credentials never reach a log or a terminal: every client, queue and worker gets an
  * `error` listener that logs the message only, redacted. Never the error object: a
  * failed AUTH carries the password in `command.args`, and BullMQ prints an error that
- * has no listener with console.error.
+ * has no listener with console.error. The redaction itself is ../redact.ts.
  */
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from '../log';
+import { redactUrl, redactor, redactorForUrl, safeMessage, type Redactor } from '../redact';
 
 export type Role = 'worker' | 'client';
 
@@ -58,73 +59,24 @@ export async function scanKeys(redis: Redis, pattern: string, limit = Number.POS
   return found;
 }
 
-/** Query parameters ioredis reads as credentials (`?password=`), besides the URL's own user info. */
-const SECRET_PARAMS = /^(password|pass|auth)$/i;
-
-/** The URL without its password, for logs and messages. */
-export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    for (const key of [...u.searchParams.keys()]) if (SECRET_PARAMS.test(key)) u.searchParams.set(key, '***');
-    return u.toString();
-  } catch {
-    return '(unparseable url)';
-  }
-}
-
-/** The secrets a Redis URL carries: its password, and any password given as a query parameter. */
-function secretsOfUrl(url: string): string[] {
-  const secrets: string[] = [];
-  try {
-    const u = new URL(url);
-    if (u.password) secrets.push(u.password);
-    for (const [key, value] of u.searchParams) if (SECRET_PARAMS.test(key) && value) secrets.push(value);
-  } catch {
-    // Unparseable: nothing to take apart; the caller never prints the URL itself.
-  }
-  return secrets;
-}
-
-export type Redactor = (text: string) => string;
-
-/**
- * Replaces every occurrence of each secret in a text with `***`: as given, percent-decoded
- * (what AUTH sends) and percent-encoded (how it is written in a URL).
- */
-export function redactor(secrets: readonly (string | undefined)[]): Redactor {
-  const forms = new Set<string>();
-  for (const secret of secrets) {
-    if (!secret) continue;
-    forms.add(secret);
-    forms.add(encodeURIComponent(secret));
-    try {
-      const decoded = decodeURIComponent(secret);
-      forms.add(decoded);
-      forms.add(encodeURIComponent(decoded));
-    } catch {
-      // not percent-encoded: the forms above cover it
-    }
-  }
-  // Longest first, so a secret that contains another is replaced whole.
-  const ordered = [...forms].filter((f) => f.length > 0).sort((a, b) => b.length - a.length);
-  return (text) => ordered.reduce((out, form) => out.split(form).join('***'), text);
-}
-
-/** A redactor for the secrets of a Redis URL. */
-export function redactorForUrl(url: string): Redactor {
-  return redactor(secretsOfUrl(url));
-}
-
 /** A redactor for the credentials an open client was given (however it was configured). */
 export function redactorFor(redis: Redis): Redactor {
   return redactor([redis.options.password]);
 }
 
-/** An error's message, redacted; never its properties, where a failed command keeps its arguments. */
-export function safeMessage(err: unknown, redact: Redactor): string {
-  const message = err instanceof Error ? err.message : String(err);
-  return redact(message);
+/** What BullMQ's queues, workers and queue events have in common: they emit `error`. */
+interface EmitsErrors {
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/**
+ * Gives a BullMQ queue, worker or queue-events object its `error` listener, which hands
+ * `report` the message only, redacted. Every such object needs one: without it BullMQ
+ * prints the raw error with console.error, a failed AUTH's password (`command.args`) included.
+ */
+export function reportErrors<T extends EmitsErrors>(bull: T, redact: Redactor, report: (message: string) => void): T {
+  bull.on('error', (err) => report(safeMessage(err, redact)));
+  return bull;
 }
 
 /** Resolves when Redis answers PING, or rejects after `timeoutMs` with a clear message. */

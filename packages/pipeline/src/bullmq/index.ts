@@ -3,7 +3,8 @@
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
 export * from './keys';
-export { createRedis, redactUrl, redactorForUrl, safeMessage, scanKeys, waitForRedis } from './connection';
+export { createRedis, redactorFor, reportErrors, scanKeys, waitForRedis } from './connection';
+export { redactUrl, redactorForUrl, safeMessage } from '../redact';
 export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
 export { exitOnCrash, serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';

@@ -15,7 +15,7 @@ import type { z } from 'zod';
 import type { ServiceName } from '../config';
 import type { Logger } from '../log';
 import type { JobAuthenticator } from './authenticator';
-import { redactorFor, safeMessage } from './connection';
+import { redactorFor, reportErrors } from './connection';
 import { QUEUES, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
 
@@ -96,9 +96,7 @@ export class Queues {
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
       });
-      // Without a listener BullMQ prints the raw error, a failed AUTH's password included.
-      const redact = redactorFor(this.connection);
-      q.on('error', (err) => this.log?.debug({ queue: name, err: safeMessage(err, redact) }, 'queue error'));
+      reportErrors(q, redactorFor(this.connection), (err) => this.log?.debug({ queue: name, err }, 'queue error'));
       this.open.set(name, q);
     }
     return q as Queue<JobData<Q>>;

@@ -7,7 +7,8 @@ import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
-import { createRedis, redactUrl, redactorForUrl, safeMessage } from './connection';
+import { createRedis, reportErrors } from './connection';
+import { redactUrl, redactorForUrl, safeMessage } from '../redact';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
 import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
@@ -165,7 +166,7 @@ export async function startService(
         job.remove().catch((err: unknown) => log.warn({ queue, jobId: job.id, err: safeMessage(err, redact) }, 'removing a dead-lettered job'));
       });
       worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
-      worker.on('error', (err) => log.error({ queue, err: safeMessage(err, redact) }, 'worker error'));
+      reportErrors(worker, redact, (err) => log.error({ queue, err }, 'worker error'));
       workers.push(worker);
       return worker;
     },
