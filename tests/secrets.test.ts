@@ -170,13 +170,13 @@ describe('a password rotated while everything runs', () => {
     const url = old.url(server.port);
     const admin = new Redis(url);
     admin.on('error', () => undefined);
-    const services = PROCESSES.map((name) => start(name, { REDIS_URL: url, BLINDSPOT_PREFIX: prefix }, 80_000));
+    const services = PROCESSES.map((name) => start(name, { REDIS_URL: url, BLINDSPOT_PREFIX: prefix }, 200_000));
     const run = blindspot(['run', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12']);
     const load = blindspot(['load', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12']);
     const next = password('next');
     try {
       // Both runs submitted (their scenarios stored), so every process has connected with the old password.
-      const deadline = Date.now() + 40_000;
+      const deadline = Date.now() + 120_000;
       while ((await admin.keys(`${prefix}:run:*:scenario`)).length < 2) {
         if (Date.now() > deadline) throw new Error('the runs were never submitted');
         await new Promise((r) => setTimeout(r, 100));
@@ -204,7 +204,7 @@ describe('a password rotated while everything runs', () => {
       await admin.config('SET', 'requirepass', old.raw).catch(() => undefined);
       admin.disconnect();
     }
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('a malformed REDIS_URL', () => {
@@ -229,7 +229,7 @@ describe('a malformed REDIS_URL', () => {
       expect(output, name).toMatch(/REDIS_URL: /);
       expect(output, name).not.toMatch(/\n\s+at /);
     });
-  }, 120_000);
+  }, 240_000);
 
   it('is refused by run and load as --redis: exit 2, naming --redis, never echoing it', async () => {
     const cases = Object.entries(urls(server.port)).flatMap(([what, url]) => (['run', 'load'] as const).map((verb) => ({ what, verb, url })));
@@ -240,5 +240,5 @@ describe('a malformed REDIS_URL', () => {
       expect(r.code, all(r)).toBe(2);
       expect(r.stderr).toMatch(/^--redis /);
     });
-  }, 120_000);
+  }, 240_000);
 });
