@@ -1,7 +1,9 @@
 /**
  * The shell every service runs in: configuration from the environment, one Redis
  * connection, workers bound to stage handlers, and a bounded, idempotent shutdown on
- * SIGTERM or SIGINT (a second signal exits at once).
+ * SIGTERM or SIGINT (a second signal exits at once). Jobs of a cancelled run are
+ * dropped (cancel.ts); a malformed job is dead-lettered, and fails its run at once if it
+ * holds the id of one of the run's batches that can then no longer arrive (lost-batch.ts).
  */
 import { Worker, UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -9,8 +11,10 @@ import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../
 import { createLogger, type Logger } from '../log';
 import { createRedis, redactUrl, redactorForUrl, safeMessage } from './connection';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
-import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
+import { QUEUES, RunKeys, deadLetterJobId, parseJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
+import { RunCancelledError, isCancelled, writeUnlessCancelled } from './cancel';
+import { lostAtDeadLetter } from './lost-batch';
 import { ListenError, ServiceMetrics, startHttp } from './metrics';
 import { MalformedJobError, parseJob, runIdSchema } from './wire';
 
@@ -35,7 +39,7 @@ export interface ServiceContext {
   work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker;
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
-  /** Records a fatal error for a run so the command waiting on it stops. */
+  /** Records a fatal error for a run so the command waiting on it stops (nothing, if the run was cancelled). */
   failRun(run: string, message: string): Promise<void>;
   /** This process's Prometheus series (jobs, durations and dead letters are counted for every handler). */
   readonly metrics: ServiceMetrics;
@@ -46,6 +50,9 @@ function runOf(data: unknown): string | null {
   const run = runIdSchema.safeParse(data && typeof data === 'object' ? (data as { run?: unknown }).run : undefined);
   return run.success ? run.data : null;
 }
+
+/** Seconds a run's error outlives it, for a command that comes back to read it. */
+const RUN_ERROR_TTL_SECONDS = 86_400;
 
 /** A service bound no handler, or two, to a queue it consumes, or one to a queue it does not: it must not start. */
 export class WiringError extends Error {
@@ -98,29 +105,42 @@ export async function startService(
         throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
       if (workers.some((w) => w.name === queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
       const { schema, what } = QUEUE_CATALOG[queue];
+      /** A job of a cancelled run is completed without effect (and so removed). */
+      const drop = (job: Job, run: string) => {
+        metrics.jobs.inc({ queue, outcome: 'cancelled' });
+        log.debug({ queue, jobId: job.id, run }, 'job of a cancelled run dropped');
+      };
       const worker = new Worker<JobData<typeof queue>>(
         queue,
         async (job, token) => {
+          const run = runOf(job.data);
+          if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
           const timer = metrics.jobSeconds.startTimer({ queue });
           try {
             await handler(parseJob(schema, job.data, what) as JobData<typeof queue>, job, token);
             metrics.jobs.inc({ queue, outcome: 'completed' });
           } catch (err) {
             if (err instanceof WaitingError) throw err;
+            // Cancelled under the handler (its keys deleted): whatever failed, there is nothing to retry.
+            if (err instanceof RunCancelledError) return drop(job, err.run);
+            if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
             if (err instanceof MalformedJobError) {
               metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
               metrics.deadLetters.inc({ queue });
-              const run = runOf(job.data);
               const deadId = deadLetterJobId(queue, job.id);
               await queues
                 .get(QUEUES.deadLetter)
                 .add(`${queue}-malformed`, { queue, jobId: job.id, run, reason: err.message, data: job.data as unknown }, { jobId: deadId });
+              // A job holding a batch's id counts against that batch's run too, whatever its data names.
+              const batch = parseJobId(queue, job.id);
               // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
-              if (run) {
-                const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
-                await redis.multi().sadd(key, deadId).expire(key, RUN_KEY_TTL_SECONDS).exec();
+              for (const named of new Set([run, batch?.run])) {
+                if (named)
+                  await writeUnlessCancelled(redis, context.keys(named), RUN_KEY_TTL_SECONDS, [{ sadd: context.keys(named).deadLettered, member: deadId }]);
               }
               log.error({ queue, jobId: job.id, run, reason: err.message }, 'malformed job dead-lettered');
+              const lost = batch && (await lostAtDeadLetter(redis, queues, context.keys(batch.run), batch, job, err.message));
+              if (lost && batch) await context.failRun(batch.run, lost);
               throw new UnrecoverableError(err.message);
             }
             metrics.jobs.inc({ queue, outcome: 'failed' });
@@ -145,8 +165,10 @@ export async function startService(
       return worker;
     },
     async failRun(run, message) {
-      log.error({ run, reason: message }, 'run failed');
-      await redis.set(new RunKeys(config.BLINDSPOT_PREFIX, run).error, JSON.stringify({ service: name, message }), 'EX', 86_400);
+      const keys = context.keys(run);
+      if (await writeUnlessCancelled(redis, keys, RUN_ERROR_TTL_SECONDS, [{ set: keys.error, value: JSON.stringify({ service: name, message }) }])) {
+        log.error({ run, reason: message }, 'run failed');
+      }
     },
   };
 
