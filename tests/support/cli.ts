@@ -1,5 +1,5 @@
 /** Runs the blindspot command (or any repo script) as a real child process. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -25,17 +25,28 @@ export function runProcess(
   args: string[],
   options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {},
 ): Promise<Completed> {
+  return startProcess(command, args, options).completed;
+}
+
+/** A process under way: its handle (to signal it), what it has written so far, and its completion. */
+export interface Running {
+  child: ChildProcess;
+  stderr(): string;
+  completed: Promise<Completed>;
+}
+
+export function startProcess(command: string, args: string[], options: { env?: Record<string, string>; timeoutMs?: number; cwd?: string } = {}): Running {
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const child = spawn(command, args, {
+    cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const completed = new Promise<Completed>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`${command} ${args.join(' ')} did not finish within ${options.timeoutMs} ms\nstderr: ${stderr.slice(-4000)}`));
@@ -46,6 +57,7 @@ export function runProcess(
       resolve({ code, signal, stdout, stderr, seconds: (Date.now() - started) / 1000 });
     });
   });
+  return { child, stderr: () => stderr, completed };
 }
 
 /** Where test runs write their reports unless a test chooses: out of the repository. */
@@ -53,6 +65,14 @@ const TEST_OUT = mkdtempSync(join(tmpdir(), 'blindspot-out-'));
 
 export function blindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Completed> {
   return runNode(['packages/cli/src/main.ts', ...args], { ...options, env: { BLINDSPOT_OUT: TEST_OUT, ...options.env } });
+}
+
+/** The blindspot command started, not awaited: for a test that signals it. */
+export function startBlindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Running {
+  return startProcess(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
+    ...options,
+    env: { BLINDSPOT_OUT: TEST_OUT, ...options.env },
+  });
 }
 
 /** A result document without its `timing` section: what two transports must agree on. */

@@ -16,6 +16,8 @@ interface Proc {
   child: ChildProcess;
   log: string;
   exited: Promise<void>;
+  /** What this process got on top of the fleet's environment. */
+  env: Record<string, string>;
 }
 
 export class Fleet {
@@ -24,13 +26,14 @@ export class Fleet {
 
   constructor(private readonly env: Record<string, string>) {}
 
-  start(name: ServiceName): void {
+  /** Starts a process of `name`, with `env` on top of the fleet's environment (e.g. NODE_OPTIONS for this one alone). */
+  start(name: ServiceName, env: Record<string, string> = {}): void {
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const proc: Proc = { name, child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
+    const proc: Proc = { name, child, log: '', env, exited: new Promise((resolve) => child.once('exit', () => resolve())) };
     child.stdout?.on('data', (d: Buffer) => (proc.log += d.toString()));
     child.stderr?.on('data', (d: Buffer) => (proc.log += d.toString()));
     this.procs.push(proc);
@@ -58,6 +61,31 @@ export class Fleet {
   /** The log of the (first live) process of `name`. */
   log(name: ServiceName): string {
     return this.procs.find((p) => p.name === name)?.log ?? '';
+  }
+
+  /**
+   * Starts again, as a container's restart policy would, every process that exited on
+   * its own (with the environment it had); returns their names.
+   */
+  restartExited(): ServiceName[] {
+    const gone = this.procs.filter((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+    for (const proc of gone) {
+      this.procs.splice(this.procs.indexOf(proc), 1);
+      this.dead.push(proc);
+      this.start(proc.name, proc.env);
+    }
+    return gone.map((p) => p.name);
+  }
+
+  /** Resolves once every live process has logged that it started (LOG_LEVEL info or more). */
+  async ready(timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.procs.every((p) => p.log.includes('service started'))) {
+      const gone = this.crashed();
+      if (gone) throw new Error(`${gone} before it started:\n${this.logs().slice(-3000)}`);
+      if (Date.now() > deadline) throw new Error(`services did not start within ${timeoutMs / 1000} s:\n${this.logs().slice(-3000)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   /** A live process that exited on its own, if any. */

@@ -1,9 +1,11 @@
 /**
  * The `blindspot` command: finds the verb in the command table, reads its options and
  * runs it. Exit status: 0 done; 1 the run failed (Redis unreachable, a service died,
- * timeout); 2 bad input (scenario file or arguments), before anything was started.
+ * timeout); 2 bad input (scenario file or arguments), before anything was started;
+ * 130 (143) interrupted by SIGINT (SIGTERM).
  */
 import { InputError, printedProblems } from './load';
+import { Interrupted } from './interrupt';
 import { UsageError, closest, readOptions, splitArgs } from './args';
 import { COMMANDS, commandNamed } from './commands';
 import type { Command, Io } from './commands/command';
@@ -95,6 +97,10 @@ export async function main(argv: readonly string[], stdout: Output = process.std
     if (err instanceof InputError) {
       stderr.write(`${printedProblems(err.lines).join('\n')}\n`);
       return 2;
+    }
+    if (err instanceof Interrupted) {
+      stderr.write(`blindspot: ${err.message}\n`);
+      return err.exitStatus;
     }
     stderr.write(`blindspot: ${(err as Error).message}\n`);
     return 1;

@@ -18,6 +18,7 @@ import type { ServiceName } from '@blindspot/pipeline/config';
 import type { LoadedScenario } from './load';
 import { spawnServices, type ServiceProcesses } from './spawn';
 import { jobKeyForRun } from './job-key';
+import { listenForInterrupt } from './interrupt';
 
 export interface LoadOptions {
   redis: string;
@@ -53,6 +54,27 @@ function usedMemory(info: string): number {
 }
 
 export async function loadCommand(loaded: LoadedScenario, options: LoadOptions): Promise<{ report: LoadReport; code: number }> {
+  let services: ServiceProcesses | undefined;
+  // Ctrl-C cancels the run (submitAndWait), then the services started here are stopped.
+  const interrupt = listenForInterrupt(process.stderr, () => services?.terminate());
+  try {
+    return await measure(loaded, options, interrupt.signal, interrupt.received, (started) => {
+      services = started;
+    });
+  } catch (err) {
+    throw interrupt.explain(err);
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+async function measure(
+  loaded: LoadedScenario,
+  options: LoadOptions,
+  signal: AbortSignal,
+  interrupted: () => unknown,
+  started: (services: ServiceProcesses) => void,
+): Promise<{ report: LoadReport; code: number }> {
   const jobKey = jobKeyForRun();
   const redis = await connectClient(options.redis);
   const sampler = await connectClient(options.redis);
@@ -89,6 +111,7 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
   try {
     if (!options.external) {
       services = spawnServices({ REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel, ...jobKey.env }, options.replicas);
+      started(services);
     }
     result = await submitAndWait(redis, loaded.scenario, {
       url: options.redis,
@@ -97,8 +120,10 @@ export async function loadCommand(loaded: LoadedScenario, options: LoadOptions):
       file: loaded.file,
       batchSize: options.batchSize,
       timeoutMs: options.timeoutMs,
-      check: () => services?.problem() ?? null,
+      // After a signal the services it reaches exit on their own: not a problem to report.
+      check: () => (interrupted() ? null : (services?.problem() ?? null)),
       beforeCleanup: async (run) => collectLatencies(redis, new RunKeys(options.prefix, run), latencies),
+      signal,
     });
   } finally {
     sampling = false;

@@ -101,7 +101,7 @@ export const batchSize: OptionDef<number> = {
 export const timeout: OptionDef<number> = {
   name: 'timeout',
   takes: '<seconds>',
-  help: `give up on a --redis run after this long (default ${DEFAULT_TIMEOUT_SECONDS})`,
+  help: `give up on a --redis run after this long, and cancel it (default ${DEFAULT_TIMEOUT_SECONDS})`,
   read(given) {
     const raw = given[0];
     if (raw === undefined) return DEFAULT_TIMEOUT_SECONDS * 1000;

@@ -1,7 +1,9 @@
 /**
  * Run coordination for the command line: submit a run to the services over Redis and
  * wait for its result document. The services may be processes the command started
- * itself or services running elsewhere (compose, other machines).
+ * itself or services running elsewhere (compose, other machines). A run the command
+ * gives up on (timeout, failure, a service gone, interrupted) is cancelled before it
+ * returns: its keys deleted, the services told to drop it (cancel.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -12,6 +14,7 @@ import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import type { JobAuthenticator } from './bullmq/authenticator';
 import { createRedis, scanKeys, waitForRedis } from './bullmq/connection';
 import { redactUrl, redactorForUrl, safeMessage } from './redact';
+import { cancelRun } from './bullmq/cancel';
 
 export interface SubmitOptions {
   url: string;
@@ -28,15 +31,24 @@ export interface SubmitOptions {
   beforeCleanup?: (run: string) => Promise<void>;
   /** Called while waiting with the messages generated so far and the simulated day reached. */
   onProgress?: (messages: number, day: number) => void;
+  /** Aborting it (Ctrl-C) stops the wait: the run is cancelled and RunInterrupted thrown. */
+  signal?: AbortSignal;
 }
 
 export class RunFailed extends Error {
   override name = 'RunFailed';
 }
 
+/** The wait was aborted (SubmitOptions.signal); the run was cancelled. */
+export class RunInterrupted extends RunFailed {
+  override name = 'RunInterrupted';
+}
+
 const POLL_MS = 50;
 /** How long the command waiting on a run rides out a Redis outage (a restart) before giving up. */
 const OUTAGE_TOLERANCE_MS = 60_000;
+/** How long cancelling an abandoned run may take (Redis may be the reason it was abandoned). */
+export const CANCEL_BOUND_MS = 5_000;
 
 function newRunId(): string {
   return `r${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
@@ -81,16 +93,74 @@ export async function submitRun(
 }
 
 export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+  if (options.signal?.aborted) throw new RunInterrupted('interrupted before the run was submitted');
   const started = performance.now();
   const run = await submitRun(redis, scenario, options);
+  try {
+    return await waitForResult(redis, run, started, options);
+  } catch (err) {
+    // However the wait ended, nobody will read this run's result: cancel it, so the
+    // services stop work on it and its secrets and ground truth do not sit in Redis.
+    const problem = await cancelWithin(redis, options, run);
+    if (err instanceof RunFailed) {
+      err.message += problem
+        ? `; it could not be cancelled (${problem}): its keys expire within ${Math.round(RUN_KEY_TTL_SECONDS / 86_400)} days`
+        : '; the run was cancelled: its keys are deleted and the services drop its work';
+    }
+    throw err;
+  }
+}
+
+/** Cancels `run` within CANCEL_BOUND_MS: null if done, else what went wrong. */
+async function cancelWithin(redis: Redis, options: SubmitOptions, run: string): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`no answer from Redis within ${CANCEL_BOUND_MS / 1000} s`), CANCEL_BOUND_MS);
+  });
+  try {
+    return await Promise.race([cancelRun(redis, options.prefix, run).then(() => null), bound]);
+  } catch (err) {
+    return safeMessage(err, redactorForUrl(options.url));
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sleeps `ms`, or less if `signal` is aborted meanwhile. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** `promise`, or a RunInterrupted as soon as `signal` is aborted (a Redis that stopped answering must not hold Ctrl-C up). */
+function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, run: string): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new RunInterrupted(`interrupted while waiting for run ${run}`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function waitForResult(redis: Redis, run: string, started: number, options: SubmitOptions): Promise<RunResult> {
   const keys = new RunKeys(options.prefix, run);
   let outageSince: number | undefined;
   for (;;) {
+    if (options.signal?.aborted) throw new RunInterrupted(`interrupted while waiting for run ${run}`);
     let polled: (string | null)[];
     try {
-      polled = await redis.mget(keys.result, keys.error, keys.progress);
+      polled = await unlessAborted(redis.mget(keys.result, keys.error, keys.progress), options.signal, run);
       outageSince = undefined;
     } catch (err) {
+      if (err instanceof RunInterrupted) throw err;
       // Redis restarting: the services wait it out and so does this; the run resumes.
       // Within --timeout: an outage does not extend it.
       outageSince ??= performance.now();
@@ -98,7 +168,7 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
       if (lost > OUTAGE_TOLERANCE_MS || performance.now() - started > options.timeoutMs) {
         throw new RunFailed(`lost Redis at ${redactUrl(options.url)} for ${Math.round(lost / 1000)} s: ${safeMessage(err, redactorForUrl(options.url))}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await pause(250, options.signal);
       continue;
     }
     const [result, error, progress] = polled;
@@ -131,10 +201,10 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
     }
     if (performance.now() - started > options.timeoutMs) {
       throw new RunFailed(
-        `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s; are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?`,
+        `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s (are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?)`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await pause(POLL_MS, options.signal);
   }
 }
 

@@ -3,41 +3,117 @@
  * that countersigns franking commitments) for each submitted run, and feeds the scanner
  * and the metadata detector, in batch order, with backpressure. It alone holds the
  * clients' secret and ground truth (the ledger).
+ *
+ * A run that is cancelled stops between batches, writing nothing more (not even the
+ * secrets back). A run that keeps killing the generator (out of memory, most likely) is
+ * failed after MAX_STALLED_PICKUPS pickups in a row, each by a new process, that produced
+ * no batch, rather than retried forever. A batch whose job id turns out to be held by a dead-lettered job
+ * fails the run, naming it (lost-batch.ts).
  */
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
+import { UnrecoverableError } from 'bullmq';
 import { envelopeBatchOf } from '@blindspot/core';
 import { WorldGenerator, CLIENT_SECRET_BYTES, type UnsealedBatch } from '@blindspot/core/world';
 import { SealPool } from '@blindspot/pipeline/seal-pool';
 import {
+  PICKUPS,
   QUEUES,
   RUN_KEY_TTL_SECONDS,
+  RunCancelledError,
   encodeMetadataJob,
   enteredField,
+  isCancelled,
   jobId,
   loadRun,
+  lookUpRefusals,
+  lostAtEnqueue,
   scanJobOfEncoded,
+  writeUnlessCancelled,
+  writeUnlessCancelledThen,
   type Queue,
+  type RunKeys,
   type ServiceContext,
 } from '@blindspot/pipeline/bullmq';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits while any downstream queue holds more than `highWater` waiting jobs (or until stopping). */
-async function backpressure(queues: readonly Queue[], highWater: number, stopping: AbortSignal): Promise<void> {
-  while (!stopping.aborted) {
-    const waiting = await Promise.all(queues.map((q) => q.getWaitingCount()));
-    if (waiting.every((n) => n <= highWater)) return;
+/**
+ * Waits while any downstream queue holds more than `highWater` waiting jobs (or until
+ * stopping). Returns false if the run was cancelled meanwhile (looked at on every round,
+ * the first included: a cancelled run is dropped, not handed back at shutdown).
+ */
+async function backpressure(ctx: ServiceContext, queues: readonly Queue[], keys: RunKeys): Promise<boolean> {
+  for (;;) {
+    const [cancelled, ...waiting] = await Promise.all([isCancelled(ctx.redis, keys), ...queues.map((q) => q.getWaitingCount())]);
+    if (cancelled) return false;
+    if (ctx.stopping.aborted || waiting.every((n) => n <= ctx.config.GENERATOR_HIGH_WATER)) return true;
     await sleep(25);
   }
 }
 
-/** A run's secret: created once (first generator to start the run), then read back by any restart. */
-async function runSecret(redis: ServiceContext['redis'], key: string, bytes: number): Promise<Uint8Array> {
-  await redis.set(key, randomBytes(bytes).toString('base64'), 'EX', RUN_KEY_TTL_SECONDS, 'NX');
+/**
+ * A run's secret: created once (first generator to start the run), then read back by any
+ * restart; never created again once the run is cancelled (its secrets deleted).
+ */
+async function runSecret(redis: ServiceContext['redis'], keys: RunKeys, key: string, bytes: number): Promise<Uint8Array> {
+  const fresh = randomBytes(bytes).toString('base64');
+  if (!(await writeUnlessCancelled(redis, keys, RUN_KEY_TTL_SECONDS, [{ setnx: key, value: fresh }]))) throw new RunCancelledError(keys.run);
   const stored = await redis.get(key);
-  if (!stored) throw new Error(`run secret ${key} vanished`);
+  if (!stored) {
+    if (await isCancelled(redis, keys)) throw new RunCancelledError(keys.run);
+    throw new Error(`run secret ${key} vanished`);
+  }
   return new Uint8Array(Buffer.from(stored, 'base64'));
+}
+
+/**
+ * Pickups in a row that produced no batch, after which a run is failed: a generator that
+ * dies on a run (out of memory: its world does not fit the heap) would otherwise be
+ * restarted, take the run up again and die again, for as long as the command waits.
+ */
+export const MAX_STALLED_PICKUPS = 3;
+
+/**
+ * This generator process. A pickup counts as a stall only if another process took the
+ * run up last: one that lost its lock while busy (a long synchronous stretch) and takes
+ * its own run up again has not crashed, whereas a crashed generator is always followed
+ * by a new process.
+ */
+const HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+// KEYS: pickups, generated, cancelled ; ARGV: ttl, holder.
+// Returns the pickups in a row before this one, by other processes, that produced no batch; or -1 if cancelled.
+const PICK_UP = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+local generated = redis.call('GET', KEYS[2]) or '-1'
+local seen = redis.call('HMGET', KEYS[1], '${PICKUPS.generated}', '${PICKUPS.holder}', '${PICKUPS.stalls}')
+local stalls = tonumber(seen[3] or '0')
+if seen[1] ~= generated then stalls = 0
+elseif seen[2] ~= ARGV[2] then stalls = stalls + 1 end
+redis.call('HSET', KEYS[1], '${PICKUPS.stalls}', stalls, '${PICKUPS.generated}', generated, '${PICKUPS.holder}', ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return stalls
+`;
+
+type RedisWithPickUp = ServiceContext['redis'] & {
+  bsPickUp(pickups: string, generated: string, cancelled: string, ttl: number, holder: string): Promise<number>;
+};
+
+/** Records that this generator took the run up; how many pickups in a row before it produced no batch (-1: cancelled). */
+async function pickUp(redis: ServiceContext['redis'], keys: RunKeys): Promise<number> {
+  const r = redis as RedisWithPickUp;
+  if (typeof r.bsPickUp !== 'function') redis.defineCommand('bsPickUp', { numberOfKeys: 3, lua: PICK_UP });
+  return r.bsPickUp(keys.pickups, keys.generated, keys.cancelled, RUN_KEY_TTL_SECONDS, HOLDER);
+}
+
+function crashLoopMessage(stalls: number): string {
+  return (
+    `the run stopped the generator ${stalls} times in a row before it could enqueue another batch ` +
+    "(the generator was killed or crashed each time, most likely out of memory: the scenario's world does not fit in its heap); " +
+    'use fewer accounts (population.adults, population.minors) or a shorter durationDays, ' +
+    'or give the generator more memory (NODE_OPTIONS=--max-old-space-size=<MB>, and the container limit)'
+  );
 }
 
 /**
@@ -60,17 +136,38 @@ export function bindGenerator(ctx: ServiceContext): void {
         await ctx.failRun(run, (err as Error).message);
         throw err;
       }
-      const platformKey = await runSecret(ctx.redis, keys.platformKey, 32);
-      const clientSecret = await runSecret(ctx.redis, keys.clientSecret, CLIENT_SECRET_BYTES);
+      const stalls = await pickUp(ctx.redis, keys);
+      if (stalls < 0) throw new RunCancelledError(run);
+      if (stalls >= MAX_STALLED_PICKUPS) {
+        const message = crashLoopMessage(stalls);
+        await ctx.failRun(run, message);
+        throw new UnrecoverableError(message);
+      }
+      const platformKey = await runSecret(ctx.redis, keys, keys.platformKey, 32);
+      const clientSecret = await runSecret(ctx.redis, keys, keys.clientSecret, CLIENT_SECRET_BYTES);
       const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
       const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
       ctx.log.info({ run, resumeAfter: done }, 'generating');
 
+      /** The run was cancelled: stop here, before the next batch. */
+      const stop = (seq: number) => {
+        ctx.log.info({ run, batch: seq }, 'stopped the cancelled run');
+        return new RunCancelledError(run);
+      };
       const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
-        if (batch.final) await ctx.redis.set(keys.ledger, JSON.stringify(generator.ledger), 'EX', RUN_KEY_TTL_SECONDS);
-        await backpressure([scan, metadata], ctx.config.GENERATOR_HIGH_WATER, ctx.stopping);
-        // Shutting down: hand the run back; whichever generator takes it resumes here.
-        if (ctx.stopping.aborted) await ctx.release(job, token);
+        if (
+          batch.final &&
+          !(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ set: keys.ledger, value: JSON.stringify(generator.ledger) }]))
+        ) {
+          throw stop(batch.seq);
+        }
+        if (!(await backpressure(ctx, [scan, metadata], keys))) throw stop(batch.seq);
+        // Shutting down: hand the run back; whichever generator takes it resumes here. A
+        // hand-back is no stall: the next pickup does not count against the run.
+        if (ctx.stopping.aborted) {
+          await ctx.redis.hdel(keys.pickups, PICKUPS.generated);
+          await ctx.release(job, token);
+        }
         await Promise.all([
           ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq)),
           ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq)),
@@ -81,20 +178,26 @@ export function bindGenerator(ctx: ServiceContext): void {
           'batch published',
         );
         const last = batch.messages[batch.messages.length - 1];
-        await ctx.redis
-          .multi()
-          .set(keys.generated, String(batch.seq), 'EX', RUN_KEY_TTL_SECONDS)
-          // Wall-clock time each batch entered the pipeline, for latency measurements (load).
-          .hset(keys.timeline, enteredField(batch.seq), String(Date.now()))
-          .expire(keys.timeline, RUN_KEY_TTL_SECONDS)
-          // For progress displays: how far the run has got in simulated time.
-          .set(
-            keys.progress,
-            JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }),
-            'EX',
-            RUN_KEY_TTL_SECONDS,
-          )
-          .exec();
+        const { written, replies } = await writeUnlessCancelledThen(
+          ctx.redis,
+          keys,
+          RUN_KEY_TTL_SECONDS,
+          [
+            { set: keys.generated, value: String(batch.seq) },
+            // Wall-clock time each batch entered the pipeline, for latency measurements (load).
+            { hset: keys.timeline, field: enteredField(batch.seq), value: String(Date.now()) },
+            // For progress displays: how far the run has got in simulated time.
+            { set: keys.progress, value: JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }) },
+          ],
+          // In the same round trip, after `generated` is recorded: was any of this batch's ids refused?
+          (pipeline) => lookUpRefusals(pipeline, ctx.queues, keys, batch.seq),
+        );
+        if (!written) throw stop(batch.seq);
+        const lost = await lostAtEnqueue(ctx.redis, ctx.queues, keys, batch.seq, replies);
+        if (lost) {
+          await ctx.failRun(run, lost);
+          throw new UnrecoverableError(lost);
+        }
         if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
       };
 

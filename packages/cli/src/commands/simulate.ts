@@ -20,6 +20,7 @@ import {
   type PlannedFile,
 } from '../output';
 import { Progress } from '../progress';
+import { listenForInterrupt } from '../interrupt';
 import { figuresCsv } from '../figures';
 import { perDayCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
@@ -193,38 +194,39 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
   const [{ connectClient, submitAndWait }, { spawnServices }] = await Promise.all([import('@blindspot/pipeline/orchestrate'), import('../spawn')]);
   const url = v.redis;
   const jobKey = jobKeyForRun();
-  const redis = await connectClient(url);
   let services: ReturnType<typeof spawnServices> | undefined;
-  const stop = () => {
-    void services?.stop().then(() => process.exit(130));
-  };
+  // Ctrl-C cancels the run under way (submitAndWait), then the services started here are stopped.
+  const interrupt = listenForInterrupt(process.stderr, () => services?.terminate());
   try {
-    if (!v.externalServices) {
-      services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, LOG_LEVEL: v.logLevel, ...jobKey.env }, v.replicas);
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+    const redis = await connectClient(url);
+    try {
+      if (!v.externalServices) services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, LOG_LEVEL: v.logLevel, ...jobKey.env }, v.replicas);
+      for (const { scenario, file } of scenarios) {
+        const progress = new Progress(scenario.name, scenario.durationDays);
+        results.push(
+          await submitAndWait(redis, scenario, {
+            url,
+            auth: jobKey.auth,
+            prefix: v.prefix,
+            file,
+            batchSize: v.batchSize,
+            timeoutMs: v.timeout,
+            // After a signal the services it reaches exit on their own: not a problem to report.
+            check: () => (interrupt.received() ? null : (services?.problem() ?? null)),
+            onProgress: (messages, day) => progress.update(messages, day),
+            signal: interrupt.signal,
+          }),
+        );
+        progress.done();
+      }
+      return results;
+    } finally {
+      await services?.stop();
+      redis.disconnect();
     }
-    for (const { scenario, file } of scenarios) {
-      const progress = new Progress(scenario.name, scenario.durationDays);
-      results.push(
-        await submitAndWait(redis, scenario, {
-          url,
-          auth: jobKey.auth,
-          prefix: v.prefix,
-          file,
-          batchSize: v.batchSize,
-          timeoutMs: v.timeout,
-          check: () => services?.problem() ?? null,
-          onProgress: (messages, day) => progress.update(messages, day),
-        }),
-      );
-      progress.done();
-    }
-    return results;
+  } catch (err) {
+    throw interrupt.explain(err);
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
-    await services?.stop();
-    redis.disconnect();
+    interrupt.dispose();
   }
 }

@@ -9,6 +9,8 @@ export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
 export { exitOnCrash, serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError, type ServiceContext, type RunningService, type JobHandler } from './service';
 export { loadRun, SmallCache, type RunSpec } from './runs';
+export { RunCancelledError, cancelRun, isCancelled, writeUnlessCancelled, writeUnlessCancelledThen, type GuardedWrite } from './cancel';
+export { lookUpRefusals, lostAtEnqueue } from './lost-batch';
 export * from './wire';
 export { deadLetterOf, keepDeadLetters } from './dead-letters';
 export type { Queue, Job } from 'bullmq';

@@ -7,6 +7,7 @@ import {
   inboxField,
   jobId,
   parseInboxField,
+  parseJobId,
   policeKeyPattern,
   runKeyPattern,
   runOfKey,
@@ -48,6 +49,26 @@ describe('key layout', () => {
     expect(matches(policeKeyPattern(PREFIX), keys.police)).toBe(true);
     expect(runOfPoliceKey(PREFIX, keys.police)).toBe('r1abc');
     expect(runOfPoliceKey(PREFIX, keys.scenario)).toBeNull();
+  });
+
+  it("keeps a cancelled run's marker out of the run's keys, which are deleted when it is set", () => {
+    expect(keys.cancelled).toBe('{blindspot}:cancelled:r1abc');
+    expect(matches(keys.pattern, keys.cancelled)).toBe(false);
+    expect(matches(keys.pattern, keys.pickups)).toBe(true);
+    expect(matches(keys.pattern, keys.stage('reporter').inbox)).toBe(true);
+  });
+
+  it('reads back the batch a job id names, on the queue that batch travels on only', () => {
+    expect(parseJobId('scan', jobId('r1abc', 'scan-in', 7))).toEqual({ run: 'r1abc', hop: 'scan-in', seq: 7 });
+    expect(parseJobId('metadata', jobId('r1abc', 'metadata-in', 0))).toEqual({ run: 'r1abc', hop: 'metadata-in', seq: 0 });
+    expect(parseJobId('report', jobId('r1abc', 'scan', 12))).toEqual({ run: 'r1abc', hop: 'scan', seq: 12 });
+    expect(parseJobId('report', jobId('r1abc', 'metadata', 12))).toEqual({ run: 'r1abc', hop: 'metadata', seq: 12 });
+    expect(parseJobId('metadata', jobId('r1abc', 'scan-in', 7))).toBeNull();
+    expect(parseJobId('generate', 'r1abc')).toBeNull();
+    expect(parseJobId('scan', '42')).toBeNull();
+    expect(parseJobId('scan', 'r1abc.scan-in.seven')).toBeNull();
+    expect(parseJobId('scan', 'r1abc.scan-in.-1')).toBeNull();
+    expect(parseJobId('scan', undefined)).toBeNull();
   });
 
   it('parses back the fields it writes', () => {

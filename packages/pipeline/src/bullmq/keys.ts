@@ -8,6 +8,7 @@
  *   <prefix>:run:<run>:<name>            a run's keys (RUN_KEY_NAMES), deleted when it is done
  *   <prefix>:run:<run>:<stage>:<part>    an ordered stage's keys (ordered.ts)
  *   <prefix>:police:<run>                the police sink, outliving the run's keys
+ *   <prefix>:cancelled:<run>             a cancelled run's marker, outliving its keys (an hour)
  *   <prefix>:<queue>:…                   BullMQ's own keys for each queue
  */
 
@@ -36,6 +37,7 @@ const RUN_KEY_NAMES = {
   timeline: 'timeline',
   generated: 'generated',
   deadLettered: 'dead-lettered',
+  pickups: 'pickups',
 } as const;
 
 export type RunKeyName = keyof typeof RUN_KEY_NAMES;
@@ -50,6 +52,10 @@ export type OrderedStageName = keyof typeof ORDERED_STAGES;
 
 const runBase = (prefix: string, run: string) => `${prefix}:run:${run}`;
 const policeBase = (prefix: string) => `${prefix}:police:`;
+const cancelledBase = (prefix: string) => `${prefix}:cancelled:`;
+
+/** How long a cancelled run's marker outlives its keys: long enough for every queued job of the run to be dropped. */
+export const CANCELLED_TTL_SECONDS = 3600;
 
 export class RunKeys {
   constructor(
@@ -116,6 +122,22 @@ export class RunKeys {
   /** Malformed jobs naming this run that a service refused and dead-lettered (members: deadLetterJobId). */
   get deadLettered() {
     return this.k(RUN_KEY_NAMES.deadLettered);
+  }
+  /**
+   * How often generators have taken up the run without it making progress (fields:
+   * PICKUPS), so a run that keeps killing its generator is failed, not retried forever.
+   */
+  get pickups() {
+    return this.k(RUN_KEY_NAMES.pickups);
+  }
+  /**
+   * The marker of a cancelled run (the command that waited on it gave up or was
+   * interrupted). It lives outside the run's keys, which are deleted when it is set, so
+   * the services still know to drop the run's jobs and write nothing more for it; it
+   * expires after CANCELLED_TTL_SECONDS.
+   */
+  get cancelled() {
+    return `${cancelledBase(this.prefix)}${this.run}`;
   }
   /**
    * The police sink: a stream with one entry per report to police, appended in the
@@ -209,6 +231,14 @@ export const REPORTER_STATE = {
   },
 } as const;
 
+/**
+ * Fields of a run's pickups hash: the consecutive times a generator took the run up and
+ * stopped before enqueueing another batch, how far the run had got at the last pickup
+ * (absent after a clean hand-back, so the next pickup does not count as a stall), and
+ * which generator process took it up then.
+ */
+export const PICKUPS = { stalls: 'stalls', generated: 'generated', holder: 'holder' } as const;
+
 /** The metadata stage's state hash holds one field per account: its sliding windows. */
 export const METADATA_STATE = {
   field: (account: number) => String(account),
@@ -223,6 +253,22 @@ export const METADATA_STATE = {
 export type JobHop = 'scan-in' | 'metadata-in' | 'scan' | 'metadata';
 export function jobId(run: string, hop: JobHop, seq: number): string {
   return `${run}.${hop}.${seq}`;
+}
+
+/** The hops of the batches each queue carries. */
+export const HOPS_OF_QUEUE: Partial<Record<QueueName, readonly JobHop[]>> = {
+  [QUEUES.scan]: ['scan-in'],
+  [QUEUES.metadata]: ['metadata-in'],
+  [QUEUES.report]: ['scan', 'metadata'],
+};
+
+/** The (run, hop, seq) a batch's job id names, or null if `id` is not one on `queue`. */
+export function parseJobId(queue: QueueName, id: string | undefined): { run: string; hop: JobHop; seq: number } | null {
+  // As added: the plain id, then the authenticator's tag (authenticator.ts).
+  const m = id === undefined ? null : /^([A-Za-z0-9_-]{1,64})\.([a-z-]+)\.(\d{1,15})(?:\.[0-9a-f]{24})?$/.exec(id);
+  if (!m) return null;
+  const hop = m[2] as JobHop;
+  return HOPS_OF_QUEUE[queue]?.includes(hop) ? { run: m[1] as string, hop, seq: Number(m[3]) } : null;
 }
 
 /** A dead-lettered job's id, also its member in the run's deadLettered set: one per refused job. */

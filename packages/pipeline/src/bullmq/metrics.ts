@@ -18,7 +18,7 @@ const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'co
 
 export class ServiceMetrics {
   readonly registry = new Registry();
-  /** Jobs handled, by queue and outcome (completed, failed, dead_lettered, released). */
+  /** Jobs handled, by queue and outcome (completed, failed, dead_lettered, released, cancelled). */
   readonly jobs: Counter<'queue' | 'outcome'>;
   /** Messages (or envelopes) a stage processed. */
   readonly messages: Counter<'stage'>;

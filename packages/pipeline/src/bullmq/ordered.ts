@@ -11,15 +11,19 @@
  * then emitted downstream from the committed record (job ids derived from run, stage
  * and seq), and an `emitted` pointer records how far that went, so a crash between
  * commit and emit is repaired by the next job that runs. Inputs for a sequence number
- * already applied are dropped on arrival: duplicates have no effect.
+ * already applied are dropped on arrival: duplicates have no effect. Every script
+ * refuses to write once the run is cancelled (cancel.ts): its deleted keys stay deleted.
  */
 import type { Redis } from 'ioredis';
+import { RunCancelledError } from './cancel';
 import { inboxField, type RunKeys } from './keys';
 
 /** Stage keys of a run that nobody finishes expire after a week. */
 export const RUN_KEY_TTL_SECONDS = 7 * 24 * 3600;
 
+// KEYS: next, inbox, cancelled ; ARGV: seq, field, value
 const INGEST = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local n = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tonumber(ARGV[1]) < n then return 0 end
 local added = redis.call('HSETNX', KEYS[2], ARGV[2], ARGV[3])
@@ -27,8 +31,9 @@ redis.call('EXPIRE', KEYS[2], ${RUN_KEY_TTL_SECONDS})
 return added
 `;
 
-// KEYS: next, inbox, state, out, extraKey, appendKey ; ARGV: seq, nFields, fields..., nState, (k, v)..., out, extraValue, nAppend, entries...
+// KEYS: next, inbox, state, out, extraKey, appendKey, cancelled ; ARGV: seq, nFields, fields..., nState, (k, v)..., out, extraValue, nAppend, entries...
 const COMMIT = `
+if redis.call('EXISTS', KEYS[7]) == 1 then return -1 end
 local seq = tonumber(ARGV[1])
 if tonumber(redis.call('GET', KEYS[1]) or '0') ~= seq then return 0 end
 local i = 2
@@ -56,8 +61,9 @@ for k = 1, 5 do redis.call('EXPIRE', KEYS[k], ${RUN_KEY_TTL_SECONDS}) end
 return 1
 `;
 
-// KEYS: emitted, out ; ARGV: seq
+// KEYS: emitted, out, cancelled ; ARGV: seq
 const MARK_EMITTED = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
 local e = tonumber(redis.call('GET', KEYS[1]) or '0')
 if e ~= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], e + 1)
@@ -110,18 +116,21 @@ export interface OrderedStageSpec<In extends object, Out = never> {
 }
 
 type RedisWithScripts = Redis & {
-  bsIngest(next: string, inbox: string, seq: number, field: string, value: string): Promise<number>;
+  bsIngest(next: string, inbox: string, cancelled: string, seq: number, field: string, value: string): Promise<number>;
   bsCommit(...args: (string | number)[]): Promise<number>;
-  bsMarkEmitted(emitted: string, out: string, seq: number): Promise<number>;
+  bsMarkEmitted(emitted: string, out: string, cancelled: string, seq: number): Promise<number>;
 };
 
 function defineOrderedScripts(redis: Redis): void {
   const r = redis as RedisWithScripts;
   if (typeof r.bsIngest === 'function') return;
-  redis.defineCommand('bsIngest', { numberOfKeys: 2, lua: INGEST });
-  redis.defineCommand('bsCommit', { numberOfKeys: 6, lua: COMMIT });
-  redis.defineCommand('bsMarkEmitted', { numberOfKeys: 2, lua: MARK_EMITTED });
+  redis.defineCommand('bsIngest', { numberOfKeys: 3, lua: INGEST });
+  redis.defineCommand('bsCommit', { numberOfKeys: 7, lua: COMMIT });
+  redis.defineCommand('bsMarkEmitted', { numberOfKeys: 3, lua: MARK_EMITTED });
 }
+
+/** What the scripts answer for a cancelled run. */
+const CANCELLED = -1;
 
 /**
  * Inputs this process parked and outputs it committed, kept as values so they are not
@@ -157,8 +166,10 @@ export class OrderedStage<In extends object, Out = never> {
     if (!this.spec.sources.includes(source)) throw new Error(`stage ${this.spec.name} has no input "${source}"`);
     const field = inboxField(seq, source);
     const raw = this.spec.encode ? this.spec.encode(source, value) : JSON.stringify(value);
+    const added = await this.redis.bsIngest(this.k.next, this.k.inbox, this.keys.cancelled, seq, field, raw);
+    if (added === CANCELLED) throw new RunCancelledError(this.keys.run);
     // Remembered only if this value is the one the inbox holds (HSETNX added it).
-    if ((await this.redis.bsIngest(this.k.next, this.k.inbox, seq, field, raw)) === 1) remember(this.offered, field, { seq, value });
+    if (added === 1) remember(this.offered, field, { seq, value });
     await this.serialized(() => this.advance());
   }
 
@@ -205,6 +216,7 @@ export class OrderedStage<In extends object, Out = never> {
         k.out,
         this.spec.extraKey ?? k.out,
         this.spec.appendKey ?? k.out,
+        this.keys.cancelled,
         next,
         fields.length,
         ...fields,
@@ -215,6 +227,7 @@ export class OrderedStage<In extends object, Out = never> {
         applied.append?.length ?? 0,
         ...(applied.append ?? []),
       );
+      if (ok === CANCELLED) throw new RunCancelledError(this.keys.run);
       if (!ok) continue; // another replica committed this seq first; look again
       if (applied.output !== null) remember(this.outputs, next, applied.output);
       applied.onCommit?.();
@@ -237,7 +250,7 @@ export class OrderedStage<In extends object, Out = never> {
         }
         if (output !== undefined) await this.spec.emit(e, output);
       }
-      await this.redis.bsMarkEmitted(k.emitted, k.out, e);
+      if ((await this.redis.bsMarkEmitted(k.emitted, k.out, this.keys.cancelled, e)) === CANCELLED) throw new RunCancelledError(this.keys.run);
       this.outputs.delete(e);
     }
   }

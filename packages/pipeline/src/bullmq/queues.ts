@@ -76,13 +76,19 @@ export class Queues {
     private readonly log?: Logger,
   ) {}
 
+  /** The id a job with plain id `plainId` is added under by `send`. */
+  idOf(plainId: string): string {
+    if (!this.auth) throw new Error('cannot name an authenticated job id without the job key (BLINDSPOT_JOB_KEY)');
+    return this.auth.jobId(plainId);
+  }
+
   /**
    * Adds a job the services will accept: under the authenticated form of its plain id
    * (so adding it twice adds it once), its data signed for that queue and id.
    */
   async send<Q extends QueueName>(queue: Q, name: string, data: JobData<Q>, plainId: string): Promise<void> {
     if (!this.auth) throw new Error(`cannot send to queue "${queue}" without the job key (BLINDSPOT_JOB_KEY)`);
-    const id = this.auth.jobId(plainId);
+    const id = this.idOf(plainId);
     // biome-ignore lint/suspicious/noExplicitAny: BullMQ types job data per queue; the signed form adds one field.
     await this.get(queue).add(name as never, this.auth.sign(queue, id, data as object) as any, { jobId: id });
   }

@@ -1,7 +1,9 @@
 /**
  * The shell every service runs in: configuration from the environment, one Redis
  * connection, workers bound to stage handlers, and a bounded, idempotent shutdown on
- * SIGTERM or SIGINT (a second signal exits at once).
+ * SIGTERM or SIGINT (a second signal exits at once). Jobs of a cancelled run are
+ * dropped (cancel.ts); a malformed job is dead-lettered, and fails its run at once if it
+ * holds the id of one of the run's batches that can then no longer arrive (lost-batch.ts).
  */
 import { Worker, WaitingError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -10,8 +12,10 @@ import { createLogger, type Logger } from '../log';
 import { createRedis, reportErrors } from './connection';
 import { redactUrl, redactorForUrl, safeMessage } from '../redact';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
-import { QUEUES, RunKeys, deadLetterJobId, type QueueName } from './keys';
+import { QUEUES, RunKeys, deadLetterJobId, parseJobId, type QueueName } from './keys';
 import { RUN_KEY_TTL_SECONDS } from './ordered';
+import { RunCancelledError, isCancelled, writeUnlessCancelled } from './cancel';
+import { lostAtDeadLetter } from './lost-batch';
 import { ListenError, ServiceMetrics, startHttp } from './metrics';
 import { MalformedJobError, parseJob, runIdSchema } from './wire';
 import { ForgedJobError, JobAuthenticator } from './authenticator';
@@ -42,7 +46,7 @@ export interface ServiceContext {
   work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker;
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
-  /** Records a fatal error for a run so the command waiting on it stops. */
+  /** Records a fatal error for a run so the command waiting on it stops (nothing, if the run was cancelled). */
   failRun(run: string, message: string): Promise<void>;
   /** This process's Prometheus series (jobs, durations and dead letters are counted for every handler). */
   readonly metrics: ServiceMetrics;
@@ -53,6 +57,9 @@ function runOf(data: unknown): string | null {
   const run = runIdSchema.safeParse(data && typeof data === 'object' ? (data as { run?: unknown }).run : undefined);
   return run.success ? run.data : null;
 }
+
+/** Seconds a run's error outlives it, for a command that comes back to read it. */
+const RUN_ERROR_TTL_SECONDS = 86_400;
 
 /** A service bound no handler, or two, to a queue it consumes, or one to a queue it does not: it must not start. */
 export class WiringError extends Error {
@@ -111,9 +118,16 @@ export async function startService(
       metrics.deadLetters.inc({ queue }, 0);
       /** Jobs this worker dead-lettered: removed once BullMQ has marked them done, payload and all. */
       const deadLettered = new Set<string>();
+      /** A job of a cancelled run is completed without effect (and so removed). */
+      const drop = (job: Job, run: string) => {
+        metrics.jobs.inc({ queue, outcome: 'cancelled' });
+        log.debug({ queue, jobId: job.id, run }, 'job of a cancelled run dropped');
+      };
       const worker = new Worker<JobData<typeof queue>>(
         queue,
         async (job, token) => {
+          const run = runOf(job.data);
+          if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
           const timer = metrics.jobSeconds.startTimer({ queue });
           try {
             const data = parseJob(schema, auth.verify(queue, job.id, job.data), what) as JobData<typeof queue>;
@@ -121,27 +135,35 @@ export async function startService(
             metrics.jobs.inc({ queue, outcome: 'completed' });
           } catch (err) {
             if (err instanceof WaitingError) throw err;
+            // Cancelled under the handler (its keys deleted): whatever failed, there is nothing to retry.
+            if (err instanceof RunCancelledError) return drop(job, err.run);
+            if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
             if (err instanceof MalformedJobError || err instanceof ForgedJobError) {
               const forged = err instanceof ForgedJobError;
               metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
               metrics.deadLetters.inc({ queue });
-              const run = runOf(job.data);
               const plainId = deadLetterJobId(queue, job.id);
               const letter = deadLetterOf(queue, job, run, forged, err.message);
               await queues.send(QUEUES.deadLetter, `${queue}-${forged ? 'forged' : 'malformed'}`, letter, plainId);
               await keepDeadLetters(queues.get(QUEUES.deadLetter), config.DEAD_LETTER_RETENTION_HOURS * 3_600_000, config.DEAD_LETTER_MAX);
-              // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
-              // A forged job is not the run's: it counts against none.
-              if (run && !forged) {
-                const key = new RunKeys(config.BLINDSPOT_PREFIX, run).deadLettered;
-                await redis.multi().sadd(key, plainId).expire(key, RUN_KEY_TTL_SECONDS).exec();
-              }
               log.error(
                 { queue, jobId: job.id, run, reason: err.message, bytes: letter.bytes },
                 forged ? 'forged job dead-lettered' : 'malformed job dead-lettered',
               );
               // Done with, not failed: BullMQ would keep a failed job, payload and all, for a day.
               if (job.id) deadLettered.add(job.id);
+              // A forged job is not the run's: it counts against none, and its id (which it
+              // cannot have taken from a real batch: ids carry a tag) blocks nothing.
+              if (forged) return;
+              // A job holding a batch's id counts against that batch's run too, whatever its data names.
+              const batch = parseJobId(queue, job.id);
+              // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
+              for (const named of new Set([run, batch?.run])) {
+                if (named)
+                  await writeUnlessCancelled(redis, context.keys(named), RUN_KEY_TTL_SECONDS, [{ sadd: context.keys(named).deadLettered, member: plainId }]);
+              }
+              const lost = batch && (await lostAtDeadLetter(redis, queues, context.keys(batch.run), batch, job, err.message));
+              if (lost && batch) await context.failRun(batch.run, lost);
               return;
             }
             metrics.jobs.inc({ queue, outcome: 'failed' });
@@ -171,8 +193,10 @@ export async function startService(
       return worker;
     },
     async failRun(run, message) {
-      log.error({ run, reason: message }, 'run failed');
-      await redis.set(new RunKeys(config.BLINDSPOT_PREFIX, run).error, JSON.stringify({ service: name, message }), 'EX', 86_400);
+      const keys = context.keys(run);
+      if (await writeUnlessCancelled(redis, keys, RUN_ERROR_TTL_SECONDS, [{ set: keys.error, value: JSON.stringify({ service: name, message }) }])) {
+        log.error({ run, reason: message }, 'run failed');
+      }
     },
   };
 
