@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  NAMESPACES,
+  QUEUES,
   REPORTER_STATE,
   RunKeys,
   deadLetterJobId,
@@ -8,9 +10,11 @@ import {
   jobId,
   parseInboxField,
   policeKeyPattern,
+  queueKeyPattern,
   runKeyPattern,
   runOfKey,
   runOfPoliceKey,
+  stageKeyPattern,
 } from './keys';
 
 const PREFIX = '{blindspot}';
@@ -23,7 +27,9 @@ describe('key layout', () => {
 
   it('keeps the layout that runs under way and readers elsewhere rely on', () => {
     expect(keys.scenario).toBe('{blindspot}:run:r1abc:scenario');
-    expect(keys.clientSecret).toBe('{blindspot}:run:r1abc:client-secret');
+    expect(keys.clientSecret).toBe('{blindspot}:secret:r1abc:client-secret');
+    expect(keys.platformKey).toBe('{blindspot}:secret:r1abc:platform-key');
+    expect(keys.ledger).toBe('{blindspot}:secret:r1abc:ledger');
     expect(keys.deadLettered).toBe('{blindspot}:run:r1abc:dead-lettered');
     expect(keys.police).toBe('{blindspot}:police:r1abc');
     expect(keys.stage('reporter')).toEqual({
@@ -37,12 +43,54 @@ describe('key layout', () => {
     expect(deadLetterJobId('scan', '12')).toBe('scan.12');
   });
 
+  it("covers every key of a run with its cleanup patterns, and no other run's", () => {
+    const all = [
+      keys.scenario,
+      keys.file,
+      keys.options,
+      keys.ledger,
+      keys.platformKey,
+      keys.clientSecret,
+      keys.result,
+      keys.error,
+      keys.progress,
+      keys.timeline,
+      keys.generated,
+      keys.deadLettered,
+      ...Object.values(keys.stage('metadata')),
+      ...Object.values(keys.stage('reporter')),
+    ];
+    for (const key of all)
+      expect(
+        keys.patterns.some((p) => matches(p, key)),
+        key,
+      ).toBe(true);
+    // The police sink outlives the run; another run's keys are not this one's.
+    expect(keys.patterns.some((p) => matches(p, keys.police))).toBe(false);
+    for (const key of [new RunKeys(PREFIX, 'r1abcd').scenario, new RunKeys(PREFIX, 'r1abcd').clientSecret]) {
+      expect(
+        keys.patterns.some((p) => matches(p, key)),
+        key,
+      ).toBe(false);
+    }
+  });
+
+  it('keeps queues, namespaces and stages apart, so ACL key patterns can tell them apart', () => {
+    for (const q of Object.values(QUEUES)) expect(Object.values(NAMESPACES), q).not.toContain(q);
+    expect(matches(stageKeyPattern(PREFIX, 'metadata'), keys.stage('metadata').inbox)).toBe(true);
+    expect(matches(stageKeyPattern(PREFIX, 'metadata', 'next'), keys.stage('reporter').next)).toBe(false);
+    expect(matches(queueKeyPattern(PREFIX, QUEUES.metadata), keys.stage('metadata').next)).toBe(false);
+    expect(matches(queueKeyPattern(PREFIX, QUEUES.scan), `${PREFIX}:scan:wait`)).toBe(true);
+  });
+
   it('finds a run from the keys its patterns match, and nothing from other keys', () => {
     expect(matches(runKeyPattern(PREFIX), keys.scenario)).toBe(true);
     expect(matches(runKeyPattern(PREFIX), keys.file)).toBe(false);
     expect(runOfKey(PREFIX, keys.scenario)).toBe('r1abc');
     expect(matches(runKeyPattern(PREFIX, 'clientSecret'), keys.clientSecret)).toBe(true);
     expect(runOfKey(PREFIX, keys.clientSecret, 'clientSecret')).toBe('r1abc');
+    expect(matches(runKeyPattern(PREFIX, 'ledger'), keys.ledger)).toBe(true);
+    expect(runOfKey(PREFIX, keys.scenario, 'clientSecret')).toBeNull();
     expect(runOfKey(PREFIX, keys.file)).toBeNull();
     expect(runOfKey('{other}', keys.scenario)).toBeNull();
     expect(matches(policeKeyPattern(PREFIX), keys.police)).toBe(true);
