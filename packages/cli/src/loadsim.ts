@@ -54,7 +54,7 @@ function usedMemory(info: string): number {
 export async function loadCommand(loaded: LoadedScenario, options: LoadOptions): Promise<{ report: LoadReport; code: number }> {
   const redis = await connectClient(options.redis);
   const sampler = await connectClient(options.redis);
-  const queues = new Queues(sampler, options.prefix);
+  const queues = new Queues(sampler, options.prefix, undefined, true);
   let services: ServiceProcesses | undefined;
   let peak = usedMemory(await sampler.info('memory'));
   const depth = { scan: [] as number[], metadata: [] as number[], report: [] as number[] };

@@ -10,3 +10,4 @@ export { exitOnCrash, serviceMain, startService, SHUTDOWN_BOUND_MS, WiringError,
 export { loadRun, SmallCache, type RunSpec } from './runs';
 export * from './wire';
 export type { Queue, Job } from 'bullmq';
+export { ACL_ROLES, aclFile, aclRules, aclUser, aclUsers, passwordVariable, roleAccess, type AclOptions, type AclRole, type RoleAccess } from './acl';

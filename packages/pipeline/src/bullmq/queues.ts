@@ -71,6 +71,8 @@ export class Queues {
     readonly prefix: string,
     /** Where a queue's connection errors go (debug: the connection's own listener reports them). */
     private readonly log?: Logger,
+    /** Only looks at the queues (the dashboard, the command line's sampler): never writes their meta hash, which its ACL user may not. */
+    private readonly readOnly = false,
   ) {}
 
   get<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
@@ -81,6 +83,7 @@ export class Queues {
         prefix: this.prefix,
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
+        ...(this.readOnly ? { skipMetasUpdate: true } : {}),
       });
       // Without a listener BullMQ prints the raw error, a failed AUTH's password included.
       const redact = redactorFor(this.connection);
