@@ -24,10 +24,11 @@ export class Fleet {
 
   constructor(private readonly env: Record<string, string>) {}
 
-  start(name: ServiceName): void {
+  /** Starts a process of `name`, with `env` over the fleet's. */
+  start(name: ServiceName, env: Record<string, string> = {}): void {
     const child = spawn(process.execPath, ['--import', 'tsx', 'services/start.ts', name], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ...this.env },
+      env: { ...process.env, ...this.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const proc: Proc = { name, child, log: '', exited: new Promise((resolve) => child.once('exit', () => resolve())) };
