@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACL_ROLES, QUEUES, RunKeys, aclUsers, scanKeys, type AclRole } from '@blindspot/pipeline/bullmq';
+import { ACL_ROLES, QUEUES, RunKeys, aclUsers, policeKeyPattern, runNamespacePattern, scanKeys, type AclRole } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet } from './support/services';
@@ -126,9 +126,9 @@ describe('Redis ACL users', () => {
       expect(fleet.crashed()).toBeNull();
       expect(await refusals(), fleet.logs().slice(-4000)).toEqual([]);
       // The command line cleaned up as its own user: nothing of the run is left but its police sink.
-      expect(await scanKeys(admin, `${prefix}:run:*`)).toEqual([]);
-      expect(await scanKeys(admin, `${prefix}:secret:*`)).toEqual([]);
-      expect((await scanKeys(admin, `${prefix}:police:*`)).length).toBeGreaterThan(0);
+      expect(await scanKeys(admin, runNamespacePattern(prefix, 'run'))).toEqual([]);
+      expect(await scanKeys(admin, runNamespacePattern(prefix, 'secret'))).toEqual([]);
+      expect((await scanKeys(admin, policeKeyPattern(prefix))).length).toBeGreaterThan(0);
     } finally {
       await fleet.stop();
     }
