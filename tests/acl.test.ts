@@ -7,12 +7,12 @@
  * held to the table below, written out here rather than taken from acl.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACL_ROLES, QUEUES, RunKeys, aclUsers, policeKeyPattern, runNamespacePattern, scanKeys, type AclRole } from '@blindspot/pipeline/bullmq';
+import { ACL_ROLES, QUEUES, RunKeys, aclUser, aclUsers, policeKeyPattern, runNamespacePattern, scanKeys, type AclRole } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming } from './support/cli';
 import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet } from './support/services';
@@ -25,9 +25,11 @@ const prefix = uniquePrefix('acl');
 const passwords = Object.fromEntries(['default', ...ACL_ROLES].map((u) => [u, randomBytes(12).toString('hex')])) as Record<AclRole | 'default', string>;
 let server: RedisServer;
 let admin: Redis;
+/** Where the ACL file (with the test's passwords) is written. */
+const dir = mkdtempSync(join(tmpdir(), 'blindspot-acl-'));
 const clients: Redis[] = [];
 
-const urlOf = (role: AclRole) => `redis://${role}:${passwords[role]}@127.0.0.1:${server.port}`;
+const urlOf = (role: AclRole) => `redis://${aclUser(role)}:${passwords[role]}@127.0.0.1:${server.port}`;
 
 /** A connection as `role`'s user, that gives up rather than retrying. */
 async function as(role: AclRole): Promise<Redis> {
@@ -49,7 +51,6 @@ async function refusals(): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'blindspot-acl-'));
   const aclfile = join(dir, 'users.acl');
   writeFileSync(aclfile, `${aclUsers(prefix, passwords).join('\n')}\n`);
   server = await startRedisServer({ aclfile, password: passwords.default });
@@ -60,6 +61,7 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   admin?.disconnect();
   await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('Redis ACL users', () => {
