@@ -22,7 +22,8 @@ while IFS= read -r line || [ -n "$line" ]; do
   user="${user%% *}"
   case "$user" in *[!a-z-]* | '') echo "redis: $users: a line that names no user: ${line%% ~*}" >&2; exit 2 ;; esac
   if [ "$user" = default ]; then var=REDIS_PASSWORD; else var="REDIS_PASSWORD_$(printf %s "$user" | tr 'a-z-' 'A-Z_')"; fi
-  password="$(printenv "$var" || true)"
+  # $var is REDIS_PASSWORD_ and upper-case letters and _ (the user name was checked above).
+  eval "password=\${$var-}"
   case "$password" in
     '') problems="$problems
   $var is not set: the password of the Redis user \"$user\""; continue ;;
