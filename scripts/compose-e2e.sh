@@ -3,8 +3,9 @@
 # dashboard and Prometheus (the observability profile) up, run the one-shot comparison
 # inside the stack, check its result against the embedded comparison, scale the scanner
 # to 3 and check again, check through Prometheus's API that it scrapes every replica
-# and has data for every dashboard query (scripts/prometheus-check.ts), then bring it
-# all down. Uses a Docker engine where one answers, else podman
+# and has data for every dashboard query (scripts/prometheus-check.ts), check Redis
+# refused no service anything and refuses the scanner a run's client secret, then bring
+# it all down. Uses a Docker engine where one answers, else podman
 # (scripts/container-engine.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,7 +13,11 @@ cd "$(dirname "$0")/.."
 say() { echo "compose-e2e: [${SECONDS} s] $*" >&2; }
 eval "$(scripts/container-engine.sh)"
 
-export REDIS_PASSWORD="${REDIS_PASSWORD:-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+# The administrator's password and each Redis user's (ops/redis/users.acl), unless given.
+for v in REDIS_PASSWORD REDIS_PASSWORD_GENERATOR REDIS_PASSWORD_SCANNER REDIS_PASSWORD_METADATA_DETECTOR \
+  REDIS_PASSWORD_REPORTER REDIS_PASSWORD_DASHBOARD REDIS_PASSWORD_CLI; do
+  export "$v=${!v:-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+done
 export BLINDSPOT_JOB_KEY="${BLINDSPOT_JOB_KEY:-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
 export COMPOSE_PROJECT_NAME=blindspot-e2e
 # Prometheus is in the observability profile; with the profile on, `down` removes it too.
@@ -106,6 +111,14 @@ node --import tsx scripts/prometheus-check.ts http://127.0.0.1:9090 generator=1 
   docker-compose logs --tail 50 prometheus >&2
   exit 1
 }
+
+# Every process ran as its own Redis user: Redis refused none of them anything, and
+# refuses the scanner's user a run's client secret.
+in_redis() { docker-compose exec -T redis sh -c "$1"; }
+refused="$(in_redis 'REDISCLI_AUTH="$REDIS_PASSWORD" redis-cli acl log')"
+[ -z "$refused" ] || { say "Redis refused a service something:"; echo "$refused" >&2; exit 1; }
+secret="$(in_redis 'REDISCLI_AUTH="$REDIS_PASSWORD_SCANNER" redis-cli --user scanner get "{blindspot}:secret:r1:client-secret"' 2>&1 || true)"
+case "$secret" in *NOPERM*) say "the scanner's Redis user is refused a client secret: $secret" ;; *) say "the scanner read a client secret key: $secret"; exit 1 ;; esac
 
 say "down"
 cleanup

@@ -1,19 +1,23 @@
 /**
  * The compose file, run without a container engine: each service's command, with the
  * environment compose gives it, is started as a local process against a private Redis
- * (the image's ENTRYPOINT is prepended, as the container would). The one-shot
- * comparison must finish and equal the embedded comparison, and every long-running
- * service must stop cleanly on SIGTERM within compose's 10-second grace period.
+ * started by compose's own Redis command, with its ACL users (the image's ENTRYPOINT is
+ * prepended, as the container would). The one-shot comparison must finish and equal the
+ * embedded comparison, with every service connected as its own user and Redis refusing
+ * none of them anything, and every long-running service must stop cleanly on SIGTERM
+ * within compose's 10-second grace period.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { ACL_ROLES, aclFile, aclUser, passwordVariable } from '@blindspot/pipeline/bullmq';
 import { REPO_ROOT, blindspot, runProcess, withoutTiming } from './support/cli';
-import { startRedisServer, uniquePrefix, type RedisServer } from './support/redis';
+import { startRedisServer, type RedisServer } from './support/redis';
 
 interface ComposeService {
   build?: unknown;
@@ -38,11 +42,11 @@ function interpolate(text: string, vars: Record<string, string>): string {
   );
 }
 
-/** A password only this test uses, as an operator would set REDIS_PASSWORD. */
-const PASSWORD = randomBytes(12).toString('hex');
+/** Passwords only this test uses, as an operator would set REDIS_PASSWORD and each user's. */
+const PASSWORDS = Object.fromEntries(['default' as const, ...ACL_ROLES].map((user) => [passwordVariable(user), randomBytes(12).toString('hex')]));
 /** The job key, as an operator would set BLINDSPOT_JOB_KEY. */
 const JOB_KEY = randomBytes(32).toString('hex');
-const compose = parse(interpolate(composeText, { REDIS_PASSWORD: PASSWORD, BLINDSPOT_JOB_KEY: JOB_KEY }), { merge: true }) as {
+const compose = parse(interpolate(composeText, { ...PASSWORDS, BLINDSPOT_JOB_KEY: JOB_KEY }), { merge: true }) as {
   services: Record<string, ComposeService>;
 };
 const entrypoint = (() => {
@@ -54,10 +58,15 @@ const entrypoint = (() => {
   return JSON.parse(line.slice('ENTRYPOINT'.length)) as string[];
 })();
 
-const COMPOSE_REDIS = `redis://:${PASSWORD}@redis:6379`;
+/** The URL a compose service reaches Redis by, as `user`. */
+const composeRedis = (user: (typeof ACL_ROLES)[number]) => `redis://${aclUser(user)}:${PASSWORDS[passwordVariable(user)]}@redis:6379`;
+const COMPOSE_HOST = '@redis:6379';
 
-function localise(values: string[], url: string, outDir: string): string[] {
-  return values.map((v, i) => (v === COMPOSE_REDIS ? url : values[i - 1] === '--out' ? outDir : v));
+/** A URL naming compose's Redis, pointed at `address` (host:port) instead. */
+const local = (value: string, address: string) => (value.startsWith('redis://') ? value.replace(COMPOSE_HOST, `@${address}`) : value);
+
+function localise(values: string[], address: string, outDir: string): string[] {
+  return values.map((v, i) => (values[i - 1] === '--out' ? outDir : local(v, address)));
 }
 
 const running: ChildProcess[] = [];
@@ -72,17 +81,32 @@ describe('docker-compose.yml, run as local processes', () => {
   const longRunning = built.filter(([, s]) => s.restart !== 'no');
   const oneShot = built.filter(([, s]) => s.restart === 'no');
 
-  it('requires a Redis password from the environment and has no default for it', () => {
-    expect(() => interpolate(composeText, {})).toThrow(/needs REDIS_PASSWORD: set REDIS_PASSWORD/);
-    expect(() => interpolate(composeText, { REDIS_PASSWORD: PASSWORD })).toThrow(/needs BLINDSPOT_JOB_KEY: set BLINDSPOT_JOB_KEY to 64 hex digits/);
-    const redis = compose.services.redis as ComposeService & { command: string[] };
-    expect(redis.command.join(' ')).toMatch(/--requirepass "\$REDIS_PASSWORD"/);
-    expect(redis.environment?.REDIS_PASSWORD).toBe(PASSWORD);
-    expect((redis as { ports?: unknown }).ports).toBeUndefined();
-    for (const [name, s] of Object.entries(compose.services)) {
-      if (s.build === undefined) continue;
-      expect(s.environment?.REDIS_URL, name).toBe(COMPOSE_REDIS);
+  it("requires every Redis user's password and the job key from the environment, has no default for any, and gives each service its own user", () => {
+    expect(() => interpolate(composeText, PASSWORDS)).toThrow(/needs BLINDSPOT_JOB_KEY: set BLINDSPOT_JOB_KEY to 64 hex digits/);
+    for (const variable of Object.keys(PASSWORDS)) {
+      const { [variable]: _left, ...others } = PASSWORDS;
+      expect(() => interpolate(composeText, { ...others, BLINDSPOT_JOB_KEY: JOB_KEY }), variable).toThrow(
+        new RegExp(`needs ${variable}: set ${variable} \\(letters and digits`),
+      );
     }
+    const redis = compose.services.redis as ComposeService & { command: string[]; volumes: string[] };
+    expect(redis.command.slice(0, 2)).toEqual(['sh', '/etc/blindspot/redis/start.sh']);
+    expect(redis.volumes).toContain('./ops/redis:/etc/blindspot/redis:ro');
+    expect(redis.environment).toEqual(PASSWORDS);
+    expect((redis as { ports?: unknown }).ports).toBeUndefined();
+    for (const [name, s] of longRunning) expect(s.environment?.REDIS_URL, name).toBe(composeRedis(name as (typeof ACL_ROLES)[number]));
+    const [, compare] = oneShot[0] as [string, ComposeService];
+    expect(compare.environment?.REDIS_URL).toBeUndefined();
+    expect(compare.command).toContain(composeRedis('cli'));
+  });
+
+  it('loads the ACL users made from the key layout for its prefix', () => {
+    const prefixes = [...new Set(built.map(([, s]) => s.environment?.BLINDSPOT_PREFIX ?? ''))];
+    expect(prefixes).toEqual(['{blindspot}']);
+    const prefix = prefixes[0] as string;
+    expect(readFileSync(join(REPO_ROOT, 'ops/redis/users.acl'), 'utf8'), `make it again: pnpm blindspot acl --prefix '${prefix}' > ops/redis/users.acl`).toBe(
+      aclFile(prefix),
+    );
   });
 
   it('has the four services and a one-shot comparison', () => {
@@ -148,16 +172,20 @@ describe('docker-compose.yml, run as local processes', () => {
   });
 
   it('runs the comparison with the embedded result and stops cleanly', async () => {
-    // A Redis that, like compose's, refuses anyone without the password.
-    const server = await startRedisServer({ password: PASSWORD });
+    // Compose's Redis, started by its own command with its users (on a port and in a folder of this test's).
+    const redis = compose.services.redis as ComposeService & { command: string[] };
+    const [shell, script, ...redisArgs] = redis.command as [string, string, ...string[]];
+    const server = await startRedisServer({
+      password: PASSWORDS.REDIS_PASSWORD,
+      via: { command: [shell, script.replace('/etc/blindspot/redis/', 'ops/redis/'), ...redisArgs], env: redis.environment ?? {} },
+    });
     servers.push(server);
-    const url = server.url;
-    const prefix = uniquePrefix('compose');
+    const address = `127.0.0.1:${server.port}`;
     const outDir = mkdtempSync(join(tmpdir(), 'blindspot-compose-'));
-    // As compose gives them, except what a container has to itself: its ports and address.
+    // As compose gives them (its prefix too: this Redis is the test's own), except what a
+    // container has to itself: its ports and address.
     const envOf = (s: ComposeService) => ({
-      ...Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, v === COMPOSE_REDIS ? url : v])),
-      BLINDSPOT_PREFIX: prefix,
+      ...Object.fromEntries(Object.entries(s.environment ?? {}).map(([k, v]) => [k, local(v, address)])),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       DASHBOARD_HOST: '127.0.0.1',
@@ -169,7 +197,7 @@ describe('docker-compose.yml, run as local processes', () => {
     const logs = new Map<string, string>();
     for (const [name, service] of longRunning) {
       const [cmd, ...args] = [...entrypoint, ...(service.command ?? [])];
-      const child = spawn(cmd === 'node' ? process.execPath : (cmd as string), localise(args, url, outDir), {
+      const child = spawn(cmd === 'node' ? process.execPath : (cmd as string), localise(args, address, outDir), {
         cwd: REPO_ROOT,
         env: { ...process.env, ...envOf(service) },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -186,8 +214,8 @@ describe('docker-compose.yml, run as local processes', () => {
     const [cmd, ...args] = [...entrypoint, ...(compare.command ?? [])];
     expect(cmd).toBe('node');
     const [oneshot, embedded] = await Promise.all([
-      runProcess(process.execPath, localise(args, url, outDir), { env: envOf(compare), timeoutMs: 240_000 }),
-      blindspot(['compare', 'scenarios/plaintext.yaml', 'scenarios/e2ee.yaml', '--json']),
+      runProcess(process.execPath, localise(args, address, outDir), { env: envOf(compare), timeoutMs: 720_000 }),
+      blindspot(['compare', 'scenarios/plaintext.yaml', 'scenarios/e2ee.yaml', '--json'], { timeoutMs: 720_000 }),
     ]);
     expect(oneshot.code, `${name}: ${oneshot.stderr.slice(-3000)}`).toBe(0);
     expect(embedded.code).toBe(0);
@@ -197,6 +225,14 @@ describe('docker-compose.yml, run as local processes', () => {
     expect(written.a.timing).toMatchObject({ transport: 'bullmq' });
     expect(withoutTiming(written.a)).toEqual(withoutTiming(reference.a));
     expect(withoutTiming(written.b)).toEqual(withoutTiming(reference.b));
+    // Every process as its own user, and Redis refused none of them anything.
+    const admin = new Redis(server.url);
+    try {
+      expect(await admin.call('ACL', 'LOG')).toEqual([]);
+      expect(((await admin.call('ACL', 'USERS')) as string[]).sort()).toEqual(['default', ...ACL_ROLES].sort());
+    } finally {
+      admin.disconnect();
+    }
 
     // Graceful shutdown: SIGTERM, and every service exits 0 well inside 10 s.
     const signalled = Date.now();
@@ -206,5 +242,6 @@ describe('docker-compose.yml, run as local processes', () => {
       expect(code, `${service} exit code; log:\n${(logs.get(service) ?? '').slice(-2000)}`).toBe(0);
       expect(at - signalled).toBeLessThan(10_000);
     }
-  });
+    // Two full 30-day runs on a shared, loaded machine: minutes, so a generous bound.
+  }, 900_000);
 });

@@ -61,6 +61,16 @@ export interface RedisServerOptions {
   dir?: string;
   /** Require this password (AUTH), as compose's Redis does. */
   password?: string;
+  /**
+   * Load the users from this ACL file (Redis's own format, no comments). `password` is
+   * then the `default` user's as the file sets it, and only used in `url`.
+   */
+  aclfile?: string;
+  /**
+   * Start it through this command (e.g. compose's `sh ops/redis/start.sh`), which is
+   * given the server's arguments and must exec redis-server, with this environment.
+   */
+  via?: { command: string[]; env: Record<string, string> };
 }
 
 /** A private redis-server process. `restart` kills it and starts it again on the same port and data dir. */
@@ -91,11 +101,13 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     dir,
     '--maxmemory-policy',
     'noeviction',
-    ...(options.password ? ['--requirepass', options.password] : []),
+    ...(options.aclfile ? ['--aclfile', options.aclfile] : options.password ? ['--requirepass', options.password] : []),
   ];
   const launch = () => {
-    const child = spawn('redis-server', args, { stdio: 'ignore' });
-    return child;
+    if (!options.via) return spawn('redis-server', args, { stdio: 'ignore' });
+    const [command, ...before] = options.via.command as [string, ...string[]];
+    // Whatever the command writes for the server (an ACL file) goes to the data dir, removed with it.
+    return spawn(command, [...before, ...args], { stdio: 'ignore', env: { ...process.env, TMPDIR: dir, ...options.via.env } });
   };
   const url = options.password ? `redis://:${options.password}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`;
   const server: RedisServer = {

@@ -34,9 +34,11 @@ export async function generatedSoFar(redis: Redis, prefix: string, run: string):
   return Number((await redis.get(new RunKeys(prefix, run).generated)) ?? '-1');
 }
 
-/** Every key of the run (the run's own pattern). */
-export function keysOfRun(redis: Redis, prefix: string, run: string): Promise<string[]> {
-  return scanKeys(redis, new RunKeys(prefix, run).pattern);
+/** Every key of the run, its secrets included (the run's own patterns). */
+export async function keysOfRun(redis: Redis, prefix: string, run: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const pattern of new RunKeys(prefix, run).patterns) found.push(...(await scanKeys(redis, pattern)));
+  return found;
 }
 
 const PIPELINE_QUEUES = [QUEUES.generate, QUEUES.scan, QUEUES.metadata, QUEUES.report] as const;

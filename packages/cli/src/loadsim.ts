@@ -78,7 +78,7 @@ async function measure(
   const jobKey = jobKeyForRun();
   const redis = await connectClient(options.redis);
   const sampler = await connectClient(options.redis);
-  const queues = new Queues(sampler, options.prefix);
+  const queues = new Queues(sampler, options.prefix, undefined, undefined, true);
   let services: ServiceProcesses | undefined;
   let peak = usedMemory(await sampler.info('memory'));
   const depth = { scan: [] as number[], metadata: [] as number[], report: [] as number[] };

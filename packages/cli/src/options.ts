@@ -54,6 +54,11 @@ export const externalServices = flag(
   'with --redis: only submit the run and wait for services\nstarted elsewhere (compose, other machines)',
 );
 
+export const dashboardQueueActions = flag(
+  'dashboard-queue-actions',
+  "let the dashboard's user write the queues (for\nDASHBOARD_QUEUE_ACTIONS=true); it still only reads the runs",
+);
+
 export const prefix: OptionDef<string> = {
   name: 'prefix',
   takes: '<{tag}>',

@@ -208,8 +208,10 @@ async function waitForResult(redis: Redis, run: string, started: number, options
   }
 }
 
-/** Deletes every key of a finished run. */
+/** Deletes every key of a finished run, its secrets included. */
 async function cleanup(redis: Redis, keys: RunKeys): Promise<void> {
-  const found = await scanKeys(redis, keys.pattern);
-  for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
+  for (const pattern of keys.patterns) {
+    const found = await scanKeys(redis, pattern);
+    for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
+  }
 }

@@ -20,7 +20,7 @@ try {
 }
 const log = createLogger('dashboard', config.LOG_LEVEL, config.LOG_FORMAT);
 const redis = createRedis(config.REDIS_URL, 'worker', log);
-const queues = new Queues(redis, config.BLINDSPOT_PREFIX, undefined, log);
+const queues = new Queues(redis, config.BLINDSPOT_PREFIX, undefined, log, !config.DASHBOARD_QUEUE_ACTIONS);
 let started: Awaited<ReturnType<typeof startDashboard>>;
 try {
   started = await startDashboard({

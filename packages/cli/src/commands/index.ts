@@ -1,5 +1,6 @@
 /** The command table: every verb of `blindspot`, in the order help lists them. */
 import { UsageError, closest } from '../args';
+import { aclCommand } from './acl';
 import { generalUsage, verbUsage } from '../help';
 import { defineCommand, type Command } from './command';
 import { newCommand, validateCommand } from './files';
@@ -23,7 +24,7 @@ const helpCommand = defineCommand({
   },
 });
 
-export const COMMANDS: readonly Command[] = [runCommand, compareCommand, sweepCommand, loadCommand, validateCommand, newCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [runCommand, compareCommand, sweepCommand, loadCommand, validateCommand, newCommand, aclCommand, helpCommand];
 
 /** The verb called `name`, or a UsageError that suggests the nearest one. */
 export function commandNamed(name: string): Command {

@@ -119,8 +119,10 @@ export async function cancelRun(redis: Redis, prefix: string, run: string): Prom
   const keys = new RunKeys(prefix, run);
   // The marker first: from here on no service writes for the run, so the keys found below are all there are.
   await redis.set(keys.cancelled, '1', 'EX', CANCELLED_TTL_SECONDS);
-  const found = await scanKeys(redis, keys.pattern);
-  for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
+  for (const pattern of keys.patterns) {
+    const found = await scanKeys(redis, pattern);
+    for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
+  }
   await removeQueuedJobs(redis, prefix, run);
 }
 

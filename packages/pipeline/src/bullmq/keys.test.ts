@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  NAMESPACES,
+  QUEUES,
   REPORTER_STATE,
   RunKeys,
   deadLetterJobId,
@@ -9,9 +11,11 @@ import {
   parseInboxField,
   parseJobId,
   policeKeyPattern,
+  queueKeyPattern,
   runKeyPattern,
   runOfKey,
   runOfPoliceKey,
+  stageKeyPattern,
 } from './keys';
 
 const PREFIX = '{blindspot}';
@@ -24,7 +28,9 @@ describe('key layout', () => {
 
   it('keeps the layout that runs under way and readers elsewhere rely on', () => {
     expect(keys.scenario).toBe('{blindspot}:run:r1abc:scenario');
-    expect(keys.clientSecret).toBe('{blindspot}:run:r1abc:client-secret');
+    expect(keys.clientSecret).toBe('{blindspot}:secret:r1abc:client-secret');
+    expect(keys.platformKey).toBe('{blindspot}:secret:r1abc:platform-key');
+    expect(keys.ledger).toBe('{blindspot}:secret:r1abc:ledger');
     expect(keys.deadLettered).toBe('{blindspot}:run:r1abc:dead-lettered');
     expect(keys.police).toBe('{blindspot}:police:r1abc');
     expect(keys.stage('reporter')).toEqual({
@@ -38,12 +44,54 @@ describe('key layout', () => {
     expect(deadLetterJobId('scan', '12')).toBe('scan.12');
   });
 
+  it("covers every key of a run with its cleanup patterns, and no other run's", () => {
+    const all = [
+      keys.scenario,
+      keys.file,
+      keys.options,
+      keys.ledger,
+      keys.platformKey,
+      keys.clientSecret,
+      keys.result,
+      keys.error,
+      keys.progress,
+      keys.timeline,
+      keys.generated,
+      keys.deadLettered,
+      ...Object.values(keys.stage('metadata')),
+      ...Object.values(keys.stage('reporter')),
+    ];
+    for (const key of all)
+      expect(
+        keys.patterns.some((p) => matches(p, key)),
+        key,
+      ).toBe(true);
+    // The police sink outlives the run; another run's keys are not this one's.
+    expect(keys.patterns.some((p) => matches(p, keys.police))).toBe(false);
+    for (const key of [new RunKeys(PREFIX, 'r1abcd').scenario, new RunKeys(PREFIX, 'r1abcd').clientSecret]) {
+      expect(
+        keys.patterns.some((p) => matches(p, key)),
+        key,
+      ).toBe(false);
+    }
+  });
+
+  it('keeps queues, namespaces and stages apart, so ACL key patterns can tell them apart', () => {
+    for (const q of Object.values(QUEUES)) expect(Object.values(NAMESPACES), q).not.toContain(q);
+    expect(matches(stageKeyPattern(PREFIX, 'metadata'), keys.stage('metadata').inbox)).toBe(true);
+    expect(matches(stageKeyPattern(PREFIX, 'metadata', 'next'), keys.stage('reporter').next)).toBe(false);
+    expect(matches(queueKeyPattern(PREFIX, QUEUES.metadata), keys.stage('metadata').next)).toBe(false);
+    expect(matches(queueKeyPattern(PREFIX, QUEUES.scan), `${PREFIX}:scan:wait`)).toBe(true);
+  });
+
   it('finds a run from the keys its patterns match, and nothing from other keys', () => {
     expect(matches(runKeyPattern(PREFIX), keys.scenario)).toBe(true);
     expect(matches(runKeyPattern(PREFIX), keys.file)).toBe(false);
     expect(runOfKey(PREFIX, keys.scenario)).toBe('r1abc');
     expect(matches(runKeyPattern(PREFIX, 'clientSecret'), keys.clientSecret)).toBe(true);
     expect(runOfKey(PREFIX, keys.clientSecret, 'clientSecret')).toBe('r1abc');
+    expect(matches(runKeyPattern(PREFIX, 'ledger'), keys.ledger)).toBe(true);
+    expect(runOfKey(PREFIX, keys.scenario, 'clientSecret')).toBeNull();
     expect(runOfKey(PREFIX, keys.file)).toBeNull();
     expect(runOfKey('{other}', keys.scenario)).toBeNull();
     expect(matches(policeKeyPattern(PREFIX), keys.police)).toBe(true);
@@ -53,13 +101,18 @@ describe('key layout', () => {
 
   it("keeps a cancelled run's marker out of the run's keys, which are deleted when it is set", () => {
     expect(keys.cancelled).toBe('{blindspot}:cancelled:r1abc');
-    expect(matches(keys.pattern, keys.cancelled)).toBe(false);
-    expect(matches(keys.pattern, keys.pickups)).toBe(true);
-    expect(matches(keys.pattern, keys.stage('reporter').inbox)).toBe(true);
+    const inRun = (key: string) => keys.patterns.some((p) => matches(p, key));
+    expect(inRun(keys.cancelled)).toBe(false);
+    expect(inRun(keys.pickups)).toBe(true);
+    expect(inRun(keys.stage('reporter').inbox)).toBe(true);
+    expect(inRun(keys.clientSecret)).toBe(true);
   });
 
   it('reads back the batch a job id names, on the queue that batch travels on only', () => {
     expect(parseJobId('scan', jobId('r1abc', 'scan-in', 7))).toEqual({ run: 'r1abc', hop: 'scan-in', seq: 7 });
+    // As added: with the authenticator's tag.
+    expect(parseJobId('scan', `${jobId('r1abc', 'scan-in', 7)}.${'a0'.repeat(12)}`)).toEqual({ run: 'r1abc', hop: 'scan-in', seq: 7 });
+    expect(parseJobId('scan', `${jobId('r1abc', 'scan-in', 7)}.${'a0'.repeat(11)}`)).toBeNull();
     expect(parseJobId('metadata', jobId('r1abc', 'metadata-in', 0))).toEqual({ run: 'r1abc', hop: 'metadata-in', seq: 0 });
     expect(parseJobId('report', jobId('r1abc', 'scan', 12))).toEqual({ run: 'r1abc', hop: 'scan', seq: 12 });
     expect(parseJobId('report', jobId('r1abc', 'metadata', 12))).toEqual({ run: 'r1abc', hop: 'metadata', seq: 12 });

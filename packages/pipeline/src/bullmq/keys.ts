@@ -4,12 +4,18 @@
  * Redis hash tag such as `{blindspot}`, so every key lands in one Redis Cluster slot
  * and the Lua scripts that touch several keys stay valid on a cluster.
  *
- * Layout (changing it strands runs under way and any reader elsewhere, so append):
- *   <prefix>:run:<run>:<name>            a run's keys (RUN_KEY_NAMES), deleted when it is done
+ * Layout (changing it strands runs under way and readers elsewhere, so append; and a
+ * deployment's Redis ACL users, made from it by acl.ts, must be made again):
+ *   <prefix>:run:<run>:<name>            a run's keys (RUN_KEY_NAMES but SECRET_KEY_NAMES)
  *   <prefix>:run:<run>:<stage>:<part>    an ordered stage's keys (ordered.ts)
+ *   <prefix>:secret:<run>:<name>         a run's secrets and ground truth (SECRET_KEY_NAMES)
  *   <prefix>:police:<run>                the police sink, outliving the run's keys
  *   <prefix>:cancelled:<run>             a cancelled run's marker, outliving its keys (an hour)
- *   <prefix>:<queue>:…                   BullMQ's own keys for each queue
+ *   <prefix>:<queue>:…                   BullMQ's own keys for each queue (QUEUES)
+ *   <prefix>:relay-count                 the queue benchmark's counter
+ * A run's keys and secrets are deleted when it is done (RunKeys.patterns). The secrets
+ * have a namespace of their own so that Redis ACL key patterns (acl.ts), which can only
+ * allow, can grant a service a run's keys without its secrets.
  */
 
 export const QUEUES = {
@@ -22,7 +28,7 @@ export const QUEUES = {
 
 export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
-/** The last part of each of a run's own keys. */
+/** The last part of each of a run's keys: `<prefix>:run:<run>:<name>`, or `<prefix>:secret:<run>:<name>` for SECRET_KEY_NAMES. */
 const RUN_KEY_NAMES = {
   scenario: 'scenario',
   file: 'file',
@@ -42,6 +48,15 @@ const RUN_KEY_NAMES = {
 
 export type RunKeyName = keyof typeof RUN_KEY_NAMES;
 
+/**
+ * The run keys kept under `<prefix>:secret:`: what the services in the middle (scanner,
+ * metadata detector) and the dashboard must never read.
+ */
+export const SECRET_KEY_NAMES = ['clientSecret', 'platformKey', 'ledger'] as const satisfies readonly RunKeyName[];
+
+/** The namespaces under the prefix besides the queues': no queue may be named like one. */
+export const NAMESPACES = { run: 'run', secret: 'secret', police: 'police', cancelled: 'cancelled', relayCount: 'relay-count' } as const;
+
 /** The ordered stages (ordered.ts): the name in their keys and the inputs each sequence number waits for. */
 export const ORDERED_STAGES = {
   metadata: { name: 'metadata', sources: ['envelopes'] },
@@ -50,9 +65,12 @@ export const ORDERED_STAGES = {
 
 export type OrderedStageName = keyof typeof ORDERED_STAGES;
 
-const runBase = (prefix: string, run: string) => `${prefix}:run:${run}`;
-const policeBase = (prefix: string) => `${prefix}:police:`;
-const cancelledBase = (prefix: string) => `${prefix}:cancelled:`;
+const isSecret = (name: RunKeyName) => (SECRET_KEY_NAMES as readonly RunKeyName[]).includes(name);
+const runBase = (prefix: string, run: string) => `${prefix}:${NAMESPACES.run}:${run}`;
+const secretBase = (prefix: string, run: string) => `${prefix}:${NAMESPACES.secret}:${run}`;
+const keyBase = (prefix: string, run: string, name: RunKeyName) => (isSecret(name) ? secretBase : runBase)(prefix, run);
+const policeBase = (prefix: string) => `${prefix}:${NAMESPACES.police}:`;
+const cancelledBase = (prefix: string) => `${prefix}:${NAMESPACES.cancelled}:`;
 
 /** How long a cancelled run's marker outlives its keys: long enough for every queued job of the run to be dropped. */
 export const CANCELLED_TTL_SECONDS = 3600;
@@ -63,33 +81,34 @@ export class RunKeys {
     readonly run: string,
   ) {}
 
-  private k(suffix: string): string {
-    return `${runBase(this.prefix, this.run)}:${suffix}`;
+  /** One of the run's named keys, in its namespace. */
+  private k(name: RunKeyName): string {
+    return `${keyBase(this.prefix, this.run, name)}:${RUN_KEY_NAMES[name]}`;
   }
 
   /** The validated scenario, as JSON. */
   get scenario() {
-    return this.k(RUN_KEY_NAMES.scenario);
+    return this.k('scenario');
   }
   /** Path of the scenario file, for the result document. */
   get file() {
-    return this.k(RUN_KEY_NAMES.file);
+    return this.k('file');
   }
   /** Run options (batch size), as JSON. */
   get options() {
-    return this.k(RUN_KEY_NAMES.options);
+    return this.k('options');
   }
   /** The authenticator of the run's scenario, file and options (authenticator.ts), written with them. */
   get definitionAuth() {
-    return this.k(RUN_KEY_NAMES.definitionAuth);
+    return this.k('definitionAuth');
   }
   /** The evaluation ledger: ground truth, read by the reporter's final join only. */
   get ledger() {
-    return this.k(RUN_KEY_NAMES.ledger);
+    return this.k('ledger');
   }
   /** The platform's franking key: the delivery relay countersigns with it, the reporter verifies with it. */
   get platformKey() {
-    return this.k(RUN_KEY_NAMES.platformKey);
+    return this.k('platformKey');
   }
   /**
    * The simulated clients' secret (conversation keys, franking keys, scanning secrets
@@ -97,38 +116,38 @@ export class RunKeys {
    * rebuilds the same clients.
    */
   get clientSecret() {
-    return this.k(RUN_KEY_NAMES.clientSecret);
+    return this.k('clientSecret');
   }
   /** The result document (without timing), written once by the reporter. */
   get result() {
-    return this.k(RUN_KEY_NAMES.result);
+    return this.k('result');
   }
   /** A fatal error that ends the run, written by whichever service met it. */
   get error() {
-    return this.k(RUN_KEY_NAMES.error);
+    return this.k('error');
   }
   /** How far generation has got: { day, messages }, for progress displays. */
   get progress() {
-    return this.k(RUN_KEY_NAMES.progress);
+    return this.k('progress');
   }
   /** Wall-clock milliseconds each batch entered the pipeline (fields: enteredField), for latency figures. */
   get timeline() {
-    return this.k(RUN_KEY_NAMES.timeline);
+    return this.k('timeline');
   }
   /** Highest batch sequence number the generator has enqueued. */
   get generated() {
-    return this.k(RUN_KEY_NAMES.generated);
+    return this.k('generated');
   }
   /** Malformed jobs naming this run that a service refused and dead-lettered (members: deadLetterJobId). */
   get deadLettered() {
-    return this.k(RUN_KEY_NAMES.deadLettered);
+    return this.k('deadLettered');
   }
   /**
    * How often generators have taken up the run without it making progress (fields:
    * PICKUPS), so a run that keeps killing its generator is failed, not retried forever.
    */
   get pickups() {
-    return this.k(RUN_KEY_NAMES.pickups);
+    return this.k('pickups');
   }
   /**
    * The marker of a cancelled run (the command that waited on it gave up or was
@@ -150,7 +169,7 @@ export class RunKeys {
   }
   /** Keys of an ordered stage (see ordered.ts). */
   stage(stage: OrderedStageName | (string & {})) {
-    const base = this.k(stage);
+    const base = `${runBase(this.prefix, this.run)}:${stage}`;
     return {
       next: `${base}:next`,
       inbox: `${base}:inbox`,
@@ -159,23 +178,38 @@ export class RunKeys {
       emitted: `${base}:emitted`,
     };
   }
-  /** Pattern matching every key of this run, for cleanup. */
-  get pattern() {
-    return `${runBase(this.prefix, this.run)}:*`;
+  /** Patterns matching every key of this run, its secrets included (not its police sink), for cleanup. */
+  get patterns(): string[] {
+    return [`${runBase(this.prefix, this.run)}:*`, `${secretBase(this.prefix, this.run)}:*`];
   }
 }
 
 /** Pattern matching one named key of every run under `prefix` (by default its scenario, which every run has). */
 export function runKeyPattern(prefix: string, name: RunKeyName = 'scenario'): string {
-  return `${runBase(prefix, '*')}:${RUN_KEY_NAMES[name]}`;
+  return `${keyBase(prefix, '*', name)}:${RUN_KEY_NAMES[name]}`;
+}
+
+/** Pattern matching one part of an ordered stage's keys (or all of them) of every run under `prefix`. */
+export function stageKeyPattern(prefix: string, stage: OrderedStageName, part: keyof ReturnType<RunKeys['stage']> | '*' = '*'): string {
+  return `${runBase(prefix, '*')}:${ORDERED_STAGES[stage].name}:${part}`;
+}
+
+/** Pattern matching every key of every run under `prefix` in one namespace: the runs' own keys, or their secrets. */
+export function runNamespacePattern(prefix: string, namespace: 'run' | 'secret'): string {
+  return `${(namespace === 'run' ? runBase : secretBase)(prefix, '*')}`;
 }
 
 /** The run a key matched by runKeyPattern(prefix, name) belongs to, or null if it is not such a key. */
 export function runOfKey(prefix: string, key: string, name: RunKeyName = 'scenario'): string | null {
-  const head = `${prefix}:run:`;
+  const head = `${keyBase(prefix, '', name)}`;
   const tail = `:${RUN_KEY_NAMES[name]}`;
   if (!key.startsWith(head) || !key.endsWith(tail) || key.length <= head.length + tail.length) return null;
   return key.slice(head.length, -tail.length);
+}
+
+/** Pattern matching every cancelled run's marker under `prefix`. */
+export function cancelledKeyPattern(prefix: string): string {
+  return `${cancelledBase(prefix)}*`;
 }
 
 /** Pattern matching every police sink under `prefix`. */
@@ -194,9 +228,14 @@ export function deploymentKeyPattern(prefix: string): string {
   return `${prefix}*`;
 }
 
+/** Pattern matching every key BullMQ keeps for `queue` under `prefix`. */
+export function queueKeyPattern(prefix: string, queue: QueueName): string {
+  return `${prefix}:${queue}:*`;
+}
+
 /** The counter the queue benchmark's last relay increments (`blindspot bench`). */
 export function benchRelayCountKey(prefix: string): string {
-  return `${prefix}:relay-count`;
+  return `${prefix}:${NAMESPACES.relayCount}`;
 }
 
 /** An ordered stage's inbox field: one input of one sequence number. */

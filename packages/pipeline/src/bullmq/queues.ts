@@ -74,6 +74,8 @@ export class Queues {
     private readonly auth?: JobAuthenticator,
     /** Where a queue's connection errors go (debug: the connection's own listener reports them). */
     private readonly log?: Logger,
+    /** Only looks at the queues (the dashboard, the command line's sampler): never writes their meta hash, which its ACL user may not. */
+    private readonly readOnly = false,
   ) {}
 
   /** The id a job with plain id `plainId` is added under by `send`. */
@@ -101,6 +103,7 @@ export class Queues {
         prefix: this.prefix,
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
+        ...(this.readOnly ? { skipMetasUpdate: true } : {}),
       });
       reportErrors(q, redactorFor(this.connection), (err) => this.log?.debug({ queue: name, err }, 'queue error'));
       this.open.set(name, q);
