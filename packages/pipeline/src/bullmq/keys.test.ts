@@ -60,6 +60,9 @@ describe('key layout', () => {
 
   it('reads back the batch a job id names, on the queue that batch travels on only', () => {
     expect(parseJobId('scan', jobId('r1abc', 'scan-in', 7))).toEqual({ run: 'r1abc', hop: 'scan-in', seq: 7 });
+    // As added: with the authenticator's tag.
+    expect(parseJobId('scan', `${jobId('r1abc', 'scan-in', 7)}.${'a0'.repeat(12)}`)).toEqual({ run: 'r1abc', hop: 'scan-in', seq: 7 });
+    expect(parseJobId('scan', `${jobId('r1abc', 'scan-in', 7)}.${'a0'.repeat(11)}`)).toBeNull();
     expect(parseJobId('metadata', jobId('r1abc', 'metadata-in', 0))).toEqual({ run: 'r1abc', hop: 'metadata-in', seq: 0 });
     expect(parseJobId('report', jobId('r1abc', 'scan', 12))).toEqual({ run: 'r1abc', hop: 'scan', seq: 12 });
     expect(parseJobId('report', jobId('r1abc', 'metadata', 12))).toEqual({ run: 'r1abc', hop: 'metadata', seq: 12 });
