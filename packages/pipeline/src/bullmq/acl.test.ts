@@ -16,7 +16,7 @@ describe('ACL users', () => {
     }
   });
 
-  it('let only the generator read a client secret, and only the reporter the ledger', () => {
+  it('let only the generator read a client secret, and only the generator (which made it) and the reporter the ledger', () => {
     const keys = new RunKeys(PREFIX, 'r1');
     const readers = (key: string) =>
       ACL_ROLES.filter((role) => {
@@ -24,7 +24,7 @@ describe('ACL users', () => {
         return access.keys.some((k) => k.access !== 'W' && matches(k.pattern, key)) || access.readOnly.some((p) => matches(p, key));
       });
     expect(readers(keys.clientSecret)).toEqual(['generator']);
-    expect(readers(keys.ledger)).toEqual(['reporter']);
+    expect(readers(keys.ledger)).toEqual(['generator', 'reporter']);
     expect(readers(keys.platformKey)).toEqual(['generator', 'reporter']);
   });
 

@@ -85,11 +85,12 @@ const ALL_COMMANDS = ['+@all', '-@dangerous', '-@scripting', '+eval', '+evalsha'
 /** What a reader needs: read commands, the connection's own (PING, CLIENT SETNAME), and BullMQ's scripts, which can then only read. */
 const READ_COMMANDS = ['+@read', '+@connection', '-@dangerous', '+eval', '+evalsha', '+script|load', '+script|exists', '+info'] as const;
 /**
- * The dashboard's: a reader's, and CLIENT LIST, by which Bull Board tells whether a
- * queue has workers (it shows the connections' names, addresses and last commands, no
- * key and no value).
+ * The dashboard's: a reader's; CLIENT LIST, by which Bull Board tells whether a queue
+ * has workers (it shows the connections' names, addresses and last commands, no key and
+ * no value); and MULTI and EXEC, in which the live view reads a poll's keys at one
+ * instant (a transaction of reads writes nothing).
  */
-const DASHBOARD_COMMANDS = [...READ_COMMANDS, '+client|list'] as const;
+const DASHBOARD_COMMANDS = [...READ_COMMANDS, '+client|list', '+multi', '+exec', '+discard'] as const;
 
 const grant = (pattern: string, access: Access): KeyGrant => ({ pattern, access });
 
