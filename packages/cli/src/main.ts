@@ -5,4 +5,10 @@
  */
 import { main } from './cli';
 
-process.exitCode = await main(process.argv.slice(2));
+const code = await main(process.argv.slice(2));
+process.exitCode = code;
+// Once the command is done, nothing may hold it open: not a Redis client still retrying a
+// server that went away or refuses its password, nor a queue waiting on one. Output is
+// written by then (stdout and stderr are synchronous for files and pipes on Linux); the
+// timer does not itself keep the process alive.
+setTimeout(() => process.exit(code), 2_000).unref();
