@@ -124,6 +124,7 @@ async function measure(
       check: () => (interrupted() ? null : (services?.problem() ?? null)),
       beforeCleanup: async (run) => collectLatencies(redis, new RunKeys(options.prefix, run), latencies),
       signal,
+      ...(services ? { stopServices: () => (services as ServiceProcesses).stop() } : {}),
     });
   } finally {
     sampling = false;

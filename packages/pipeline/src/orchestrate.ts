@@ -33,6 +33,12 @@ export interface SubmitOptions {
   onProgress?: (messages: number, day: number) => void;
   /** Aborting it (Ctrl-C) stops the wait: the run is cancelled and RunInterrupted thrown. */
   signal?: AbortSignal;
+  /**
+   * Called once a run it gave up on is cancelled: stops the services this command
+   * started. A job they were working on when the run was cancelled may have enqueued
+   * another, and nobody is left to drop it: the cancellation is then made again.
+   */
+  stopServices?: () => Promise<void>;
 }
 
 export class RunFailed extends Error {
@@ -101,7 +107,11 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
   } catch (err) {
     // However the wait ended, nobody will read this run's result: cancel it, so the
     // services stop work on it and its secrets and ground truth do not sit in Redis.
-    const problem = await cancelWithin(redis, options, run);
+    let problem = await cancelWithin(redis, options, run);
+    if (!problem && options.stopServices) {
+      await options.stopServices();
+      problem = await cancelWithin(redis, options, run);
+    }
     if (err instanceof RunFailed) {
       err.message += problem
         ? `; it could not be cancelled (${problem}): its keys expire within ${Math.round(RUN_KEY_TTL_SECONDS / 86_400)} days`

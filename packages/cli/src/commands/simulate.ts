@@ -215,6 +215,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
             check: () => (interrupt.received() ? null : (services?.problem() ?? null)),
             onProgress: (messages, day) => progress.update(messages, day),
             signal: interrupt.signal,
+            ...(services ? { stopServices: () => (services as NonNullable<typeof services>).stop() } : {}),
           }),
         );
         progress.done();
