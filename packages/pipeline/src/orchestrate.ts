@@ -76,9 +76,9 @@ export async function connectClient(url: string): Promise<Redis> {
 export async function submitRun(
   redis: Redis,
   scenario: Scenario,
-  options: { prefix: string; file: string; batchSize: number; auth: JobAuthenticator },
+  options: { prefix: string; file: string; batchSize: number; auth: JobAuthenticator; run?: string },
 ): Promise<string> {
-  const run = newRunId();
+  const run = options.run ?? newRunId();
   const keys = new RunKeys(options.prefix, run);
   const scenarioJson = JSON.stringify(scenario);
   const optionsJson = JSON.stringify({ batchSize: options.batchSize });
@@ -101,8 +101,16 @@ export async function submitRun(
 export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
   if (options.signal?.aborted) throw new RunInterrupted('interrupted before the run was submitted');
   const started = performance.now();
-  const run = await submitRun(redis, scenario, options);
+  const run = newRunId();
   try {
+    // BullMQ waits for a lost connection to come back, however long that takes (a
+    // rotated password never lets it): the submission is bounded like the wait.
+    const bound = Math.min(SUBMIT_BOUND_MS, options.timeoutMs);
+    await within(
+      submitRun(redis, scenario, { ...options, run }),
+      bound,
+      () => new RunFailed(`could not submit run ${run} to Redis at ${redactUrl(options.url)} within ${Math.round(bound / 1000)} s`),
+    );
     return await waitForResult(redis, run, started, options);
   } catch (err) {
     // However the wait ended, nobody will read this run's result: cancel it, so the
@@ -118,6 +126,19 @@ export async function submitAndWait(redis: Redis, scenario: Scenario, options: S
         : '; the run was cancelled: its keys are deleted and the services drop its work';
     }
     throw err;
+  }
+}
+
+/** How long submitting a run may take at most (and no longer than --timeout). */
+const SUBMIT_BOUND_MS = 30_000;
+
+/** `promise`, or the error `timedOut` makes if it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)))]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
