@@ -72,8 +72,9 @@ if ! curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1; then
   cp "$DIR/containers.conf" "$DIR/podman-service.conf"
   rm -f "$SOCK"
   say "starting podman's API on $SOCK"
-  # From /, so the service never runs in a folder someone deletes (it then fails every container start).
-  (cd / && nohup podman system service --time=0 "unix://$SOCK" </dev/null >"$DIR/podman-service.log" 2>&1 &)
+  # From / (env -C), so the service never runs in a folder someone deletes (it then fails
+  # every container start); not from a subshell, whose descriptors it would keep open.
+  nohup env -C / podman system service --time=0 "unix://$SOCK" </dev/null >"$DIR/podman-service.log" 2>&1 &
   for _ in $(seq 1 100); do
     curl -fsS --unix-socket "$SOCK" http://d/_ping >/dev/null 2>&1 && break
     sleep 0.1
