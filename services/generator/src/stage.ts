@@ -12,7 +12,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import { UnrecoverableError } from 'bullmq';
 import { envelopeBatchOf } from '@blindspot/core';
 import { WorldGenerator, CLIENT_SECRET_BYTES, type UnsealedBatch } from '@blindspot/core/world';
 import { SealPool } from '@blindspot/pipeline/seal-pool';
@@ -34,6 +33,7 @@ import {
   type Queue,
   type RunKeys,
   type ServiceContext,
+  UnrecoverableError,
 } from '@blindspot/pipeline/bullmq';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -14,4 +14,5 @@ export { lookUpRefusals, lostAtEnqueue } from './lost-batch';
 export * from './wire';
 export { deadLetterOf, keepDeadLetters } from './dead-letters';
 export type { Queue, Job } from 'bullmq';
+export { UnrecoverableError } from 'bullmq';
 export { ACL_ROLES, aclFile, aclRules, aclUser, aclUsers, passwordVariable, roleAccess, type AclOptions, type AclRole, type RoleAccess } from './acl';
