@@ -5,6 +5,9 @@ WORKDIR /app
 RUN npm install -g pnpm@12.4.2 && npm cache clean --force
 COPY package.json pnpm-lock.yaml pnpm-workspace.yaml ./
 COPY packages/core/package.json packages/core/
+# The native kernels build here where the image has a compiler, else their JavaScript
+# twins run (same bytes): their install script needs the package's sources.
+COPY packages/native packages/native
 COPY packages/pipeline/package.json packages/pipeline/
 COPY packages/cli/package.json packages/cli/
 COPY services/generator/package.json services/generator/

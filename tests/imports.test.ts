@@ -13,6 +13,7 @@ const WORKSPACE: Record<string, string> = {
   '@blindspot/core': 'packages/core',
   '@blindspot/pipeline': 'packages/pipeline',
   '@blindspot/cli': 'packages/cli',
+  '@blindspot/native': 'packages/native',
 };
 
 function resolveWorkspace(spec: string): string | null {
