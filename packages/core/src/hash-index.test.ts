@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bankEntry, buildBank, matchBank, perturb, randomHash } from './hash';
-import { BankIndex, bankMatcher, INDEX_FROM_ENTRIES } from './hash-index';
+import { BankIndex } from './hash-index';
 import { Random } from './random';
 
 describe('BankIndex (multi-index hashing)', () => {
@@ -36,19 +36,5 @@ describe('BankIndex (multi-index hashing)', () => {
     const query = perturb(bankEntry(bank, 10), 7, Random.derive(1, 'tie'));
     expect(index.match(query, 31)).toEqual({ index: 10, distance: 7 });
     expect(matchBank(bank, query, 31)).toEqual({ index: 10, distance: 7 });
-  });
-});
-
-describe('bankMatcher', () => {
-  it('scans small banks and indexes large ones, with the same answers either way', () => {
-    for (const size of [INDEX_FROM_ENTRIES - 1, INDEX_FROM_ENTRIES + 1]) {
-      const bank = buildBank(4, size);
-      const match = bankMatcher(bank);
-      const rng = Random.derive(size, 'matcher');
-      for (let i = 0; i < 300; i++) {
-        const q = i % 2 ? randomHash(rng) : perturb(bankEntry(bank, rng.int(size)), rng.int(40), rng);
-        expect(match(q, 31)).toEqual(matchBank(bank, q, 31));
-      }
-    }
   });
 });

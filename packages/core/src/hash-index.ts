@@ -118,10 +118,3 @@ export class BankIndex {
 
 /** Banks at least this large get a multi-index; smaller ones are scanned (as fast, no build cost). */
 export const INDEX_FROM_ENTRIES = 4_096;
-
-/** The matcher for a bank: exactly brute force's answers, by an index where that is faster. */
-export function bankMatcher(bank: HashBank): (hash: Uint8Array, maxDistance: number) => BankMatch | null {
-  if (bank.size < INDEX_FROM_ENTRIES) return (hash, d) => matchBank(bank, hash, d);
-  const index = new BankIndex(bank);
-  return (hash, d) => index.match(hash, d);
-}

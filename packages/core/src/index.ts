@@ -11,6 +11,7 @@ export * from './scenario';
 export * from './random';
 export * from './hash';
 export * from './hash-index';
+export * from './bank-match';
 export * from './content';
 export * from './split';
 export * from './scanner';

@@ -5,14 +5,17 @@
  * counted as unscannable. Safety vouchers (client-side scanning) go through the PSI
  * step: the scanner learns the share of a voucher whose image matched, and nothing
  * else. It holds no keys and no ground truth: it imports neither the world nor the
- * ledger.
+ * ledger. A batch is scanned in two passes: the readable items are decoded first, then
+ * each route checks all of its items at once (hash matching sends the batch's queries to
+ * the bank in one call), and the detections are listed per message in batch order,
+ * routes in registry order.
  */
 import type { Scenario } from './scenario';
 import type { Content, Detection, ScanBatch, ScanResult, VoucherMatch } from './types';
 import type { Media, Surface } from './vocabulary';
 import { checkStageHandles, routesOf, routeSettings, type Route } from './routes';
-import { platformBank, popularImages, type BankMatch, type HashBank } from './hash';
-import { bankMatcher } from './hash-index';
+import { platformBank, popularImages, type HashBank } from './hash';
+import { bankMatcher, type BankMatcher } from './bank-match';
 import { decodeContent, ContentError } from './content';
 import { VoucherServer, decodeVoucher, encodeShare, VoucherError } from './css';
 
@@ -21,13 +24,14 @@ export interface ContentCheck {
   route: Route;
   media: Media;
   on: Set<Surface>;
-  test: (content: Content) => boolean;
+  /** Whether each of a batch's items (of its media, on its surfaces, in batch order) is flagged. */
+  test: (contents: readonly Content[]) => readonly boolean[];
 }
 
 export interface ScannerContext {
   readonly bank: HashBank;
-  /** Finds the closest bank entry within a distance: brute force for small banks, a multi-index above. */
-  readonly match: (hash: Uint8Array, maxDistance: number) => BankMatch | null;
+  /** Finds the closest bank entries within a distance, a batch at a time: brute force for small banks, a multi-index above. */
+  readonly matcher: BankMatcher;
   readonly vouchers: VoucherServer | null;
   /** The content routes' checks, in registry order. */
   readonly checks: readonly ContentCheck[];
@@ -39,24 +43,27 @@ export function scannerContext(scenario: Scenario): ScannerContext {
   const d = scenario.detection;
   const popular = popularImages(scenario.seed, scenario.traffic.popularImages);
   const { bank } = platformBank(scenario.seed, d.hashBank.size, d.hashBank.wronglyListedShare, popular);
-  const match = bankMatcher(bank);
+  const matcher = bankMatcher(bank);
   const checks: ContentCheck[] = [];
   let vouchers: VoucherServer | null = null;
   for (const { route, module, detect } of routesOf('scanner')) {
     const settings = routeSettings(d, module);
     if (detect.kind === 'content') {
-      checks.push({ route, media: detect.media, on: new Set(detect.surfaces(settings)), test: detect.prepare(settings, match) });
+      checks.push({ route, media: detect.media, on: new Set(detect.surfaces(settings)), test: detect.prepare(settings, matcher) });
     } else if (detect.kind === 'voucher') {
       if (detect.enabled(settings)) vouchers ??= new VoucherServer(bank);
     }
   }
-  return { bank, match, vouchers, checks };
+  return { bank, matcher, vouchers, checks };
 }
 
 export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
   const detections: Detection[] = [];
   const vouchers: VoucherMatch[] = [];
   const counts = { messages: 0, encrypted: 0, scanned: 0, unscannable: 0, deadLettered: 0, vouchers: 0, vouchersMatched: 0 };
+  // The readable items, in batch order, and per check the items it runs on.
+  const readable: { envelope: ScanBatch['messages'][number]['envelope']; content: Content }[] = [];
+  const runs: number[][] = ctx.checks.map(() => []);
   for (const { envelope: e, payload, voucher } of batch.messages) {
     counts.messages++;
     if (voucher && ctx.vouchers) {
@@ -90,10 +97,27 @@ export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
       continue;
     }
     counts.scanned++;
-    const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: content.look };
-    for (const check of ctx.checks) {
-      if (check.media === content.media && check.on.has(e.surface) && check.test(content)) detections.push({ route: check.route, ...base });
-    }
+    ctx.checks.forEach((check, k) => {
+      if (check.media === content.media && check.on.has(e.surface)) (runs[k] as number[]).push(readable.length);
+    });
+    readable.push({ envelope: e, content });
   }
+  // Each check over all of its items at once; flags[k][i]: check k flagged readable item i.
+  const flags = ctx.checks.map((check, k) => {
+    const items = runs[k] as number[];
+    const flagged = new Uint8Array(readable.length);
+    const verdicts = items.length ? check.test(items.map((i) => (readable[i] as (typeof readable)[number]).content)) : [];
+    if (verdicts.length !== items.length) throw new Error(`route "${check.route}": its check gave ${verdicts.length} verdicts for ${items.length} items`);
+    items.forEach((i, j) => {
+      if (verdicts[j]) flagged[i] = 1;
+    });
+    return flagged;
+  });
+  readable.forEach(({ envelope: e, content }, i) => {
+    const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: content.look };
+    ctx.checks.forEach((check, k) => {
+      if ((flags[k] as Uint8Array)[i]) detections.push({ route: check.route, ...base });
+    });
+  });
   return { run: batch.run, seq: batch.seq, final: batch.final, detections, vouchers, counts };
 }

@@ -51,7 +51,7 @@ export function classifierRoute<const Name extends string>(o: ClassifierOptions<
       stage: 'scanner',
       media: o.media,
       surfaces: (s) => (s.enabled ? s.surfaces : []),
-      prepare: (s) => (content) => content.score >= s.threshold,
+      prepare: (s) => (contents) => contents.map((content) => content.score >= s.threshold),
       benignShare: (s, c) => {
         const { benign, abusive, borderlineShare } = o.scores(c);
         return (1 - borderlineShare) * shareAbove(s.threshold, benign) + borderlineShare * shareAbove(s.threshold, abusive);

@@ -3,7 +3,7 @@
  * abuse images (PDQ-style 256-bit hashes, Hamming distance).
  */
 import { z } from 'zod';
-import { HASH_BITS } from '../hash';
+import { HASH_BITS, HASH_BYTES } from '../hash';
 import { upperTail } from '../normal';
 import { count, surfaceList } from '../scenario/fields';
 import { defineRoute } from './route';
@@ -32,7 +32,19 @@ export const hashMatch = defineRoute({
     stage: 'scanner',
     media: 'image',
     surfaces: (s) => (s.enabled ? s.surfaces : []),
-    prepare: (s, match) => (content) => content.media === 'image' && content.quality >= s.minQuality && match(content.hash, s.matchDistance) !== null,
+    prepare: (s, bank) => (contents) => {
+      // Every image of high enough quality is one query; the batch's queries go to the bank in one call.
+      const queried = contents.map((c) => c.media === 'image' && c.quality >= s.minQuality);
+      const hashes = new Uint8Array(queried.filter(Boolean).length * HASH_BYTES);
+      let k = 0;
+      contents.forEach((c, i) => {
+        if (queried[i] && c.media === 'image') hashes.set(c.hash, HASH_BYTES * k++);
+      });
+      if (k === 0) return queried;
+      const { index } = bank.matchMany(hashes, s.matchDistance);
+      k = 0;
+      return queried.map((q) => q && (index[k++] as number) >= 0);
+    },
     // Unrelated hashes within the match distance (only a very wide distance matches them).
     benignShare: (s) => upperTail(-(s.matchDistance + 0.5), -RANDOM_DISTANCE.mean, RANDOM_DISTANCE.sd),
   },

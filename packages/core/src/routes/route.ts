@@ -5,16 +5,15 @@
  */
 import type { z } from 'zod';
 import type { ContentModel } from '../scenario/content';
-import type { BankMatch } from '../hash';
+import type { BankMatcher } from '../bank-match';
 import type { Content, UserReport } from '../types';
 import type { Media, Surface } from '../vocabulary';
 
-/** Finds the closest bank entry within a distance (the scanner's matcher). */
-export type BankMatcher = (hash: Uint8Array, maxDistance: number) => BankMatch | null;
+export type { BankMatcher };
 
 /**
  * A content route: the scanner runs its check on every readable item of its media on
- * the surfaces it is on.
+ * the surfaces it is on, one scan batch at a time.
  */
 export interface ContentDetector<S> {
   kind: 'content';
@@ -22,8 +21,12 @@ export interface ContentDetector<S> {
   media: Media;
   /** Surfaces the route runs on under these settings; none when it is off. */
   surfaces(settings: S): readonly Surface[];
-  /** The per-item check: true when the item is flagged. */
-  prepare(settings: S, match: BankMatcher): (content: Content) => boolean;
+  /**
+   * The check of one scan batch: given the batch's readable items of its media on its
+   * surfaces, in batch order, whether each is flagged, in the same order. A route that
+   * matches against the bank puts all of the batch's queries into one matchMany call.
+   */
+  prepare(settings: S, bank: BankMatcher): (contents: readonly Content[]) => readonly boolean[];
   /** Share of readable benign items of its media it flags (for the memory estimate). */
   benignShare(settings: S, content: ContentModel): number;
 }

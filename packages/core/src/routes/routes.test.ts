@@ -23,7 +23,14 @@ const extra = (over: Partial<RouteModule> = {}): RouteModule =>
     label: 'extra',
     reviewRank: 99,
     block: { key: 'extra', schema: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}) },
-    detect: { kind: 'content', stage: 'scanner', media: 'text', surfaces: () => ['dm'], prepare: () => () => true, benignShare: () => 0 },
+    detect: {
+      kind: 'content',
+      stage: 'scanner',
+      media: 'text',
+      surfaces: () => ['dm'],
+      prepare: () => (contents) => contents.map(() => true),
+      benignShare: () => 0,
+    },
     ...over,
   }) as RouteModule;
 

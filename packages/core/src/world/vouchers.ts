@@ -5,8 +5,8 @@
  * threshold. The clients' matcher gives the same answers as the server's.
  */
 import { encodeVoucher } from '../css';
-import { bankEntry, type BankMatch, type PlatformBank } from '../hash';
-import { bankMatcher } from '../hash-index';
+import { bankEntry, type PlatformBank } from '../hash';
+import { bankMatcher, type BankMatcher } from '../bank-match';
 import type { Scenario } from '../scenario';
 import type { Content, Envelope } from '../types';
 import type { Surface } from '../vocabulary';
@@ -14,7 +14,8 @@ import type { Clients } from './clients';
 
 export class Vouchers {
   private readonly surfaces: Set<Surface>;
-  private readonly match: (hash: Uint8Array, maxDistance: number) => BankMatch | null;
+  /** The clients' matcher (their copy of the bank), or null without client-side scanning. */
+  private readonly matcher: BankMatcher | null;
 
   constructor(
     private readonly scenario: Scenario,
@@ -23,7 +24,7 @@ export class Vouchers {
   ) {
     const css = scenario.detection.clientSideScanning;
     this.surfaces = new Set(css.enabled ? css.surfaces : []);
-    this.match = css.enabled ? bankMatcher(bank.bank) : () => null;
+    this.matcher = css.enabled ? bankMatcher(bank.bank) : null;
   }
 
   /** The voucher the sender's client attaches to message `e` (its id set), or null when none is due. */
@@ -31,7 +32,7 @@ export class Vouchers {
     if (content.media !== 'image' || !this.surfaces.has(e.surface)) return null;
     const hm = this.scenario.detection.hashMatching;
     const css = this.scenario.detection.clientSideScanning;
-    const match = content.quality >= hm.minQuality ? this.match(content.hash, hm.matchDistance) : null;
+    const match = this.matcher && content.quality >= hm.minQuality ? this.matcher.match(content.hash, hm.matchDistance) : null;
     const client = this.clients.voucherClient(css.threshold);
     return encodeVoucher(client.voucherFor(e.sender, match ? bankEntry(this.bank.bank, match.index) : null, plain));
   }
