@@ -2,6 +2,7 @@
  * The bench still runs and reports every figure (at a fraction of its size: --quick).
  * It checks that figures are there and sane, never how fast anything was.
  */
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { runProcess } from './support/cli';
 
@@ -18,7 +19,19 @@ describe('pnpm bench --quick', () => {
         binary: { perSecond: number; bytesPerMessage: number };
         speedup: number;
       };
-      matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
+      matcher: {
+        bank: number;
+        indexQps: number;
+        bruteForceQps: number;
+        ratio: number;
+        hits: number;
+        queriesPerJob: number;
+        kernel: string | null;
+        native: { perJob: number; batch16k: number } | null;
+        js: { perJob: number; batch16k: number };
+        bytesPerEntry: { native: number | null; js: number; index: number };
+        sameAnswers: boolean;
+      }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
     };
     expect(s.embedded.messages).toBeGreaterThan(10_000);
@@ -34,10 +47,20 @@ describe('pnpm bench --quick', () => {
     // A size, not a speed: the binary layout is the smaller one.
     expect(s.encoding.binary.bytesPerMessage).toBeLessThan(s.encoding.json.bytesPerMessage);
     expect(s.matcher.map((m) => m.bank)).toEqual([10_000, 20_000, 50_000]);
+    // The native kernel ran wherever it was built (no silent fallback to the twin).
+    const built = existsSync('packages/native/build') && process.env.BLINDSPOT_NATIVE !== '0';
     for (const m of s.matcher) {
       expect(m.indexQps).toBeGreaterThan(0);
       expect(m.bruteForceQps).toBeGreaterThan(0);
       expect(m.hits).toBeGreaterThan(0);
+      expect(m.sameAnswers).toBe(true);
+      expect(m.queriesPerJob).toBeGreaterThan(0);
+      expect(m.js.perJob).toBeGreaterThan(0);
+      expect(m.js.batch16k).toBeGreaterThan(0);
+      expect(m.bytesPerEntry).toEqual({ native: built ? 256 : null, js: 256, index: 64 });
+      expect(m.kernel !== null).toBe(built);
+      expect(m.native !== null).toBe(built);
+      if (m.native) expect(Math.min(m.native.perJob, m.native.batch16k)).toBeGreaterThan(0);
     }
     const points = Object.values(s.memory).filter((x) => typeof x === 'object' && 'peakRssMb' in x);
     expect(points).toHaveLength(2);

@@ -10,8 +10,10 @@
  *              job, in four processes, same messages, batch size and JSON job data
  *   encoding   messages/s through a batch's encode and decode: the binary layout the
  *              pipeline uses against JSON with base64 bytes, same batches
- *   matcher    hash-bank queries/s of the multi-index against brute force, banks of
- *              10k, 100k and 1M entries
+ *   matcher    hash-bank queries/s per core of the batched matcher (native kernel and
+ *              JavaScript twin, at a scan job's queries and at 16k) beside the per-query
+ *              multi-index and brute force, banks of 10k, 100k and 1M entries, with
+ *              build times and bytes per entry (see bench-match.ts)
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
  *              messages (the e2ee scenario over 3 and 30 simulated days)
  *
@@ -22,19 +24,7 @@ import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import {
-  bankEntry,
-  buildBank,
-  decodeMessages,
-  encodeMessages,
-  matchBank,
-  newPlatformKey,
-  perturb,
-  randomHash,
-  BankIndex,
-  Random,
-  type Scenario,
-} from '@blindspot/core';
+import { decodeMessages, encodeMessages, newPlatformKey, type Scenario } from '@blindspot/core';
 import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
 import { benchRelayCountKey, redactorFor, reportErrors } from '@blindspot/pipeline/bullmq';
 import { fromBase64, toBase64 } from '@blindspot/core';
@@ -44,6 +34,7 @@ import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 import { jobKeyForRun } from './job-key';
+import { matcherBench, matcherLines } from './bench-match';
 
 const BATCH = 1000;
 
@@ -164,22 +155,6 @@ async function bareRelay(url: string, messages: number): Promise<number> {
   }
 }
 
-function matcher(size: number) {
-  const bank = buildBank(11, size);
-  const index = new BankIndex(bank);
-  const rng = Random.derive(size, 'bench-queries');
-  const queries = Array.from({ length: 2_000 }, (_, i) => (i % 10 === 0 ? perturb(bankEntry(bank, rng.int(size)), rng.int(40), rng) : randomHash(rng)));
-  let t = performance.now();
-  let hits = 0;
-  for (const q of queries) if (index.match(q, 31)) hits++;
-  const indexQps = queries.length / ((performance.now() - t) / 1000);
-  const bruteCount = Math.max(50, Math.min(2_000, Math.round(2e8 / size / 10)));
-  t = performance.now();
-  for (const q of queries.slice(0, bruteCount)) matchBank(bank, q, 31);
-  const bruteQps = bruteCount / ((performance.now() - t) / 1000);
-  return { bank: size, indexQps: Math.round(indexQps), bruteForceQps: Math.round(bruteQps), ratio: Math.round((indexQps / bruteQps) * 10) / 10, hits };
-}
-
 /**
  * What one batch costs to put on a queue and take off again, per message: the compact
  * binary layout the pipeline uses (as one base64 string, as in a job) against JSON
@@ -261,8 +236,7 @@ async function main(): Promise<void> {
   say('encodings: binary layout against JSON ...');
   const encoding = encodings(scenario, quick ? 1 : 3);
 
-  say('matcher: 10k, 100k, 1M ...');
-  const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
+  const matchers = matcherBench(quick, say);
 
   const redis = await startRedis();
   try {
@@ -306,7 +280,7 @@ async function main(): Promise<void> {
       `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s); one thread ${n(summary.embedded.oneThreadMessagesPerSecond)}, speedup ${summary.embedded.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
       `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
-      ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
+      ...matcherLines(matchers),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,
       '',

@@ -16,7 +16,7 @@
  * A batch is answered one of three ways, with the same answers:
  *   probe  query by query, every probe of every table (the native kernel prefetches the
  *          buckets of the probes ahead, so many random memory accesses are in flight);
- *   sweep  from about 4,000 queries on (n × probes per table ≥ 2^16): per table, every
+ *   sweep  from about 2,000 queries on (n × probes per table ≥ 2^15): per table, every
  *          probe of the batch sorted by bucket and the table swept once in order, each
  *          bucket read once for all the queries probing it;
  *   brute  every entry for every query: for small banks, and for distances of more than
@@ -32,6 +32,8 @@ import { INDEX_FROM_ENTRIES } from './hash-index';
 
 const CHUNKS = 16;
 const BUCKETS = 1 << 16;
+/** The sweep from this many probes per table on (half a probe per bucket), as the native kernel. */
+const SWEEP_FROM = BUCKETS / 2;
 /** Above this many bits per chunk the probes outnumber the bank: brute force. */
 const MAX_RADIUS = 2;
 
@@ -79,6 +81,11 @@ function nativeMatcher(): typeof native {
 /** Whether the native matcher is there (it is unless BLINDSPOT_NATIVE=0 or this machine could not build it). */
 export function nativeMatcherLoaded(): boolean {
   return nativeMatcher() !== null;
+}
+
+/** How the native matcher counts bits here ("popcnt": the instruction, found at run time; "builtin"; "portable"), or null where it did not load. */
+export function nativeMatchKernel(): string | null {
+  return nativeMatcher()?.matchKernel() ?? null;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -229,7 +236,9 @@ function probeJs(ix: SketchIndex, hashes: Uint8Array, n: number, radius: number,
       const base = c * size;
       for (let m = 0; m < mask.length; m++) {
         const v = ob + (v0 ^ (mask[m] as number));
-        checkBucket(ix, base + (offsets[v] as number), base + (offsets[v + 1] as number), weight[m] as number, qs, 0, qw, j, bestIndex, bestDistance);
+        const lo = offsets[v] as number;
+        const hi = offsets[v + 1] as number;
+        if (hi > lo) checkBucket(ix, base + lo, base + hi, weight[m] as number, qs, 0, qw, j, bestIndex, bestDistance);
       }
     }
   }
@@ -314,7 +323,7 @@ export function matchManyJs(index: SketchIndex | null, bank: HashBank, hashes: U
     return { index: outIndex, distance: outDistance };
   }
   const masks = (MASKS[radius] as { mask: Int32Array }).mask.length;
-  if (how === 'auto') how = n * masks >= BUCKETS ? 'sweep' : 'probe';
+  if (how === 'auto') how = n * masks >= SWEEP_FROM ? 'sweep' : 'probe';
   outDistance.fill(maxDistance);
   if (how === 'probe') probeJs(index, hashes, n, radius, outIndex, outDistance);
   else sweepJs(index, hashes, n, radius, outIndex, outDistance);

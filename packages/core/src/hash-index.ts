@@ -50,6 +50,13 @@ export class BankIndex {
     }
   }
 
+  /** Bytes of its tables: 64 per entry and 4 MiB of offsets. */
+  get bytes(): number {
+    let n = 0;
+    for (const a of [...this.offsets, ...this.ids]) n += a.byteLength;
+    return n;
+  }
+
   /** Every 16-bit mask with at most `radius` bits set. */
   private masksWithin(radius: number): Int32Array {
     let m = this.masks.get(radius);

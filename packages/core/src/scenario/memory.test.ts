@@ -38,13 +38,13 @@ describe('estimateMemory', () => {
     ['125k users, 5M pairs', () => people(100_000, 25_000, 80), 697 * MB],
     ['1.6M users, 16M pairs', () => people(1_280_000, 320_000, 20, {}, 0.02), 2041 * MB],
     ['5M users, 7.5M pairs', () => people(4_000_000, 1_000_000, 3, {}, 0.01), 2700 * MB],
-    ['bank of 2M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 } } }), 641 * MB],
+    ['bank of 2M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 } } }), 885 * MB],
     [
       'bank of 2M, client-side scanning',
       () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 2_000_000 }, clientSideScanning: { enabled: true } } }),
-      1118 * MB,
+      1708 * MB,
     ],
-    ['bank of 8M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 8_000_000 } } }), 1892 * MB],
+    ['bank of 8M', () => people(3_000, 1_000, 20, { detection: { hashBank: { size: 8_000_000 } } }), 2880 * MB],
     [
       '10 days of 10.9M messages, 1M abusive',
       () =>
@@ -78,13 +78,23 @@ describe('estimateMemory', () => {
     expect(e.heapBytes).toBeLessThan(e.bytes);
   });
 
-  it('counts a hash bank, its index and its token maps once per scanner', () => {
+  it('counts a hash bank and its token maps once per scanner, and an index per matcher that matches', () => {
     const s = people(3_000, 1_000, 20, { detection: { hashBank: { size: 1_000_000 }, clientSideScanning: { enabled: true } } });
-    const bank = (threads: number) => estimateMemory(s, { scanThreads: threads }).parts['hash bank'] as number;
-    // The world's copy and the clients' index, then per scanner a copy, an index and a token map.
-    const perScanner = 1_000_000 * (32 + 64 + 90) + 17 * (2 ** 16 + 1) * 4;
-    expect(bank(3) - bank(1)).toBeCloseTo(2 * perScanner, -3);
-    expect(bank(0)).toBeLessThan(bank(1));
+    const bank = (threads: number, over: (s: Scenario) => void = () => {}) => {
+      const t = structuredClone(s);
+      over(t);
+      return estimateMemory(t, { scanThreads: threads }).parts['hash bank'] as number;
+    };
+    // The world's copy and the clients' index, then per scanner a copy, a token map and,
+    // for each scanning thread, an index (the world's own context scans only on one thread).
+    const index = 1_000_000 * 16 * 16 + 17 * (2 ** 16 + 1) * 4;
+    const perScanner = 1_000_000 * (32 + 90);
+    expect(bank(3) - bank(1)).toBeCloseTo(2 * (perScanner + index), -3);
+    expect(bank(1) - bank(0)).toBeCloseTo(perScanner, -3);
+    // No index where nothing matches with one: hash matching off, or a distance past 2 bits per chunk.
+    const noScanIndex = bank(1, (t) => (t.detection.hashMatching.enabled = false));
+    expect(bank(1) - noScanIndex).toBeCloseTo(index, -3);
+    expect(bank(1) - bank(1, (t) => (t.detection.hashMatching.matchDistance = 48))).toBeCloseTo(2 * index, -3);
     expect(estimateMemory(s, { scanThreads: 3 }).parts.runtime).toBeGreaterThan(estimateMemory(s, { scanThreads: 1 }).parts.runtime as number);
   });
 

@@ -23,9 +23,9 @@ import type { Scenario } from './schema';
  *   125k users, 5M pairs, few messages                    697 MB      711 MB
  *   1.6M users, 16M pairs, few messages                   2.0 GB      2.4 GB
  *   5M users, 7.5M pairs, few messages                    2.6 GB      3.3 GB
- *   4,000 users, hash bank of 2M                          641 MB      627 MB
- *   the same with client-side scanning                    1.1 GB      1.1 GB
- *   4,000 users, hash bank of 8M                          1.8 GB      1.9 GB
+ *   4,000 users, hash bank of 2M                          885 MB      852 MB
+ *   the same with client-side scanning                    1.7 GB      1.6 GB
+ *   4,000 users, hash bank of 8M                          2.8 GB      2.8 GB
  *   10,000 users, 10 days, 10.9M messages, 1M abusive     643 MB      712 MB
  *   200k users, 5 days, 8M messages                       981 MB      1.0 GB
  *   1M users, 1 day, 8M messages                          3.0 GB      3.0 GB
@@ -45,8 +45,8 @@ const BYTES = {
   contactPair: 100,
   /** Per hash: 256 bits. */
   hash: HASH_BYTES,
-  /** Per bank entry in a multi-index: 16 tables of entry ids. */
-  indexEntry: 16 * 4,
+  /** Per bank entry in a multi-index (bank-match.ts): 16 tables of a 12-byte sketch and a 4-byte id. */
+  indexEntry: 16 * 16,
   /** Per multi-index: 16 offset tables of 2^16 + 1 entries, and one being filled. */
   index: 17 * (2 ** 16 + 1) * 4,
   /** Per bank entry, with client-side scanning: the server's token → entry map. */
@@ -113,8 +113,9 @@ export function contactPairs(scenario: Scenario): number {
 /**
  * About how much memory one embedded run of the scenario needs at its peak. What
  * scales: the population (per account and per contact pair); the hash bank and the
- * popular images (one copy for the world and one per scanner, with a multi-index per
- * scanner from INDEX_FROM_ENTRIES entries, and token maps with client-side scanning);
+ * popular images (one copy for the world and one per scanner context, with a multi-index
+ * from INDEX_FROM_ENTRIES entries for each context that matches: the scanning threads',
+ * and the clients' with client-side scanning; and the servers' token maps);
  * and the records that grow with the traffic: the ids of abusive messages (ledger) and
  * of detected ones (true and false positives), open review flags, behavioural windows
  * and, under encryption, the clients' per-conversation counters. The messages
@@ -137,10 +138,15 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
 
   const size = d.hashBank.size;
   const css = d.clientSideScanning.enabled;
-  const index = size >= INDEX_FROM_ENTRIES ? size * BYTES.indexEntry + BYTES.index : 0;
+  // A matcher builds its index on the first batch it matches, and only where it has one
+  // (a bank that large, a distance of at most 2 bits per 16-bit chunk): the scanning
+  // threads' (the world's own context scans only on a single thread), and the clients'.
+  const hm = d.hashMatching;
+  const index = size >= INDEX_FROM_ENTRIES && hm.matchDistance < 48 ? size * BYTES.indexEntry + BYTES.index : 0;
+  const scanning = hm.enabled && hm.surfaces.length > 0 ? Math.max(1, threads) : 0;
   const hashBank =
     (1 + scanners) * size * BYTES.hash + // the world's copy and each scanner's
-    scanners * index +
+    scanning * index +
     (css ? index + scanners * size * BYTES.voucherToken : 0); // the clients' matcher, the servers' token maps
   const popularImages = (1 + scanners) * t.popularImages * BYTES.hash;
 
