@@ -142,7 +142,7 @@ describe('matchMany: native == JavaScript twin == brute force', () => {
       [13, 20_000, 47],
       [14, 20_000, 15],
     ] as const) {
-      // 4,000 queries: n × 17 probes ≥ 2^15, so auto sweeps at r 16..47 (and probes at r < 16).
+      // 4,000 queries: n × 17 probes ≥ 3/4 × 2^16, so auto sweeps at r 16..47 (and probes at r < 16).
       // The twin's brute strategy is matchBank itself: it is left to the smaller banks.
       const { bank, hashes } = plantedCase(seed, size, r, 4_000);
       matched += agree(bank, hashes, r, `seed ${seed}, bank ${size}, r ${r}`, ['auto', 'probe', 'sweep']);

@@ -20,9 +20,10 @@
  *   probe  per query, every probe of every table, software-pipelined: the bucket
  *          offsets and then the bucket's sketches are prefetched some probes ahead, so
  *          the random memory accesses of many probes are in flight at once;
- *   sweep  for large batches (from half a probe per bucket): per table, all probes of the batch sorted by bucket
- *          (counting sort) and the table swept once in order, each bucket's sketches
- *          read once for all the queries probing it;
+ *   sweep  for large batches (from 3 probes per 4 buckets of a table): per table, all
+ *          probes of the batch sorted by bucket (counting sort) and the table swept
+ *          once in order, each bucket's sketches read once for all the queries
+ *          probing it;
  *   brute  every entry for every query: for radii of more than 2 bits per chunk (the
  *          probes would outnumber the bank) and for banks without an index.
  *
@@ -49,8 +50,8 @@
 #define MAX_MASKS 137
 /* Probes in flight ahead of the one being checked (probe strategy). */
 #define AHEAD 16
-/* The sweep from this many probes per table on (half a probe per bucket), probing below. */
-#define SWEEP_FROM (BUCKETS / 2)
+/* The sweep from this many probes per table on (three in four buckets probed), probing below. */
+#define SWEEP_FROM (BUCKETS / 4 * 3)
 /* Probes per table the sweep sorts at once (bounds its scratch memory to 16 MiB). */
 #define SWEEP_PROBES (1u << 22)
 /* The largest bank an index is built for (entry ids and probe keys fit 32 bits). */
@@ -149,16 +150,19 @@ static void prepare_query(const uint8_t *h, query_t *q) {
   }
 }
 
-/* Every 16-bit mask with at most `radius` bits set, and its bit count; returns how many. */
+/* Every 16-bit mask with at most `radius` (0..MAX_RADIUS) bits set, and its bit count; returns how many. */
 static int masks_within(int radius, uint32_t *mask, int *weight) {
   int n = 0;
-  for (uint32_t x = 0; x < BUCKETS; x++) {
-    int w = 0;
-    for (uint32_t y = x; y; y &= y - 1) w++;
-    if (w <= radius) {
-      mask[n] = x;
-      weight[n] = w;
-      n++;
+  mask[n] = 0;
+  weight[n++] = 0;
+  for (int i = 0; radius >= 1 && i < 16; i++) {
+    mask[n] = 1u << i;
+    weight[n++] = 1;
+  }
+  for (int i = 0; radius >= 2 && i < 16; i++) {
+    for (int j = i + 1; j < 16; j++) {
+      mask[n] = (1u << i) | (1u << j);
+      weight[n++] = 2;
     }
   }
   return n;
@@ -578,7 +582,7 @@ static napi_value js_match_many(napi_env env, napi_callback_info info) {
   uint32_t mask[MAX_MASKS];
   int weight[MAX_MASKS];
   const int masks = masks_within(radius, mask, weight);
-  /* Measured at 1M entries: the two cross at about 2,000 queries of 17 probes per table. */
+  /* Measured at 1M entries: the two cross between 2,000 and 4,000 queries of 17 probes per table. */
   if (strategy == STRATEGY_AUTO) strategy = n * (size_t)masks >= SWEEP_FROM ? STRATEGY_SWEEP : STRATEGY_PROBE;
 
   query_t *qs = malloc(sizeof(query_t) * n);
