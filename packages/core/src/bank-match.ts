@@ -40,6 +40,8 @@ const MAX_RADIUS = 2;
 export type MatchKernel = 'native' | 'js';
 export type MatchStrategy = 'auto' | 'probe' | 'sweep' | 'brute';
 const STRATEGY_CODE: Record<MatchStrategy, number> = { auto: 0, probe: 1, sweep: 2, brute: 3 };
+/** Queries the native kernel takes in one call. */
+const NATIVE_MOST = 1 << 24;
 
 /** Per query: the matched entry's index and distance, or −1 and −1. */
 export interface BankMatches {
@@ -358,7 +360,19 @@ export function bankMatcher(bank: HashBank, options: MatcherOptions = {}): BankM
         const out = { index: new Int32Array(n), distance: new Int32Array(n) };
         const brute = !indexed || Math.floor(maxDistance / CHUNKS) > MAX_RADIUS || strategy === 'brute';
         if (!brute && nativeIndex === null) nativeIndex = kernels.matchIndex(bank.entries);
-        kernels.matchMany(brute ? null : nativeIndex, bank.entries, hashes, maxDistance, out.index, out.distance, brute ? 3 : STRATEGY_CODE[strategy]);
+        // The kernel takes at most 2^24 queries a call.
+        for (let from = 0; from < n || from === 0; from += NATIVE_MOST) {
+          const to = Math.min(n, from + NATIVE_MOST);
+          kernels.matchMany(
+            brute ? null : nativeIndex,
+            bank.entries,
+            hashes.subarray(from * HASH_BYTES, to * HASH_BYTES),
+            maxDistance,
+            out.index.subarray(from, to),
+            out.distance.subarray(from, to),
+            brute ? 3 : STRATEGY_CODE[strategy],
+          );
+        }
         return out;
       }
     : (hashes: Uint8Array, maxDistance: number, strategy: MatchStrategy = 'auto'): BankMatches => {

@@ -357,13 +357,9 @@ static void sweep_generic(const match_index *ix, const uint8_t *entries, const q
   sweep_body(ix, entries, qs, n, mask, weight, masks, bi, bd, count, keys, qsk);
 }
 
-static int has_popcnt(void) {
 #if DISPATCH_POPCNT
-  return __builtin_cpu_supports("popcnt");
-#else
-  return 0;
+static int has_popcnt(void) { return __builtin_cpu_supports("popcnt"); }
 #endif
-}
 
 static void brute(const uint8_t *entries, uint32_t size, const uint8_t *queries, size_t n, int r, int32_t *oi, int32_t *od) {
 #if DISPATCH_POPCNT
@@ -655,10 +651,9 @@ static napi_value js_match_kernel(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* __builtin_cpu_supports needs no __builtin_cpu_init here: the runtime's constructor has
+   run by the time the module registers, once per process, and nothing is written after. */
 void match_register(napi_env env, napi_value exports) {
-#if DISPATCH_POPCNT
-  __builtin_cpu_init();
-#endif
   /* Enumerable, so the loader's copy of the exports ({ ...kernels }) keeps them. */
   const napi_property_attributes a = (napi_property_attributes)(napi_writable | napi_enumerable | napi_configurable);
   const napi_property_descriptor props[] = {
