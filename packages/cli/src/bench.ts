@@ -10,6 +10,8 @@
  *              job, in four processes, same messages, batch size and JSON job data
  *   encoding   messages/s through a batch's encode and decode: the binary layout the
  *              pipeline uses against JSON with base64 bytes, same batches
+ *   sealing    CPU µs per 64-byte message sealed, the JavaScript twin against the native
+ *              kernel, interleaved rounds (bench-seal.ts), and which one runs use
  *   matcher    hash-bank queries/s of the multi-index against brute force, banks of
  *              10k, 100k and 1M entries
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
@@ -44,6 +46,7 @@ import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 import { jobKeyForRun } from './job-key';
+import { sealBench, sealLine } from './bench-seal';
 
 const BATCH = 1000;
 
@@ -261,6 +264,9 @@ async function main(): Promise<void> {
   say('encodings: binary layout against JSON ...');
   const encoding = encodings(scenario, quick ? 1 : 3);
 
+  say('sealing: JavaScript twin against native kernel ...');
+  const sealing = sealBench(quick);
+
   say('matcher: 10k, 100k, 1M ...');
   const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
 
@@ -288,6 +294,7 @@ async function main(): Promise<void> {
         ratioToBareRelay: Math.round((full.result.timing.messagesPerSecond / relay) * 100) / 100,
       },
       encoding,
+      sealing,
       matcher: matchers,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
@@ -306,6 +313,7 @@ async function main(): Promise<void> {
       `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s); one thread ${n(summary.embedded.oneThreadMessagesPerSecond)}, speedup ${summary.embedded.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
       `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
+      sealLine(sealing),
       ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,

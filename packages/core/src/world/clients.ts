@@ -138,15 +138,27 @@ export class Sealer {
   sealAll(batch: readonly Unsealed[]): Message[] {
     if (!this.state) return this.sealJs(batch);
     const n = batch.length;
-    const plain: Message[] = new Array(n);
+    let bytes = 0;
+    for (let i = 0; i < n; i++) bytes += (batch[i] as Unsealed).plain.length;
+    // The plaintexts gathered into one buffer: a copy costs less than asking each array where it lies.
+    const plain = new Uint8Array(bytes);
+    const spans = new Uint32Array(2 * n);
+    const encrypted = new Uint8Array(n);
     const places = new Float64Array(2 * n);
+    const ids = new Float64Array(n);
+    let at = 0;
     for (let i = 0; i < n; i++) {
       const u = batch[i] as Unsealed;
-      plain[i] = { envelope: u.envelope, payload: u.plain, commitment: null, voucher: u.voucher };
+      plain.set(u.plain, at);
+      spans[2 * i] = at;
+      at += u.plain.length;
+      spans[2 * i + 1] = at;
+      encrypted[i] = u.envelope.encrypted ? 1 : 0;
       places[2 * i] = u.conversation;
       places[2 * i + 1] = u.nonce;
+      ids[i] = u.envelope.id;
     }
-    return this.sealNative(plain, places, this.state);
+    return sealedMessages(batch, (kernels as NativeKernels).sealBatch(this.state, plain, spans, encrypted, places, ids));
   }
 
   /**
@@ -156,18 +168,16 @@ export class Sealer {
    * from there, uncopied.
    */
   sealPlain(messages: readonly Message[], places: Float64Array): Message[] {
-    if (places.length !== 2 * messages.length) throw new RangeError('places must hold a conversation and a nonce counter per message');
-    if (this.state) return this.sealNative(messages, places, this.state);
-    const batch: Unsealed[] = new Array(messages.length);
-    for (let i = 0; i < messages.length; i++) {
-      const m = messages[i] as Message;
-      batch[i] = { envelope: m.envelope, plain: m.payload, conversation: places[2 * i] as number, nonce: places[2 * i + 1] as number, voucher: m.voucher };
-    }
-    return this.sealJs(batch);
-  }
-
-  private sealNative(messages: readonly Message[], places: Float64Array, state: NativeSealer): Message[] {
     const n = messages.length;
+    if (places.length !== 2 * n) throw new RangeError('places must hold a conversation and a nonce counter per message');
+    if (!this.state) {
+      const batch: Unsealed[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const m = messages[i] as Message;
+        batch[i] = { envelope: m.envelope, plain: m.payload, conversation: places[2 * i] as number, nonce: places[2 * i + 1] as number, voucher: m.voucher };
+      }
+      return this.sealJs(batch);
+    }
     const spans = new Uint32Array(2 * n);
     const encrypted = new Uint8Array(n);
     const ids = new Float64Array(n);
@@ -176,20 +186,17 @@ export class Sealer {
     let bytes = 0;
     for (let i = 0; i < n; i++) {
       const { envelope, payload } = messages[i] as Message;
-      if (payload.buffer !== buffer) shared = false;
+      if (shared && payload.buffer === buffer) {
+        spans[2 * i] = payload.byteOffset;
+        spans[2 * i + 1] = payload.byteOffset + payload.length;
+      } else shared = false;
       bytes += payload.length;
       encrypted[i] = envelope.encrypted ? 1 : 0;
       ids[i] = envelope.id;
     }
     let plain: Uint8Array;
-    if (shared) {
-      plain = new Uint8Array(buffer as ArrayBufferLike);
-      for (let i = 0; i < n; i++) {
-        const payload = (messages[i] as Message).payload;
-        spans[2 * i] = payload.byteOffset;
-        spans[2 * i + 1] = payload.byteOffset + payload.length;
-      }
-    } else {
+    if (shared) plain = new Uint8Array(buffer as ArrayBufferLike);
+    else {
       plain = new Uint8Array(bytes);
       let at = 0;
       for (let i = 0; i < n; i++) {
@@ -200,22 +207,7 @@ export class Sealer {
         spans[2 * i + 1] = at;
       }
     }
-    const { payloads, offsets, commitments } = (kernels as NativeKernels).sealBatch(state, plain, spans, encrypted, places, ids);
-    // Views made with the constructor, which costs about half what subarray does.
-    const sealed = payloads.buffer;
-    const committed = commitments?.buffer;
-    const out: Message[] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const m = messages[i] as Message;
-      const at = offsets[i] as number;
-      out[i] = {
-        envelope: m.envelope,
-        payload: new Uint8Array(sealed, at, (offsets[i + 1] as number) - at),
-        commitment: committed ? new Uint8Array(committed, i * COMMITMENT_BYTES, COMMITMENT_BYTES) : null,
-        voucher: m.voucher,
-      };
-    }
-    return out;
+    return sealedMessages(messages, (kernels as NativeKernels).sealBatch(this.state, plain, spans, encrypted, places, ids));
   }
 
   /**
@@ -257,6 +249,28 @@ export class Sealer {
     const payload = envelope.encrypted ? sealGcm(this.conversationKey(u.conversation), nonceOf(u.nonce), body) : body;
     return { envelope, payload, commitment, voucher: u.voucher };
   }
+}
+
+/** The messages of a batch the native kernel sealed: payloads and commitments as views into its two buffers. */
+function sealedMessages(
+  from: readonly { envelope: Envelope; voucher: Uint8Array | null }[],
+  { payloads, offsets, commitments }: { payloads: Uint8Array; offsets: Uint32Array; commitments: Uint8Array | null },
+): Message[] {
+  // Views made with the constructor, which costs about half what subarray does.
+  const sealed = payloads.buffer;
+  const committed = commitments?.buffer;
+  const out: Message[] = new Array(from.length);
+  for (let i = 0; i < from.length; i++) {
+    const m = from[i] as { envelope: Envelope; voucher: Uint8Array | null };
+    const at = offsets[i] as number;
+    out[i] = {
+      envelope: m.envelope,
+      payload: new Uint8Array(sealed, at, (offsets[i + 1] as number) - at),
+      commitment: committed ? new Uint8Array(committed, i * COMMITMENT_BYTES, COMMITMENT_BYTES) : null,
+      voucher: m.voucher,
+    };
+  }
+  return out;
 }
 
 export class Clients {
