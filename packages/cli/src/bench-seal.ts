@@ -85,7 +85,7 @@ const same = (a: readonly Message[], b: readonly Message[]) =>
 export function sealBench(quick: boolean): SealFigure {
   const rounds = quick ? 3 : 9;
   const secret = new Uint8Array(randomBytes(CLIENT_SECRET_BYTES));
-  // The native kernel is some twenty times faster: it gets more batches, for a CPU time well above the clock's grain.
+  // The native kernel is ten to twenty times faster: it gets more batches, for a CPU time well above the clock's grain.
   const jsWork = batches(quick ? 2 : 4, (i) => i % CACHED_CONVERSATIONS);
   const nativeWork = batches(quick ? 10 : 40, (i) => i % CACHED_CONVERSATIONS);
   const fresh = batches(quick ? 10 : 40, (i) => 1_000_000 + i);

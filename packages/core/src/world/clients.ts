@@ -92,7 +92,7 @@ function checkPlace(u: Unsealed, frank: boolean): void {
  *
  * A batch is sealed in one call to the native kernel where this machine built it, else
  * by the JavaScript twin below: the same bytes either way (a property test holds them
- * so), the native one some twenty times faster.
+ * so), the native one ten to twenty times faster.
  */
 export class Sealer {
   private readonly keys = new Map<number, Buffer>();
