@@ -45,6 +45,7 @@ describe('pnpm bench --quick', () => {
         binary: { perSecond: number; bytesPerMessage: number };
         speedup: number;
       };
+      sealing: { kernel: string; jsMicrosPerMessage: number; nativeMicrosPerMessage: number | null; sameBytes: boolean | null };
       matcher: { bank: number; indexQps: number; bruteForceQps: number; ratio: number; hits: number }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
     };
@@ -75,6 +76,13 @@ describe('pnpm bench --quick', () => {
     expect(s.encoding.json.perSecond).toBeGreaterThan(0);
     // A size, not a speed: the binary layout is the smaller one.
     expect(s.encoding.binary.bytesPerMessage).toBeLessThan(s.encoding.json.bytesPerMessage);
+    expect(s.sealing.jsMicrosPerMessage).toBeGreaterThan(0);
+    if (s.sealing.kernel === 'native') {
+      expect(s.sealing.nativeMicrosPerMessage).toBeGreaterThan(0);
+      expect(s.sealing.sameBytes).toBe(true);
+    } else {
+      expect(s.sealing).toMatchObject({ kernel: 'js', nativeMicrosPerMessage: null, sameBytes: null });
+    }
     expect(s.matcher.map((m) => m.bank)).toEqual([10_000, 20_000, 50_000]);
     for (const m of s.matcher) {
       expect(m.indexQps).toBeGreaterThan(0);

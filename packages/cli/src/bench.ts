@@ -16,6 +16,8 @@
  *              pointed at its last node, beside the same run on one server
  *   encoding   messages/s through a batch's encode and decode: the binary layout the
  *              pipeline uses against JSON with base64 bytes, same batches
+ *   sealing    CPU µs per 64-byte message sealed, the JavaScript twin against the native
+ *              kernel, interleaved rounds (bench-seal.ts), and which one runs use
  *   matcher    hash-bank queries/s of the multi-index against brute force, banks of
  *              10k, 100k and 1M entries
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
@@ -51,6 +53,7 @@ import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 import { jobKeyForRun } from './job-key';
 import { microsPerMessage, processCpuSeconds, redisCpuSeconds, startLocalCluster } from './bench-cpu';
+import { sealBench, sealLine } from './bench-seal';
 
 const BATCH = 1000;
 
@@ -307,6 +310,9 @@ async function main(): Promise<void> {
   say('encodings: binary layout against JSON ...');
   const encoding = encodings(scenario, quick ? 1 : 3);
 
+  say('sealing: JavaScript twin against native kernel ...');
+  const sealing = sealBench(quick);
+
   say('matcher: 10k, 100k, 1M ...');
   const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
 
@@ -360,6 +366,7 @@ async function main(): Promise<void> {
         sameResultAsOneServer: JSON.stringify({ ...clustered.result, timing: null }) === JSON.stringify({ ...small.result, timing: null }),
       },
       encoding: encodingFigure,
+      sealing,
       matcher: matchers,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
@@ -387,6 +394,7 @@ async function main(): Promise<void> {
       `bare relay              binary layout ${n(relay.messagesPerSecond)} messages/s, ${relay.totalCpuMicrosPerMessage} µs CPU/message (${perStage(relay.cpuMicrosPerMessage)}); JSON ${n(relayJson.messagesPerSecond)} messages/s, ${relayJson.totalCpuMicrosPerMessage} µs; BullMQ/relay ratio ${b.ratioToBareRelay} (CPU ${b.cpuRatioToBareRelay}x)`,
       `Redis Cluster           ${c.nodes} nodes, ${c.partitions} partitions: ${n(c.messagesPerSecond)} messages/s (one server ${n(c.oneServerMessagesPerSecond)}), ${c.totalCpuMicrosPerMessage} µs CPU/message, same result: ${c.sameResultAsOneServer ? 'yes' : 'NO'}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
+      sealLine(sealing),
       ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,
