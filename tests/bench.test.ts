@@ -11,14 +11,42 @@ describe('pnpm bench --quick', () => {
     const r = await runProcess(process.execPath, ['--import', 'tsx', 'packages/cli/src/bench.ts', '--quick', '--json'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const s = JSON.parse(r.stdout) as {
-      embedded: { messages: number; messagesPerSecond: number; oneThreadMessagesPerSecond: number; sameResultAsOneThread: boolean };
-      bullmq: { messages: number; messagesPerSecond: number; bareRelayMessagesPerSecond: number; ratioToBareRelay: number };
+      embedded: {
+        messages: number;
+        threads: number;
+        messagesPerSecond: number;
+        cpuMicrosPerMessage: number;
+        oneThreadMessagesPerSecond: number;
+        oneThreadCpuMicrosPerMessage: number;
+        sameResultAsOneThread: boolean;
+      };
+      bullmq: {
+        messages: number;
+        messagesPerSecond: number;
+        cpuMicrosPerMessage: Record<string, number | null>;
+        totalCpuMicrosPerMessage: number;
+        bareRelay: Record<
+          'binary' | 'json',
+          { messagesPerSecond: number; cpuMicrosPerMessage: { relay: number; redis: number }; totalCpuMicrosPerMessage: number }
+        >;
+        ratioToBareRelay: number;
+        cpuRatioToBareRelay: number;
+      };
+      cluster: {
+        nodes: number;
+        partitions: number;
+        messages: number;
+        messagesPerSecond: number;
+        totalCpuMicrosPerMessage: number;
+        sameResultAsOneServer: boolean;
+      };
       encoding: {
         messages: number;
         json: { perSecond: number; bytesPerMessage: number };
         binary: { perSecond: number; bytesPerMessage: number };
         speedup: number;
       };
+      sealing: { kernel: string; jsMicrosPerMessage: number; nativeMicrosPerMessage: number | null; sameBytes: boolean | null };
       matcher: {
         bank: number;
         indexQps: number;
@@ -38,14 +66,36 @@ describe('pnpm bench --quick', () => {
     expect(s.embedded.messagesPerSecond).toBeGreaterThan(0);
     expect(s.embedded.oneThreadMessagesPerSecond).toBeGreaterThan(0);
     expect(s.embedded.sameResultAsOneThread).toBe(true);
+    expect(s.embedded.threads).toBeGreaterThanOrEqual(1);
+    // CPU time per message: something was measured (never how much).
+    expect(s.embedded.cpuMicrosPerMessage).toBeGreaterThan(0);
+    expect(s.embedded.oneThreadCpuMicrosPerMessage).toBeGreaterThan(0);
     expect(s.bullmq.messages).toBe(s.embedded.messages);
-    expect(s.bullmq.bareRelayMessagesPerSecond).toBeGreaterThan(0);
-    expect(s.bullmq.ratioToBareRelay).toBeCloseTo(s.bullmq.messagesPerSecond / s.bullmq.bareRelayMessagesPerSecond, 1);
+    expect(Object.keys(s.bullmq.cpuMicrosPerMessage).sort()).toEqual(['generator', 'metadata-detector', 'redis', 'reporter', 'scanner']);
+    for (const [k, v] of Object.entries(s.bullmq.cpuMicrosPerMessage)) expect(v, k).toBeGreaterThan(0);
+    const stages = Object.values(s.bullmq.cpuMicrosPerMessage).reduce<number>((n, v) => n + (v ?? 0), 0);
+    expect(s.bullmq.totalCpuMicrosPerMessage).toBeCloseTo(stages, 0);
+    for (const layout of ['binary', 'json'] as const) {
+      const relay = s.bullmq.bareRelay[layout];
+      expect(relay.messagesPerSecond, layout).toBeGreaterThan(0);
+      expect(relay.cpuMicrosPerMessage.relay, layout).toBeGreaterThan(0);
+      expect(relay.totalCpuMicrosPerMessage, layout).toBeCloseTo(relay.cpuMicrosPerMessage.relay + relay.cpuMicrosPerMessage.redis, 0);
+    }
+    expect(s.bullmq.ratioToBareRelay).toBeCloseTo(s.bullmq.messagesPerSecond / s.bullmq.bareRelay.binary.messagesPerSecond, 1);
+    expect(s.cluster).toMatchObject({ nodes: 3, partitions: 3, sameResultAsOneServer: true });
+    expect(s.cluster.messagesPerSecond).toBeGreaterThan(0);
     expect(s.encoding.messages).toBeGreaterThan(10_000);
     expect(s.encoding.binary.perSecond).toBeGreaterThan(0);
     expect(s.encoding.json.perSecond).toBeGreaterThan(0);
     // A size, not a speed: the binary layout is the smaller one.
     expect(s.encoding.binary.bytesPerMessage).toBeLessThan(s.encoding.json.bytesPerMessage);
+    expect(s.sealing.jsMicrosPerMessage).toBeGreaterThan(0);
+    if (s.sealing.kernel === 'native') {
+      expect(s.sealing.nativeMicrosPerMessage).toBeGreaterThan(0);
+      expect(s.sealing.sameBytes).toBe(true);
+    } else {
+      expect(s.sealing).toMatchObject({ kernel: 'js', nativeMicrosPerMessage: null, sameBytes: null });
+    }
     expect(s.matcher.map((m) => m.bank)).toEqual([10_000, 20_000, 50_000]);
     // The native kernel ran wherever it was built (no silent fallback to the twin).
     const built = existsSync('packages/native/build') && process.env.BLINDSPOT_NATIVE !== '0';

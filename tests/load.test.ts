@@ -12,21 +12,12 @@ import { uniquePrefix } from './support/redis';
 
 const short = () => scenarioCopy('scenarios/e2ee.yaml', { 'durationDays: 30': 'durationDays: 2' });
 
+/** `blindspot load` of the short scenario against the tests' Redis, under a prefix of its own, with `options`. */
+const load = (...options: string[]) => blindspot(['load', short(), '--redis', inject('redisUrl'), '--prefix', uniquePrefix('load'), ...options]);
+
 describe('blindspot load', () => {
   it('reports its figures and passes gates that hold', async () => {
-    const r = await blindspot([
-      'load',
-      short(),
-      '--redis',
-      inject('redisUrl'),
-      '--prefix',
-      uniquePrefix('load'),
-      '--replicas',
-      'scanner=2',
-      '--max-redis-mb',
-      '2048',
-      '--json',
-    ]);
+    const r = await load('--replicas', 'scanner=2', '--max-redis-mb', '2048', '--json');
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
     const doc = JSON.parse(r.stdout) as {
       messages: number;
@@ -46,18 +37,7 @@ describe('blindspot load', () => {
   });
 
   it('exits 1 naming the gate it missed', async () => {
-    const r = await blindspot([
-      'load',
-      short(),
-      '--redis',
-      inject('redisUrl'),
-      '--prefix',
-      uniquePrefix('load'),
-      '--min-messages-per-second',
-      '1000000000',
-      '--max-redis-mb',
-      '0.001',
-    ]);
+    const r = await load('--min-messages-per-second', '1000000000', '--max-redis-mb', '0.001');
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/gates\s+FAILED/);
     expect(r.stdout).toMatch(/throughput [\d]+ messages\/s is below the gate of 1000000000/);

@@ -15,6 +15,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { redactorFor, reportErrors } from '@blindspot/pipeline/bullmq';
 import { freePort } from '@blindspot/pipeline/net';
+import { formCluster, keySlot, nodeOfSlot } from '../../packages/cli/src/redis-cluster';
 
 export { freePort };
 
@@ -71,6 +72,8 @@ export interface RedisServerOptions {
    * given the server's arguments and must exec redis-server, with this environment.
    */
   via?: { command: string[]; env: Record<string, string> };
+  /** More arguments for redis-server (cluster mode, say). */
+  extra?: string[];
 }
 
 /** A private redis-server process. `restart` kills it and starts it again on the same port and data dir. */
@@ -102,6 +105,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--maxmemory-policy',
     'noeviction',
     ...(options.aclfile ? ['--aclfile', options.aclfile] : options.password ? ['--requirepass', options.password] : []),
+    ...(options.extra ?? []),
   ];
   const launch = () => {
     if (!options.via) return spawn('redis-server', args, { stdio: 'ignore' });
@@ -174,4 +178,44 @@ export function uniquePrefix(label = 't'): string {
  */
 export function rawQueue(name: string, connection: Redis, prefix: string): Queue {
   return reportErrors(new Queue(name, { connection, prefix }), redactorFor(connection), (err) => console.warn(`queue ${name}: ${err}`));
+}
+
+/** A private Redis Cluster of `nodes` masters (no replicas), each a redis-server on a free port. */
+export interface RedisCluster {
+  nodes: RedisServer[];
+  /** The node owning the hash slot of `key`. */
+  ownerOf(key: string): Promise<RedisServer>;
+  stop(): Promise<void>;
+}
+
+/** Starts `count` redis-server processes with cluster mode on and forms a cluster of them (formCluster). */
+export async function startRedisCluster(count = 3): Promise<RedisCluster> {
+  const nodes: RedisServer[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const port = await freePort();
+      const dir = mkdtempSync(join(tmpdir(), 'blindspot-cluster-'));
+      nodes.push(
+        await startRedisServer({
+          port,
+          dir,
+          extra: ['--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--cluster-node-timeout', '5000'],
+        }),
+      );
+    }
+    await formCluster(nodes.map((n) => n.port));
+  } catch (err) {
+    await Promise.all(nodes.map((n) => n.stop()));
+    throw err;
+  }
+  return {
+    nodes,
+    async ownerOf(key) {
+      return nodes[nodeOfSlot(await keySlot(nodes[0]?.port as number, key), count)] as RedisServer;
+    },
+    async stop() {
+      await Promise.all(nodes.map((n) => n.stop()));
+      for (const n of nodes) rmSync(n.dir, { recursive: true, force: true });
+    },
+  };
 }

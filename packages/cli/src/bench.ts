@@ -3,13 +3,21 @@
  * measured in the same run on the same machine (shared machines are noisy: ratios are
  * what compare across runs). Reports; never fails on a time.
  *
- *   embedded   messages/s of the shipped e2ee scenario in one process, sealing on every
- *              core, beside the same run on one thread (and whether the results agree)
- *   bullmq     messages/s of the same scenario over BullMQ (four service processes)
- *              beside a bare relay: four chained queues whose workers only forward the
- *              job, in four processes, same messages, batch size and JSON job data
+ *   embedded   messages/s and CPU µs per message (every thread's, process.cpuUsage)
+ *              of the shipped e2ee scenario in one process, sealing on every core,
+ *              beside the same run on one thread (and whether the results agree)
+ *   bullmq     messages/s of the same scenario over BullMQ (four service processes),
+ *              and CPU µs per message of each process and of Redis (from /proc and
+ *              INFO cpu: steadier than wall time on a shared machine), beside a bare
+ *              relay: four chained queues whose workers only forward the job, in four
+ *              processes, same messages and batch size, in the binary layout the
+ *              pipeline's jobs carry (a real sealed batch) and in JSON
+ *   cluster    the scenario at 1x over a private 3-node Redis Cluster in 3 partitions,
+ *              pointed at its last node, beside the same run on one server
  *   encoding   messages/s through a batch's encode and decode: the binary layout the
  *              pipeline uses against JSON with base64 bytes, same batches
+ *   sealing    CPU µs per 64-byte message sealed, the JavaScript twin against the native
+ *              kernel, interleaved rounds (bench-seal.ts), and which one runs use
  *   matcher    hash-bank queries/s per core of the batched matcher (native kernel and
  *              JavaScript twin, at a scan job's queries and at 16k) beside the per-query
  *              multi-index and brute force, banks of 10k, 100k and 1M entries, with
@@ -35,6 +43,8 @@ import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 import { jobKeyForRun } from './job-key';
 import { matcherBench, matcherLines } from './bench-match';
+import { microsPerMessage, processCpuSeconds, redisCpuSeconds, startLocalCluster } from './bench-cpu';
+import { sealBench, sealLine } from './bench-seal';
 
 const BATCH = 1000;
 
@@ -90,27 +100,41 @@ async function redisPeakMb(url: string): Promise<number> {
   return Math.round((Number(/^used_memory_peak:(\d+)/m.exec(info)?.[1] ?? 0) / 1024 / 1024) * 10) / 10;
 }
 
-/** The scenario over BullMQ with the four services as processes; their peak RSS is read just before they stop. */
-async function overBullmq(url: string, scenario: Scenario, file: string) {
+/**
+ * The scenario over BullMQ with the four services as processes (in `partitions`
+ * partitions, for a cluster); their peak RSS and CPU time are read just before they stop.
+ */
+async function overBullmq(url: string, scenario: Scenario, file: string, partitions = 1) {
   const prefix = `{bench-${Date.now().toString(36)}}`;
   const jobKey = jobKeyForRun({});
-  const services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: prefix, LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '16', ...jobKey.env });
+  const env = { REDIS_URL: url, BLINDSPOT_PREFIX: prefix, BLINDSPOT_PARTITIONS: String(partitions), LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '16' };
+  const services = spawnServices({ ...env, ...jobKey.env });
   const redis = await connectClient(url);
   const rss: Record<string, number | null> = {};
+  const cpuSeconds: Record<string, number | null> = {};
+  const redisCpu0 = await redisCpuSeconds(redis);
   try {
     const result = await submitAndWait(redis, scenario, {
       url,
       auth: jobKey.auth,
       prefix,
+      partitions,
       file,
       batchSize: BATCH,
       timeoutMs: 1_800_000,
       check: () => services.problem(),
       beforeCleanup: async () => {
-        for (const p of services.processes()) rss[p.name] = peakRssMb(p.pid);
+        for (const p of services.processes()) {
+          rss[p.name] = peakRssMb(p.pid);
+          cpuSeconds[p.name] = processCpuSeconds(p.pid);
+        }
+        cpuSeconds.redis = (await redisCpuSeconds(redis)) - redisCpu0;
       },
     });
-    return { result, rss };
+    const messages = result.messages.total;
+    const cpuMicrosPerMessage = Object.fromEntries(Object.entries(cpuSeconds).map(([k, v]) => [k, v === null ? null : microsPerMessage(v, messages)]));
+    const total = Object.values(cpuSeconds).reduce<number>((n, v) => n + (v ?? 0), 0);
+    return { result, rss, cpuMicrosPerMessage, totalCpuMicrosPerMessage: microsPerMessage(total, messages) };
   } finally {
     redis.disconnect();
     await services.stop();
@@ -118,10 +142,13 @@ async function overBullmq(url: string, scenario: Scenario, file: string) {
 }
 
 /**
- * The bare relay: four chained queues whose workers only forward the job (JSON data of
- * about 200 bytes per message), one worker process per stage as the services are.
+ * The bare relay: four chained queues whose workers only forward the job, one worker
+ * process per stage as the services are; with the batch in `layout`: JSON of about 200
+ * bytes per message (a record per message), or the binary layout the pipeline's jobs
+ * carry (a real sealed batch, as one base64 string). Messages/s, and CPU per message of
+ * the relay's processes and Redis.
  */
-async function bareRelay(url: string, messages: number): Promise<number> {
+async function bareRelay(url: string, messages: number, layout: 'json' | 'binary', sealed: Uint8Array) {
   const prefix = `{relay-${Date.now().toString(36)}}`;
   const stages = ['r1', 'r2', 'r3', 'r4'];
   const workers = stages.map((stage, i) =>
@@ -138,18 +165,27 @@ async function bareRelay(url: string, messages: number): Promise<number> {
     );
     const jobs = Math.ceil(messages / BATCH);
     const message = { id: 0, t: 0, surface: 'dm', sender: 1, recipient: 2, media: 'text', size: 60, encrypted: true, p: 'x'.repeat(64) };
-    const batch = Array.from({ length: BATCH }, (_, i) => ({ ...message, id: i }));
+    const batch = layout === 'json' ? Array.from({ length: BATCH }, (_, i) => ({ ...message, id: i })) : toBase64(sealed);
+    const redisCpu0 = await redisCpuSeconds(connection);
+    const cpu0 = workers.map((w) => processCpuSeconds(w.pid as number) ?? 0);
     const started = performance.now();
-    for (let j = 0; j < jobs; j++) await first.add('b', { seq: j, messages: batch }, { removeOnComplete: true });
+    for (let j = 0; j < jobs; j++) await first.add('b', { run: 'relay', seq: j, messages: batch }, { removeOnComplete: true });
     for (;;) {
       const finished = Number((await connection.get(benchRelayCountKey(prefix))) ?? '0');
       if (finished >= jobs) break;
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
+    const relayCpu = workers.reduce((n, w, i) => n + (processCpuSeconds(w.pid as number) ?? 0) - (cpu0[i] ?? 0), 0);
+    const redisCpu = (await redisCpuSeconds(connection)) - redisCpu0;
     await first.close();
     connection.disconnect();
-    return Math.round((jobs * BATCH) / seconds);
+    const total = jobs * BATCH;
+    return {
+      messagesPerSecond: Math.round(total / seconds),
+      cpuMicrosPerMessage: { relay: microsPerMessage(relayCpu, total), redis: microsPerMessage(redisCpu, total) },
+      totalCpuMicrosPerMessage: microsPerMessage(relayCpu + redisCpu, total),
+    };
   } finally {
     for (const w of workers) w.kill('SIGTERM');
   }
@@ -205,7 +241,9 @@ function encodings(scenario: Scenario, days: number) {
     return size;
   });
   if (check !== 2 * messages) throw new Error('encoding round trips lost messages');
-  return { messages, json, binary, speedup: Math.round((binary.perSecond / json.perSecond) * 10) / 10 };
+  // A full batch in the binary layout, for the bare relay to carry as the pipeline's jobs do.
+  const sample = encodeMessages(batches.find((b) => b.length === BATCH) ?? batches[0] ?? []);
+  return { messages, json, binary, speedup: Math.round((binary.perSecond / json.perSecond) * 10) / 10, sample };
 }
 
 async function main(): Promise<void> {
@@ -219,22 +257,36 @@ async function main(): Promise<void> {
   const oneX = quick ? 1 : 3;
 
   const embeddedRss0 = process.memoryUsage().rss;
+  // CPU time of this process, every thread of it: process.cpuUsage counts worker threads too.
+  const cpuOf = async <T>(fn: () => T | Promise<T>) => {
+    const before = process.cpuUsage();
+    const value = await fn();
+    const used = process.cpuUsage(before);
+    return { value, seconds: (used.user + used.system) / 1e6 };
+  };
   say('embedded: e2ee on one thread ...');
-  const oneThread = runEmbedded(scenario, { file });
-  say('embedded: e2ee on every core ...');
-  const embedded = await runEmbeddedParallel(scenario, { file });
-  const same = JSON.stringify({ ...embedded, timing: null }) === JSON.stringify({ ...oneThread, timing: null });
+  const oneThread = await cpuOf(() => runEmbedded(scenario, { file }));
+  const cores = (await import('node:os')).availableParallelism();
+  say(`embedded: e2ee on ${cores} threads (every core) ...`);
+  const embedded = await cpuOf(() => runEmbeddedParallel(scenario, { file }));
+  const same = JSON.stringify({ ...embedded.value, timing: null }) === JSON.stringify({ ...oneThread.value, timing: null });
   const embeddedFigure = {
-    messages: embedded.messages.total,
-    messagesPerSecond: embedded.timing.messagesPerSecond,
-    wallSeconds: embedded.timing.wallSeconds,
-    oneThreadMessagesPerSecond: oneThread.timing.messagesPerSecond,
-    speedupOverOneThread: Math.round((embedded.timing.messagesPerSecond / oneThread.timing.messagesPerSecond) * 100) / 100,
+    messages: embedded.value.messages.total,
+    threads: cores,
+    messagesPerSecond: embedded.value.timing.messagesPerSecond,
+    wallSeconds: embedded.value.timing.wallSeconds,
+    cpuMicrosPerMessage: microsPerMessage(embedded.seconds, embedded.value.messages.total),
+    oneThreadMessagesPerSecond: oneThread.value.timing.messagesPerSecond,
+    oneThreadCpuMicrosPerMessage: microsPerMessage(oneThread.seconds, oneThread.value.messages.total),
+    speedupOverOneThread: Math.round((embedded.value.timing.messagesPerSecond / oneThread.value.timing.messagesPerSecond) * 100) / 100,
     sameResultAsOneThread: same,
   };
 
   say('encodings: binary layout against JSON ...');
   const encoding = encodings(scenario, quick ? 1 : 3);
+
+  say('sealing: JavaScript twin against native kernel ...');
+  const sealing = sealBench(quick);
 
   const matchers = matcherBench(quick, say);
 
@@ -248,20 +300,47 @@ async function main(): Promise<void> {
     const full = await overBullmq(redis.url, scenario, file);
     const fullRedis = await redisPeakMb(redis.url);
     await redis.restart();
-    say('bare relay: same messages, batch size and layout ...');
-    const relay = await bareRelay(redis.url, full.result.messages.total);
+    say('bare relay: same messages and batch size, in the binary layout, then in JSON ...');
+    const relay = await bareRelay(redis.url, full.result.messages.total, 'binary', encoding.sample);
+    await redis.restart();
+    const relayJson = await bareRelay(redis.url, full.result.messages.total, 'json', encoding.sample);
 
+    say(`cluster: e2ee over ${oneX} days on a 3-node Redis Cluster, 3 partitions ...`);
+    const cluster = await startLocalCluster(3);
+    let clustered: Awaited<ReturnType<typeof overBullmq>>;
+    try {
+      // Pointed at the last node: the client finds the others through it.
+      clustered = await overBullmq(cluster.urls[2] as string, { ...scenario, durationDays: oneX }, file, 3);
+    } finally {
+      cluster.stop();
+    }
+
+    const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
+    const { sample: _sample, ...encodingFigure } = encoding;
     const summary = {
-      machine: { cores: (await import('node:os')).availableParallelism(), node: process.version },
+      machine: { cores, node: process.version },
       embedded: embeddedFigure,
       bullmq: {
         messages: full.result.messages.total,
         batchSize: BATCH,
         messagesPerSecond: full.result.timing.messagesPerSecond,
-        bareRelayMessagesPerSecond: relay,
-        ratioToBareRelay: Math.round((full.result.timing.messagesPerSecond / relay) * 100) / 100,
+        cpuMicrosPerMessage: full.cpuMicrosPerMessage,
+        totalCpuMicrosPerMessage: full.totalCpuMicrosPerMessage,
+        bareRelay: { binary: relay, json: relayJson },
+        ratioToBareRelay: ratio(full.result.timing.messagesPerSecond, relay.messagesPerSecond),
+        cpuRatioToBareRelay: ratio(full.totalCpuMicrosPerMessage, relay.totalCpuMicrosPerMessage),
       },
-      encoding,
+      cluster: {
+        nodes: 3,
+        partitions: 3,
+        messages: clustered.result.messages.total,
+        messagesPerSecond: clustered.result.timing.messagesPerSecond,
+        oneServerMessagesPerSecond: small.result.timing.messagesPerSecond,
+        totalCpuMicrosPerMessage: clustered.totalCpuMicrosPerMessage,
+        sameResultAsOneServer: JSON.stringify({ ...clustered.result, timing: null }) === JSON.stringify({ ...small.result, timing: null }),
+      },
+      encoding: encodingFigure,
+      sealing,
       matcher: matchers,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
@@ -274,12 +353,22 @@ async function main(): Promise<void> {
       return;
     }
     const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
+    const e = summary.embedded;
+    const b = summary.bullmq;
+    const c = summary.cluster;
+    const perStage = (cpu: Record<string, number | null>) =>
+      Object.entries(cpu)
+        .map(([k, v]) => `${k} ${v ?? 'n/a'}`)
+        .join(', ');
     const lines = [
       `Blindspot bench (${summary.machine.cores} cores, Node ${summary.machine.node})`,
       '',
-      `embedded e2ee           ${n(summary.embedded.messagesPerSecond)} messages/s (${n(summary.embedded.messages)} messages in ${summary.embedded.wallSeconds} s); one thread ${n(summary.embedded.oneThreadMessagesPerSecond)}, speedup ${summary.embedded.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
-      `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
+      `embedded e2ee           ${e.threads} threads ${n(e.messagesPerSecond)} messages/s (${n(e.messages)} messages in ${e.wallSeconds} s), ${e.cpuMicrosPerMessage} µs CPU/message; 1 thread ${n(e.oneThreadMessagesPerSecond)} messages/s, ${e.oneThreadCpuMicrosPerMessage} µs CPU/message; speedup ${e.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
+      `BullMQ e2ee             ${n(b.messagesPerSecond)} messages/s, ${b.totalCpuMicrosPerMessage} µs CPU/message in all (${perStage(b.cpuMicrosPerMessage)})`,
+      `bare relay              binary layout ${n(relay.messagesPerSecond)} messages/s, ${relay.totalCpuMicrosPerMessage} µs CPU/message (${perStage(relay.cpuMicrosPerMessage)}); JSON ${n(relayJson.messagesPerSecond)} messages/s, ${relayJson.totalCpuMicrosPerMessage} µs; BullMQ/relay ratio ${b.ratioToBareRelay} (CPU ${b.cpuRatioToBareRelay}x)`,
+      `Redis Cluster           ${c.nodes} nodes, ${c.partitions} partitions: ${n(c.messagesPerSecond)} messages/s (one server ${n(c.oneServerMessagesPerSecond)}), ${c.totalCpuMicrosPerMessage} µs CPU/message, same result: ${c.sameResultAsOneServer ? 'yes' : 'NO'}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
+      sealLine(sealing),
       ...matcherLines(matchers),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,

@@ -13,7 +13,7 @@ import { percentile, type RunResult } from '@blindspot/core';
 import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 
 type Redis = Awaited<ReturnType<typeof connectClient>>;
-import { ORDERED_STAGES, QUEUES, Queues, REPORTER_STATE, RunKeys, enteredField } from '@blindspot/pipeline/bullmq';
+import { ORDERED_STAGES, QUEUES, Queues, REPORTER_STATE, RunKeys, enteredField, keyServers } from '@blindspot/pipeline/bullmq';
 import type { ServiceName } from '@blindspot/pipeline/config';
 import type { LoadedScenario } from './load';
 import { spawnServices, type ServiceProcesses } from './spawn';
@@ -25,6 +25,8 @@ export interface LoadOptions {
   external: boolean;
   replicas: Partial<Record<ServiceName, number>>;
   prefix: string;
+  /** Partitions of the deployment (BLINDSPOT_PARTITIONS). */
+  partitions: number;
   batchSize: number;
   timeoutMs: number;
   logLevel: string;
@@ -78,15 +80,17 @@ async function measure(
   const jobKey = jobKeyForRun();
   const redis = await connectClient(options.redis);
   const sampler = await connectClient(options.redis);
-  const queues = new Queues(sampler, options.prefix, undefined, undefined, true);
+  const queues = new Queues(sampler, options.prefix, undefined, undefined, true, options.partitions);
+  // Redis's memory: every master's, on a cluster.
+  const usedMemoryNow = async () => (await Promise.all(keyServers(sampler).map(async (s) => usedMemory(await s.info('memory'))))).reduce((a, b) => a + b, 0);
   let services: ServiceProcesses | undefined;
-  let peak = usedMemory(await sampler.info('memory'));
+  let peak = await usedMemoryNow();
   const depth = { scan: [] as number[], metadata: [] as number[], report: [] as number[] };
   let sampling = true;
   const memoryLoop = (async () => {
     while (sampling) {
       try {
-        peak = Math.max(peak, usedMemory(await sampler.info('memory')));
+        peak = Math.max(peak, await usedMemoryNow());
       } catch {
         // a missed sample is not a failure
       }
@@ -97,8 +101,8 @@ async function measure(
     while (sampling) {
       for (const stage of ['scan', 'metadata', 'report'] as const) {
         try {
-          const c = await queues.get(QUEUES[stage]).getJobCounts('waiting', 'active', 'prioritized');
-          depth[stage].push((c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0));
+          const counts = await Promise.all(queues.all(QUEUES[stage]).map((q) => q.getJobCounts('waiting', 'active', 'prioritized')));
+          depth[stage].push(counts.reduce((n, c) => n + (c.waiting ?? 0) + (c.active ?? 0) + (c.prioritized ?? 0), 0));
         } catch {
           // idem
         }
@@ -110,19 +114,21 @@ async function measure(
   let result: RunResult;
   try {
     if (!options.external) {
-      services = spawnServices({ REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, LOG_LEVEL: options.logLevel, ...jobKey.env }, options.replicas);
+      const env = { REDIS_URL: options.redis, BLINDSPOT_PREFIX: options.prefix, BLINDSPOT_PARTITIONS: String(options.partitions), LOG_LEVEL: options.logLevel };
+      services = spawnServices({ ...env, ...jobKey.env }, options.replicas);
       started(services);
     }
     result = await submitAndWait(redis, loaded.scenario, {
       url: options.redis,
       auth: jobKey.auth,
       prefix: options.prefix,
+      partitions: options.partitions,
       file: loaded.file,
       batchSize: options.batchSize,
       timeoutMs: options.timeoutMs,
       // After a signal the services it reaches exit on their own: not a problem to report.
       check: () => (interrupted() ? null : (services?.problem() ?? null)),
-      beforeCleanup: async (run) => collectLatencies(redis, new RunKeys(options.prefix, run), latencies),
+      beforeCleanup: async (run) => collectLatencies(redis, new RunKeys(options.prefix, run, options.partitions), latencies),
       signal,
       ...(services ? { stopServices: () => (services as ServiceProcesses).stop() } : {}),
     });

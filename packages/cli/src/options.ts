@@ -3,7 +3,17 @@
  * value is read and checked. Commands pick the ones they take. The Redis URL, prefix and
  * log level are checked by the same rules as the services' environment (config.ts).
  */
-import { DEFAULT_PREFIX, LOG_LEVELS, SERVICES, logLevelSchema, prefixSchema, problemWith, redisUrlSchema, type ServiceName } from '@blindspot/pipeline/config';
+import {
+  DEFAULT_PREFIX,
+  LOG_LEVELS,
+  MAX_PARTITIONS,
+  SERVICES,
+  logLevelSchema,
+  prefixSchema,
+  problemWith,
+  redisUrlSchema,
+  type ServiceName,
+} from '@blindspot/pipeline/config';
 import { DEFAULT_BATCH_SIZE } from '@blindspot/pipeline/embedded';
 import { OptionProblem, type OptionDef } from './args';
 
@@ -70,6 +80,24 @@ export const prefix: OptionDef<string> = {
     const problem = problemWith(prefixSchema, env);
     if (problem) throw new OptionProblem(`BLINDSPOT_PREFIX=${env} (the default of --prefix): ${problem}`, true);
     return env;
+  },
+};
+
+export const partitions: OptionDef<number> = {
+  name: 'partitions',
+  takes: '<n>',
+  help: `with --redis: partitions of the deployment's keys and queues, each
+its own Redis Cluster slot (every service must have the same; default: the
+BLINDSPOT_PARTITIONS environment variable, else 1)`,
+  read(given) {
+    if (given[0] !== undefined) return whole(given[0], 1, MAX_PARTITIONS);
+    const env = process.env.BLINDSPOT_PARTITIONS;
+    if (!env) return 1;
+    try {
+      return whole(env, 1, MAX_PARTITIONS);
+    } catch (err) {
+      throw new OptionProblem(`BLINDSPOT_PARTITIONS=${env} (the default of --partitions): ${(err as Error).message}`, true);
+    }
   },
 };
 

@@ -5,11 +5,31 @@
  */
 import { createRequire } from 'node:module';
 
+/** A sealer's native state (seal.c): the clients' secrets and its cache of conversation ciphers. */
+export type NativeSealer = { readonly __nativeSealer: unique symbol };
+
+/** One sealed batch: message i's payload is payloads[offsets[i], offsets[i+1]), its commitment commitments[32i, 32i+32). */
+export interface SealedBatch {
+  payloads: Uint8Array;
+  offsets: Uint32Array;
+  commitments: Uint8Array | null;
+}
+
 /** A bank's multi-index, built by matchIndex and held by native code (see src/match.c). */
 export type NativeBankIndex = { readonly __nativeBankIndex: unique symbol };
 
 export interface NativeKernels {
   readonly path: string;
+  /** A sealer; `slots` bounds its conversation-cipher cache (a power of two, at most 16384; 1024 by default). */
+  sealerNew(frankingSecret: Uint8Array, conversationsSecret: Uint8Array, frank: boolean, slots?: number): NativeSealer;
+  /**
+   * Seals a batch (the JavaScript twin is Sealer in @blindspot/core/world): message i's
+   * plaintext is plain[spans[2i], spans[2i+1]), encrypted when encrypted[i] is not 0 in
+   * conversation places[2i] with nonce counter places[2i+1]; ids[i] is its message id.
+   */
+  sealBatch(sealer: NativeSealer, plain: Uint8Array, spans: Uint32Array, encrypted: Uint8Array, places: Float64Array, ids: Float64Array): SealedBatch;
+  /** The conversation cache's size and its hits and misses so far. */
+  sealerStats(sealer: NativeSealer): { slots: number; hits: number; misses: number };
   /** The multi-index of a bank's entries (size × 32 bytes); throws on a malformed bank. */
   matchIndex(entries: Uint8Array): NativeBankIndex;
   /** Bytes the index holds. */

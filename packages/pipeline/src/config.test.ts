@@ -20,6 +20,7 @@ describe('parseEnv', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       BLINDSPOT_JOB_KEY: KEY,
       BLINDSPOT_PREFIX: '{blindspot}',
+      BLINDSPOT_PARTITIONS: 1,
       LOG_LEVEL: 'info',
       // pretty at a terminal outside production, else json
       LOG_FORMAT: process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json',

@@ -6,6 +6,9 @@ import { isIP } from 'node:net';
 import { STAGES } from '@blindspot/core';
 import { z } from 'zod';
 import { JOB_KEY_REMEDY, jobKeyProblem } from './bullmq/authenticator';
+import { MAX_PARTITIONS } from './bullmq/keys';
+
+export { MAX_PARTITIONS };
 
 /** The pipeline's services: the vocabulary's stages. */
 export const SERVICES = STAGES;
@@ -75,6 +78,12 @@ export function problemWith(schema: z.ZodType, value: unknown): string | null {
 const baseEnv = {
   REDIS_URL: redisUrlSchema,
   BLINDSPOT_PREFIX: prefixSchema.default(DEFAULT_PREFIX),
+  /**
+   * Partitions of the deployment's keys and queues, each under its own hash tag, so that
+   * runs spread over the nodes of a Redis Cluster (keys.ts). Every service, the dashboard
+   * and the command line must agree; the first to start records it.
+   */
+  BLINDSPOT_PARTITIONS: int(1, MAX_PARTITIONS, 1),
   LOG_LEVEL: logLevelSchema.default('info'),
   /** json (one object per line, for machines) or pretty (for a developer's terminal); default: pretty at a terminal outside production. */
   LOG_FORMAT: z.enum(['json', 'pretty']).default(() => (process.stdout.isTTY && process.env.NODE_ENV !== 'production' ? 'pretty' : 'json')),

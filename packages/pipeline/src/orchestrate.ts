@@ -6,21 +6,24 @@
  * returns: its keys deleted, the services told to drop it (cancel.ts).
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { RunResult, Scenario } from '@blindspot/core';
 import { QUEUES, RunKeys } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import type { JobAuthenticator } from './bullmq/authenticator';
-import { createRedis, scanKeys, waitForRedis } from './bullmq/connection';
+import { createCluster, createRedis, isClusterNode, scanKeys, waitForRedis } from './bullmq/connection';
 import { redactUrl, redactorForUrl, safeMessage } from './redact';
 import { cancelRun } from './bullmq/cancel';
+import { agreePartitions } from './bullmq/partitions';
+import type { RedisClient } from './bullmq/connection';
 
 export interface SubmitOptions {
   url: string;
   /** Signs the run's definition and its generate job: the services' job key. */
   auth: JobAuthenticator;
   prefix: string;
+  /** How many partitions the deployment has (BLINDSPOT_PARTITIONS; default 1). */
+  partitions?: number;
   file: string;
   batchSize: number;
   /** Give up after this long without a result (ms). */
@@ -61,25 +64,37 @@ function newRunId(): string {
 }
 
 /** Connects a short-lived client, failing within seconds with the URL it could not reach. */
-export async function connectClient(url: string): Promise<Redis> {
-  const redis = createRedis(url, 'client');
+export async function connectClient(url: string): Promise<RedisClient> {
+  const single = createRedis(url, 'client');
   try {
-    await waitForRedis(redis, url, 5_000);
+    await waitForRedis(single, url, 5_000);
+    if (!(await isClusterNode(single))) return single;
   } catch (err) {
-    redis.disconnect();
+    single.disconnect();
     throw err;
   }
-  return redis;
+  single.disconnect();
+  // A cluster node: the connection is to the whole cluster, whichever node the URL names.
+  const cluster = createCluster(url, 'client');
+  try {
+    await waitForRedis(cluster, url, 5_000);
+  } catch (err) {
+    cluster.disconnect();
+    throw err;
+  }
+  return cluster;
 }
 
 /** Stores the run's definition and queues it for the generator. Returns the run id. */
 export async function submitRun(
-  redis: Redis,
+  redis: RedisClient,
   scenario: Scenario,
-  options: { prefix: string; file: string; batchSize: number; auth: JobAuthenticator; run?: string },
+  options: { prefix: string; partitions?: number; file: string; batchSize: number; auth: JobAuthenticator; run?: string },
 ): Promise<string> {
   const run = options.run ?? newRunId();
-  const keys = new RunKeys(options.prefix, run);
+  const partitions = options.partitions ?? 1;
+  await agreePartitions(redis, options.prefix, partitions);
+  const keys = new RunKeys(options.prefix, run, partitions);
   const scenarioJson = JSON.stringify(scenario);
   const optionsJson = JSON.stringify({ batchSize: options.batchSize });
   await redis
@@ -89,16 +104,16 @@ export async function submitRun(
     .set(keys.options, optionsJson, 'EX', RUN_KEY_TTL_SECONDS)
     .set(keys.definitionAuth, options.auth.runDefinition(run, scenarioJson, options.file, optionsJson), 'EX', RUN_KEY_TTL_SECONDS)
     .exec();
-  const queues = new Queues(redis, options.prefix, options.auth);
+  const queues = new Queues(redis, options.prefix, options.auth, undefined, false, partitions);
   try {
-    await queues.send(QUEUES.generate, 'run', { run }, run);
+    await queues.send(QUEUES.generate, 'run', { run }, run, keys.partition);
   } finally {
     await queues.close();
   }
   return run;
 }
 
-export async function submitAndWait(redis: Redis, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+export async function submitAndWait(redis: RedisClient, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
   if (options.signal?.aborted) throw new RunInterrupted('interrupted before the run was submitted');
   const started = performance.now();
   const run = newRunId();
@@ -143,13 +158,13 @@ async function within<T>(promise: Promise<T>, ms: number, timedOut: () => Error)
 }
 
 /** Cancels `run` within CANCEL_BOUND_MS: null if done, else what went wrong. */
-async function cancelWithin(redis: Redis, options: SubmitOptions, run: string): Promise<string | null> {
+async function cancelWithin(redis: RedisClient, options: SubmitOptions, run: string): Promise<string | null> {
   let timer: NodeJS.Timeout | undefined;
   const bound = new Promise<string>((resolve) => {
     timer = setTimeout(() => resolve(`no answer from Redis within ${CANCEL_BOUND_MS / 1000} s`), CANCEL_BOUND_MS);
   });
   try {
-    return await Promise.race([cancelRun(redis, options.prefix, run).then(() => null), bound]);
+    return await Promise.race([cancelRun(redis, options.prefix, run, options.partitions).then(() => null), bound]);
   } catch (err) {
     return safeMessage(err, redactorForUrl(options.url));
   } finally {
@@ -181,8 +196,8 @@ function unlessAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, 
   });
 }
 
-async function waitForResult(redis: Redis, run: string, started: number, options: SubmitOptions): Promise<RunResult> {
-  const keys = new RunKeys(options.prefix, run);
+async function waitForResult(redis: RedisClient, run: string, started: number, options: SubmitOptions): Promise<RunResult> {
+  const keys = new RunKeys(options.prefix, run, options.partitions);
   let outageSince: number | undefined;
   for (;;) {
     if (options.signal?.aborted) throw new RunInterrupted(`interrupted while waiting for run ${run}`);
@@ -240,7 +255,7 @@ async function waitForResult(redis: Redis, run: string, started: number, options
 }
 
 /** Deletes every key of a finished run, its secrets included. */
-async function cleanup(redis: Redis, keys: RunKeys): Promise<void> {
+async function cleanup(redis: RedisClient, keys: RunKeys): Promise<void> {
   for (const pattern of keys.patterns) {
     const found = await scanKeys(redis, pattern);
     for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));

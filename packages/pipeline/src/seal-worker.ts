@@ -6,8 +6,8 @@
  * transferred buffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeMessages, encodeMessages, scanBatch, scannerContext, type Message, type ScannerContext } from '@blindspot/core';
-import { Sealer, type Unsealed } from '@blindspot/core/world';
+import { decodeMessages, encodeMessages, scanBatch, scannerContext, type ScannerContext } from '@blindspot/core';
+import { Sealer } from '@blindspot/core/world';
 import type { SealReply, SealRequest, SealWorkerData } from './seal-pool';
 
 const port = parentPort;
@@ -18,14 +18,8 @@ let scanner: ScannerContext | undefined;
 
 port.on('message', (request: SealRequest) => {
   try {
-    const batch: Unsealed[] = decodeMessages(request.messages).map((m: Message, i) => ({
-      envelope: m.envelope,
-      plain: m.payload,
-      conversation: request.places[2 * i] as number,
-      nonce: request.places[2 * i + 1] as number,
-      voucher: m.voucher,
-    }));
-    const sealed = sealer.sealAll(batch);
+    // The plaintexts stay where they came, in the request's buffer: the native kernel seals them from there.
+    const sealed = sealer.sealPlain(decodeMessages(request.messages), request.places);
     if (request.scan) {
       if (!data.scenario) throw new Error('this sealing thread was started without a scenario to scan with');
       scanner ??= scannerContext(data.scenario);

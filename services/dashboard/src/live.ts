@@ -13,18 +13,19 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Redis } from 'ioredis';
 import {
   ORDERED_STAGES,
   QUEUES,
   RunKeys,
   parseInboxField,
+  partitionPrefixes,
   policeKeyPattern,
   runKeyPattern,
   runOfKey,
   runOfPoliceKey,
   scanKeys,
   type Queues,
+  type RedisClient,
 } from '@blindspot/pipeline/bullmq';
 
 export interface LiveRun {
@@ -76,8 +77,16 @@ function parseJson<T>(text: string | null | undefined, fallback: T): T {
   }
 }
 
-async function liveRun(redis: Redis, prefix: string, run: string): Promise<LiveRun> {
-  const keys = new RunKeys(prefix, run);
+/** Each state's jobs summed over the partitions' counts. */
+function sumCounts(counts: readonly Record<string, number>[]): Record<string, number> {
+  const sum: Record<string, number> = {};
+  for (const c of counts) for (const [state, n] of Object.entries(c)) sum[state] = (sum[state] ?? 0) + n;
+  return sum;
+}
+
+/** A run under way, read from the partition (its prefix `at`) it lives in. */
+async function liveRun(redis: RedisClient, at: string, run: string): Promise<LiveRun> {
+  const keys = new RunKeys(at, run);
   const [scenarioJson, optionsJson, progressJson, generated, metadataNext, reporterNext, result, error] = await redis.mget(
     keys.scenario,
     keys.options,
@@ -147,7 +156,7 @@ export class PoliceTallies {
   }
 
   /** The sink `key` of `run` as shown, having tallied what was appended since the last read. */
-  read(redis: Redis, key: string, run: string): Promise<PoliceSink> {
+  read(redis: RedisClient, key: string, run: string): Promise<PoliceSink> {
     let pending = this.reading.get(key);
     if (!pending) {
       pending = this.update(redis, key, run).finally(() => this.reading.delete(key));
@@ -161,7 +170,7 @@ export class PoliceTallies {
     for (const key of this.tallies.keys()) if (!keys.has(key)) this.tallies.delete(key);
   }
 
-  private async update(redis: Redis, key: string, run: string): Promise<PoliceSink> {
+  private async update(redis: RedisClient, key: string, run: string): Promise<PoliceSink> {
     let tally = this.tallies.get(key);
     let read = await this.readOn(redis, key, tally);
     if (tally && (read.first !== tally.first || read.total < tally.counted)) {
@@ -186,7 +195,7 @@ export class PoliceTallies {
 
   /** One MULTI, so length, ends and the entries read agree: the sink's length, first and latest ids, and the entries after the tally's. */
   private async readOn(
-    redis: Redis,
+    redis: RedisClient,
     key: string,
     tally: Tally | undefined,
   ): Promise<{ total: number; first: string | undefined; latest: string | undefined; entries: [string, string[]][] }> {
@@ -229,7 +238,7 @@ export function listResults(dir: string): { file: string; modified: number }[] {
 }
 
 /** The latest report of every police sink, ms (0 for an empty one): one entry each. */
-async function latestReports(redis: Redis, keys: readonly string[]): Promise<number[]> {
+async function latestReports(redis: RedisClient, keys: readonly string[]): Promise<number[]> {
   const batch = redis.pipeline();
   for (const key of keys) batch.xrevrange(key, '+', '-', 'COUNT', 1);
   const replies = ((await batch.exec()) ?? []) as [Error | null, [string, string[]][]][];
@@ -243,17 +252,21 @@ async function latestReports(redis: Redis, keys: readonly string[]): Promise<num
  * The police sinks shown: those of the runs under way, then the RECENT_SINKS whose
  * latest report is newest.
  */
-async function policeSinks(redis: Redis, prefix: string, active: ReadonlySet<string>, tallies: PoliceTallies): Promise<PoliceSink[]> {
-  const keys = await scanKeys(redis, policeKeyPattern(prefix), 10_000);
-  const sinks = keys.flatMap((key) => {
-    const run = runOfPoliceKey(prefix, key);
-    return run === null ? [] : [{ key, run }];
-  });
-  const latest = await latestReports(
-    redis,
-    sinks.map((s) => s.key),
-  );
-  const dated = sinks.map((s, i) => ({ ...s, latest: latest[i] ?? 0 }));
+async function policeSinks(redis: RedisClient, prefixes: readonly string[], active: ReadonlySet<string>, tallies: PoliceTallies): Promise<PoliceSink[]> {
+  const dated: { key: string; run: string; latest: number }[] = [];
+  // Partition by partition: a pipeline reaches one Cluster slot, and each partition is one.
+  for (const prefix of prefixes) {
+    const keys = await scanKeys(redis, policeKeyPattern(prefix), 10_000);
+    const sinks = keys.flatMap((key) => {
+      const run = runOfPoliceKey(prefix, key);
+      return run === null ? [] : [{ key, run }];
+    });
+    const latest = await latestReports(
+      redis,
+      sinks.map((s) => s.key),
+    );
+    dated.push(...sinks.map((s, i) => ({ ...s, latest: latest[i] ?? 0 })));
+  }
   const shown = [
     ...dated.filter((s) => active.has(s.run)),
     ...dated
@@ -266,15 +279,23 @@ async function policeSinks(redis: Redis, prefix: string, active: ReadonlySet<str
 }
 
 /** What the page shows now; `tallies` are the dashboard's own, kept from poll to poll. */
-export async function liveSnapshot(redis: Redis, queues: Queues, prefix: string, resultsDir: string, tallies: PoliceTallies): Promise<LiveSnapshot> {
-  const runIds = (await scanKeys(redis, runKeyPattern(prefix), 10_000)).flatMap((k) => runOfKey(prefix, k) ?? []);
-  const runs = await Promise.all(runIds.map((run) => liveRun(redis, prefix, run)));
+export async function liveSnapshot(redis: RedisClient, queues: Queues, prefix: string, resultsDir: string, tallies: PoliceTallies): Promise<LiveSnapshot> {
+  // Every partition of the deployment (keys.ts): its runs are under its own prefix.
+  const prefixes = partitionPrefixes(prefix, queues.partitions);
+  const found: { run: string; at: string }[] = [];
+  for (const at of prefixes) {
+    for (const key of await scanKeys(redis, runKeyPattern(at), 10_000)) {
+      const run = runOfKey(at, key);
+      if (run !== null) found.push({ run, at });
+    }
+  }
+  const runs = await Promise.all(found.map(({ run, at }) => liveRun(redis, at, run)));
   runs.sort((a, b) => a.run.localeCompare(b.run));
 
   const names = Object.values(QUEUES);
-  const counts = await Promise.all(names.map((q) => queues.get(q).getJobCounts(...STATES)));
-  const queueDepths = Object.fromEntries(names.map((q, i) => [q, counts[i] ?? {}]));
+  const counts = await Promise.all(names.map((q) => Promise.all(queues.all(q).map((p) => p.getJobCounts(...STATES)))));
+  const queueDepths = Object.fromEntries(names.map((q, i) => [q, sumCounts(counts[i] ?? [])]));
 
-  const police = await policeSinks(redis, prefix, new Set(runIds), tallies);
+  const police = await policeSinks(redis, prefixes, new Set(found.map((f) => f.run)), tallies);
   return { at: Date.now(), prefix, runs, queues: queueDepths, police, results: listResults(resultsDir) };
 }

@@ -4,7 +4,17 @@
  */
 import { ConfigError, parseDashboardEnv } from '@blindspot/pipeline/config';
 import { createLogger } from '@blindspot/pipeline/log';
-import { Queues, SHUTDOWN_BOUND_MS, createRedis, exitOnCrash, redactUrl, redactorForUrl, safeMessage } from '@blindspot/pipeline/bullmq';
+import {
+  PartitionsMismatch,
+  Queues,
+  SHUTDOWN_BOUND_MS,
+  agreePartitions,
+  exitOnCrash,
+  openRedis,
+  redactUrl,
+  redactorForUrl,
+  safeMessage,
+} from '@blindspot/pipeline/bullmq';
 import { startDashboard } from './server';
 
 exitOnCrash('dashboard', () => redactorForUrl(process.env.REDIS_URL ?? ''));
@@ -19,8 +29,17 @@ try {
   throw err;
 }
 const log = createLogger('dashboard', config.LOG_LEVEL, config.LOG_FORMAT);
-const redis = createRedis(config.REDIS_URL, 'worker', log);
-const queues = new Queues(redis, config.BLINDSPOT_PREFIX, undefined, log, !config.DASHBOARD_QUEUE_ACTIONS);
+const redis = await openRedis(config.REDIS_URL, 'worker', log);
+// It only reads: it checks the deployment's number of partitions, and never records one.
+try {
+  await agreePartitions(redis, config.BLINDSPOT_PREFIX, config.BLINDSPOT_PARTITIONS, true);
+} catch (err) {
+  if (!(err instanceof PartitionsMismatch)) throw err;
+  process.stderr.write(`dashboard: ${err.message}\n`);
+  redis.disconnect();
+  process.exit(2);
+}
+const queues = new Queues(redis, config.BLINDSPOT_PREFIX, undefined, log, !config.DASHBOARD_QUEUE_ACTIONS, config.BLINDSPOT_PARTITIONS);
 let started: Awaited<ReturnType<typeof startDashboard>>;
 try {
   started = await startDashboard({

@@ -10,13 +10,13 @@ import express from 'express';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
-import type { Redis } from 'ioredis';
 import { QUEUES, redactorFor, safeMessage, type Queues } from '@blindspot/pipeline/bullmq';
 import { PoliceTallies, listResults, liveSnapshot } from './live';
 import { LIVE_PAGE } from './page';
+import type { RedisClient } from '@blindspot/pipeline/bullmq';
 
 export interface DashboardOptions {
-  redis: Redis;
+  redis: RedisClient;
   queues: Queues;
   prefix: string;
   resultsDir: string;
@@ -50,7 +50,10 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   const board = new ExpressAdapter();
   board.setBasePath('/queues');
   createBullBoard({
-    queues: Object.values(QUEUES).map((name) => new BullMQAdapter(options.queues.get(name), { readOnlyMode: !options.queueActions })),
+    // Each partition's queues (partition k's named p<k>-<queue>; with one partition, just <queue>).
+    queues: Object.values(QUEUES).flatMap((name) =>
+      options.queues.all(name).map((queue, k) => new BullMQAdapter(queue, { readOnlyMode: !options.queueActions, prefix: k === 0 ? '' : `p${k}-` })),
+    ),
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'Blindspot queues' } },
   });

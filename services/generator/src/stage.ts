@@ -123,12 +123,13 @@ function crashLoopMessage(stalls: number): string {
 const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WORKER_CONCURRENCY);
 
 export function bindGenerator(ctx: ServiceContext): void {
-  const scan = ctx.queues.get(QUEUES.scan);
-  const metadata = ctx.queues.get(QUEUES.metadata);
   ctx.work(
     QUEUES.generate,
     async ({ run }, job, token) => {
       const keys = ctx.keys(run);
+      // The run's batches go to the queues of its partition.
+      const scan = ctx.queues.get(QUEUES.scan, keys.partition);
+      const metadata = ctx.queues.get(QUEUES.metadata, keys.partition);
       let spec;
       try {
         spec = await loadRun(ctx.redis, keys, ctx.auth);
@@ -169,8 +170,8 @@ export function bindGenerator(ctx: ServiceContext): void {
           await ctx.release(job, token);
         }
         await Promise.all([
-          ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq)),
-          ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq)),
+          ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq), keys.partition),
+          ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq), keys.partition),
         ]);
         ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
         ctx.log.debug(

@@ -55,7 +55,7 @@ export function bindMetadataDetector(ctx: ServiceContext): void {
           return { output: encodeMetadataResult(result), state: writes, onCommit };
         },
         emit: async (seq, output) => {
-          await ctx.queues.send(QUEUES.report, 'metadata', output, jobId(run, 'metadata', seq));
+          await ctx.queues.send(QUEUES.report, 'metadata', output, jobId(run, 'metadata', seq), keys.partition);
         },
       });
     });

@@ -23,6 +23,6 @@ export function bindScanner(ctx: ServiceContext): void {
       },
       'batch scanned',
     );
-    await ctx.queues.send(QUEUES.report, 'scan', encodeScanResult(result), jobId(batch.run, 'scan', batch.seq));
+    await ctx.queues.send(QUEUES.report, 'scan', encodeScanResult(result), jobId(batch.run, 'scan', batch.seq), ctx.keys(batch.run).partition);
   });
 }

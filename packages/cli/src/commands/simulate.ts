@@ -36,6 +36,7 @@ const options = {
   externalServices: opt.externalServices,
   replicas: opt.replicas,
   prefix: opt.prefix,
+  partitions: opt.partitions,
   timeout: opt.timeout,
   logLevel: opt.logLevel,
 };
@@ -200,7 +201,10 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
   try {
     const redis = await connectClient(url);
     try {
-      if (!v.externalServices) services = spawnServices({ REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, LOG_LEVEL: v.logLevel, ...jobKey.env }, v.replicas);
+      if (!v.externalServices) {
+        const env = { REDIS_URL: url, BLINDSPOT_PREFIX: v.prefix, BLINDSPOT_PARTITIONS: String(v.partitions), LOG_LEVEL: v.logLevel, ...jobKey.env };
+        services = spawnServices(env, v.replicas);
+      }
       for (const { scenario, file } of scenarios) {
         const progress = new Progress(scenario.name, scenario.durationDays);
         results.push(
@@ -208,6 +212,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
             url,
             auth: jobKey.auth,
             prefix: v.prefix,
+            partitions: v.partitions,
             file,
             batchSize: v.batchSize,
             timeoutMs: v.timeout,

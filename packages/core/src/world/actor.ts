@@ -64,3 +64,18 @@ export interface World {
   /** The facts the platform stamps on each message. */
   readonly envelopes: Envelopes;
 }
+
+/**
+ * The hour's arrivals at `rate` per hour (a Poisson count), each at a time in the hour
+ * and from an account active then; an arrival that finds no active account is dropped.
+ * Draws, in order: the count, then per arrival its time and its account.
+ */
+export function eachActiveArrival(world: World, hour: Hour, rate: number, arrive: (time: number, sender: number) => void): void {
+  const { rng, picks } = world;
+  const n = rng.poisson(rate);
+  for (let i = 0; i < n; i++) {
+    const time = picks.timeIn(hour.start);
+    const sender = picks.activeAccount(time);
+    if (sender >= 0) arrive(time, sender);
+  }
+}

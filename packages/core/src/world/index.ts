@@ -5,5 +5,17 @@
  */
 export { WorldGenerator, type GenerateOptions, type UnsealedBatch } from './generator';
 export { buildPopulation, Kind, type Population } from './population';
-export { Clients, Sealer, sealedOverhead, newClientSecret, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, type Unsealed } from './clients';
+export {
+  Clients,
+  Sealer,
+  sealedOverhead,
+  newClientSecret,
+  defaultSealKernel,
+  NONCE_BYTES,
+  TAG_BYTES,
+  CLIENT_SECRET_BYTES,
+  type SealKernel,
+  type SealerOptions,
+  type Unsealed,
+} from './clients';
 export type { Ledger } from './ledger';

@@ -28,6 +28,27 @@ describe('ACL users', () => {
     expect(readers(keys.platformKey)).toEqual(['generator', 'reporter']);
   });
 
+  it('grant every partition alike, each under its own hash tag, and the secrets of a run in any partition to the generator alone', () => {
+    for (const role of ACL_ROLES) {
+      const one = roleAccess(PREFIX, role).keys.filter((k) => !k.pattern.endsWith(':partitions'));
+      const three = roleAccess(PREFIX, role, { partitions: 3 });
+      for (const k of [1, 2]) {
+        const tag = `{blindspot:${k}}`;
+        const inPartition = three.keys.filter((g) => g.pattern.startsWith(`${tag}:`));
+        expect(inPartition, `${role} in ${tag}`).toEqual(one.map((g) => ({ ...g, pattern: tag + g.pattern.slice(PREFIX.length) })));
+      }
+      expect(three.keys.filter((g) => g.pattern === `${PREFIX}:partitions`)).toHaveLength(1);
+    }
+    const run = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'].find((r) => new RunKeys(PREFIX, r, 3).partition === 2) as string;
+    const keys = new RunKeys(PREFIX, run, 3);
+    expect(keys.clientSecret.startsWith('{blindspot:2}:')).toBe(true);
+    const readers = ACL_ROLES.filter((role) => {
+      const access = roleAccess(PREFIX, role, { partitions: 3 });
+      return access.keys.some((k) => k.access !== 'W' && matches(k.pattern, keys.clientSecret)) || access.readOnly.some((p) => matches(p, keys.clientSecret));
+    });
+    expect(readers).toEqual(['generator']);
+  });
+
   it('print a file of users without passwords, with passwords only when given', () => {
     const lines = aclFile(PREFIX).trimEnd().split('\n');
     const users = lines.filter((l) => !l.startsWith('#'));
@@ -45,7 +66,8 @@ describe('ACL users', () => {
     expect(on.keys).toEqual(off.keys);
     expect(off.commands).not.toContain('+@all');
     expect(on.commands).toContain('+@all');
-    for (const k of on.keys) if (!k.pattern.includes(':run:') && !k.pattern.includes(':police:')) expect(k.access, k.pattern).toBe('RW');
-    for (const k of on.keys) if (k.pattern.includes(':run:') || k.pattern.includes(':police:')) expect(k.access, k.pattern).toBe('R');
+    // The queues; the runs, the police sinks and the record of the partitions stay read-only.
+    const readOnly = (pattern: string) => pattern.includes(':run:') || pattern.includes(':police:') || pattern.endsWith(':partitions');
+    for (const k of on.keys) expect(k.access, k.pattern).toBe(readOnly(k.pattern) ? 'R' : 'RW');
   });
 });

@@ -24,6 +24,8 @@ import { SERVICE_QUEUES } from './queues';
 import {
   QUEUES,
   cancelledKeyPattern,
+  partitionPrefixes,
+  partitionsKey,
   policeKeyPattern,
   queueKeyPattern,
   runKeyPattern,
@@ -51,6 +53,8 @@ export function passwordVariable(user: AclRole | 'default'): string {
 export interface AclOptions {
   /** The dashboard's DASHBOARD_QUEUE_ACTIONS=true: Bull Board may retry, promote and remove jobs, so it writes the queues (and nothing else). */
   dashboardQueueActions?: boolean;
+  /** The deployment's BLINDSPOT_PARTITIONS (default 1): each partition's keys are granted alike. */
+  partitions?: number;
 }
 
 /** Read, write (which includes DEL and EXPIRE), or both. */
@@ -76,14 +80,17 @@ export interface RoleAccess {
  * @scripting (FUNCTION, FCALL, SCRIPT FLUSH and KILL), then back what BullMQ and
  * ioredis need: EVALSHA for BullMQ's Lua scripts, EVAL when one is not cached yet,
  * SCRIPT EXISTS and LOAD, which ioredis sends before a pipeline that runs one, and
- * INFO, which BullMQ reads the server's version from. Pub/sub reaches no channel
+ * INFO, which BullMQ reads the server's version from (and the connection whether the
+ * server is a cluster node), and CLUSTER SLOTS, INFO and NODES, from which a client of a
+ * Redis Cluster learns which node holds which keys. Pub/sub reaches no channel
  * (resetchannels). The key patterns do the real work: whatever a command is, it
  * touches only the keys the role is given; a list of single commands would be no
  * safer, and would break on the first path of BullMQ's scripts a test did not take.
  */
-const ALL_COMMANDS = ['+@all', '-@dangerous', '-@scripting', '+eval', '+evalsha', '+script|load', '+script|exists', '+info'] as const;
+const CLUSTER_MAP = ['+cluster|slots', '+cluster|info', '+cluster|nodes'] as const;
+const ALL_COMMANDS = ['+@all', '-@dangerous', '-@scripting', '+eval', '+evalsha', '+script|load', '+script|exists', '+info', ...CLUSTER_MAP] as const;
 /** What a reader needs: read commands, the connection's own (PING, CLIENT SETNAME), and BullMQ's scripts, which can then only read. */
-const READ_COMMANDS = ['+@read', '+@connection', '-@dangerous', '+eval', '+evalsha', '+script|load', '+script|exists', '+info'] as const;
+const READ_COMMANDS = ['+@read', '+@connection', '-@dangerous', '+eval', '+evalsha', '+script|load', '+script|exists', '+info', ...CLUSTER_MAP] as const;
 /**
  * The dashboard's: a reader's; CLIENT LIST, by which Bull Board tells whether a queue
  * has workers (it shows the connections' names, addresses and last commands, no key and
@@ -216,13 +223,28 @@ function cliAccess(prefix: string): RoleAccess {
   };
 }
 
-/** The keys and commands `role` is allowed under `prefix`. */
-export function roleAccess(prefix: string, role: AclRole, options: AclOptions = {}): RoleAccess {
+/** The keys and commands `role` is allowed in one partition, whose prefix is `prefix`. */
+function partitionAccess(prefix: string, role: AclRole, options: AclOptions): RoleAccess {
   if (role === 'dashboard') return dashboardAccess(prefix, options.dashboardQueueActions ?? false);
   if (role === 'cli') return cliAccess(prefix);
   // The generator looks up, for a batch whose id was refused, whether its scan result is on the report queue (lost-batch.ts).
   const readOnly = role === 'generator' ? [queueKeyPattern(prefix, QUEUES.report)] : [];
   return { keys: [...serviceRunKeys(prefix), ...stageKeys(prefix, role), ...serviceQueues(prefix, role)], readOnly, commands: ALL_COMMANDS };
+}
+
+/**
+ * The keys and commands `role` is allowed in the deployment under `prefix`: the same in
+ * every partition (keys.ts), and the record of how many there are, which every process
+ * checks and all but the dashboard may make (partitions.ts).
+ */
+export function roleAccess(prefix: string, role: AclRole, options: AclOptions = {}): RoleAccess {
+  const parts = partitionPrefixes(prefix, options.partitions ?? 1).map((p) => partitionAccess(p, role, options));
+  const first = parts[0] as RoleAccess;
+  return {
+    keys: [...parts.flatMap((p) => p.keys), grant(partitionsKey(prefix), role === 'dashboard' ? 'R' : 'RW')],
+    readOnly: parts.flatMap((p) => p.readOnly),
+    commands: first.commands,
+  };
 }
 
 /** Grants of one pattern merged (a read and a write make both), in the order first given. */
@@ -265,9 +287,10 @@ export function aclUsers(prefix: string, passwords: Partial<Record<AclRole | 'de
 
 /** The ACL file of a deployment, as `blindspot acl` prints it: what it is, in comments, then aclUsers without passwords. */
 export function aclFile(prefix: string, options: AclOptions = {}): string {
-  const command = `blindspot acl --prefix ${prefix}${options.dashboardQueueActions ? ' --dashboard-queue-actions' : ''}`;
+  const partitions = options.partitions ?? 1;
+  const command = `blindspot acl --prefix ${prefix}${partitions > 1 ? ` --partitions ${partitions}` : ''}${options.dashboardQueueActions ? ' --dashboard-queue-actions' : ''}`;
   const header = [
-    `# The Redis ACL users of a Blindspot deployment with the prefix ${prefix}, made from`,
+    `# The Redis ACL users of a Blindspot deployment with the prefix ${prefix}${partitions > 1 ? ` in ${partitions} partitions` : ''}, made from`,
     '# its key layout by',
     `#   ${command}`,
     '# (make it again when the layout changes). It holds no password: ops/redis/start.sh',

@@ -8,10 +8,12 @@
  * the marker is set (here, and the ordered stages' scripts), so nothing deleted comes
  * back and nothing new is left behind.
  */
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+
 import { scanKeys } from './connection';
 import { CANCELLED_TTL_SECONDS, QUEUES, RunKeys } from './keys';
 import { Queues } from './queues';
+import type { RedisClient } from './connection';
 
 /** Thrown where a service finds its run cancelled: the job is dropped, not failed or retried. */
 export class RunCancelledError extends Error {
@@ -46,8 +48,8 @@ return 1
 
 type Guarded<T> = { bsWriteUnlessCancelled(numberOfKeys: number, ...args: (string | number)[]): T };
 
-function guarded(redis: Redis): Redis & Guarded<Promise<number>> {
-  const r = redis as Redis & Guarded<Promise<number>>;
+function guarded(redis: RedisClient): RedisClient & Guarded<Promise<number>> {
+  const r = redis as RedisClient & Guarded<Promise<number>>;
   // Without numberOfKeys: the count of keys varies and is passed with each call.
   if (typeof r.bsWriteUnlessCancelled !== 'function') redis.defineCommand('bsWriteUnlessCancelled', { lua: WRITE_UNLESS_CANCELLED });
   return r;
@@ -57,7 +59,7 @@ function guarded(redis: Redis): Redis & Guarded<Promise<number>> {
  * Makes `writes` to keys of run `keys.run` in one atomic step, each key expiring after
  * `ttlSeconds`, unless the run is cancelled. Returns false (and writes nothing) if it is.
  */
-export async function writeUnlessCancelled(redis: Redis, keys: RunKeys, ttlSeconds: number, writes: readonly GuardedWrite[]): Promise<boolean> {
+export async function writeUnlessCancelled(redis: RedisClient, keys: RunKeys, ttlSeconds: number, writes: readonly GuardedWrite[]): Promise<boolean> {
   const [numberOfKeys, ...args] = guardedArgs(keys, ttlSeconds, writes);
   return (await guarded(redis).bsWriteUnlessCancelled(numberOfKeys as number, ...args)) === 1;
 }
@@ -68,7 +70,7 @@ export async function writeUnlessCancelled(redis: Redis, keys: RunKeys, ttlSecon
  * made, and those commands' replies.
  */
 export async function writeUnlessCancelledThen(
-  redis: Redis,
+  redis: RedisClient,
   keys: RunKeys,
   ttlSeconds: number,
   writes: readonly GuardedWrite[],
@@ -104,7 +106,7 @@ function guardedArgs(keys: RunKeys, ttlSeconds: number, writes: readonly Guarded
   return [names.length, ...names, ...args];
 }
 
-export async function isCancelled(redis: Redis, keys: RunKeys): Promise<boolean> {
+export async function isCancelled(redis: RedisClient, keys: RunKeys): Promise<boolean> {
   return (await redis.exists(keys.cancelled)) === 1;
 }
 
@@ -115,23 +117,24 @@ const REMOVABLE = ['waiting', 'delayed', 'prioritized', 'failed'] as const;
  * Cancels a run: marks it cancelled, deletes every key of it and removes its jobs that
  * wait in the queues. The police sink stays: reports already filed were filed.
  */
-export async function cancelRun(redis: Redis, prefix: string, run: string): Promise<void> {
-  const keys = new RunKeys(prefix, run);
+export async function cancelRun(redis: RedisClient, prefix: string, run: string, partitions = 1): Promise<void> {
+  const keys = new RunKeys(prefix, run, partitions);
   // The marker first: from here on no service writes for the run, so the keys found below are all there are.
   await redis.set(keys.cancelled, '1', 'EX', CANCELLED_TTL_SECONDS);
   for (const pattern of keys.patterns) {
     const found = await scanKeys(redis, pattern);
     for (let i = 0; i < found.length; i += 500) await redis.del(...found.slice(i, i + 500));
   }
-  await removeQueuedJobs(redis, prefix, run);
+  await removeQueuedJobs(redis, keys, partitions);
 }
 
 /** Removes the run's jobs that are not being worked on: its generate job (id: the run) and its batches (`<run>.<hop>.<seq>`). */
-async function removeQueuedJobs(redis: Redis, prefix: string, run: string): Promise<void> {
-  const queues = new Queues(redis, prefix);
+async function removeQueuedJobs(redis: RedisClient, keys: RunKeys, partitions: number): Promise<void> {
+  const { run } = keys;
+  const queues = new Queues(redis, keys.deploymentPrefix, undefined, undefined, false, partitions);
   try {
     for (const name of [QUEUES.generate, QUEUES.scan, QUEUES.metadata, QUEUES.report]) {
-      const queue = queues.get(name);
+      const queue = queues.get(name, keys.partition);
       const ids = await queue.getRanges([...REMOVABLE], 0, -1);
       const mine = ids.filter((id) => id === run || id.startsWith(`${run}.`));
       await Promise.all(mine.map((id) => queue.remove(id)));

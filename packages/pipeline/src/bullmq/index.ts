@@ -3,7 +3,7 @@
  * entry point, so a service reaches exactly the core modules its stage needs.
  */
 export * from './keys';
-export { createRedis, redactorFor, reportErrors, scanKeys, waitForRedis } from './connection';
+export { createCluster, createRedis, keyServers, openRedis, redactorFor, reportErrors, scanKeys, waitForRedis, type RedisClient } from './connection';
 export { redactUrl, redactorForUrl, safeMessage } from '../redact';
 export { Queues, QUEUE_CATALOG, SERVICE_QUEUES, type JobData, type ConsumedQueue } from './queues';
 export { OrderedStage, RUN_KEY_TTL_SECONDS, type OrderedStageSpec, type Applied } from './ordered';
@@ -13,6 +13,7 @@ export { RunCancelledError, cancelRun, isCancelled, writeUnlessCancelled, writeU
 export { lookUpRefusals, lostAtEnqueue } from './lost-batch';
 export * from './wire';
 export { deadLetterOf, keepDeadLetters } from './dead-letters';
+export { PartitionsMismatch, agreePartitions } from './partitions';
 export type { Queue, Job } from 'bullmq';
 export { UnrecoverableError } from 'bullmq';
 export { ACL_ROLES, aclFile, aclRules, aclUser, aclUsers, passwordVariable, roleAccess, type AclOptions, type AclRole, type RoleAccess } from './acl';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_PARTITIONS,
   NAMESPACES,
   QUEUES,
   REPORTER_STATE,
@@ -10,6 +11,10 @@ import {
   jobId,
   parseInboxField,
   parseJobId,
+  partitionOf,
+  partitionPrefix,
+  partitionPrefixes,
+  partitionsKey,
   policeKeyPattern,
   queueKeyPattern,
   runKeyPattern,
@@ -132,5 +137,44 @@ describe('key layout', () => {
     expect(REPORTER_STATE.appliedSeq(REPORTER_STATE.applied(41))).toBe(41);
     expect(REPORTER_STATE.appliedSeq(REPORTER_STATE.detected(41))).toBeNull();
     expect(REPORTER_STATE.appliedSeq(REPORTER_STATE.state)).toBeNull();
+  });
+});
+
+describe('partitions of a deployment', () => {
+  it('put partition 0 under the prefix itself and partition k under its own hash tag', () => {
+    expect(partitionPrefix('{blindspot}', 0)).toBe('{blindspot}');
+    expect(partitionPrefix('{blindspot}', 7)).toBe('{blindspot:7}');
+    expect(partitionPrefixes('{x}', 3)).toEqual(['{x}', '{x:1}', '{x:2}']);
+    expect(() => partitionPrefix('{x}', MAX_PARTITIONS)).toThrow(RangeError);
+    expect(() => partitionPrefix('{x}', -1)).toThrow(RangeError);
+    expect(partitionsKey('{x}')).toBe('{x}:partitions');
+  });
+
+  it('place a run by its id alone: stable, within range, one partition when there is one', () => {
+    const runs = Array.from({ length: 2_000 }, (_, i) => `r${i.toString(36)}abc`);
+    for (const run of runs) {
+      expect(partitionOf(run, 1)).toBe(0);
+      const p = partitionOf(run, 5);
+      expect(p).toBe(partitionOf(run, 5));
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThan(5);
+    }
+    // Spread: each of 5 partitions gets a fair share of 2,000 runs.
+    const counts = [0, 0, 0, 0, 0];
+    for (const run of runs) counts[partitionOf(run, 5)] = (counts[partitionOf(run, 5)] as number) + 1;
+    for (const c of counts) expect(c).toBeGreaterThan(300);
+  });
+
+  it("keep every key of a run in its partition's hash tag", () => {
+    for (const run of ['r1', 'r2', 'r3', 'r4', 'r5']) {
+      const keys = new RunKeys('{d}', run, 4);
+      const tag = partitionPrefix('{d}', keys.partition);
+      expect(keys.prefix).toBe(tag);
+      expect(keys.deploymentPrefix).toBe('{d}');
+      for (const key of [keys.scenario, keys.clientSecret, keys.ledger, keys.police, keys.cancelled, keys.stage('reporter').inbox, ...keys.patterns]) {
+        expect(key.startsWith(`${tag}:`), key).toBe(true);
+      }
+    }
+    expect(new RunKeys('{d}', 'r1').prefix).toBe('{d}');
   });
 });

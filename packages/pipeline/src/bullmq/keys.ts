@@ -1,8 +1,15 @@
 /**
  * Every Redis key, key pattern and hash field the pipeline uses, and their parsers:
- * nothing else in the tree spells one out. Everything shares the deployment prefix, a
- * Redis hash tag such as `{blindspot}`, so every key lands in one Redis Cluster slot
- * and the Lua scripts that touch several keys stay valid on a cluster.
+ * nothing else in the tree spells one out.
+ *
+ * Partitions. A deployment's keys and queues are split into BLINDSPOT_PARTITIONS
+ * partitions, each under its own Redis hash tag: partition 0 under the deployment
+ * prefix itself (such as `{blindspot}`), partition k under `{blindspot:k}` (a colon, which
+ * a prefix may not hold, so no other deployment's prefix can be a partition's). Every key
+ * of a partition lands in one Redis Cluster slot, so the Lua scripts that touch several
+ * keys stay valid on a cluster, while the partitions spread over its nodes. A run lives
+ * wholly in one partition (partitionOf: a hash of its id), its keys and its jobs alike;
+ * the services consume every partition's queues. Below, <prefix> is the partition's.
  *
  * Layout (changing it strands runs under way and readers elsewhere, so append; and a
  * deployment's Redis ACL users, made from it by acl.ts, must be made again):
@@ -13,6 +20,7 @@
  *   <prefix>:cancelled:<run>             a cancelled run's marker, outliving its keys (an hour)
  *   <prefix>:<queue>:…                   BullMQ's own keys for each queue (QUEUES)
  *   <prefix>:relay-count                 the queue benchmark's counter
+ *   <prefix>:partitions                  (partition 0) how many partitions the deployment has
  * A run's keys and secrets are deleted when it is done (RunKeys.patterns). The secrets
  * have a namespace of their own so that Redis ACL key patterns (acl.ts), which can only
  * allow, can grant a service a run's keys without its secrets.
@@ -55,7 +63,44 @@ export type RunKeyName = keyof typeof RUN_KEY_NAMES;
 export const SECRET_KEY_NAMES = ['clientSecret', 'platformKey', 'ledger'] as const satisfies readonly RunKeyName[];
 
 /** The namespaces under the prefix besides the queues': no queue may be named like one. */
-export const NAMESPACES = { run: 'run', secret: 'secret', police: 'police', cancelled: 'cancelled', relayCount: 'relay-count' } as const;
+export const NAMESPACES = {
+  run: 'run',
+  secret: 'secret',
+  police: 'police',
+  cancelled: 'cancelled',
+  relayCount: 'relay-count',
+  partitions: 'partitions',
+} as const;
+
+/** The most partitions a deployment may have. */
+export const MAX_PARTITIONS = 256;
+
+/** The prefix of partition `k` of the deployment under `prefix`: the prefix itself for 0, `{tag:k}` for the others. */
+export function partitionPrefix(prefix: string, k: number): string {
+  if (!Number.isInteger(k) || k < 0 || k >= MAX_PARTITIONS) throw new RangeError(`partition ${k} is not one of 0..${MAX_PARTITIONS - 1}`);
+  return k === 0 ? prefix : `${prefix.slice(0, -1)}:${k}}`;
+}
+
+/** The prefixes of every partition of a deployment, partition 0 first. */
+export function partitionPrefixes(prefix: string, partitions: number): string[] {
+  return Array.from({ length: partitions }, (_, k) => partitionPrefix(prefix, k));
+}
+
+/** The partition a run lives in, of `partitions`: FNV-1a of its id, so every process agrees without asking. */
+export function partitionOf(run: string, partitions: number): number {
+  if (partitions <= 1) return 0;
+  let h = 0x811c9dc5;
+  for (let i = 0; i < run.length; i++) {
+    h ^= run.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}
+
+/** The key (in partition 0) recording how many partitions the deployment under `prefix` has. */
+export function partitionsKey(prefix: string): string {
+  return `${prefix}:${NAMESPACES.partitions}`;
+}
 
 /** The ordered stages (ordered.ts): the name in their keys and the inputs each sequence number waits for. */
 export const ORDERED_STAGES = {
@@ -76,10 +121,21 @@ const cancelledBase = (prefix: string) => `${prefix}:${NAMESPACES.cancelled}:`;
 export const CANCELLED_TTL_SECONDS = 3600;
 
 export class RunKeys {
+  /** The run's partition (see partitionOf). */
+  readonly partition: number;
+  /** The prefix of the run's partition, under which all its keys are. */
+  readonly prefix: string;
+
   constructor(
-    readonly prefix: string,
+    /** The deployment's prefix (partition 0's). */
+    readonly deploymentPrefix: string,
     readonly run: string,
-  ) {}
+    /** How many partitions the deployment has. */
+    partitions = 1,
+  ) {
+    this.partition = partitionOf(run, partitions);
+    this.prefix = partitionPrefix(deploymentPrefix, this.partition);
+  }
 
   /** One of the run's named keys, in its namespace. */
   private k(name: RunKeyName): string {

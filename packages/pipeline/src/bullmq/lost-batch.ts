@@ -24,10 +24,12 @@
  * delivered, changes nothing but the run's dead-letter count.
  */
 import type { Job } from 'bullmq';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+
 import { isCancelled } from './cancel';
 import { ORDERED_STAGES, QUEUES, deadLetterJobId, inboxField, jobId, type JobHop, type QueueName, type RunKeys } from './keys';
 import type { Queues } from './queues';
+import type { RedisClient } from './connection';
 
 /** State of a job that still holds its id and will be worked on. */
 const PENDING = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
@@ -40,8 +42,8 @@ const GONE = new Set(['unknown', 'failed']);
  * consumes it, or applied there (or, for a scan, its result is on the report queue).
  * Checked in the order a batch moves, so one moving on while this looks is still seen.
  */
-async function delivered(redis: Redis, queues: Queues, keys: RunKeys, hop: JobHop, seq: number): Promise<boolean> {
-  if (hop === 'scan-in' && !GONE.has(await queues.get(QUEUES.report).getJobState(queues.idOf(jobId(keys.run, 'scan', seq))))) return true;
+async function delivered(redis: RedisClient, queues: Queues, keys: RunKeys, hop: JobHop, seq: number): Promise<boolean> {
+  if (hop === 'scan-in' && !GONE.has(await queues.get(QUEUES.report, keys.partition).getJobState(queues.idOf(jobId(keys.run, 'scan', seq))))) return true;
   const [stage, source] = hop === 'metadata-in' ? [ORDERED_STAGES.metadata, 'envelopes'] : [ORDERED_STAGES.reporter, hop === 'scan-in' ? 'scan' : hop];
   const k = keys.stage(stage.name);
   if ((await redis.hexists(k.inbox, inboxField(seq, source))) === 1) return true;
@@ -62,7 +64,7 @@ function lostMessage(seq: number, queue: QueueName, id: string, reason: string):
  * arrive (or the generator will decide when it reaches the batch).
  */
 export async function lostAtDeadLetter(
-  redis: Redis,
+  redis: RedisClient,
   queues: Queues,
   keys: RunKeys,
   batch: { hop: JobHop; seq: number },
@@ -96,14 +98,14 @@ export function lookUpRefusals(pipeline: ChainableCommander, queues: Queues, key
  * of lookUpRefusals: the reason the run must fail if a job dead-lettered earlier holds
  * one of that batch's ids (so the enqueue was a no-op), else null.
  */
-export async function lostAtEnqueue(redis: Redis, queues: Queues, keys: RunKeys, seq: number, refusals: readonly unknown[]): Promise<string | null> {
+export async function lostAtEnqueue(redis: RedisClient, queues: Queues, keys: RunKeys, seq: number, refusals: readonly unknown[]): Promise<string | null> {
   for (const [i, { hop, queue, id }] of idsOf(queues, keys, seq).entries()) {
     if (refusals[i] !== 1) continue;
     // A refused job is active until it is moved to the failed jobs, just after it is dead-lettered.
-    let state = await queues.get(queue).getJobState(id);
+    let state = await queues.get(queue, keys.partition).getJobState(id);
     for (let waited = 0; state === 'active' && waited < 5_000; waited += 50) {
       await sleep(50);
-      state = await queues.get(queue).getJobState(id);
+      state = await queues.get(queue, keys.partition).getJobState(id);
     }
     // Still to be worked on: the enqueue took, or the refused job's successor holds the id. A refused
     // job is removed once done, so an id no longer held was held by it when the batch was enqueued.

@@ -9,10 +9,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log';
 import type { Queues } from './queues';
 import type { QueueName } from './keys';
+import type { RedisClient } from './connection';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed', 'completed'] as const;
 
@@ -59,13 +59,17 @@ export class ServiceMetrics {
     this.reportsTotal = new Counter({ name: 'blindspot_reports_to_police_total', help: 'Reports to police filed.', registers });
     new Gauge({
       name: 'blindspot_queue_jobs',
-      help: 'Jobs in each queue this service works on or feeds, by state (read from Redis at scrape time).',
+      help: 'Jobs in each queue this service works on or feeds, by state, summed over the partitions (read from Redis at scrape time).',
       labelNames: ['queue', 'state'],
       registers,
       async collect() {
-        const counts = await Promise.all(watched.map((q) => queues.get(q).getJobCounts(...JOB_STATES)));
+        const counts = await Promise.all(watched.map((q) => Promise.all(queues.all(q).map((p) => p.getJobCounts(...JOB_STATES)))));
         watched.forEach((q, i) => {
-          for (const state of JOB_STATES) this.set({ queue: q, state }, counts[i]?.[state] ?? 0);
+          for (const state of JOB_STATES)
+            this.set(
+              { queue: q, state },
+              (counts[i] ?? []).reduce((n, c) => n + (c[state] ?? 0), 0),
+            );
         });
       },
     });
@@ -96,7 +100,7 @@ export interface HttpOptions {
   host: string;
   port: number;
   metrics: ServiceMetrics;
-  redis: Redis;
+  redis: RedisClient;
   stopping: AbortSignal;
   log: Logger;
 }

@@ -14,9 +14,9 @@
  * already applied are dropped on arrival: duplicates have no effect. Every script
  * refuses to write once the run is cancelled (cancel.ts): its deleted keys stay deleted.
  */
-import type { Redis } from 'ioredis';
 import { RunCancelledError } from './cancel';
 import { inboxField, type RunKeys } from './keys';
+import type { RedisClient } from './connection';
 
 /** Stage keys of a run that nobody finishes expire after a week. */
 export const RUN_KEY_TTL_SECONDS = 7 * 24 * 3600;
@@ -115,13 +115,13 @@ export interface OrderedStageSpec<In extends object, Out = never> {
   appendKey?: string;
 }
 
-type RedisWithScripts = Redis & {
+type RedisWithScripts = RedisClient & {
   bsIngest(next: string, inbox: string, cancelled: string, seq: number, field: string, value: string): Promise<number>;
   bsCommit(...args: (string | number)[]): Promise<number>;
   bsMarkEmitted(emitted: string, out: string, cancelled: string, seq: number): Promise<number>;
 };
 
-function defineOrderedScripts(redis: Redis): void {
+function defineOrderedScripts(redis: RedisClient): void {
   const r = redis as RedisWithScripts;
   if (typeof r.bsIngest === 'function') return;
   redis.defineCommand('bsIngest', { numberOfKeys: 3, lua: INGEST });
@@ -149,7 +149,7 @@ export class OrderedStage<In extends object, Out = never> {
   private readonly outputs = new Map<number, Out>();
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly keys: RunKeys,
     private readonly spec: OrderedStageSpec<In, Out>,
   ) {

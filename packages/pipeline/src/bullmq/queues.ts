@@ -10,14 +10,14 @@
  * looks at them.
  */
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { z } from 'zod';
 import type { ServiceName } from '../config';
 import type { Logger } from '../log';
 import type { JobAuthenticator } from './authenticator';
 import { redactorFor, reportErrors } from './connection';
-import { QUEUES, type QueueName } from './keys';
+import { QUEUES, partitionPrefix, type QueueName } from './keys';
 import { deadLetterJobSchema, metadataJobSchema, reportJobSchema, runJobSchema, scanJobSchema } from './wire';
+import type { RedisClient } from './connection';
 
 const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 5,
@@ -64,11 +64,13 @@ export const SERVICE_QUEUES = {
 /** The queues service `S` consumes. */
 export type ConsumedQueue<S extends ServiceName = ServiceName> = (typeof SERVICE_QUEUES)[S]['consumes'][number];
 
+/** The queues of a deployment, in each of its partitions (keys.ts): queue `name` of partition k is under that partition's prefix. */
 export class Queues {
-  private readonly open = new Map<QueueName, Queue>();
+  private readonly open = new Map<string, Queue>();
 
   constructor(
-    private readonly connection: Redis,
+    private readonly connection: RedisClient,
+    /** The deployment's prefix (partition 0's). */
     readonly prefix: string,
     /** Signs what `send` adds; without one, these queues can be read but not sent to. */
     private readonly auth?: JobAuthenticator,
@@ -76,6 +78,8 @@ export class Queues {
     private readonly log?: Logger,
     /** Only looks at the queues (the dashboard, the command line's sampler): never writes their meta hash, which its ACL user may not. */
     private readonly readOnly = false,
+    /** How many partitions the deployment has. */
+    readonly partitions = 1,
   ) {}
 
   /** The id a job with plain id `plainId` is added under by `send`. */
@@ -88,27 +92,37 @@ export class Queues {
    * Adds a job the services will accept: under the authenticated form of its plain id
    * (so adding it twice adds it once), its data signed for that queue and id.
    */
-  async send<Q extends QueueName>(queue: Q, name: string, data: JobData<Q>, plainId: string): Promise<void> {
+  async send<Q extends QueueName>(queue: Q, name: string, data: JobData<Q>, plainId: string, partition = 0): Promise<void> {
     if (!this.auth) throw new Error(`cannot send to queue "${queue}" without the job key (BLINDSPOT_JOB_KEY)`);
     const id = this.idOf(plainId);
     // biome-ignore lint/suspicious/noExplicitAny: BullMQ types job data per queue; the signed form adds one field.
-    await this.get(queue).add(name as never, this.auth.sign(queue, id, data as object) as any, { jobId: id });
+    await this.get(queue, partition).add(name as never, this.auth.sign(queue, id, data as object) as any, { jobId: id });
   }
 
-  get<Q extends QueueName>(name: Q): Queue<JobData<Q>> {
-    let q = this.open.get(name);
+  /** Queue `name` of partition `partition` (0: the deployment's own, where the dead letters are). */
+  get<Q extends QueueName>(name: Q, partition = 0): Queue<JobData<Q>> {
+    if (!Number.isInteger(partition) || partition < 0 || partition >= this.partitions) {
+      throw new RangeError(`partition ${partition} is not one of this deployment's ${this.partitions}`);
+    }
+    const at = `${partition}:${name}`;
+    let q = this.open.get(at);
     if (!q) {
       q = new Queue(name, {
         connection: this.connection,
-        prefix: this.prefix,
+        prefix: partitionPrefix(this.prefix, partition),
         defaultJobOptions: QUEUE_CATALOG[name].options,
         streams: { events: { maxLen: 1_000 } },
         ...(this.readOnly ? { skipMetasUpdate: true } : {}),
       });
-      reportErrors(q, redactorFor(this.connection), (err) => this.log?.debug({ queue: name, err }, 'queue error'));
-      this.open.set(name, q);
+      reportErrors(q, redactorFor(this.connection), (err) => this.log?.debug({ queue: name, partition, err }, 'queue error'));
+      this.open.set(at, q);
     }
     return q as Queue<JobData<Q>>;
+  }
+
+  /** Queue `name` in every partition, partition 0 first. */
+  all<Q extends QueueName>(name: Q): Queue<JobData<Q>>[] {
+    return Array.from({ length: this.partitions }, (_, k) => this.get(name, k));
   }
 
   async close(): Promise<void> {

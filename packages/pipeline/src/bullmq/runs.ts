@@ -4,11 +4,11 @@
  * so definitions are cached per run (a few at a time).
  */
 import { UnrecoverableError } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { validateScenario, type Scenario } from '@blindspot/core/scenario';
 import { z } from 'zod';
 import type { JobAuthenticator } from './authenticator';
 import type { RunKeys } from './keys';
+import type { RedisClient } from './connection';
 
 export interface RunSpec {
   run: string;
@@ -34,7 +34,7 @@ export class SmallCache<V> {
 }
 
 /** A run's definition, refused unless it is as the command that submitted it stored it. */
-export async function loadRun(redis: Redis, keys: RunKeys, auth: JobAuthenticator): Promise<RunSpec> {
+export async function loadRun(redis: RedisClient, keys: RunKeys, auth: JobAuthenticator): Promise<RunSpec> {
   const [scenarioJson, file, optionsJson, definitionAuth] = await redis.mget(keys.scenario, keys.file, keys.options, keys.definitionAuth);
   if (!scenarioJson || !optionsJson) {
     throw new UnrecoverableError(`run ${keys.run} is unknown: no scenario stored under ${keys.scenario}`);

@@ -6,10 +6,9 @@
  * holds the id of one of the run's batches that can then no longer arrive (lost-batch.ts).
  */
 import { Worker, WaitingError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
-import { createRedis, reportErrors } from './connection';
+import { openRedis, reportErrors } from './connection';
 import { redactUrl, redactorForUrl, safeMessage } from '../redact';
 import { QUEUE_CATALOG, Queues, SERVICE_QUEUES, type ConsumedQueue, type JobData } from './queues';
 import { QUEUES, RunKeys, deadLetterJobId, parseJobId, type QueueName } from './keys';
@@ -20,6 +19,8 @@ import { ListenError, ServiceMetrics, startHttp } from './metrics';
 import { MalformedJobError, parseJob, runIdSchema } from './wire';
 import { ForgedJobError, JobAuthenticator } from './authenticator';
 import { deadLetterOf, keepDeadLetters } from './dead-letters';
+import { PartitionsMismatch, agreePartitions } from './partitions';
+import type { RedisClient } from './connection';
 
 /** A handler for queue `Q`: it receives the job's data parsed against the queue's schema. */
 export type JobHandler<Q extends QueueName> = (data: JobData<Q>, job: Job<JobData<Q>>, token: string | undefined) => Promise<void>;
@@ -28,7 +29,7 @@ export interface ServiceContext {
   readonly name: ServiceName;
   readonly config: ServiceConfig;
   readonly log: Logger;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly queues: Queues;
   /** Signs and checks jobs and run definitions under the deployment's job key. */
   readonly auth: JobAuthenticator;
@@ -41,9 +42,10 @@ export interface ServiceContext {
    * schema; a forged job, or a malformed one (or a MalformedJobError from the handler),
    * goes to the dead-letter queue with its reason. A malformed job is counted against
    * the run it names; a forged one against none: it is not the run's.
-   * `concurrency` overrides WORKER_CONCURRENCY for this queue.
+   * `concurrency` overrides WORKER_CONCURRENCY for this queue. The handler is bound to
+   * the queue of every partition (one worker each); it gets the jobs of them all.
    */
-  work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker;
+  work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker[];
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops (nothing, if the run was cancelled). */
@@ -84,11 +86,14 @@ export async function startService(
 ): Promise<RunningService> {
   const config = parseEnv(env);
   const log = createLogger(name, config.LOG_LEVEL, config.LOG_FORMAT);
-  const redis = createRedis(config.REDIS_URL, 'worker', log);
+  const redis = await openRedis(config.REDIS_URL, 'worker', log);
   const redact = redactorForUrl(config.REDIS_URL);
   const auth = new JobAuthenticator(config.BLINDSPOT_JOB_KEY);
-  const queues = new Queues(redis, config.BLINDSPOT_PREFIX, auth, log);
+  const partitions = config.BLINDSPOT_PARTITIONS;
+  const queues = new Queues(redis, config.BLINDSPOT_PREFIX, auth, log, false, partitions);
   const workers: Worker[] = [];
+  /** The queues a handler is bound to. */
+  const bound = new Set<QueueName>();
   const stopping = new AbortController();
   const { consumes, watches } = SERVICE_QUEUES[name];
   const metrics = new ServiceMetrics(name, queues, [...consumes, ...watches]);
@@ -100,7 +105,7 @@ export async function startService(
     redis,
     queues,
     auth,
-    keys: (run) => new RunKeys(config.BLINDSPOT_PREFIX, run),
+    keys: (run) => new RunKeys(config.BLINDSPOT_PREFIX, run, partitions),
     stopping: stopping.signal,
     metrics,
     async release(job, token) {
@@ -112,7 +117,8 @@ export async function startService(
     work(queue, handler, concurrency) {
       if (!(consumes as readonly QueueName[]).includes(queue))
         throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
-      if (workers.some((w) => w.name === queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
+      if (bound.has(queue)) throw new WiringError(`${name} binds two handlers to queue "${queue}"`);
+      bound.add(queue);
       const { schema, what } = QUEUE_CATALOG[queue];
       // Zero until a job is refused, rather than absent: a dashboard of dead letters shows 0, not "no data".
       metrics.deadLetters.inc({ queue }, 0);
@@ -123,74 +129,77 @@ export async function startService(
         metrics.jobs.inc({ queue, outcome: 'cancelled' });
         log.debug({ queue, jobId: job.id, run }, 'job of a cancelled run dropped');
       };
-      const worker = new Worker<JobData<typeof queue>>(
-        queue,
-        async (job, token) => {
-          const run = runOf(job.data);
+      const processJob = async (job: Job<JobData<typeof queue>>, token: string | undefined): Promise<void> => {
+        const run = runOf(job.data);
+        if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
+        const timer = metrics.jobSeconds.startTimer({ queue });
+        try {
+          const data = parseJob(schema, auth.verify(queue, job.id, job.data), what) as JobData<typeof queue>;
+          await handler(data, job, token);
+          metrics.jobs.inc({ queue, outcome: 'completed' });
+        } catch (err) {
+          if (err instanceof WaitingError) throw err;
+          // Cancelled under the handler (its keys deleted): whatever failed, there is nothing to retry.
+          if (err instanceof RunCancelledError) return drop(job, err.run);
           if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
-          const timer = metrics.jobSeconds.startTimer({ queue });
-          try {
-            const data = parseJob(schema, auth.verify(queue, job.id, job.data), what) as JobData<typeof queue>;
-            await handler(data, job, token);
-            metrics.jobs.inc({ queue, outcome: 'completed' });
-          } catch (err) {
-            if (err instanceof WaitingError) throw err;
-            // Cancelled under the handler (its keys deleted): whatever failed, there is nothing to retry.
-            if (err instanceof RunCancelledError) return drop(job, err.run);
-            if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
-            if (err instanceof MalformedJobError || err instanceof ForgedJobError) {
-              const forged = err instanceof ForgedJobError;
-              metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
-              metrics.deadLetters.inc({ queue });
-              const plainId = deadLetterJobId(queue, job.id);
-              const letter = deadLetterOf(queue, job, run, forged, err.message);
-              await queues.send(QUEUES.deadLetter, `${queue}-${forged ? 'forged' : 'malformed'}`, letter, plainId);
-              await keepDeadLetters(queues.get(QUEUES.deadLetter), config.DEAD_LETTER_RETENTION_HOURS * 3_600_000, config.DEAD_LETTER_MAX);
-              log.error(
-                { queue, jobId: job.id, run, reason: err.message, bytes: letter.bytes },
-                forged ? 'forged job dead-lettered' : 'malformed job dead-lettered',
-              );
-              // Done with, not failed: BullMQ would keep a failed job, payload and all, for a day.
-              if (job.id) deadLettered.add(job.id);
-              // A forged job is not the run's: it counts against none, and its id (which it
-              // cannot have taken from a real batch: ids carry a tag) blocks nothing.
-              if (forged) return;
-              // A job holding a batch's id counts against that batch's run too, whatever its data names.
-              const batch = parseJobId(queue, job.id);
-              // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
-              for (const named of new Set([run, batch?.run])) {
-                if (named)
-                  await writeUnlessCancelled(redis, context.keys(named), RUN_KEY_TTL_SECONDS, [{ sadd: context.keys(named).deadLettered, member: plainId }]);
-              }
-              const lost = batch && (await lostAtDeadLetter(redis, queues, context.keys(batch.run), batch, job, err.message));
-              if (lost && batch) await context.failRun(batch.run, lost);
-              return;
+          if (err instanceof MalformedJobError || err instanceof ForgedJobError) {
+            const forged = err instanceof ForgedJobError;
+            metrics.jobs.inc({ queue, outcome: 'dead_lettered' });
+            metrics.deadLetters.inc({ queue });
+            const plainId = deadLetterJobId(queue, job.id);
+            const letter = deadLetterOf(queue, job, run, forged, err.message);
+            await queues.send(QUEUES.deadLetter, `${queue}-${forged ? 'forged' : 'malformed'}`, letter, plainId);
+            await keepDeadLetters(queues.get(QUEUES.deadLetter), config.DEAD_LETTER_RETENTION_HOURS * 3_600_000, config.DEAD_LETTER_MAX);
+            log.error(
+              { queue, jobId: job.id, run, reason: err.message, bytes: letter.bytes },
+              forged ? 'forged job dead-lettered' : 'malformed job dead-lettered',
+            );
+            // Done with, not failed: BullMQ would keep a failed job, payload and all, for a day.
+            if (job.id) deadLettered.add(job.id);
+            // A forged job is not the run's: it counts against none, and its id (which it
+            // cannot have taken from a real batch: ids carry a tag) blocks nothing.
+            if (forged) return;
+            // A job holding a batch's id counts against that batch's run too, whatever its data names.
+            const batch = parseJobId(queue, job.id);
+            // A set of job ids, so a job dead-lettered twice (a retry after a crash) counts once.
+            for (const named of new Set([run, batch?.run])) {
+              if (named)
+                await writeUnlessCancelled(redis, context.keys(named), RUN_KEY_TTL_SECONDS, [{ sadd: context.keys(named).deadLettered, member: plainId }]);
             }
-            metrics.jobs.inc({ queue, outcome: 'failed' });
-            throw err;
-          } finally {
-            timer();
+            const lost = batch && (await lostAtDeadLetter(redis, queues, context.keys(batch.run), batch, job, err.message));
+            if (lost && batch) await context.failRun(batch.run, lost);
+            return;
           }
-        },
-        {
-          connection: redis,
-          prefix: config.BLINDSPOT_PREFIX,
-          concurrency: concurrency ?? config.WORKER_CONCURRENCY,
-          lockDuration: config.LOCK_DURATION_MS,
-          stalledInterval: config.STALLED_INTERVAL_MS,
-          maxStalledCount: 10,
-          autorun: true,
-        },
+          metrics.jobs.inc({ queue, outcome: 'failed' });
+          throw err;
+        } finally {
+          timer();
+        }
+      };
+      // One worker per partition: the same handler on the queue of each.
+      const partitionWorkers = queues.all(queue).map(
+        (partitionQueue) =>
+          new Worker<JobData<typeof queue>>(queue, processJob, {
+            connection: redis,
+            prefix: partitionQueue.opts.prefix,
+            concurrency: concurrency ?? config.WORKER_CONCURRENCY,
+            lockDuration: config.LOCK_DURATION_MS,
+            stalledInterval: config.STALLED_INTERVAL_MS,
+            maxStalledCount: 10,
+            autorun: true,
+          }),
       );
-      // A forged job may ask to be kept when done (removeOnComplete: false): it is removed regardless.
-      worker.on('completed', (job) => {
-        if (!job.id || !deadLettered.delete(job.id)) return;
-        job.remove().catch((err: unknown) => log.warn({ queue, jobId: job.id, err: safeMessage(err, redact) }, 'removing a dead-lettered job'));
-      });
-      worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
-      reportErrors(worker, redact, (err) => log.error({ queue, err }, 'worker error'));
-      workers.push(worker);
-      return worker;
+      for (const worker of partitionWorkers) {
+        // A forged job may ask to be kept when done (removeOnComplete: false): it is removed regardless.
+        worker.on('completed', (job) => {
+          if (!job.id || !deadLettered.delete(job.id)) return;
+          job.remove().catch((err: unknown) => log.warn({ queue, jobId: job.id, err: safeMessage(err, redact) }, 'removing a dead-lettered job'));
+        });
+        worker.on('failed', (job, err) => log.warn({ queue, jobId: job?.id, attempts: job?.attemptsMade, err: safeMessage(err, redact) }, 'job failed'));
+        reportErrors(worker, redact, (err) => log.error({ queue, err }, 'worker error'));
+        workers.push(worker);
+      }
+      return partitionWorkers;
     },
     async failRun(run, message) {
       const keys = context.keys(run);
@@ -202,8 +211,9 @@ export async function startService(
 
   let http: Awaited<ReturnType<typeof startHttp>>;
   try {
+    await agreePartitions(redis, config.BLINDSPOT_PREFIX, partitions);
     await setup(context);
-    const unbound = consumes.filter((q) => !workers.some((w) => w.name === q));
+    const unbound = consumes.filter((q) => !bound.has(q));
     if (unbound.length > 0) throw new WiringError(`${name} binds no handler to queue ${unbound.map((q) => `"${q}"`).join(', ')}`);
     http = await startHttp({ host: config.HTTP_HOST, port: config.HTTP_PORT, metrics, redis, stopping: stopping.signal, log });
   } catch (err) {
@@ -268,7 +278,7 @@ export async function serviceMain(name: ServiceName, setup: (ctx: ServiceContext
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
     }
-    if (err instanceof ListenError) {
+    if (err instanceof ListenError || err instanceof PartitionsMismatch) {
       process.stderr.write(`${name}: ${err.message}\n`);
       process.exit(2);
     }

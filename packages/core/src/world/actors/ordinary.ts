@@ -2,7 +2,7 @@
  * Ordinary users: direct messages, mostly to contacts, and public posts, texts or
  * benign images, at the scenario's rate per user.
  */
-import type { Actor, Emit, Hour, World } from '../actor';
+import { eachActiveArrival, type Actor, type Emit, type Hour, type World } from '../actor';
 
 export function ordinaryUsers(world: World): Actor {
   const { scenario, population, rng, picks, content, envelopes } = world;
@@ -10,17 +10,13 @@ export function ordinaryUsers(world: World): Actor {
   const rate = (population.users * t.messagesPerUserPerDay) / 24;
   return {
     step(hour: Hour, emit: Emit): void {
-      const n = rng.poisson(rate);
-      for (let i = 0; i < n; i++) {
-        const time = picks.timeIn(hour.start);
-        const sender = picks.activeAccount(time);
-        if (sender < 0) continue;
+      eachActiveArrival(world, hour, rate, (time, sender) => {
         const isPublic = rng.chance(t.publicPostShare);
         const recipient = isPublic ? -1 : picks.ordinaryRecipient(sender, time);
-        if (!isPublic && recipient < 0) continue;
+        if (!isPublic && recipient < 0) return;
         const c = rng.chance(t.mediaShare) ? content.benignImage() : content.text(false);
         emit.messages.push({ envelope: envelopes.make(time, sender, recipient, isPublic ? 'public' : 'dm', c.media), content: c, abusive: null });
-      }
+      });
     },
   };
 }
