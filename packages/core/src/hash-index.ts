@@ -9,7 +9,7 @@
  * full, so the answer is exactly brute force's: the closest entry within r, lowest index
  * on ties (a property test holds the two equal).
  */
-import { hashWords, matchBank, popcount32, type BankMatch, type HashBank } from './hash';
+import { entryDistance, hashWords, matchBank, popcount32, type BankMatch, type HashBank } from './hash';
 
 const CHUNKS = 16;
 const CHUNK_BITS = 16;
@@ -77,14 +77,6 @@ export class BankIndex {
     const q = hashWords(hash);
     const words = this.bank.words;
     const masks = this.masksWithin(radius);
-    const q0 = q[0] as number,
-      q1 = q[1] as number,
-      q2 = q[2] as number,
-      q3 = q[3] as number;
-    const q4 = q[4] as number,
-      q5 = q[5] as number,
-      q6 = q[6] as number,
-      q7 = q[7] as number;
     // An entry found through two chunks is simply checked twice: it gives the same
     // distance both times, and skipping the de-duplication saves a random memory access
     // per candidate, which is most of the cost at a million entries.
@@ -100,18 +92,8 @@ export class BankIndex {
         const end = offsets[v + 1] as number;
         for (let i = offsets[v] as number; i < end; i++) {
           const e = ids[i] as number;
-          const base = e * 8;
-          let d =
-            popcount32((words[base] as number) ^ q0) +
-            popcount32((words[base + 1] as number) ^ q1) +
-            popcount32((words[base + 2] as number) ^ q2) +
-            popcount32((words[base + 3] as number) ^ q3);
+          const d = entryDistance(words, e * 8, q, maxDistance);
           if (d > maxDistance) continue;
-          d +=
-            popcount32((words[base + 4] as number) ^ q4) +
-            popcount32((words[base + 5] as number) ^ q5) +
-            popcount32((words[base + 6] as number) ^ q6) +
-            popcount32((words[base + 7] as number) ^ q7);
           if (d < bestDistance || (d === bestDistance && e < bestIndex)) {
             bestDistance = d;
             bestIndex = e;

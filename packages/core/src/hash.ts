@@ -123,29 +123,11 @@ export function hashWords(hash: Uint8Array): Uint32Array {
  */
 export function matchBank(bank: HashBank, hash: Uint8Array, maxDistance: number): BankMatch | null {
   const q = hashWords(hash);
-  const q0 = q[0] as number,
-    q1 = q[1] as number,
-    q2 = q[2] as number,
-    q3 = q[3] as number;
-  const q4 = q[4] as number,
-    q5 = q[5] as number,
-    q6 = q[6] as number,
-    q7 = q[7] as number;
   const w = bank.words;
   let best: BankMatch | null = null;
   let limit = maxDistance;
   for (let e = 0, base = 0; e < bank.size; e++, base += 8) {
-    let d =
-      popcount32((w[base] as number) ^ q0) +
-      popcount32((w[base + 1] as number) ^ q1) +
-      popcount32((w[base + 2] as number) ^ q2) +
-      popcount32((w[base + 3] as number) ^ q3);
-    if (d > limit) continue;
-    d +=
-      popcount32((w[base + 4] as number) ^ q4) +
-      popcount32((w[base + 5] as number) ^ q5) +
-      popcount32((w[base + 6] as number) ^ q6) +
-      popcount32((w[base + 7] as number) ^ q7);
+    const d = entryDistance(w, base, q, limit);
     if (d <= limit) {
       // Strictly closer entries only from here on, so ties keep the lowest index.
       best = { index: e, distance: d };
@@ -154,4 +136,25 @@ export function matchBank(bank: HashBank, hash: Uint8Array, maxDistance: number)
     }
   }
   return best;
+}
+
+/**
+ * The Hamming distance between the entry whose eight words start at `base` of `words`
+ * and the query's words `q`; past `limit` after the first four words, that half's count
+ * (already too far: the rest is not counted).
+ */
+export function entryDistance(words: Uint32Array, base: number, q: Uint32Array, limit: number): number {
+  const d =
+    popcount32((words[base] as number) ^ (q[0] as number)) +
+    popcount32((words[base + 1] as number) ^ (q[1] as number)) +
+    popcount32((words[base + 2] as number) ^ (q[2] as number)) +
+    popcount32((words[base + 3] as number) ^ (q[3] as number));
+  if (d > limit) return d;
+  return (
+    d +
+    popcount32((words[base + 4] as number) ^ (q[4] as number)) +
+    popcount32((words[base + 5] as number) ^ (q[5] as number)) +
+    popcount32((words[base + 6] as number) ^ (q[6] as number)) +
+    popcount32((words[base + 7] as number) ^ (q[7] as number))
+  );
 }
