@@ -6,7 +6,7 @@
 import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LIMITS, unprintable } from './fields';
-import { contactPairs } from './memory';
+import { contactPairs } from './pairs';
 import { scenarioSchema, type Scenario } from './schema';
 
 export interface Problem {
