@@ -22,3 +22,4 @@ export * from './css';
 export * from './codec';
 export * from './base64';
 export * from './stats';
+export { LargeMap, NumberList } from './tables';
