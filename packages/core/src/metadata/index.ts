@@ -28,8 +28,8 @@ export interface AccountWindows {
 
 /**
  * Every account's windows: a Map of the accounts a batch touches where a transport loads
- * them per batch, a LargeMap of all of them where one process keeps a whole run's (ten
- * million accounts can pass the 2^24 entries of one Map).
+ * them per batch, a LargeMap of all of them where one process keeps a whole run's (so
+ * that no Map's 2^24 entries bound the accounts).
  */
 export interface MetadataState extends Iterable<[number, AccountWindows]> {
   get(account: number): AccountWindows | undefined;
