@@ -14,6 +14,8 @@
  *              10k, 100k and 1M entries
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
  *              messages (the e2ee scenario over 3 and 30 simulated days)
+ *   population build time, peak RSS and bytes per account of the e2ee population scaled
+ *              to 1M accounts (--population <N> for another size), see bench-population.ts
  *
  * Needs `redis-server` on the PATH (it starts a private one on a free port).
  */
@@ -44,6 +46,7 @@ import { connectClient, submitAndWait } from '@blindspot/pipeline/orchestrate';
 import { loadScenario } from './load';
 import { REPO_ROOT, spawnServices } from './spawn';
 import { jobKeyForRun } from './job-key';
+import { populationAccounts, populationFigure, populationLine } from './bench-population';
 
 const BATCH = 1000;
 
@@ -264,6 +267,10 @@ async function main(): Promise<void> {
   say('matcher: 10k, 100k, 1M ...');
   const matchers = (quick ? [10_000, 20_000, 50_000] : [10_000, 100_000, 1_000_000]).map(matcher);
 
+  const accounts = populationAccounts(process.argv, quick);
+  say(`population: ${accounts.toLocaleString('en-US')} accounts ...`);
+  const population = await populationFigure(accounts);
+
   const redis = await startRedis();
   try {
     say(`memory at 1x: e2ee over ${oneX} days, BullMQ ...`);
@@ -289,6 +296,7 @@ async function main(): Promise<void> {
       },
       encoding,
       matcher: matchers,
+      population,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
         [`${Math.round(scenario.durationDays / oneX)}x`]: { messages: full.result.messages.total, peakRssMb: full.rss, redisPeakMb: fullRedis },
@@ -307,6 +315,7 @@ async function main(): Promise<void> {
       `BullMQ e2ee             ${n(summary.bullmq.messagesPerSecond)} messages/s; bare relay ${n(relay)} messages/s; ratio ${summary.bullmq.ratioToBareRelay}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
       ...matchers.map((m) => `matcher ${n(m.bank).padStart(9)} entries  index ${n(m.indexQps)} q/s, brute force ${n(m.bruteForceQps)} q/s, ratio ${m.ratio}`),
+      populationLine(population),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,
       '',
