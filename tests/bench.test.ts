@@ -61,6 +61,15 @@ describe('pnpm bench --quick', () => {
         sameAnswers: boolean;
       }[];
       memory: Record<string, { messages: number; peakRssMb: Record<string, number>; redisPeakMb: number }>;
+      population: {
+        accounts: number;
+        contactPairs: number;
+        buildSeconds: number;
+        baselineRssMb: number;
+        peakRssMb: number;
+        bytesPerAccount: number;
+        estimatedMb: number;
+      };
     };
     expect(s.embedded.messages).toBeGreaterThan(10_000);
     expect(s.embedded.messagesPerSecond).toBeGreaterThan(0);
@@ -112,6 +121,13 @@ describe('pnpm bench --quick', () => {
       expect(m.native !== null).toBe(built);
       if (m.native) expect(Math.min(m.native.perJob, m.native.batch16k)).toBeGreaterThan(0);
     }
+    // e2ee.yaml's 20 contacts each, over 100,000 accounts, built in a process of its own.
+    expect(s.population.accounts).toBe(100_000);
+    expect(s.population.contactPairs).toBeGreaterThan(900_000);
+    expect(s.population.buildSeconds).toBeGreaterThan(0);
+    expect(s.population.peakRssMb).toBeGreaterThan(s.population.baselineRssMb);
+    expect(s.population.bytesPerAccount).toBeGreaterThan(0);
+    expect(s.population.estimatedMb).toBeGreaterThan(0);
     const points = Object.values(s.memory).filter((x) => typeof x === 'object' && 'peakRssMb' in x);
     expect(points).toHaveLength(2);
     for (const p of points) {

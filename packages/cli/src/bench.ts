@@ -24,6 +24,8 @@
  *              build times and bytes per entry (see bench-match.ts)
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
  *              messages (the e2ee scenario over 3 and 30 simulated days)
+ *   population build time, peak RSS and bytes per account of the e2ee population scaled
+ *              to 1M accounts (--population <N> for another size), see bench-population.ts
  *
  * Needs `redis-server` on the PATH (it starts a private one on a free port).
  */
@@ -45,6 +47,7 @@ import { jobKeyForRun } from './job-key';
 import { matcherBench, matcherLines } from './bench-match';
 import { microsPerMessage, processCpuSeconds, redisCpuSeconds, startLocalCluster } from './bench-cpu';
 import { sealBench, sealLine } from './bench-seal';
+import { populationAccounts, populationFigure, populationLine } from './bench-population';
 
 const BATCH = 1000;
 
@@ -290,6 +293,10 @@ async function main(): Promise<void> {
 
   const matchers = matcherBench(quick, say);
 
+  const accounts = populationAccounts(process.argv, quick);
+  say(`population: ${accounts.toLocaleString('en-US')} accounts ...`);
+  const population = await populationFigure(accounts);
+
   const redis = await startRedis();
   try {
     say(`memory at 1x: e2ee over ${oneX} days, BullMQ ...`);
@@ -342,6 +349,7 @@ async function main(): Promise<void> {
       encoding: encodingFigure,
       sealing,
       matcher: matchers,
+      population,
       memory: {
         '1x': { messages: small.result.messages.total, peakRssMb: small.rss, redisPeakMb: smallRedis },
         [`${Math.round(scenario.durationDays / oneX)}x`]: { messages: full.result.messages.total, peakRssMb: full.rss, redisPeakMb: fullRedis },
@@ -370,6 +378,7 @@ async function main(): Promise<void> {
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,
       sealLine(sealing),
       ...matcherLines(matchers),
+      populationLine(population),
       `memory 1x  (${n(small.result.messages.total)} msgs)  RSS MB ${JSON.stringify(small.rss)}; Redis peak ${smallRedis} MB`,
       `memory ${Math.round(scenario.durationDays / oneX)}x (${n(full.result.messages.total)} msgs)  RSS MB ${JSON.stringify(full.rss)}; Redis peak ${fullRedis} MB`,
       '',

@@ -45,6 +45,7 @@
 import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { HASH_BYTES, bankEntry, type HashBank } from './hash';
 import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from './aead';
+import { LargeMap } from './tables';
 
 /** The Mersenne prime 2^127 − 1: the field of secrets, coefficients and shares. */
 export const FIELD_PRIME = (1n << 127n) - 1n;
@@ -231,10 +232,12 @@ interface AccountState {
 
 /**
  * The scanning half of the user's client: one secret, polynomial and inner key per
- * account, all from the operating system's random source.
+ * account, all from the operating system's random source. An account's are made with
+ * its first matching voucher (synthetic ones need none), so the client holds them only
+ * for the accounts that have sent a matching image.
  */
 export class VoucherClient {
-  private readonly accounts = new Map<number, AccountState>();
+  private readonly accounts = new LargeMap<AccountState>();
 
   /**
    * `derive(account, i)`, when given, supplies the account's secret (i = 0) and
@@ -248,7 +251,7 @@ export class VoucherClient {
     if (!Number.isInteger(threshold) || threshold < 1) throw new VoucherError(`threshold must be a positive integer, got ${threshold}`);
   }
 
-  /** Number of accounts the client holds secrets for. */
+  /** Number of accounts the client holds secrets for: those that have sent a matching image. */
   get accountCount(): number {
     return this.accounts.size;
   }
@@ -276,7 +279,6 @@ export class VoucherClient {
    * (x = 1, 2, 3, …); non-matching ones are synthetic, of identical sizes.
    */
   voucherFor(account: number, match: Uint8Array | null, evidence: Uint8Array): Voucher {
-    const state = this.account(account);
     if (match === null) {
       // Synthetic: same sizes, but the evidence is sealed under a throwaway key, so it
       // stays closed even after the account crosses the threshold.
@@ -286,6 +288,7 @@ export class VoucherClient {
         inner: seal(new Uint8Array(randomBytes(32)), evidence),
       };
     }
+    const state = this.account(account);
     const inner = seal(state.innerKey, evidence);
     if (match.length !== HASH_BYTES) throw new VoucherError(`bank entry must be ${HASH_BYTES} bytes, got ${match.length}`);
     const x = state.nextX;

@@ -23,3 +23,4 @@ export * from './css';
 export * from './codec';
 export * from './base64';
 export * from './stats';
+export { LargeMap, NumberList } from './tables';

@@ -115,12 +115,12 @@ export class Random {
     return bytes;
   }
 
-  /** In-place Fisher-Yates shuffle. */
-  shuffle<T>(items: T[]): T[] {
+  /** In-place Fisher-Yates shuffle (of an array or a typed array: the same draws either way). */
+  shuffle<A extends { length: number; [index: number]: unknown }>(items: A): A {
     for (let i = items.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      const tmp = items[i] as T;
-      items[i] = items[j] as T;
+      const tmp = items[i];
+      items[i] = items[j];
       items[j] = tmp;
     }
     return items;

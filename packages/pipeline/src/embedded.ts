@@ -19,6 +19,9 @@ import {
   scanBatch,
   scanBatchOf,
   scannerContext,
+  LargeMap,
+  NumberList,
+  type AccountWindows,
   type Batch,
   type Envelope,
   type ScanResult,
@@ -54,9 +57,10 @@ class EmbeddedRun {
   readonly clientSecret = newClientSecret();
   readonly generator: WorldGenerator;
   private readonly scanner: ScannerContext;
-  private readonly metadata: MetadataState = new Map();
+  private readonly metadata: MetadataState = new LargeMap<AccountWindows>();
   private readonly reporter: ReporterState;
-  private readonly detected: number[] = [];
+  /** Messages the detecting routes found, for recall (a typed list: a week of ten million accounts may find more than an array holds). */
+  private readonly detected = new NumberList();
   private messages = 0;
 
   constructor(
@@ -88,7 +92,7 @@ class EmbeddedRun {
 
   result(): RunResult {
     const wallSeconds = (performance.now() - this.started) / 1000;
-    return buildResult(this.scenario, this.options.file, this.reporter, this.detected, this.generator.ledger, {
+    return buildResult(this.scenario, this.options.file, this.reporter, this.detected.view(), this.generator.ledger, {
       transport: 'embedded',
       wallSeconds: Math.round(wallSeconds * 1000) / 1000,
       messagesPerSecond: Math.round(this.messages / Math.max(wallSeconds, 1e-9)),

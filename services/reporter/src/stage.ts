@@ -7,6 +7,7 @@
 import { applyReporter, initialReporterState, type ReporterState } from '@blindspot/core/reporter';
 import { buildResult, type LedgerView } from '@blindspot/core/result';
 import type { MetadataResult, ScanResult } from '@blindspot/core';
+import { NumberList } from '@blindspot/core/tables';
 import {
   ORDERED_STAGES,
   OrderedStage,
@@ -89,13 +90,15 @@ export function bindReporter(ctx: ServiceContext): void {
             // Malformed jobs that named this run and were refused: they changed nothing else.
             state.messages.deadLettered += await ctx.redis.scard(keys.deadLettered);
             if (ledgerJson === null) throw new Error(`run ${run}: final batch applied but no ledger was written`);
-            const all: number[] = [...detected];
+            // A typed list: a large run may detect more messages than an array holds.
+            const all = new NumberList();
+            for (const id of detected) all.push(id);
             for (let i = 0; i < seq; i++) {
               const part = stored.get(detectedKey(i));
               if (part === undefined) throw new Error(`run ${run}: detections of batch ${i} are missing`);
               for (const id of JSON.parse(part) as number[]) all.push(id);
             }
-            const result = buildResult(spec.scenario, spec.file, state, all, JSON.parse(ledgerJson) as LedgerView, {
+            const result = buildResult(spec.scenario, spec.file, state, all.view(), JSON.parse(ledgerJson) as LedgerView, {
               transport: 'bullmq',
               wallSeconds: 0,
               messagesPerSecond: 0,

@@ -26,7 +26,15 @@ export interface AccountWindows {
   fired: Partial<Record<MetadataRule, number>>;
 }
 
-export type MetadataState = Map<number, AccountWindows>;
+/**
+ * Every account's windows: a Map of the accounts a batch touches where a transport loads
+ * them per batch, a LargeMap of all of them where one process keeps a whole run's (so
+ * that no Map's 2^24 entries bound the accounts).
+ */
+export interface MetadataState extends Iterable<[number, AccountWindows]> {
+  get(account: number): AccountWindows | undefined;
+  set(account: number, windows: AccountWindows): unknown;
+}
 
 checkStageHandles('metadata-detector', ['pattern']);
 const ROUTE = routeOfKind('pattern');

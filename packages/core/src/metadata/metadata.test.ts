@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from '../scenario';
 import { testScenario } from '../testing';
-import { applyMetadata, metadataKeys, type MetadataState } from '.';
+import { LargeMap } from '../tables';
+import { applyMetadata, metadataKeys, type AccountWindows, type MetadataState } from '.';
 import { encodeContent } from '../content';
 import { Random } from '../random';
 import { DAY, HOUR, type Block, type Detection, type Envelope, type EnvelopeBatch, type UserReport } from '../types';
@@ -435,7 +436,7 @@ describe('applyMetadata: stream order and batching', () => {
   });
 
   it('forgets what falls out of a window: each holds only the window before its latest entry, and keeps little else', () => {
-    const state: MetadataState = new Map();
+    const state = new Map<number, AccountWindows>();
     applyMetadata(s, state, batch(stream));
     const within = (w: SlidingWindow | undefined, windowHours: number) => {
       if (!w) return 0;
@@ -490,10 +491,20 @@ describe('metadataKeys', () => {
   it('names every account whose state applyMetadata creates', () => {
     for (const sc of [s, scenario({ imagesToMinors: { enabled: false } }), scenario({ blocksAndReports: { enabled: false } })]) {
       const b = batch(randomStream(6, 400));
-      const state: MetadataState = new Map();
+      const state = new Map<number, AccountWindows>();
       applyMetadata(sc, state, b);
       expect(metadataKeys(sc, b)).toEqual([...state.keys()].sort((x, y) => x - y));
     }
+  });
+
+  it('keeps the same windows and fires the same detections in a LargeMap as in a Map', () => {
+    const b = batch(randomStream(8, 600));
+    const map = new Map<number, AccountWindows>();
+    const large = new LargeMap<AccountWindows>();
+    const fromMap = applyMetadata(s, map, b);
+    expect(applyMetadata(s, large, b)).toEqual(fromMap);
+    expect(fromMap.detections.length).toBeGreaterThan(0);
+    expect(new Map(large)).toEqual(map);
   });
 
   /** Same as randomStream above, reachable from this block. */

@@ -10,17 +10,25 @@ export const positiveCount = (max: number) => z.int().min(1).max(max);
 export const probability = z.number().min(0).max(1);
 export const rate = (max: number) => z.number().min(0).max(max);
 
-/** Upper bounds that keep a scenario within what one machine can hold in memory. */
+/**
+ * Upper bounds on what a scenario may ask for, past which some structure of a run would
+ * fail. Whether a run within them fits this machine's memory is checked apart (memory.ts).
+ */
 export const LIMITS = {
-  users: 5_000_000,
+  /**
+   * Accounts in all. Some per-account state sits in plain objects (the reporter's, which
+   * travels as JSON) and per-batch Maps, which hold at most about 2^24 keys.
+   */
+  users: 16_000_000,
   days: 3_650,
   messagesPerUserPerDay: 1_000,
   bankSize: 10_000_000,
   /**
    * Contact pairs (about users × contactsPerUser / 2, plus offender networks and mentors'
-   * classes): the population keeps them in one JavaScript Set, which holds at most 2^24.
+   * classes): the population's contact rows hold each pair twice and say where each row
+   * starts in an Int32Array, so 2 × pairs must stay below 2^31.
    */
-  contactPairs: 16_777_216,
+  contactPairs: 1_000_000_000,
   /** Characters in a scenario file (the shipped ones have about 6,000). */
   textChars: 1_000_000,
   /** Levels of nested mappings and lists in a scenario file (a scenario needs 5). */

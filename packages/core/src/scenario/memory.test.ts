@@ -217,20 +217,24 @@ describe('formatBytes', () => {
 });
 
 describe('contact pairs', () => {
-  it('are refused past what one Set holds, before a run fails on them', () => {
-    const data = { seed: 1, durationDays: 1, population: { adults: 1_360_000, minors: 340_000 }, traffic: { contactsPerUser: 20 } };
+  it('are refused past what the contact rows hold, before a run fails on them', () => {
+    const data = { seed: 1, durationDays: 1, population: { adults: 8_000_000, minors: 2_000_000 }, traffic: { contactsPerUser: 201 } };
     const r = validateScenario(data, 'x.yaml');
     expect(r.ok).toBe(false);
     if (!r.ok) {
       expect(r.problems).toEqual([
         {
           path: 'traffic.contactsPerUser',
-          message: `1700000 users with 20 contacts each make up to 17000000 contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
+          message: `10000000 users with 201 contacts each make up to 1005000000 contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
         },
       ]);
     }
-    const fits = scenario({ population: { adults: 1_280_000, minors: 320_000 }, traffic: { contactsPerUser: 20 } });
-    expect(contactPairs(fits)).toBeLessThanOrEqual(LIMITS.contactPairs);
+    // Twice the pairs index an Int32Array.
+    expect(2 * LIMITS.contactPairs).toBeLessThan(2 ** 31);
+    // Ten million accounts with 20 contacts: 100M pairs, six times what a Set held.
+    const tenMillion = scenario({ population: { adults: 8_000_000, minors: 2_000_000 }, traffic: { contactsPerUser: 20 } });
+    expect(contactPairs(tenMillion)).toBeLessThanOrEqual(LIMITS.contactPairs);
+    expect(contactPairs(tenMillion)).toBeGreaterThan(2 ** 24);
   });
 
   it('count the offender networks and mentors’ classes too', () => {

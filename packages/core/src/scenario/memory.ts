@@ -6,6 +6,7 @@ import { HASH_BYTES } from '../hash';
 import { INDEX_FROM_ENTRIES } from '../hash-index';
 import { routesOf, routeSettings } from '../routes';
 import type { Media, Surface } from '../vocabulary';
+import { contactPairs } from './pairs';
 import type { Problem } from './problems';
 import type { Scenario } from './schema';
 
@@ -99,15 +100,6 @@ export interface MemoryEstimate {
   heapBytes: number;
   /** What that heap holds, in bytes: runtime, population, message records. */
   heapParts: Record<string, number>;
-}
-
-/** Contact pairs the population may hold at most: the contacts, offender networks and mentors' classes. */
-export function contactPairs(scenario: Scenario): number {
-  const p = scenario.population;
-  const users = p.adults + p.minors;
-  const m = p.lookalikes.mentors;
-  const ring = p.offenders.sharers.count + p.offenders.producers.count;
-  return Math.round((users * scenario.traffic.contactsPerUser) / 2) + 5 * ring + m.count * Math.min(m.minorsEach, p.minors);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LIMITS, unprintable } from './fields';
-import { contactPairs } from './memory';
+import { contactPairs } from './pairs';
 import { scenarioSchema, type Scenario } from './schema';
 
 export interface Problem {
@@ -318,11 +318,11 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
     if (users > LIMITS.users) {
       problems.push({
         path: 'population',
-        message: `${users} users in all; at most ${LIMITS.users} fit in one run's memory`,
+        message: `${users} users in all; one run holds at most ${LIMITS.users}`,
         ...(doc && counter ? position(doc, counter, ['population']) : {}),
       });
     }
-    // The population keeps its contact pairs in one Set, which fails past 2^24 entries.
+    // The population's contact rows are indexed by Int32Array offsets.
     const pairs = contactPairs({ ...s, name: '' });
     if (pairs > LIMITS.contactPairs) {
       problems.push({

@@ -11,6 +11,8 @@ import { GCM_NONCE_BYTES, GCM_TAG_BYTES, sealGcm } from '../aead';
 import { COMMITMENT_BYTES, FRANKING_KEY_BYTES, commit, frankingKeyFor, frankingKeysFor } from '../franking';
 import type { Envelope, Message } from '../types';
 import { FIELD_PRIME, VoucherClient } from '../css';
+import { mixKey } from '../tables';
+import { type Accounts, NonceCounters } from './nonces';
 
 export const NONCE_BYTES = GCM_NONCE_BYTES;
 export const TAG_BYTES = GCM_TAG_BYTES;
@@ -47,6 +49,31 @@ export interface Unsealed {
 /** Bytes sealing adds to a plaintext: the franking key inside, and AES-GCM's nonce and tag around it. */
 export function sealedOverhead(franking: boolean, encrypted: boolean): number {
   return (franking ? FRANKING_KEY_BYTES : 0) + (encrypted ? NONCE_BYTES + TAG_BYTES : 0);
+}
+
+/** Conversation keys a sealer keeps (32 bytes each): 128 KB, however many conversations there are. */
+const KEY_CACHE_SLOTS = 4096;
+
+/**
+ * A sealer's conversation keys, direct-mapped: each conversation has one slot (by its
+ * hash), and a key is derived again when another conversation took its slot since. The
+ * same key either way; bounded memory where a Map of every conversation's key would
+ * pass 2^24 entries.
+ */
+class KeyCache {
+  private readonly ids = new Float64Array(KEY_CACHE_SLOTS).fill(Number.NaN);
+  private readonly keys = new Uint8Array(KEY_CACHE_SLOTS * 32);
+
+  /** The key of `conversation` (a view, valid until the next call), from `derive` when not held. */
+  get(conversation: number, derive: () => Uint8Array): Uint8Array {
+    const slot = mixKey(conversation >= 0 ? 2 * conversation : -2 * conversation - 1) % KEY_CACHE_SLOTS;
+    const key = this.keys.subarray(slot * 32, slot * 32 + 32);
+    if (this.ids[slot] !== conversation) {
+      key.set(derive());
+      this.ids[slot] = conversation;
+    }
+    return key;
+  }
 }
 
 function nonceOf(counter: number): Buffer {
@@ -95,7 +122,7 @@ function checkPlace(u: Unsealed, frank: boolean): void {
  * so), the native one ten to twenty times faster.
  */
 export class Sealer {
-  private readonly keys = new Map<number, Buffer>();
+  private readonly keys = new KeyCache();
   private readonly franking: Uint8Array;
   private readonly conversations: Uint8Array;
   /** The native kernel's state, or null when the JavaScript twin seals. */
@@ -115,13 +142,8 @@ export class Sealer {
     this.state = this.kernel === 'native' && kernels ? kernels.sealerNew(keys.franking, keys.conversations, frank, options.cacheSlots) : null;
   }
 
-  private conversationKey(conversation: number): Buffer {
-    let key = this.keys.get(conversation);
-    if (!key) {
-      key = createHmac('sha256', this.conversations).update(String(conversation)).digest();
-      this.keys.set(conversation, key);
-    }
-    return key;
+  private conversationKey(conversation: number): Uint8Array {
+    return this.keys.get(conversation, () => createHmac('sha256', this.conversations).update(String(conversation)).digest());
   }
 
   /** Franks and (when its envelope says so) encrypts `u`: the message as the platform receives it. */
@@ -275,27 +297,27 @@ function sealedMessages(
 
 export class Clients {
   /** Messages sent so far per conversation (the next nonce is one more). */
-  private readonly counters = new Map<number, number>();
+  private readonly counters: NonceCounters;
   private readonly franking: Uint8Array;
   private readonly scanning: Uint8Array;
   private vouchers: VoucherClient | undefined;
 
-  constructor(secret: Uint8Array) {
+  /** `accounts`: the population whose conversations these are, which sizes the counters (see NonceCounters). */
+  constructor(secret: Uint8Array, accounts: Accounts | null = null) {
     const keys = clientKeys(secret);
     this.franking = keys.franking;
     this.scanning = keys.scanning;
+    this.counters = new NonceCounters(accounts);
   }
 
   /** Number of conversations the clients have encrypted in (each has its own key). */
   get keyCount(): number {
-    return this.counters.size;
+    return this.counters.conversations;
   }
 
   /** The next nonce counter of `conversation`: 1 for its first encrypted message. */
   nextNonce(conversation: number): number {
-    const n = (this.counters.get(conversation) ?? 0) + 1;
-    this.counters.set(conversation, n);
-    return n;
+    return this.counters.next(conversation);
   }
 
   /** The per-message franking key of message `id`. */

@@ -682,12 +682,14 @@ describe('WorldGenerator: offender and look-alike behaviour', () => {
 
   it('mentors message the minors of their class, contacts or not, and send nothing abusive', () => {
     const { population: pop, ledger } = plain.gen;
-    for (const cls of pop.classes.values()) {
+    expect(pop.mentors).toHaveLength(2);
+    for (const mentor of pop.mentors) {
+      const cls = pop.classOf(mentor);
       expect(cls).toHaveLength(10);
       for (const minor of cls) expect(pop.isMinor(minor)).toBe(true);
     }
     // Besides their ordinary traffic (which may reach anyone), mentors DM their class.
-    const toClass = plain.messages.filter((m) => pop.classes.get(m.envelope.sender)?.includes(m.envelope.recipient));
+    const toClass = plain.messages.filter((m) => pop.classOf(m.envelope.sender).includes(m.envelope.recipient));
     // messagesPerDay 4 × 2 mentors × 3 days = 24 expected.
     expect(toClass.length).toBeGreaterThan(10);
     for (const { envelope: e } of toClass) expect(e).toMatchObject({ surface: 'dm', senderMinor: false, recipientMinor: true });

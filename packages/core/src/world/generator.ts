@@ -81,7 +81,7 @@ export class WorldGenerator {
     this.popular = popularImages(scenario.seed, scenario.traffic.popularImages);
     this.bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, this.popular);
     const rng = Random.derive(scenario.seed, 'traffic');
-    this.clients = new Clients(options.clientSecret);
+    this.clients = new Clients(options.clientSecret, population);
     this.book = new LedgerBook(population);
     this.ledger = this.book.ledger;
     const picks = new Picks(scenario, population, rng);

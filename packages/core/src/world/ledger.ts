@@ -31,11 +31,13 @@ export class LedgerBook {
   readonly ledger: Ledger = emptyLedger();
   /** Innocent accounts with at least one DM the platform could read. */
   private readonly readable: Uint8Array;
-  private readonly firstAbuseSeen = new Set<number>();
+  /** Accounts that have sent abuse (their first abusive message is in the ledger). */
+  private readonly abused: Uint8Array;
 
   constructor(private readonly population: Population) {
     const p = population;
     this.readable = new Uint8Array(p.users);
+    this.abused = new Uint8Array(p.users);
     this.ledger.offenders.sharer = [...p.sharers];
     this.ledger.offenders.producer = [...p.producers];
     this.ledger.offenders.groomer = [...p.groomers];
@@ -56,8 +58,8 @@ export class LedgerBook {
       ledger.abusiveMessages[abusive]++;
       ledger.abusiveIds[abusive].push(e.id);
       if (e.encrypted) ledger.abusiveEncrypted++;
-      if (!this.firstAbuseSeen.has(e.sender)) {
-        this.firstAbuseSeen.add(e.sender);
+      if (!this.abused[e.sender]) {
+        this.abused[e.sender] = 1;
         ledger.firstAbuse.push([e.sender, e.t]);
       }
     }

@@ -35,9 +35,11 @@ export class Picks {
 
   /** A contact of `sender` whose account exists at time t (a few tries), or -1. */
   contactOf(sender: number, t: number): number {
-    const contacts = this.population.contacts[sender] as Int32Array;
+    const { offsets, items } = this.population.contacts;
+    const first = offsets[sender] as number;
+    const n = (offsets[sender + 1] as number) - first;
     for (let i = 0; i < 4; i++) {
-      const c = contacts.length === 0 ? this.anyOther(sender) : (contacts[this.rng.int(contacts.length)] as number);
+      const c = n === 0 ? this.anyOther(sender) : (items[first + this.rng.int(n)] as number);
       if (this.exists(c, t)) return c;
     }
     return -1;
@@ -45,8 +47,7 @@ export class Picks {
 
   /** Mostly a contact; sometimes someone who is not. The account exists at time t, or -1. */
   ordinaryRecipient(sender: number, t: number): number {
-    const contacts = this.population.contacts[sender] as Int32Array;
-    if (contacts.length === 0 || this.rng.chance(this.scenario.traffic.unconnectedShare)) {
+    if (this.population.contacts.size(sender) === 0 || this.rng.chance(this.scenario.traffic.unconnectedShare)) {
       for (let i = 0; i < 8; i++) {
         const other = this.anyOther(sender);
         if (!this.population.connected(sender, other) && this.exists(other, t)) return other;

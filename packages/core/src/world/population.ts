@@ -4,10 +4,19 @@
  * (schools, clubs, neighbourhoods) where most contacts are made. Offenders and
  * innocent look-alikes are drawn from the adults. Every account has a creation time the
  * platform knows; some are created during the run.
+ *
+ * Everything is held in typed arrays, a few per population and none per account: the
+ * contacts in compressed rows (one Int32Array of row starts, one of contacts), the
+ * offender networks and mentors' classes likewise, the kinds and creation times one
+ * entry per account. Ten million accounts with 20 contacts each take about 1.3 GB while
+ * the graph is built and 1 GB after (see docs/model.md).
  */
-import type { Scenario } from '../scenario';
 import { Random } from '../random';
+import type { Scenario } from '../scenario';
+import { contactPairs, RING_CONTACTS } from '../scenario/pairs';
+import { NumberSet, sortedHas, sortedIndexOf } from '../tables';
 import { DAY } from '../types';
+import { Rows } from './rows';
 
 export enum Kind {
   Ordinary = 0,
@@ -21,8 +30,8 @@ export interface Population {
   readonly users: number;
   readonly adults: number;
   readonly minors: number;
-  /** Contacts of each account, ascending. */
-  readonly contacts: Int32Array[];
+  /** Contacts of each account, ascending: row a holds account a's. */
+  readonly contacts: Rows;
   /** Role of each account (ground truth: generator only). */
   readonly kind: Uint8Array;
   /** Creation time of each account, seconds relative to the run start (negative: before it). */
@@ -31,44 +40,44 @@ export interface Population {
   readonly producers: number[];
   readonly groomers: number[];
   readonly mentors: number[];
-  /** Other image offenders each image offender is connected to (the network they trade in). */
-  readonly ring: Map<number, number[]>;
-  /** Offenders who also use the unencrypted surfaces. */
-  readonly publicActive: Set<number>;
-  /** The minors in each mentor's class. */
-  readonly classes: Map<number, number[]>;
+  /** Other image offenders an image offender is connected to (the network they trade in), in the order they met; empty for other accounts. */
+  ringOf(account: number): Int32Array;
+  /** Whether an offender also uses the unencrypted surfaces. */
+  isPublicActive(account: number): boolean;
+  /** The minors in a mentor's class, ascending; empty for other accounts. */
+  classOf(account: number): Int32Array;
   isMinor(account: number): boolean;
   connected(a: number, b: number): boolean;
   isOffender(account: number): boolean;
 }
 
-const RING_CONTACTS = 5;
+/** 0, 1, ..., n - 1. */
+function identity(n: number): Int32Array {
+  const out = new Int32Array(n);
+  for (let i = 0; i < n; i++) out[i] = i;
+  return out;
+}
+
+const EMPTY = new Int32Array(0);
 
 export function buildPopulation(scenario: Scenario): Population {
   const rng = Random.derive(scenario.seed, 'population');
   const p = scenario.population;
   const { adults, minors } = p;
   const users = adults + minors;
-  const edges = new Set<number>();
-  const key = (a: number, b: number) => (a < b ? a * users + b : b * users + a);
-  const addEdge = (a: number, b: number): boolean => {
-    if (a === b) return false;
-    const k = key(a, b);
-    if (edges.has(k)) return false;
-    edges.add(k);
-    return true;
-  };
+  // Each contact pair once, as a·users + b with a < b, in a table sized for every pair
+  // the population can make.
+  const edges = new NumberSet(contactPairs(scenario));
+  const addEdge = (a: number, b: number): boolean => a !== b && edges.add(a < b ? a * users + b : b * users + a);
 
-  // Communities: a random partition into groups of about communitySize.
+  // Communities: a random partition into groups of about communitySize. The i-th account
+  // of a shuffled order joins community i mod communityCount, so community c is
+  // order[c], order[c + communityCount], order[c + 2 communityCount], ...
   const communityCount = Math.max(1, Math.round(users / p.communitySize));
-  const order = rng.shuffle(Array.from({ length: users }, (_, i) => i));
+  const order = rng.shuffle(identity(users));
   const communityOf = new Int32Array(users);
-  const members: number[][] = Array.from({ length: communityCount }, () => []);
-  order.forEach((account, i) => {
-    const c = i % communityCount;
-    communityOf[account] = c;
-    members[c]?.push(account);
-  });
+  for (let i = 0; i < users; i++) communityOf[order[i] as number] = i % communityCount;
+  const membersOf = (c: number) => Math.floor((users - 1 - c) / communityCount) + 1;
 
   // Contacts: mostly inside the community; otherwise in the same age group with
   // probability sameAgeGroupShare.
@@ -79,8 +88,8 @@ export function buildPopulation(scenario: Scenario): Population {
     attempts++;
     const a = rng.int(users);
     if (rng.chance(scenario.traffic.communityShare)) {
-      const group = members[communityOf[a] as number] as number[];
-      addEdge(a, group[rng.int(group.length)] as number);
+      const c = communityOf[a] as number;
+      addEdge(a, order[c + rng.int(membersOf(c)) * communityCount] as number);
       continue;
     }
     const aMinor = a >= adults;
@@ -91,10 +100,10 @@ export function buildPopulation(scenario: Scenario): Population {
 
   // Offenders and look-alikes, drawn from the adults.
   const kind = new Uint8Array(users);
-  const adultOrder = rng.shuffle(Array.from({ length: adults }, (_, i) => i));
+  const adultOrder = rng.shuffle(identity(adults));
   let next = 0;
   const take = (n: number, k: Kind) => {
-    const picked = adultOrder.slice(next, next + n).sort((a, b) => a - b);
+    const picked = Array.from(adultOrder.subarray(next, next + n)).sort((a, b) => a - b);
     next += n;
     for (const a of picked) kind[a] = k;
     return picked;
@@ -105,36 +114,49 @@ export function buildPopulation(scenario: Scenario): Population {
   const groomers = take(o.groomers.count, Kind.Groomer);
   const mentors = take(p.lookalikes.mentors.count, Kind.Mentor);
 
-  // Image offenders know some other image offenders: the network they trade in.
-  const imageOffenders = [...sharers, ...producers].sort((a, b) => a - b);
-  const ring = new Map<number, number[]>();
-  for (const s of imageOffenders) ring.set(s, []);
+  // Image offenders know some other image offenders: the network they trade in. The
+  // pairs they make, in order, give each one's list in the order they met.
+  const imageOffenders = Int32Array.from([...sharers, ...producers]).sort();
+  const met = new Int32Array(2 * RING_CONTACTS * imageOffenders.length);
+  let meetings = 0;
   if (imageOffenders.length > 1) {
     for (const s of imageOffenders) {
       for (let i = 0; i < RING_CONTACTS; i++) {
         const other = imageOffenders[rng.int(imageOffenders.length)] as number;
         if (addEdge(s, other)) {
-          ring.get(s)?.push(other);
-          ring.get(other)?.push(s);
+          met[2 * meetings] = s;
+          met[2 * meetings + 1] = other;
+          meetings++;
         }
       }
     }
   }
-  const publicActive = new Set<number>([
+  const ring = pairRows(imageOffenders, met.subarray(0, 2 * meetings));
+  const publicActive = Int32Array.from([
     ...sharers.filter(() => rng.chance(o.sharers.publicActivityShare)),
     ...producers.filter(() => rng.chance(o.producers.publicActivityShare)),
-  ]);
+  ]).sort();
 
-  // Mentors' classes: minors from anywhere; some are contacts.
-  const classes = new Map<number, number[]>();
+  // Mentors' classes: minors from anywhere; some are contacts. Mentor i's class is row i.
   const m = p.lookalikes.mentors;
-  for (const mentor of mentors) {
-    const cls = new Set<number>();
-    while (cls.size < Math.min(m.minorsEach, minors)) cls.add(adults + rng.int(minors));
-    const list = [...cls].sort((a, b) => a - b);
-    for (const minor of list) if (rng.chance(m.connectedShare)) addEdge(mentor, minor);
-    classes.set(mentor, list);
-  }
+  const classSize = Math.min(m.minorsEach, minors);
+  const classes = new Rows(
+    Int32Array.from({ length: mentors.length + 1 }, (_, i) => i * classSize),
+    new Int32Array(mentors.length * classSize),
+  );
+  const inClass = new Uint8Array(minors);
+  mentors.forEach((mentor, i) => {
+    const cls = classes.row(i);
+    for (let n = 0; n < classSize; ) {
+      const minor = rng.int(minors);
+      if (inClass[minor]) continue;
+      inClass[minor] = 1;
+      cls[n++] = adults + minor;
+    }
+    for (const minor of cls) inClass[minor - adults] = 0;
+    cls.sort();
+    for (const minor of cls) if (rng.chance(m.connectedShare)) addEdge(mentor, minor);
+  });
 
   // Account creation: most accounts predate the run; a share of each group is created
   // during it (offenders often start on fresh accounts).
@@ -158,31 +180,177 @@ export function buildPopulation(scenario: Scenario): Population {
     createdAt[a] = rng.chance(newShare(a)) ? Math.floor(rng.next() * duration * 0.8) : -Math.max(1, rng.exponential(p.accountAgeDays)) * DAY;
   }
 
-  const lists: number[][] = Array.from({ length: users }, () => []);
-  for (const k of edges) {
-    const a = Math.floor(k / users);
-    const b = k - a * users;
-    lists[a]?.push(b);
-    lists[b]?.push(a);
-  }
-  const contacts = lists.map((l) => Int32Array.from(l.sort((x, y) => x - y)));
-
-  return {
+  return new Accounts({
     users,
     adults,
     minors,
-    contacts,
+    contacts: contactRows(users, edges),
     kind,
     createdAt,
     sharers,
     producers,
     groomers,
     mentors,
+    imageOffenders,
     ring,
     publicActive,
     classes,
-    isMinor: (account) => account >= adults,
-    connected: (a, b) => edges.has(key(a, b)),
-    isOffender: (account) => kind[account] === Kind.Sharer || kind[account] === Kind.Producer || kind[account] === Kind.Groomer,
+  });
+}
+
+/** What buildPopulation makes, as plain data. */
+interface Tables {
+  users: number;
+  adults: number;
+  minors: number;
+  contacts: Rows;
+  kind: Uint8Array;
+  createdAt: Float64Array;
+  sharers: number[];
+  producers: number[];
+  groomers: number[];
+  mentors: number[];
+  /** The image offenders, ascending: row i of `ring` is the i-th one's network. */
+  imageOffenders: Int32Array;
+  ring: Rows;
+  /** Ascending. */
+  publicActive: Int32Array;
+  /** Row i is the class of the i-th mentor. */
+  classes: Rows;
+}
+
+/**
+ * A population: its tables and the questions asked of them. A class of its own, so that
+ * nothing of the build (the pair table above all) stays reachable from it.
+ */
+class Accounts implements Population {
+  readonly users: number;
+  readonly adults: number;
+  readonly minors: number;
+  readonly contacts: Rows;
+  readonly kind: Uint8Array;
+  readonly createdAt: Float64Array;
+  readonly sharers: number[];
+  readonly producers: number[];
+  readonly groomers: number[];
+  readonly mentors: number[];
+  private readonly imageOffenders: Int32Array;
+  private readonly ring: Rows;
+  private readonly publicActive: Int32Array;
+  private readonly mentorList: Int32Array;
+  private readonly classes: Rows;
+
+  constructor(t: Tables) {
+    this.users = t.users;
+    this.adults = t.adults;
+    this.minors = t.minors;
+    this.contacts = t.contacts;
+    this.kind = t.kind;
+    this.createdAt = t.createdAt;
+    this.sharers = t.sharers;
+    this.producers = t.producers;
+    this.groomers = t.groomers;
+    this.mentors = t.mentors;
+    this.imageOffenders = t.imageOffenders;
+    this.ring = t.ring;
+    this.publicActive = t.publicActive;
+    this.mentorList = Int32Array.from(t.mentors);
+    this.classes = t.classes;
+  }
+
+  ringOf(account: number): Int32Array {
+    const r = sortedIndexOf(this.imageOffenders, account);
+    return r < 0 ? EMPTY : this.ring.row(r);
+  }
+
+  isPublicActive(account: number): boolean {
+    return sortedHas(this.publicActive, account);
+  }
+
+  classOf(account: number): Int32Array {
+    const r = sortedIndexOf(this.mentorList, account);
+    return r < 0 ? EMPTY : this.classes.row(r);
+  }
+
+  isMinor(account: number): boolean {
+    return account >= this.adults;
+  }
+
+  /** Whether a and b are contacts: a binary search in the shorter of their lists. */
+  connected(a: number, b: number): boolean {
+    const c = this.contacts;
+    return (c.size(a) <= c.size(b) ? c.find(a, b) : c.find(b, a)) >= 0;
+  }
+
+  isOffender(account: number): boolean {
+    const k = this.kind[account];
+    return k === Kind.Sharer || k === Kind.Producer || k === Kind.Groomer;
+  }
+}
+
+/**
+ * Rows of `keys` (ascending) from pairs (flattened: k0, k1, k0, k1, ...) of them: each
+ * pair puts each of its two in the other's row, rows in the order of the pairs.
+ */
+function pairRows(keys: Int32Array, pairs: Int32Array): Rows {
+  const rowOf = (account: number) => sortedIndexOf(keys, account);
+  const offsets = new Int32Array(keys.length + 1);
+  for (const a of pairs) offsets[rowOf(a) + 1] = (offsets[rowOf(a) + 1] as number) + 1;
+  for (let r = 0; r < keys.length; r++) offsets[r + 1] = (offsets[r + 1] as number) + (offsets[r] as number);
+  const items = new Int32Array(pairs.length);
+  const fill = offsets.slice(0, keys.length);
+  const put = (row: number, x: number) => {
+    items[fill[row] as number] = x;
+    fill[row] = (fill[row] as number) + 1;
   };
+  for (let i = 0; i < pairs.length; i += 2) {
+    const a = pairs[i] as number;
+    const b = pairs[i + 1] as number;
+    put(rowOf(a), b);
+    put(rowOf(b), a);
+  }
+  return new Rows(offsets, items);
+}
+
+/** Rows of short lists at most this long are sorted in place by insertion, longer ones by the typed array's sort. */
+const INSERTION_SORT = 32;
+
+/** The contact rows of every account, ascending, from the table of pairs a·users + b. */
+function contactRows(users: number, edges: NumberSet): Rows {
+  const offsets = new Int32Array(users + 1);
+  edges.forEachKey((k) => {
+    const a = Math.floor(k / users);
+    const b = k - a * users;
+    offsets[a + 1] = (offsets[a + 1] as number) + 1;
+    offsets[b + 1] = (offsets[b + 1] as number) + 1;
+  });
+  for (let a = 0; a < users; a++) offsets[a + 1] = (offsets[a + 1] as number) + (offsets[a] as number);
+  const items = new Int32Array(offsets[users] as number);
+  const fill = offsets.slice(0, users);
+  edges.forEachKey((k) => {
+    const a = Math.floor(k / users);
+    const b = k - a * users;
+    items[fill[a] as number] = b;
+    fill[a] = (fill[a] as number) + 1;
+    items[fill[b] as number] = a;
+    fill[b] = (fill[b] as number) + 1;
+  });
+  for (let a = 0; a < users; a++) {
+    const from = offsets[a] as number;
+    const to = offsets[a + 1] as number;
+    if (to - from > INSERTION_SORT) {
+      items.subarray(from, to).sort();
+      continue;
+    }
+    for (let i = from + 1; i < to; i++) {
+      const x = items[i] as number;
+      let j = i - 1;
+      while (j >= from && (items[j] as number) > x) {
+        items[j + 1] = items[j] as number;
+        j--;
+      }
+      items[j + 1] = x;
+    }
+  }
+  return new Rows(offsets, items);
 }

@@ -125,7 +125,7 @@ describe('actors', () => {
     const { world, messages } = play(mentors);
     expect(messages.length).toBeGreaterThan(0);
     for (const m of messages) {
-      expect(world.population.classes.get(m.envelope.sender)).toContain(m.envelope.recipient);
+      expect(Array.from(world.population.classOf(m.envelope.sender))).toContain(m.envelope.recipient);
       expect(m.abusive).toBeNull();
     }
   });

@@ -14,19 +14,15 @@ interface Target {
 export function groomers(world: World): Actor {
   const { scenario, population, rng, picks, content, envelopes } = world;
   const g = scenario.population.offenders.groomers;
-  /** Each groomer's current targets. */
-  const targets = new Map<number, Target[]>();
+  /** Each groomer's current targets, in the order of population.groomers. */
+  const targets: Target[][] = population.groomers.map(() => []);
   return {
     step(hour: Hour, emit: Emit): void {
       if (population.minors === 0) return;
       const { start, day } = hour;
-      for (const groomer of population.groomers) {
+      for (const [rank, groomer] of population.groomers.entries()) {
         if (!picks.exists(groomer, start)) continue;
-        let list = targets.get(groomer);
-        if (!list) {
-          list = [];
-          targets.set(groomer, list);
-        }
+        const list = targets[rank] as Target[];
         if (hour.index % 24 === 0) {
           const fresh = rng.poisson(g.newTargetsPerDay);
           for (let i = 0; i < fresh; i++) {

@@ -31,10 +31,10 @@ export function imageOffenders(world: World, offenders: readonly number[], cfg: 
           const content = image();
           let recipient = -1;
           let surface: Surface = 'dm';
-          if (population.publicActive.has(offender) && rng.chance(cfg.publicShare)) {
+          if (population.isPublicActive(offender) && rng.chance(cfg.publicShare)) {
             surface = rng.chance(PUBLIC_POST_SHARE) ? 'public' : 'profile';
           } else {
-            const ring = population.ring.get(offender) ?? [];
+            const ring = population.ringOf(offender);
             let peer = -1;
             if (ring.length > 0 && rng.chance(cfg.ringShare)) {
               for (let tries = 0; tries < 4 && peer < 0; tries++) {

@@ -10,7 +10,7 @@ export function mentors(world: World): Actor {
   return {
     step(hour: Hour, emit: Emit): void {
       for (const mentor of population.mentors) {
-        const cls = population.classes.get(mentor) ?? [];
+        const cls = population.classOf(mentor);
         if (cls.length === 0) continue;
         const k = rng.poisson(m.messagesPerDay / 24);
         for (let i = 0; i < k; i++) {
