@@ -7,7 +7,7 @@
  * only, with the URL's password redacted (on stderr, which the bench passes through).
  */
 import { Queue, Worker } from 'bullmq';
-import { benchRelayCountKey, openRedis, redactorForUrl, reportErrors } from '@blindspot/pipeline/bullmq';
+import { benchRelayCountKey, createRedis, redactorForUrl, reportErrors } from '@blindspot/pipeline/bullmq';
 
 const [url, prefix, name, next] = process.argv.slice(2) as [string, string, string, string | undefined];
 const redact = redactorForUrl(url);
@@ -19,7 +19,7 @@ const complain = (what: string) => (err: string) => {
   process.stderr.write(`bench relay ${name}: ${what}: ${err}\n`);
 };
 // Its own listener is silent: the worker, blocked on the same connection, says what is wrong.
-const connection = await openRedis(url, 'worker');
+const connection = createRedis(url, 'worker');
 const forward = next ? reportErrors(new Queue(next, { connection, prefix }), redact, complain(`queue ${next}`)) : undefined;
 const worker = reportErrors(
   new Worker(
