@@ -12,38 +12,49 @@ import type { Scenario } from './schema';
 
 /**
  * Bytes of memory per item, measured on Node 20 (64-bit Linux) by running
- * `blindspot run <file> --json` under `/usr/bin/time -v` on 2 cores (one sealing thread)
- * and fitting the maximum RSS against the scenario's sizes (defaults unless said;
- * "few messages" is 0.05 per user and day, for 1 day):
+ * `blindspot run <file> --json` under `/usr/bin/time -v` on 2 shared cores (one sealing
+ * thread) and fitting the maximum RSS against the scenario's sizes (defaults unless said;
+ * "few messages" is 0.05 per user and day, for 1 day; "e2ee.yaml at N" is the shipped
+ * scenario with N accounts for 1 day, 8 messages per user and day):
  *
  *   scenario                                            measured   estimated
- *   40 users, few messages                                167 MB      170 MB
- *   e2ee.yaml: 4,000 users, 30 days, 1.1M messages        266 MB      262 MB
- *   500k users, 5M contact pairs, few messages            895 MB      906 MB
- *   500k users, 1.25M pairs, few messages                 513 MB      539 MB
- *   125k users, 5M pairs, few messages                    697 MB      711 MB
- *   1.6M users, 16M pairs, few messages                   2.0 GB      2.4 GB
- *   5M users, 7.5M pairs, few messages                    2.6 GB      3.3 GB
+ *   40 users, few messages                                157 MB      195 MB
+ *   e2ee.yaml: 4,000 users, 30 days, 1.1M messages        224 MB      270 MB
+ *   100k users, 1M contact pairs, few messages            196 MB      216 MB
+ *   500k users, 5M contact pairs, few messages            297 MB      301 MB
+ *   500k users, 1.25M pairs, few messages                 239 MB      233 MB
+ *   125k users, 5M pairs, few messages                    266 MB      290 MB
+ *   1M users, 10M pairs, few messages                     408 MB      406 MB
+ *   1.6M users, 16M pairs, few messages                   516 MB      533 MB
+ *   5M users, 7.5M pairs, few messages                    416 MB      479 MB
+ *   10M users, 100M pairs, 0.01 messages per user         2.0 GB      2.2 GB
  *   4,000 users, hash bank of 2M                          885 MB      852 MB
  *   the same with client-side scanning                    1.7 GB      1.6 GB
  *   4,000 users, hash bank of 8M                          2.8 GB      2.8 GB
- *   10,000 users, 10 days, 10.9M messages, 1M abusive     643 MB      712 MB
- *   200k users, 5 days, 8M messages                       981 MB      1.0 GB
- *   1M users, 1 day, 8M messages                          3.0 GB      3.0 GB
+ *   10,000 users, 10 days, 10.9M messages, 1M abusive     462 MB      589 MB
+ *   200k users, 5 days, 8M messages                       543 MB      587 MB
+ *   1M users, 1 day, 8M messages                          1.1 GB      1.3 GB
+ *   e2ee.yaml at 100k: 0.8M messages                      381 MB      436 MB
+ *   e2ee.yaml at 1M: 8M messages                          1.1 GB      1.3 GB
+ *   e2ee.yaml at 10M: 80M messages (46 minutes)           4.9 GB      5.5 GB
  *
- * The world thread's JavaScript heap (the --max-old-space-size at which the run still
- * completes, against heapBytes): 500k users and 5M pairs 450-600 MB (613 MB), 1.6M and
- * 16M pairs 1.4-1.8 GB (1.8 GB), 5M and 7.5M pairs 2.0-2.4 GB (2.5 GB).
+ * The population is typed arrays outside the JavaScript heap: the world thread's heap
+ * holds the records and an hour's messages (e2ee.yaml at 10M: 2.4 GB estimated, within
+ * Node's default 4 GB on this machine, and the run completes under it).
  */
 const BYTES = {
-  /** Node, the program and its modules (with tsx), before any scenario. */
-  process: 125 * 2 ** 20,
+  /** Node, the program and its modules (with tsx), and what any run adds (the first batches, the result). */
+  process: 150 * 2 ** 20,
   /** Each worker thread (sealing and scanning, or a sweep's run). */
   thread: 45 * 2 ** 20,
-  /** Per account: contact list objects, kind, creation time, community, shuffles. */
-  user: 500,
-  /** Per contact pair: the Set entry (often a heap number) and both sides' list entries. */
-  contactPair: 100,
+  /** Per account, for the whole run: where its contacts start (4 bytes), its creation time (8), kind (1), the ledger's two marks (2). */
+  user: 15,
+  /** Per account, while the population is built: the shuffled orders, the communities, where each row is being filled. */
+  userBuild: 16,
+  /** Per contact pair, for the whole run: each side in the other's contact row. */
+  contactPair: 8,
+  /** Per contact pair, while the population is built: its slot in the table that de-duplicates pairs (8 bytes, at most 3/4 full). */
+  contactPairBuild: 11,
   /** Per hash: 256 bits. */
   hash: HASH_BYTES,
   /** Per bank entry in a multi-index (bank-match.ts): 16 tables of a 12-byte sketch and a 4-byte id. */
@@ -52,32 +63,43 @@ const BYTES = {
   index: 17 * (2 ** 16 + 1) * 4,
   /** Per bank entry, with client-side scanning: the server's token → entry map. */
   voucherToken: 90,
-  /** Per id kept in a growing list (8 bytes and room to grow). */
+  /** Per id kept in a growing array (8 bytes and room to grow). */
   id: 12,
-  /** Per detected message: its id in the run's list and in the final set the result is built from. */
-  detection: 52,
-  /** Per encrypted conversation: the clients' nonce counter (a Map entry). */
-  conversation: 70,
+  /** Per detected message: its id in the run's typed list (with room to grow) and in the sorted copy recall is counted from. */
+  detection: 20,
+  /** With encrypted DMs, per contact pair and per account: the pair's nonce counter, where each account's pairs start. */
+  pairCounter: 4,
+  /** Per account and encrypted public surface (posts, profile photos): its nonce counter. */
+  surfaceCounter: 4,
+  /** Per encrypted conversation between accounts that are not contacts: a NumberMap slot (16 bytes, 3/8 to 3/4 full). */
+  conversation: 32,
   /** Per open review flag or per account with behavioural windows. */
   account: 300,
+  /**
+   * Per message of a simulated hour: the generator makes each hour's messages at once (to
+   * deliver them in time order) and each holds its envelope, content, plaintext and
+   * stream event until its batch is sealed and scanned; hourMessageHeap of it in the
+   * JavaScript heap, the rest in buffers beside it.
+   */
+  hourMessage: 1_000,
+  hourMessageHeap: 700,
   /** The world thread's live JavaScript heap before any scenario. */
   heap: 40 * 2 ** 20,
 } as const;
 
-/** Share of the population's memory that is JavaScript heap at its peak, while it is built. */
-const HEAP_SHARE = 0.8;
-/** ... and that stays alive in the heap while the run goes on (measured: 0.45-0.5). */
-const LIVE_SHARE = 0.5;
-
 /**
  * While messages flow, the run makes garbage at full speed and V8 lets the world's heap
- * grow past what stays alive: by about CHURN times the live heap (200k users, 8M
- * messages: 175 MB alive, a 981 MB peak), but by no more than CHURN_CAP (1M users, 8M
- * messages: 750 MB alive, 1.4 GB more). Fully so from CHURN_MESSAGES messages on.
+ * grow past what stays alive (the runtime's, the records', an hour's messages): by about
+ * CHURN times the live heap, but by no more than CHURN_CAP. Fully so from CHURN_MESSAGES
+ * messages in all, or CHURN_HOURLY in an hour, on. The population's typed arrays are not
+ * on the heap and take no part in it. On a loaded machine, where the collector's threads
+ * get less time, the heap was seen to grow further (1M accounts, 8M messages: 1.9 GB
+ * rather than 1.1 GB).
  */
 const CHURN = 3;
-const CHURN_CAP = 1.4 * 2 ** 30;
+const CHURN_CAP = 700 * 2 ** 20;
 const CHURN_MESSAGES = 2e6;
+const CHURN_HOURLY = 20_000;
 
 export interface MemoryOptions {
   /**
@@ -125,8 +147,6 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const users = p.adults + p.minors;
   const days = scenario.durationDays;
   const pairs = contactPairs(scenario);
-
-  const population = users * BYTES.user + pairs * BYTES.contactPair;
 
   const size = d.hashBank.size;
   const css = d.clientSideScanning.enabled;
@@ -180,23 +200,48 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const young = Math.min(users * youngShare, (ordinary + profilePhotos) * youngShare);
   const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
   const watched = m.enabled ? Math.min(users, young + approaching) : 0;
-  // Under encryption the clients count messages per conversation.
-  const conversations = (encrypted.dm ? Math.min(dms, pairs + dms * t.unconnectedShare) : 0) + (encrypted.public ? users : 0) + (encrypted.profile ? users : 0);
-  const records = abusive * BYTES.id + detections * BYTES.detection + (flags + watched) * BYTES.account + conversations * BYTES.conversation;
+  // Under encryption the clients count messages per conversation: contact pairs and
+  // public surfaces in arrays made once, the others one by one.
+  const counters =
+    (encrypted.dm ? (pairs + users) * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * users * BYTES.surfaceCounter;
+  const mentors = p.lookalikes.mentors;
+  const strangers = encrypted.dm ? Math.min(dms, dms * t.unconnectedShare + g.count * g.newTargetsPerDay * days + mentors.count * mentors.minorsEach) : 0;
+  // What the run keeps in the JavaScript heap, and in typed arrays beside it.
+  const heapRecords = abusive * BYTES.id + (flags + watched) * BYTES.account;
+  const records = detections * BYTES.detection + strangers * BYTES.conversation + heapRecords;
+
+  // The generator holds one simulated hour of messages at a time.
+  const hourly = messages / (days * 24);
+  const hour = hourly * BYTES.hourMessage;
+  const hourHeap = hourly * BYTES.hourMessageHeap;
 
   // The world's heap grows past what stays alive in it while messages flow; each part
   // carries its share of that growth.
-  const live = BYTES.heap + LIVE_SHARE * population + records;
-  const churn = Math.min(1, messages / CHURN_MESSAGES) * Math.min(CHURN, CHURN_CAP / live);
+  const live = BYTES.heap + heapRecords + hourHeap;
+  const ramp = Math.min(1, Math.max(messages / CHURN_MESSAGES, hourly / CHURN_HOURLY));
+  const churn = (ramp * Math.min(CHURN * live, CHURN_CAP)) / live;
+  const growth = churn * live + hour + records;
+  // Building the population takes more than it keeps (the pair table above all), but
+  // that is given back before the messages grow the rest: the larger of the two counts.
+  const kept = users * BYTES.user + pairs * BYTES.contactPair + counters;
+  const building = users * BYTES.userBuild + pairs * BYTES.contactPairBuild;
   const parts: Record<string, number> = {
     runtime: BYTES.process + threads * BYTES.thread + churn * BYTES.heap,
-    population: population * (1 + churn * LIVE_SHARE),
+    population: kept + Math.max(0, building - growth),
     'hash bank': hashBank,
     'popular images': popularImages,
-    'message records': records * (1 + churn),
+    'an hour of messages': hour + churn * hourHeap,
+    'message records': records + churn * heapRecords,
   };
   const bytes = Object.values(parts).reduce((a, b) => a + b, 0);
-  const heapParts: Record<string, number> = { runtime: BYTES.heap, population: HEAP_SHARE * population, 'message records': records };
+  // The population is typed arrays, outside the heap, but for its lists of offenders.
+  const offenders = o.sharers.count + o.producers.count + o.groomers.count + p.lookalikes.mentors.count;
+  const heapParts: Record<string, number> = {
+    runtime: BYTES.heap,
+    population: offenders * BYTES.id,
+    'an hour of messages': hourHeap,
+    'message records': heapRecords,
+  };
   return { bytes, parts, heapBytes: Object.values(heapParts).reduce((a, b) => a + b, 0), heapParts };
 }
 
@@ -205,6 +250,7 @@ const REDUCE: Record<string, { path: string; fields: string }> = {
   population: { path: 'population', fields: 'population.adults, population.minors or traffic.contactsPerUser' },
   'hash bank': { path: 'detection.hashBank.size', fields: 'detection.hashBank.size' },
   'popular images': { path: 'traffic.popularImages', fields: 'traffic.popularImages' },
+  'an hour of messages': { path: 'traffic.messagesPerUserPerDay', fields: 'traffic.messagesPerUserPerDay or the population' },
   'message records': { path: 'durationDays', fields: 'durationDays or traffic.messagesPerUserPerDay' },
 };
 

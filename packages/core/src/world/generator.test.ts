@@ -549,6 +549,20 @@ describe('WorldGenerator: encryption', () => {
     expect(clients.keyCount).toBe(2);
   });
 
+  it('gives a conversation the same key however many other conversations a sealer has sealed since', () => {
+    const secret = newClientSecret();
+    const text = encodeContent({ media: 'text', score: 0.3, look: 0.1 });
+    const busy = new Sealer(secret, false);
+    const seal = (sealer: Sealer, conversation: number) =>
+      Buffer.from(sealer.seal({ envelope: DM, plain: text, conversation, nonce: 1, voucher: null }).payload);
+    const first = seal(busy, 77);
+    // Far more conversations than the sealer keeps keys for, public ones (negative ids) too.
+    for (let c = 0; c < 20_000; c++) seal(busy, c % 2 === 0 ? c * 1_000_003 : -4 * c - 1);
+    expect(seal(busy, 77).equals(first)).toBe(true);
+    expect(seal(new Sealer(secret, false), 77).equals(first)).toBe(true);
+    expect(seal(busy, 78).equals(first)).toBe(false);
+  });
+
   it('derives every key from the client secret: the same secret gives the same ciphertexts, another secret others', () => {
     const secret = newClientSecret();
     const text = encodeContent({ media: 'text', score: 0.1, look: 0.2 });
