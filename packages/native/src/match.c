@@ -414,16 +414,6 @@ static match_index *build_index(const uint8_t *entries, uint32_t size) {
 /* ------------------------------------------------------------------------------------ */
 /* Node-API */
 
-static napi_value throw_type(napi_env env, const char *message) {
-  napi_throw_type_error(env, NULL, message);
-  return NULL;
-}
-
-static napi_value throw_range(napi_env env, const char *message) {
-  napi_throw_range_error(env, NULL, message);
-  return NULL;
-}
-
 /* A typed array argument of the given type: its data and element count; 0 on failure (thrown). */
 static int typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length, const char *message) {
   bool is = false;

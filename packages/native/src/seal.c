@@ -67,20 +67,6 @@ typedef struct {
 
 /* ------------------------------------------------------------------ helpers */
 
-static napi_value fail_type(napi_env env, const char *msg) {
-  napi_throw_type_error(env, NULL, msg);
-  return NULL;
-}
-
-static napi_value fail_range(napi_env env, const char *msg) {
-  napi_throw_range_error(env, NULL, msg);
-  return NULL;
-}
-
-static napi_value fail_error(napi_env env, const char *msg) {
-  napi_throw_error(env, NULL, msg);
-  return NULL;
-}
 
 /* A typed array of `type`: its data and element count, or 0 having thrown a TypeError. */
 static int typed_array(napi_env env, napi_value v, napi_typedarray_type type, const char *what, void **data, size_t *length) {
@@ -245,31 +231,31 @@ static void sealer_finalize(napi_env env, void *data, void *hint) {
 static napi_value sealer_new(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail_error(env, "sealerNew: bad call");
-  if (argc < 3) return fail_type(env, "sealerNew(frankingSecret, conversationsSecret, frank, slots?)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_error(env, "sealerNew: bad call");
+  if (argc < 3) return throw_type(env, "sealerNew(frankingSecret, conversationsSecret, frank, slots?)");
   uint8_t *franking, *conversations;
   size_t franking_len, conversations_len;
   if (!typed_array(env, argv[0], napi_uint8_array, "frankingSecret", (void **)&franking, &franking_len)) return NULL;
   if (!typed_array(env, argv[1], napi_uint8_array, "conversationsSecret", (void **)&conversations, &conversations_len)) return NULL;
-  if (franking_len != SECRET_BYTES) return fail_range(env, "frankingSecret must be 32 bytes");
-  if (conversations_len != SECRET_BYTES) return fail_range(env, "conversationsSecret must be 32 bytes");
+  if (franking_len != SECRET_BYTES) return throw_range(env, "frankingSecret must be 32 bytes");
+  if (conversations_len != SECRET_BYTES) return throw_range(env, "conversationsSecret must be 32 bytes");
   bool frank;
-  if (napi_get_value_bool(env, argv[2], &frank) != napi_ok) return fail_type(env, "frank must be a boolean");
+  if (napi_get_value_bool(env, argv[2], &frank) != napi_ok) return throw_type(env, "frank must be a boolean");
   uint32_t slots = SEAL_DEFAULT_SLOTS;
   if (argc >= 4) {
     napi_valuetype t;
     napi_typeof(env, argv[3], &t);
     if (t != napi_undefined) {
       double want;
-      if (t != napi_number || napi_get_value_double(env, argv[3], &want) != napi_ok) return fail_type(env, "slots must be a number");
-      if (!(want >= 1 && want <= SEAL_MAX_SLOTS) || trunc(want) != want) return fail_range(env, "slots must be an integer in [1, 16384]");
+      if (t != napi_number || napi_get_value_double(env, argv[3], &want) != napi_ok) return throw_type(env, "slots must be a number");
+      if (!(want >= 1 && want <= SEAL_MAX_SLOTS) || trunc(want) != want) return throw_range(env, "slots must be an integer in [1, 16384]");
       slots = 1;
       while (slots < (uint32_t)want) slots <<= 1;
     }
   }
 
   sealer_t *s = calloc(1, sizeof *s);
-  if (s == NULL) return fail_error(env, "sealerNew: out of memory");
+  if (s == NULL) return throw_error(env, "sealerNew: out of memory");
   s->frank = frank;
   s->mask = slots - 1;
   s->slots = calloc(slots, sizeof *s->slots);
@@ -279,16 +265,16 @@ static napi_value sealer_new(napi_env env, napi_callback_info info) {
            EVP_EncryptInit_ex(s->franking, EVP_aes_256_ecb(), NULL, franking, NULL) == 1 && EVP_CIPHER_CTX_set_padding(s->franking, 0) == 1;
   if (!ok) {
     sealer_free(s);
-    return fail_error(env, "sealerNew: OpenSSL could not set up the ciphers");
+    return throw_error(env, "sealerNew: OpenSSL could not set up the ciphers");
   }
   hmac_prepare(conversations, conversations_len, &s->conversations_inner, &s->conversations_outer);
 
   napi_value external;
   if (napi_create_external(env, s, sealer_finalize, NULL, &external) != napi_ok) {
     sealer_free(s);
-    return fail_error(env, "sealerNew: could not make the sealer");
+    return throw_error(env, "sealerNew: could not make the sealer");
   }
-  if (napi_type_tag_object(env, external, &SEALER_TAG) != napi_ok) return fail_error(env, "sealerNew: could not tag the sealer");
+  if (napi_type_tag_object(env, external, &SEALER_TAG) != napi_ok) return throw_error(env, "sealerNew: could not tag the sealer");
   return external;
 }
 
@@ -317,8 +303,8 @@ static int make_u8(napi_env env, size_t length, uint8_t **data, napi_value *out)
 static napi_value seal_batch(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail_error(env, "sealBatch: bad call");
-  if (argc < 6) return fail_type(env, "sealBatch(sealer, plain, spans, encrypted, places, ids)");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_error(env, "sealBatch: bad call");
+  if (argc < 6) return throw_type(env, "sealBatch(sealer, plain, spans, encrypted, places, ids)");
   sealer_t *s;
   if (!sealer_of(env, argv[0], &s)) return NULL;
   uint8_t *plain, *encrypted;
@@ -330,10 +316,10 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
   if (!typed_array(env, argv[3], napi_uint8_array, "encrypted", (void **)&encrypted, &n)) return NULL;
   if (!typed_array(env, argv[4], napi_float64_array, "places", (void **)&places, &places_len)) return NULL;
   if (!typed_array(env, argv[5], napi_float64_array, "ids", (void **)&ids, &ids_len)) return NULL;
-  if (spans_len != 2 * n) return fail_range(env, "spans must hold two offsets per message (2 × encrypted.length)");
-  if (places_len != 2 * n) return fail_range(env, "places must hold a conversation and a nonce counter per message (2 × encrypted.length)");
-  if (ids_len != n) return fail_range(env, "ids must hold one id per message (encrypted.length)");
-  if (n > 0xfffffffeu / COMMITMENT_BYTES) return fail_range(env, "too many messages for one batch");
+  if (spans_len != 2 * n) return throw_range(env, "spans must hold two offsets per message (2 × encrypted.length)");
+  if (places_len != 2 * n) return throw_range(env, "places must hold a conversation and a nonce counter per message (2 × encrypted.length)");
+  if (ids_len != n) return throw_range(env, "ids must hold one id per message (encrypted.length)");
+  if (n > 0xfffffffeu / COMMITMENT_BYTES) return throw_range(env, "too many messages for one batch");
 
   /* Every check before any work: the spans, the numbers, the total size. */
   uint64_t total = 0;
@@ -342,38 +328,38 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
     if (start > end || end > plain_len) {
       char msg[160];
       snprintf(msg, sizeof msg, "message %zu: span [%u, %u) is not within plain (%zu bytes)", i, start, end, plain_len);
-      return fail_range(env, msg);
+      return throw_range(env, msg);
     }
     total += (uint64_t)(end - start) + (s->frank ? FRANKING_KEY_BYTES : 0) + (encrypted[i] ? NONCE_BYTES + TAG_BYTES : 0);
     if (s->frank && (!is_safe_integer(ids[i]) || ids[i] < 0)) {
       char msg[160];
       char num[32];
       snprintf(msg, sizeof msg, "message %zu: id %s is not a non-negative integer", i, number_text(ids[i], num, sizeof num));
-      return fail_range(env, msg);
+      return throw_range(env, msg);
     }
     if (encrypted[i]) {
       if (!is_safe_integer(places[2 * i])) {
         char msg[160];
         char num[32];
         snprintf(msg, sizeof msg, "message %zu: conversation %s is not an integer", i, number_text(places[2 * i], num, sizeof num));
-        return fail_range(env, msg);
+        return throw_range(env, msg);
       }
       double nonce = places[2 * i + 1];
       if (!(nonce >= 0 && nonce <= MAX_COUNTER) || trunc(nonce) != nonce) {
         char msg[160];
         char num[32];
         snprintf(msg, sizeof msg, "message %zu: nonce counter %s is not an integer in [0, 2^48)", i, number_text(nonce, num, sizeof num));
-        return fail_range(env, msg);
+        return throw_range(env, msg);
       }
     }
   }
-  if (total > 0xffffffffu) return fail_range(env, "the sealed batch would exceed 4 GiB");
+  if (total > 0xffffffffu) return throw_range(env, "the sealed batch would exceed 4 GiB");
 
   /* The franking keys, one ECB call over every message's two counter blocks. */
   uint8_t *keys = NULL;
   if (s->frank && n > 0) {
     keys = malloc(n * FRANKING_KEY_BYTES);
-    if (keys == NULL) return fail_error(env, "sealBatch: out of memory");
+    if (keys == NULL) return throw_error(env, "sealBatch: out of memory");
     for (size_t i = 0; i < n; i++) {
       uint64_t block = (uint64_t)ids[i] * 2;
       uint8_t *b = keys + i * FRANKING_KEY_BYTES;
@@ -385,7 +371,7 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
     }
     if (!encrypt_chunked(s->franking, keys, n * FRANKING_KEY_BYTES)) {
       free(keys);
-      return fail_error(env, "sealBatch: OpenSSL failed to derive the franking keys");
+      return throw_error(env, "sealBatch: OpenSSL failed to derive the franking keys");
     }
   }
 
@@ -399,7 +385,7 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
              (!s->frank || make_u8(env, n * COMMITMENT_BYTES, &commitments, &commitments_v));
   if (!made) {
     free(keys);
-    return fail_error(env, "sealBatch: could not allocate the sealed batch");
+    return throw_error(env, "sealBatch: could not allocate the sealed batch");
   }
   offsets = (uint32_t *)offsets_p;
 
@@ -449,14 +435,14 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
     OPENSSL_cleanse(keys, n * FRANKING_KEY_BYTES);
     free(keys);
   }
-  if (failure != NULL) return fail_error(env, failure);
+  if (failure != NULL) return throw_error(env, failure);
 
   napi_value null_v;
   napi_get_null(env, &null_v);
   if (napi_create_object(env, &result) != napi_ok || napi_set_named_property(env, result, "payloads", payloads_v) != napi_ok ||
       napi_set_named_property(env, result, "offsets", offsets_v) != napi_ok ||
       napi_set_named_property(env, result, "commitments", commitments_v != NULL ? commitments_v : null_v) != napi_ok) {
-    return fail_error(env, "sealBatch: could not return the sealed batch");
+    return throw_error(env, "sealBatch: could not return the sealed batch");
   }
   return result;
 }
@@ -465,9 +451,9 @@ static napi_value seal_batch(napi_env env, napi_callback_info info) {
 static napi_value sealer_stats(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return fail_error(env, "sealerStats: bad call");
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return throw_error(env, "sealerStats: bad call");
   sealer_t *s;
-  if (argc < 1 || !sealer_of(env, argv[0], &s)) return argc < 1 ? fail_type(env, "sealerStats(sealer)") : NULL;
+  if (argc < 1 || !sealer_of(env, argv[0], &s)) return argc < 1 ? throw_type(env, "sealerStats(sealer)") : NULL;
   napi_value out, v;
   napi_create_object(env, &out);
   napi_create_uint32(env, s->mask + 1, &v);
