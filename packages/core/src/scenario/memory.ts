@@ -67,8 +67,8 @@ const BYTES = {
   id: 12,
   /** Per detected message: its id in the run's typed list (with room to grow) and in the sorted copy recall is counted from. */
   detection: 20,
-  /** With encrypted DMs, per contact pair and per account: the pair's nonce counter, where each account's pairs start. */
-  pairCounter: 4,
+  /** With encrypted DMs, per contact pair: each side's nonce counter (two of 4 bytes). */
+  pairCounter: 8,
   /** Per account and encrypted public surface (posts, profile photos): its nonce counter. */
   surfaceCounter: 4,
   /** Per encrypted conversation between accounts that are not contacts: a NumberMap slot (16 bytes, 3/8 to 3/4 full). */
@@ -200,10 +200,9 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const young = Math.min(users * youngShare, (ordinary + profilePhotos) * youngShare);
   const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
   const watched = m.enabled ? Math.min(users, young + approaching) : 0;
-  // Under encryption the clients count messages per conversation: contact pairs and
-  // public surfaces in arrays made once, the others one by one.
-  const counters =
-    (encrypted.dm ? (pairs + users) * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * users * BYTES.surfaceCounter;
+  // Under encryption the clients count messages per conversation and side: contact
+  // pairs and public surfaces in arrays made once, the others one by one.
+  const counters = (encrypted.dm ? pairs * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * users * BYTES.surfaceCounter;
   const mentors = p.lookalikes.mentors;
   const strangers = encrypted.dm ? Math.min(dms, dms * t.unconnectedShare + g.count * g.newTargetsPerDay * days + mentors.count * mentors.minorsEach) : 0;
   // What the run keeps in the JavaScript heap, and in typed arrays beside it.

@@ -1,10 +1,12 @@
 /**
  * What every actor of the world has in common. An actor is one kind of user (ordinary
- * users, sharers, groomers, ...): each simulated hour the generator asks every actor, in
- * a fixed order, what it does in that hour, and the actor answers by emitting messages
- * (delivered later this hour, in time order) and reports or blocks (scheduled for when
- * they happen). Actors draw only from the world's traffic stream, in the order they are
- * asked, so the order of the actor list is part of a run's definition.
+ * users, sharers, groomers, ...) within one shard of the world: each simulated hour the
+ * shard asks every actor, in a fixed order, what it does in that hour, and the actor
+ * answers by emitting messages (delivered later this hour, in time order) and reports or
+ * blocks (scheduled for when they happen). An actor plays the shard's accounts only:
+ * they send its messages, and they are the ones its reports and blocks are about.
+ * Actors draw only from the shard's traffic stream, in the order they are asked, so the
+ * order of the actor list is part of a run's definition.
  */
 import type { PlatformBank } from '../hash';
 import type { Random } from '../random';
@@ -16,6 +18,7 @@ import type { Envelopes } from './envelopes';
 import type { Picks } from './picks';
 import type { Population } from './population';
 import type { Schedule } from './schedule';
+import type { Shard } from './shards';
 
 /** A message as its sender sends it, before delivery gives it an id. */
 export interface Outgoing {
@@ -33,8 +36,6 @@ export interface Hour {
   start: number;
   /** Its day of the run, from 0. */
   day: number;
-  /** Ids issued before this hour: every message, report and block already in the stream. */
-  issued: number;
 }
 
 /** Where an actor's output goes. */
@@ -50,12 +51,14 @@ export interface Actor {
   step(hour: Hour, emit: Emit): void;
 }
 
-/** What actors see of the world: the scenario, the accounts and the shared draws. */
+/** What actors see of the world: the scenario, the accounts, the shard they play and its draws. */
 export interface World {
   readonly scenario: Scenario;
   readonly population: Population;
   readonly bank: PlatformBank;
-  /** The traffic stream: every actor draws from it, in the order the generator asks them. */
+  /** The accounts whose actions (and whose events) this world plays. */
+  readonly shard: Shard;
+  /** The shard's traffic stream: every actor draws from it, in the order the shard asks them. */
   readonly rng: Random;
   /** Times and accounts, drawn from the traffic stream. */
   readonly picks: Picks;
@@ -67,7 +70,8 @@ export interface World {
 
 /**
  * The hour's arrivals at `rate` per hour (a Poisson count), each at a time in the hour
- * and from an account active then; an arrival that finds no active account is dropped.
+ * and from one of the shard's accounts active then; an arrival that finds no active
+ * account is dropped.
  * Draws, in order: the count, then per arrival its time and its account.
  */
 export function eachActiveArrival(world: World, hour: Hour, rate: number, arrive: (time: number, sender: number) => void): void {

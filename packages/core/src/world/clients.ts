@@ -41,7 +41,7 @@ export interface Unsealed {
   plain: Uint8Array;
   /** Conversation id; meaningful when the envelope says encrypted. */
   conversation: number;
-  /** The message's counter in its conversation (1, 2, ...), which makes its nonce; 0 when not encrypted. */
+  /** The message's counter in its conversation (unique within it, from 1; see NonceCounters), which makes its nonce; 0 when not encrypted. */
   nonce: number;
   voucher: Uint8Array | null;
 }
@@ -315,9 +315,9 @@ export class Clients {
     return this.counters.conversations;
   }
 
-  /** The next nonce counter of `conversation`: 1 for its first encrypted message. */
-  nextNonce(conversation: number): number {
-    return this.counters.next(conversation);
+  /** The next nonce counter of `sender`'s message to `recipient` (-1 when public) in `conversation` (see NonceCounters). */
+  nextNonce(conversation: number, sender: number, recipient: number): number {
+    return this.counters.next(conversation, sender, recipient);
   }
 
   /** The per-message franking key of message `id`. */

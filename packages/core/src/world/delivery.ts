@@ -1,28 +1,40 @@
 /**
- * Delivery: where the stream's order is fixed. Each message, in time order, gets its id,
- * its client-side scanning voucher, its place in its conversation (its nonce) and its
- * size, is entered in the ledger, and provokes its recipients' reactions. Its sealing
- * (franking, encryption) is handed to a Sealer, since it depends on nothing else; the
- * Sealer may run on other threads. Reports and blocks take their ids when they enter the
- * stream, from the same counter, so ids order the stream.
+ * Delivery, in two steps.
+ *
+ * In its shard, each message, in the shard's time order, gets its client-side scanning
+ * voucher, its place in its conversation (its nonce) and its size, and provokes its
+ * recipients' reactions: all of it the sender's business, so a shard needs no other.
+ *
+ * The sequencer then takes the shards' events in stream order (hour by hour, shard by
+ * shard) and numbers them: every message, report and block takes the next id from one
+ * counter, so ids order the stream. Messages are entered in the ledger as they are
+ * numbered, reports take what the recipient's client kept of their message (the relay's
+ * countersignature binds the message's id), and forged reports name an earlier id.
+ * Sealing (franking, encryption) comes after, in a Sealer, since it depends on nothing
+ * else; the Sealer may run on other threads.
  */
 import { encodeContent } from '../content';
 import type { Scenario } from '../scenario';
 import type { Block, Envelope, UserReport } from '../types';
+import type { AbuseKind } from '../vocabulary';
 import type { Outgoing } from './actor';
 import type { Recipients } from './actors/recipients';
 import { type Clients, sealedOverhead, type Unsealed } from './clients';
 import type { ContentDraws } from './content-draws';
 import type { LedgerBook } from './ledger';
 import type { Population } from './population';
+import type { Relay } from './relay';
 import type { Scheduled } from './schedule';
 import type { Vouchers } from './vouchers';
 
 /** One event of the stream, as a batch carries it. */
 export type StreamEvent = { type: 'message'; message: Unsealed } | { type: 'report'; report: UserReport } | { type: 'block'; block: Block };
 
-export class Delivery {
-  private nextId = 0;
+/** One event of a shard's hour, before the sequencer numbers it. */
+export type ShardEvent = { type: 'message'; message: Unsealed; abusive: AbuseKind | null } | { type: 'scheduled'; scheduled: Scheduled };
+
+/** A shard's delivery: what each of its messages gets before it is numbered. */
+export class ShardDelivery {
   private readonly franking: boolean;
 
   constructor(
@@ -31,33 +43,51 @@ export class Delivery {
     private readonly clients: Clients,
     private readonly vouchers: Vouchers,
     private readonly content: ContentDraws,
-    private readonly book: LedgerBook,
     private readonly recipients: Recipients,
   ) {
     this.franking = scenario.detection.userReports.franking;
   }
+
+  /** Message `o` is delivered (a shard delivers its messages in time order). */
+  deliver(o: Outgoing): ShardEvent {
+    const e = o.envelope;
+    const plain = encodeContent(o.content);
+    const voucher = this.vouchers.voucherFor(e, o.content, plain);
+    const conversation = e.encrypted ? conversationOf(this.population.users, e) : 0;
+    const nonce = e.encrypted ? this.clients.nextNonce(conversation, e.sender, e.recipient) : 0;
+    e.size = this.content.size(e.media) + sealedOverhead(this.franking, e.encrypted);
+    if (o.abusive) this.recipients.react(e, plain);
+    return { type: 'message', message: { envelope: e, plain, conversation, nonce, voucher }, abusive: o.abusive };
+  }
+}
+
+/** Numbers the shards' events in stream order, and keeps the ledger. */
+export class Sequencer {
+  private nextId = 0;
+
+  constructor(
+    private readonly book: LedgerBook,
+    private readonly relay: Relay,
+  ) {}
 
   /** Ids issued so far (messages, reports and blocks in the stream). */
   get issued(): number {
     return this.nextId;
   }
 
-  /** Message `o` enters the stream (messages enter in time order). */
-  deliver(o: Outgoing): Unsealed {
-    const e = o.envelope;
-    e.id = this.nextId++;
-    const plain = encodeContent(o.content);
-    const voucher = this.vouchers.voucherFor(e, o.content, plain);
-    const conversation = e.encrypted ? this.conversation(e) : 0;
-    const nonce = e.encrypted ? this.clients.nextNonce(conversation) : 0;
-    e.size = this.content.size(e.media) + sealedOverhead(this.franking, e.encrypted);
-    this.book.message(e, o.abusive);
-    if (o.abusive) this.recipients.react(e, plain);
-    return { envelope: e, plain, conversation, nonce, voucher };
+  /** The next event of the stream takes its id. */
+  number(event: ShardEvent): StreamEvent {
+    if (event.type === 'message') {
+      const e = event.message.envelope;
+      e.id = this.nextId++;
+      this.book.message(e, event.abusive);
+      return { type: 'message', message: event.message };
+    }
+    return this.enter(event.scheduled);
   }
 
-  /** Scheduled report or block `s` enters the stream (at its time, after the messages before it). */
-  enter(s: Scheduled): StreamEvent {
+  /** Scheduled report or block `s` enters the stream. */
+  private enter(s: Scheduled): StreamEvent {
     const id = this.nextId++;
     if (s.type === 'block') {
       this.book.block();
@@ -65,10 +95,12 @@ export class Delivery {
     }
     if (s.type === 'forged') {
       this.book.forgedReport();
-      return { type: 'report', report: { ...s.report, id } };
+      // One of the ids issued before this one (0 when there are none).
+      const messageId = Math.max(0, id - 1 - Math.floor(s.pick * Math.max(1, id)));
+      return { type: 'report', report: { ...s.report, messageId, id } };
     }
     this.book.userReport();
-    const m = s.message;
+    const m = this.relay.delivered(s.envelope, s.plain);
     return {
       type: 'report',
       report: {
@@ -87,11 +119,10 @@ export class Delivery {
       },
     };
   }
+}
 
-  /** A conversation id: the unordered pair for DMs, the author and surface for public ones. */
-  private conversation(e: Envelope): number {
-    const users = this.population.users;
-    if (e.recipient < 0) return -(e.sender + 1) * 4 - (e.surface === 'public' ? 1 : 2);
-    return e.sender < e.recipient ? e.sender * users + e.recipient : e.recipient * users + e.sender;
-  }
+/** A conversation id: the unordered pair for DMs, the author and surface for public ones. */
+export function conversationOf(users: number, e: Envelope): number {
+  if (e.recipient < 0) return -(e.sender + 1) * 4 - (e.surface === 'public' ? 1 : 2);
+  return e.sender < e.recipient ? e.sender * users + e.recipient : e.recipient * users + e.sender;
 }

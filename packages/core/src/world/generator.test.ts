@@ -6,7 +6,11 @@ import { matchBank } from '../hash';
 import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
 import { VoucherServer, decodeVoucher } from '../css';
 import { envelopeBatchOf, scanBatchOf } from '../split';
-import { DAY, type Batch, type Block, type Envelope, type Message, type UserReport } from '../types';
+import { DAY, HOUR, type Batch, type Block, type Envelope, type Message, type UserReport } from '../types';
+import { SHARDS, Shard, shardOf } from './shards';
+import { WorldShard, worldCommon } from './generator';
+import { buildPopulation } from './population';
+import type { Unsealed } from './clients';
 import { WorldGenerator, Clients, Sealer, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, Kind, newClientSecret } from './index';
 
 type Encryption = 'none' | 'e2ee';
@@ -70,12 +74,14 @@ function isContent(bytes: Uint8Array): boolean {
 
 const isGenuine = (r: UserReport) => verifyReport(platformKey, frankingOf(r)) === 'valid';
 
-/** Every event of a run in stream order, as (id, t). */
-function stream(run: Run): Array<{ id: number; t: number; kind: string }> {
+type EventKind = 'message' | 'report' | 'block';
+
+/** Every event of a run in stream order, as (id, t, kind) and the account it is about (the sender, the account reported or blocked). */
+function stream(run: Run): Array<{ id: number; t: number; kind: EventKind; about: number }> {
   return [
-    ...run.messages.map((m) => ({ id: m.envelope.id, t: m.envelope.t, kind: 'message' })),
-    ...run.reports.map((r) => ({ id: r.id, t: r.t, kind: 'report' })),
-    ...run.blocks.map((b) => ({ id: b.id, t: b.t, kind: 'block' })),
+    ...run.messages.map((m) => ({ id: m.envelope.id, t: m.envelope.t, kind: 'message' as const, about: m.envelope.sender })),
+    ...run.reports.map((r) => ({ id: r.id, t: r.t, kind: 'report' as const, about: r.reported })),
+    ...run.blocks.map((b) => ({ id: b.id, t: b.t, kind: 'block' as const, about: b.blocked })),
   ].sort((a, b) => a.id - b.id);
 }
 
@@ -152,25 +158,76 @@ describe('WorldGenerator: the stream', () => {
     }
   });
 
-  it('sends messages in time order: message ids increase with simulated time', () => {
-    let last = -Infinity;
-    for (const m of plain.messages) {
-      expect(m.envelope.t).toBeGreaterThanOrEqual(last);
-      last = m.envelope.t;
-    }
-  });
-
-  it('never goes back in time: in stream order every event (reports and blocks included) is no earlier than the one before', () => {
+  it('goes hour by hour: in stream order no event is in an earlier hour than the one before', () => {
     for (const run of [plain, e2ee]) {
-      const back = stream(run).filter((e, i, all) => i > 0 && e.t < all[i - 1]!.t);
-      expect(back).toEqual([]);
+      const hours = stream(run).map((e) => Math.floor(e.t / HOUR));
+      expect(hours.filter((h, i) => i > 0 && h < hours[i - 1]!)).toEqual([]);
     }
-    // Hence every event of a batch is no later than any event of the next.
+    // Hence no batch holds an event of an hour the next batch has passed.
     const spans = plain.batches
       .map((b) => [...b.messages.map((m) => m.envelope.t), ...b.reports.map((r) => r.t), ...b.blocks.map((x) => x.t)])
       .filter((ts) => ts.length > 0)
-      .map((ts) => ({ min: Math.min(...ts), max: Math.max(...ts) }));
+      .map((ts) => ({ min: Math.floor(Math.min(...ts) / HOUR), max: Math.floor(Math.max(...ts) / HOUR) }));
     for (let i = 1; i < spans.length; i++) expect(spans[i]!.min).toBeGreaterThanOrEqual(spans[i - 1]!.max);
+  });
+
+  it('within an hour, goes shard by shard, each in time order: messages first at equal times, then reports, then blocks', () => {
+    for (const run of [plain, e2ee]) {
+      const events = stream(run).map((e) => ({ ...e, hour: Math.floor(e.t / HOUR), shard: shardOf(e.about) }));
+      const rank = { message: 0, report: 1, block: 2 } as const;
+      const out: string[] = [];
+      for (let i = 1; i < events.length; i++) {
+        const [a, b] = [events[i - 1]!, events[i]!];
+        if (a.hour !== b.hour) continue;
+        if (b.shard < a.shard) out.push(`${b.id}: shard ${b.shard} after ${a.shard}`);
+        else if (b.shard === a.shard && (b.t < a.t || (b.t === a.t && rank[b.kind] < rank[a.kind]))) out.push(`${b.id}: back in time`);
+      }
+      expect(out).toEqual([]);
+      // Not vacuous: several shards in one hour, so times do go back from one shard to the next.
+      expect(events.some((e, i) => i > 0 && e.t < events[i - 1]!.t)).toBe(true);
+    }
+  });
+
+  it('plays each shard on its own: a shard played alone, with nothing of the others, sends what it sends in the whole world', () => {
+    const s = scenario('e2ee');
+    const population = buildPopulation(s);
+    const key = (m: Unsealed | Message) => `${m.envelope.t}/${m.envelope.sender}/${m.envelope.recipient}/${m.envelope.surface}/${m.envelope.size}`;
+    for (const index of [0, 17, SHARDS - 1]) {
+      const alone = new WorldShard(worldCommon(s, population, clientSecret), new Shard(index, population.users));
+      const got: string[] = [];
+      const scheduled: string[] = [];
+      for (let h = 0; h < s.durationDays * 24; h++) {
+        for (const event of alone.step({ index: h, start: h * HOUR, day: Math.floor(h / 24) })) {
+          if (event.type === 'message') got.push(key(event.message));
+          else scheduled.push(`${event.scheduled.type}@${event.scheduled.t}`);
+        }
+      }
+      const mine = e2ee.messages.filter((m) => shardOf(m.envelope.sender) === index).map(key);
+      expect(got.length).toBeGreaterThan(20);
+      expect(got).toEqual(mine);
+      const theirs = [
+        ...e2ee.reports
+          .filter((r) => shardOf(r.reported) === index)
+          .map((r) => ({ id: r.id, x: `${r.tag.length === 32 && r.messageId >= 0 && isGenuine(r) ? 'report' : 'forged'}@${r.t}` })),
+        ...e2ee.blocks.filter((b) => shardOf(b.blocked) === index).map((b) => ({ id: b.id, x: `block@${b.t}` })),
+      ]
+        .sort((a, b) => a.id - b.id)
+        .map((e) => e.x);
+      expect(scheduled).toEqual(theirs);
+    }
+  });
+
+  it("never goes back in time for any one account: every account's events (what it sends, reports and blocks about it) come in time order", () => {
+    for (const run of [plain, e2ee]) {
+      const last = new Map<number, number>();
+      const back: number[] = [];
+      for (const e of stream(run)) {
+        if (e.t < (last.get(e.about) ?? -Infinity)) back.push(e.id);
+        last.set(e.about, e.t);
+      }
+      expect(back).toEqual([]);
+      expect(last.size).toBeGreaterThan(100);
+    }
   });
 
   it('keeps every time inside the run', () => {
@@ -531,7 +588,7 @@ describe('WorldGenerator: encryption', () => {
     senderAccountAgeDays: 0,
   };
   function encrypt(clients: Clients, sealer: Sealer, conversation: number, plain: Uint8Array): Uint8Array {
-    return sealer.seal({ envelope: DM, plain, conversation, nonce: clients.nextNonce(conversation), voucher: null }).payload;
+    return sealer.seal({ envelope: DM, plain, conversation, nonce: clients.nextNonce(conversation, DM.sender, DM.recipient), voucher: null }).payload;
   }
 
   it('gives two identical plaintexts in one conversation different ciphertexts', () => {

@@ -1,19 +1,23 @@
 /**
- * The generator: plays the platform's users and their clients. It walks simulated time
- * hour by hour and asks each actor (ordinary users, profile photos, each offender
- * archetype, each innocent look-alike, blockers, forgers) what it does in the hour, in a
- * fixed order; then delivers the hour's messages in time order, merged with the reports
- * and blocks that fall due, and cuts the stream into batches. Delivery gives every event
- * its id, attaches client-side-scanning vouchers where enabled, and provokes the
- * recipients' reactions; the delivery relay countersigns franking commitments with the
- * platform key. Ground truth goes to the ledger only.
+ * The generator: plays the platform's users and their clients. The world is split into
+ * shards (see shards.ts); each shard walks simulated time hour by hour and asks each
+ * actor (ordinary users, profile photos, each offender archetype, each innocent
+ * look-alike, blockers, forgers) what its accounts do in the hour, in a fixed order;
+ * then delivers the hour's messages in time order, merged with the reports and blocks
+ * that fall due, provoking the recipients' reactions and attaching client-side-scanning
+ * vouchers where enabled. The sequencer takes the hour's events shard by shard, numbers
+ * them and keeps the ledger; the stream is cut into batches. The delivery relay
+ * countersigns franking commitments with the platform key. Ground truth goes to the
+ * ledger only.
  *
  * Every event (message, report, block) takes the next id from one counter in stream
  * order, so ids order the stream and a batch boundary can fall anywhere.
  *
- * Deterministic: the same scenario, seed and client secret yield the same batches. Every
- * draw's place in its stream follows from the actors' order and the stream order, so
- * neither may change without changing results.
+ * Deterministic: the same scenario, seed and client secret yield the same batches. Each
+ * shard draws from streams of its own, and every draw's place in them follows from the
+ * actors' order and the shard's stream order, so neither may change without changing
+ * results; the number of shards is fixed, so results do not depend on where or in how
+ * many threads the shards are played.
  */
 import { type HashBank, type PlatformBank, platformBank, popularImages } from '../hash';
 import { Random } from '../random';
@@ -32,13 +36,14 @@ import { Recipients } from './actors/recipients';
 import { sharers } from './actors/sharers';
 import { Clients, Sealer, type Unsealed } from './clients';
 import { ContentDraws } from './content-draws';
-import { Delivery, type StreamEvent } from './delivery';
+import { type ShardEvent, ShardDelivery, Sequencer, type StreamEvent } from './delivery';
 import { Envelopes } from './envelopes';
 import { type Ledger, LedgerBook } from './ledger';
 import { Picks } from './picks';
 import { buildPopulation, type Population } from './population';
 import { Relay } from './relay';
 import { Schedule } from './schedule';
+import { SHARDS, Shard } from './shards';
 import { Vouchers } from './vouchers';
 
 export interface GenerateOptions {
@@ -57,6 +62,69 @@ export type UnsealedBatch = Omit<Batch, 'messages'> & { messages: Unsealed[] };
 /** The actors, in the order they are asked each hour (the order of their draws). */
 const ACTORS: readonly ((world: World) => Actor)[] = [ordinaryUsers, profilePhotos, sharers, producers, groomers, mentors, blockers, forgers];
 
+/** What every shard of one world shares: read-only facts, and the clients (whose state is per sender, so per shard). */
+export interface Common {
+  scenario: Scenario;
+  population: Population;
+  bank: PlatformBank;
+  popular: HashBank;
+  clients: Clients;
+  vouchers: Vouchers;
+  envelopes: Envelopes;
+}
+
+/** One shard of the world: its actors, its streams, its schedule of reports and blocks, its delivery. */
+export class WorldShard {
+  private readonly actors: readonly Actor[];
+  private readonly later = new Schedule();
+  private readonly delivery: ShardDelivery;
+
+  constructor(
+    common: Common,
+    readonly shard: Shard,
+  ) {
+    const { scenario, population } = common;
+    const rng = Random.derive(scenario.seed, `traffic:${shard.index}`);
+    const picks = new Picks(scenario, population, rng, shard);
+    const content = new ContentDraws(scenario, rng, common.popular);
+    const world: World = { scenario, population, bank: common.bank, shard, rng, picks, content, envelopes: common.envelopes };
+    this.actors = ACTORS.map((actor) => actor(world));
+    const recipients = new Recipients(scenario, population, picks, this.later, shard.index);
+    this.delivery = new ShardDelivery(scenario, population, common.clients, common.vouchers, content, recipients);
+  }
+
+  /** The shard's events of `hour` (hours must come in order), in its stream order. */
+  step(hour: Hour): ShardEvent[] {
+    const messages: Outgoing[] = [];
+    const emit: Emit = { messages, later: this.later };
+    for (const actor of this.actors) actor.step(hour, emit);
+
+    // Messages in time order (stable: ties keep draw order), merged with the reports and
+    // blocks due this hour, including those the hour's own messages provoke: at equal
+    // times messages first, then reports, then blocks.
+    messages.sort((a, b) => a.envelope.t - b.envelope.t);
+    const events: ShardEvent[] = [];
+    const dueBefore = (t: number) => {
+      for (let s = this.later.takeBefore(t); s; s = this.later.takeBefore(t)) events.push({ type: 'scheduled', scheduled: s });
+    };
+    for (const message of messages) {
+      dueBefore(message.envelope.t);
+      events.push(this.delivery.deliver(message));
+    }
+    dueBefore(hour.start + HOUR);
+    return events;
+  }
+}
+
+/** The shared part of a world, for a population built from the scenario (the same in every thread that builds it). */
+export function worldCommon(scenario: Scenario, population: Population, clientSecret: Uint8Array): Common {
+  const hb = scenario.detection.hashBank;
+  const popular = popularImages(scenario.seed, scenario.traffic.popularImages);
+  const bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, popular);
+  const clients = new Clients(clientSecret, population);
+  return { scenario, population, bank, popular, clients, vouchers: new Vouchers(scenario, bank, clients), envelopes: new Envelopes(scenario, population) };
+}
+
 export class WorldGenerator {
   readonly population: Population;
   readonly bank: PlatformBank;
@@ -64,11 +132,10 @@ export class WorldGenerator {
   readonly ledger: Ledger;
   private readonly book: LedgerBook;
   private readonly clients: Clients;
-  private readonly actors: readonly Actor[];
-  private readonly later = new Schedule();
-  private readonly delivery: Delivery;
-  /** The hour the actors are asked about, updated in place. */
-  private readonly hour: Hour = { index: 0, start: 0, day: 0, issued: 0 };
+  private readonly shards: readonly WorldShard[];
+  private readonly sequencer: Sequencer;
+  /** The hour the shards are asked about, updated in place. */
+  private readonly hour: Hour = { index: 0, start: 0, day: 0 };
 
   constructor(
     private readonly scenario: Scenario,
@@ -77,21 +144,15 @@ export class WorldGenerator {
     if (!(options.batchSize >= 1)) throw new RangeError('batchSize must be at least 1');
     const population = buildPopulation(scenario);
     this.population = population;
-    const hb = scenario.detection.hashBank;
-    this.popular = popularImages(scenario.seed, scenario.traffic.popularImages);
-    this.bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, this.popular);
-    const rng = Random.derive(scenario.seed, 'traffic');
-    this.clients = new Clients(options.clientSecret, population);
+    const common = worldCommon(scenario, population, options.clientSecret);
+    this.popular = common.popular;
+    this.bank = common.bank;
+    this.clients = common.clients;
     this.book = new LedgerBook(population);
     this.ledger = this.book.ledger;
-    const picks = new Picks(scenario, population, rng);
-    const content = new ContentDraws(scenario, rng, this.popular);
-    const world: World = { scenario, population, bank: this.bank, rng, picks, content, envelopes: new Envelopes(scenario, population) };
-    this.actors = ACTORS.map((actor) => actor(world));
+    this.shards = Array.from({ length: SHARDS }, (_, i) => new WorldShard(common, new Shard(i, population.users)));
     const relay = new Relay(this.clients, options.platformKey, scenario.detection.userReports.franking);
-    const recipients = new Recipients(scenario, population, picks, relay, this.later);
-    const vouchers = new Vouchers(scenario, this.bank, this.clients);
-    this.delivery = new Delivery(scenario, population, this.clients, vouchers, content, this.book, recipients);
+    this.sequencer = new Sequencer(this.book, relay);
   }
 
   /** Number of conversation keys the clients hold (for tests and diagnostics). */
@@ -142,30 +203,14 @@ export class WorldGenerator {
     yield batch;
   }
 
-  /** One hour of the stream: what every actor does, in stream order. */
+  /** One hour of the stream: every shard's events, shard by shard, numbered. */
   private generateHour(index: number): StreamEvent[] {
     const hour = this.hour;
     hour.index = index;
     hour.start = index * HOUR;
     hour.day = Math.floor(index / 24);
-    hour.issued = this.delivery.issued;
-    const messages: Outgoing[] = [];
-    const emit: Emit = { messages, later: this.later };
-    for (const actor of this.actors) actor.step(hour, emit);
-
-    // Messages in time order (stable: ties keep draw order), merged with the reports and
-    // blocks due this hour, including those the hour's own messages provoke: at equal
-    // times messages first, then reports, then blocks. Ids follow the merged order.
-    messages.sort((a, b) => a.envelope.t - b.envelope.t);
     const events: StreamEvent[] = [];
-    const dueBefore = (t: number) => {
-      for (let s = this.later.takeBefore(t); s; s = this.later.takeBefore(t)) events.push(this.delivery.enter(s));
-    };
-    for (const message of messages) {
-      dueBefore(message.envelope.t);
-      events.push({ type: 'message', message: this.delivery.deliver(message) });
-    }
-    dueBefore(hour.start + HOUR);
+    for (const shard of this.shards) for (const event of shard.step(hour)) events.push(this.sequencer.number(event));
     return events;
   }
 }

@@ -1,11 +1,17 @@
 /**
- * The clients' nonce counters: how many encrypted messages each conversation has had,
- * so that every message gets a nonce of its own. A week of ten million accounts makes
- * some 10^8 conversations, more than a Map holds, so the counters are typed arrays:
+ * The clients' nonce counters: how many encrypted messages each sender has sent in each
+ * conversation, so that every message gets a nonce of its own. Each side of a DM counts
+ * its own messages, and the nonce says which side sent it (odd for the lower account,
+ * even for the higher): a conversation's nonces never repeat, and a sender's counter
+ * depends on nothing but its own messages, so the world's shards (which own their
+ * senders) count without ever sharing a counter.
  *
- *   - one per contact pair (most DMs are between contacts), by the pair's place in the
- *     population's contact rows: pair (a, b), a < b, is b's place among a's contacts
- *     greater than a, after all such pairs of accounts before a;
+ * A week of ten million accounts makes some 10^8 conversations, more than a Map holds,
+ * so the counters are typed arrays:
+ *
+ *   - one per contact of each account (most DMs are between contacts), by the contact's
+ *     place in the population's contact rows: sender a's counter for contact b is at b's
+ *     place in a's row;
  *   - one per account for its public posts and one for its profile photos;
  *   - a NumberMap for DMs between accounts that are not contacts, and for every
  *     conversation when no population is given.
@@ -24,81 +30,62 @@ export type Accounts = Pick<Population, 'users' | 'contacts'>;
 const MAX_COUNT = 0xffffffff;
 
 export class NonceCounters {
-  /** Messages so far in each contact pair's conversation, by pair index. */
-  private pairs: Uint32Array | null = null;
-  /** upper[a]: contact pairs (x, y), x < y, with x < a; upper[users] is every pair. */
-  private upper: Int32Array | null = null;
+  /** Messages so far from each account to each of its contacts, by the contact's place in the contact rows. */
+  private contacts: Uint32Array | null = null;
   private posts: Uint32Array | null = null;
   private profiles: Uint32Array | null = null;
-  /** Every other conversation, by 2·id for DMs and 2·(-id) - 1 for the others. */
+  /** Every other conversation: 4·id + 2·side for DMs (side 1 when the higher account sends), 2·(-id) - 1 for the others. */
   private readonly others = new NumberMap();
   private started = 0;
 
   constructor(private readonly accounts: Accounts | null = null) {}
 
-  /** Conversations with at least one message. */
+  /** Conversations with at least one message (from either side). */
   get conversations(): number {
     return this.started;
   }
 
-  /** One more message in `conversation`: its count, 1 for the first. */
-  next(conversation: number): number {
-    const accounts = this.accounts;
-    if (accounts === null) return this.bump(this.others, conversation >= 0 ? 2 * conversation : -2 * conversation - 1);
-    if (conversation < 0) {
-      const code = -conversation;
-      const sender = Math.floor(code / 4) - 1;
-      const counts = code % 4 === 1 ? (this.posts ??= new Uint32Array(accounts.users)) : (this.profiles ??= new Uint32Array(accounts.users));
-      return this.bumpAt(counts, sender);
+  /**
+   * One more message from `sender` to `recipient` in `conversation` (-1 on a public
+   * surface): its nonce counter, 1 for the first. On a public surface the count itself;
+   * in a DM 2n - 1 for the lower account's n-th message and 2n for the higher's.
+   */
+  next(conversation: number, sender: number, recipient: number): number {
+    if (conversation < 0) return this.nextPublic(conversation);
+    const side = sender < recipient ? 0 : 1;
+    const at = this.accounts === null ? -1 : this.accounts.contacts.find(sender, recipient);
+    let n: number;
+    if (at < 0) {
+      n = this.others.add(4 * conversation + 2 * side, 1);
+      if (n === 1 && this.others.get(4 * conversation + 2 * (1 - side)) === undefined) this.started++;
+    } else {
+      const counts = (this.contacts ??= new Uint32Array((this.accounts as Accounts).contacts.items.length));
+      n = (counts[at] as number) + 1;
+      if (n > MAX_COUNT) throw new RangeError('a conversation passed 2^32 - 1 messages');
+      counts[at] = n;
+      if (n === 1 && !((counts[(this.accounts as Accounts).contacts.find(recipient, sender)] as number) > 0)) this.started++;
     }
-    const a = Math.floor(conversation / accounts.users);
-    const b = conversation - a * accounts.users;
-    const at = accounts.contacts.find(a, b);
-    if (at < 0) return this.bump(this.others, 2 * conversation);
-    return this.bumpAt((this.pairs ??= this.pairCounters()), this.pairIndex(a, at));
+    if (n > MAX_COUNT) throw new RangeError('a conversation passed 2^32 - 1 messages');
+    return 2 * n - 1 + side;
   }
 
-  private bumpAt(counts: Uint32Array, i: number): number {
-    const n = (counts[i] as number) + 1;
+  private nextPublic(conversation: number): number {
+    const accounts = this.accounts;
+    if (accounts === null) return this.bump(this.others, -2 * conversation - 1);
+    const code = -conversation;
+    const sender = Math.floor(code / 4) - 1;
+    const counts = code % 4 === 1 ? (this.posts ??= new Uint32Array(accounts.users)) : (this.profiles ??= new Uint32Array(accounts.users));
+    const n = (counts[sender] as number) + 1;
     if (n > MAX_COUNT) throw new RangeError('a conversation passed 2^32 - 1 messages');
     if (n === 1) this.started++;
-    counts[i] = n;
+    counts[sender] = n;
     return n;
   }
 
   private bump(map: NumberMap, key: number): number {
     const n = map.add(key, 1);
+    if (n > MAX_COUNT) throw new RangeError('a conversation passed 2^32 - 1 messages');
     if (n === 1) this.started++;
     return n;
-  }
-
-  /** The index of contact pair (a, b), a < b, where b is at `at` in a's row. */
-  private pairIndex(a: number, at: number): number {
-    const upper = this.upper as Int32Array;
-    const offsets = (this.accounts as Accounts).contacts.offsets;
-    const above = (upper[a + 1] as number) - (upper[a] as number);
-    const firstAbove = (offsets[a + 1] as number) - above;
-    return (upper[a] as number) + at - firstAbove;
-  }
-
-  /** Zeroed counters, one per contact pair, and the pair index they are found by. */
-  private pairCounters(): Uint32Array {
-    const { users, contacts } = this.accounts as Accounts;
-    const { offsets, items } = contacts;
-    const upper = new Int32Array(users + 1);
-    for (let a = 0; a < users; a++) {
-      // The first of a's contacts greater than a: a binary search in the ascending row.
-      let lo = offsets[a] as number;
-      let hi = offsets[a + 1] as number;
-      const end = hi;
-      while (lo < hi) {
-        const mid = Math.floor((lo + hi) / 2);
-        if ((items[mid] as number) > a) hi = mid;
-        else lo = mid + 1;
-      }
-      upper[a + 1] = (upper[a] as number) + (end - lo);
-    }
-    this.upper = upper;
-    return new Uint32Array(upper[users] as number);
   }
 }

@@ -1,17 +1,19 @@
 /**
- * Who and when: times within an hour and accounts (active ones, contacts, strangers,
- * minors), drawn from the traffic stream. Each pick makes a few tries and gives up with
- * -1, so a pick costs a bounded number of draws.
+ * Who and when: times within an hour and accounts (the shard's active ones, contacts,
+ * strangers, minors), drawn from the shard's traffic stream. Each pick makes a few tries
+ * and gives up with -1, so a pick costs a bounded number of draws.
  */
 import type { Random } from '../random';
 import type { Scenario } from '../scenario';
 import type { Population } from './population';
+import type { Shard } from './shards';
 
 export class Picks {
   constructor(
     private readonly scenario: Scenario,
     private readonly population: Population,
     private readonly rng: Random,
+    private readonly shard: Shard,
   ) {}
 
   /** A time within the hour that starts at `start`, in whole milliseconds (exact through JSON). */
@@ -24,13 +26,21 @@ export class Picks {
     return (this.population.createdAt[account] as number) <= t;
   }
 
-  /** A random account that exists at time t (a few tries), or -1. */
+  /** A random account of the shard that exists at time t (a few tries), or -1. */
   activeAccount(t: number): number {
+    const size = this.shard.size;
+    if (size === 0) return -1;
     for (let i = 0; i < 4; i++) {
-      const a = this.rng.int(this.population.users);
+      const a = this.shard.account(this.rng.int(size));
       if (this.exists(a, t)) return a;
     }
     return -1;
+  }
+
+  /** A random account of the shard, existing or not (one draw), or -1 when the shard has none. */
+  shardAccount(): number {
+    const size = this.shard.size;
+    return size === 0 ? -1 : this.shard.account(this.rng.int(size));
   }
 
   /** A contact of `sender` whose account exists at time t (a few tries), or -1. */

@@ -1,11 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Delivered } from './relay';
+import type { Envelope } from '../types';
 import { Schedule, type Scheduled } from './schedule';
 
-const message = {} as Delivered;
+const envelope = {} as Envelope;
+const plain = new Uint8Array(0);
 const block = (t: number, blocker: number): Scheduled => ({ type: 'block', t, blocker, blocked: 0 });
-const report = (t: number, reporter: number): Scheduled => ({ type: 'report', t, reporter, message });
+const report = (t: number, reporter: number): Scheduled => ({ type: 'report', t, reporter, envelope, plain });
 
 function drain(s: Schedule, before = Number.POSITIVE_INFINITY): Scheduled[] {
   const out: Scheduled[] = [];

@@ -1,17 +1,25 @@
 /**
  * Reports and blocks waiting for their time. They are scheduled when decided (a forger
  * picks a time within the hour; a recipient reacts some hours after a message) and enter
- * the stream, taking their ids, when the generator reaches their time. Kept in stream
- * order: by time, reports before blocks at equal times, then first scheduled first.
+ * their shard's stream when the shard reaches their time (and take their ids when the
+ * sequencer numbers that stream). Each shard keeps its own schedule, in stream order: by
+ * time, reports before blocks at equal times, then first scheduled first.
  */
-import type { UserReport } from '../types';
-import type { Delivered } from './relay';
+import type { Envelope, UserReport } from '../types';
 
 export type Scheduled =
-  /** A recipient's (or a viewer's) report of a message they received. */
-  | { type: 'report'; t: number; reporter: number; message: Delivered }
-  /** A forged report: fabricated content against an innocent account. */
-  | { type: 'forged'; t: number; report: Omit<UserReport, 'id'> }
+  /**
+   * A recipient's (or a viewer's) report of a message they received: its envelope and
+   * plaintext. What the recipient's client hands over (the relay's countersignature) is
+   * worked out when the report is numbered, the message's id known by then.
+   */
+  | { type: 'report'; t: number; reporter: number; envelope: Envelope; plain: Uint8Array }
+  /**
+   * A forged report: fabricated content against an innocent account. It names one of
+   * the ids issued before it, chosen by `pick` in [0, 1) when it enters the stream (its
+   * messageId until then is a placeholder).
+   */
+  | { type: 'forged'; t: number; pick: number; report: Omit<UserReport, 'id'> }
   | { type: 'block'; t: number; blocker: number; blocked: number };
 
 const rank = (x: Scheduled) => (x.type === 'block' ? 2 : 1);

@@ -10,6 +10,7 @@ import { Envelopes } from '../envelopes';
 import { Picks } from '../picks';
 import { buildPopulation } from '../population';
 import { Schedule, type Scheduled } from '../schedule';
+import { SHARDS, Shard, shardOf } from '../shards';
 import { blockers } from './blockers';
 import { forgers } from './forgers';
 import { groomers } from './groomers';
@@ -41,36 +42,61 @@ function scenario(): Scenario {
   );
 }
 
-function worldOf(s: Scenario): World {
+function worldOf(s: Scenario, shard: number): World {
   const population = buildPopulation(s);
   const popular = popularImages(s.seed, s.traffic.popularImages);
   const bank = platformBank(s.seed, s.detection.hashBank.size, s.detection.hashBank.wronglyListedShare, popular);
-  const rng = Random.derive(s.seed, 'traffic');
+  const rng = Random.derive(s.seed, `traffic:${shard}`);
+  const own = new Shard(shard, population.users);
   return {
     scenario: s,
     population,
     bank,
+    shard: own,
     rng,
-    picks: new Picks(s, population, rng),
+    picks: new Picks(s, population, rng, own),
     content: new ContentDraws(s, rng, popular),
     envelopes: new Envelopes(s, population),
   };
 }
 
-/** What one actor alone emits over the run's hours. */
-function play(make: (world: World) => Actor, s: Scenario = scenario()): { world: World; messages: Outgoing[]; later: Scheduled[] } {
-  const world = worldOf(s);
-  const actor = make(world);
-  const later = new Schedule();
-  const messages: Outgoing[] = [];
-  const emit: Emit = { messages, later };
-  for (let index = 0; index < s.durationDays * 24; index++) {
-    const hour: Hour = { index, start: index * HOUR, day: Math.floor(index / 24), issued: 1000 };
-    actor.step(hour, emit);
+interface Played {
+  world: World;
+  messages: Outgoing[];
+  later: Scheduled[];
+  /** The shard each message and each scheduled event came from, in the same order. */
+  messageShards: number[];
+  laterShards: number[];
+}
+
+/** What one actor alone emits over the run's hours, in every shard (shard by shard). */
+function play(make: (world: World) => Actor, s: Scenario = scenario()): Played {
+  const out: Played = { world: worldOf(s, 0), messages: [], later: [], messageShards: [], laterShards: [] };
+  for (let shard = 0; shard < SHARDS; shard++) {
+    const world = worldOf(s, shard);
+    const actor = make(world);
+    const later = new Schedule();
+    const messages: Outgoing[] = [];
+    const emit: Emit = { messages, later };
+    for (let index = 0; index < s.durationDays * 24; index++) {
+      const hour: Hour = { index, start: index * HOUR, day: Math.floor(index / 24) };
+      actor.step(hour, emit);
+    }
+    for (const m of messages) {
+      out.messages.push(m);
+      out.messageShards.push(shard);
+    }
+    for (let x = later.takeBefore(Number.POSITIVE_INFINITY); x; x = later.takeBefore(Number.POSITIVE_INFINITY)) {
+      out.later.push(x);
+      out.laterShards.push(shard);
+    }
   }
-  const scheduled: Scheduled[] = [];
-  for (let x = later.takeBefore(Number.POSITIVE_INFINITY); x; x = later.takeBefore(Number.POSITIVE_INFINITY)) scheduled.push(x);
-  return { world, messages, later: scheduled };
+  return out;
+}
+
+/** The account a scheduled event is about: the sender reported, or the account blocked. */
+function about(x: Scheduled): number {
+  return x.type === 'block' ? x.blocked : x.type === 'forged' ? x.report.reported : x.envelope.sender;
 }
 
 describe('actors', () => {
@@ -137,8 +163,19 @@ describe('actors', () => {
     expect(b.later.length).toBeGreaterThan(0);
     expect(f.later.length).toBeGreaterThan(0);
     expect(b.later.every((x) => x.type === 'block')).toBe(true);
-    expect(f.later.every((x) => x.type === 'forged' && x.report.messageId < 1000)).toBe(true);
+    expect(f.later.every((x) => x.type === 'forged' && x.pick >= 0 && x.pick < 1)).toBe(true);
     expect([...b.later, ...f.later].every((x) => x.t >= 0 && x.t < 2 * 24 * HOUR)).toBe(true);
+  });
+
+  it("play only their shard's accounts: a shard's messages are its accounts', and so are those its blocks and forged reports are about", () => {
+    for (const make of [ordinaryUsers, profilePhotos, sharers, producers, groomers, mentors, blockers, forgers]) {
+      const { messages, messageShards, later, laterShards } = play(make);
+      expect(messages.length + later.length).toBeGreaterThan(0);
+      expect(messages.map((m) => shardOf(m.envelope.sender))).toEqual(messageShards);
+      expect(later.map((x) => shardOf(about(x)))).toEqual(laterShards);
+    }
+    // Every shard has some part of the traffic.
+    expect(new Set(play(ordinaryUsers).messageShards).size).toBe(SHARDS);
   });
 
   it('draw only from the world streams: the same world gives the same output', () => {

@@ -1,7 +1,9 @@
 /**
  * Forged reports: a malicious user reports an innocent account with fabricated
  * content. The forger can commit to the content but cannot produce the platform's
- * countersignature, so franking exposes the forgery.
+ * countersignature, so franking exposes the forgery. A forged report is about the
+ * account it targets, so the shard draws its own accounts as targets and anyone as the
+ * forger.
  */
 import { encodeContent } from '../../content';
 import { commit } from '../../franking';
@@ -17,23 +19,24 @@ export function forgers(world: World): Actor {
     step(hour: Hour, emit: Emit): void {
       // The same draws whatever the settings, so switching franking or the report route
       // off changes nothing else in the world.
-      const n = rng.poisson(u.forgedPerDay / 24);
+      const n = rng.poisson(world.shard.share(u.forgedPerDay / 24));
       for (let i = 0; i < n; i++) {
-        const forger = rng.int(population.users);
-        const target = picks.anyOther(forger);
+        const target = picks.shardAccount();
+        const forger = picks.anyOther(target);
         const t = picks.timeIn(hour.start);
         const fake = encodeContent(content.newAbusiveImage());
         const key = rng.fill(new Uint8Array(32));
         const fakeTag = rng.fill(new Uint8Array(32));
-        // A message id from the stream so far.
-        const messageId = Math.max(0, hour.issued - 1 - rng.int(Math.max(1, hour.issued)));
+        // Which message id of the stream so far the report names: set when the report takes its place in the stream.
+        const pick = rng.next();
         const sentAt = Math.max(0, t - rng.exponential(HOUR));
         if (population.isOffender(forger) || population.isOffender(target) || !picks.exists(forger, t) || !picks.exists(target, t)) continue;
         emit.later.add({
           type: 'forged',
           t,
+          pick,
           report: {
-            messageId,
+            messageId: 0,
             t,
             reporter: forger,
             reported: target,

@@ -14,13 +14,14 @@ interface Target {
 export function groomers(world: World): Actor {
   const { scenario, population, rng, picks, content, envelopes } = world;
   const g = scenario.population.offenders.groomers;
-  /** Each groomer's current targets, in the order of population.groomers. */
-  const targets: Target[][] = population.groomers.map(() => []);
+  const mine = world.shard.mine(population.groomers);
+  /** Each of the shard's groomers' current targets, in the order of population.groomers. */
+  const targets: Target[][] = mine.map(() => []);
   return {
     step(hour: Hour, emit: Emit): void {
       if (population.minors === 0) return;
       const { start, day } = hour;
-      for (const [rank, groomer] of population.groomers.entries()) {
+      for (const [rank, groomer] of mine.entries()) {
         if (!picks.exists(groomer, start)) continue;
         const list = targets[rank] as Target[];
         if (hour.index % 24 === 0) {

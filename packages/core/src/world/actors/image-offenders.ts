@@ -1,5 +1,5 @@
 /**
- * What sharers and producers have in common: each posts abusive images at its own rate,
+ * What sharers and producers have in common: each (of the shard's) posts abusive images at its own rate,
  * on the public surfaces if it uses them, otherwise by DM, mostly to another offender of
  * its network (one whose account exists by now), else to a contact. They differ only in
  * the images.
@@ -21,9 +21,10 @@ const PUBLIC_POST_SHARE = 0.7;
 export function imageOffenders(world: World, offenders: readonly number[], cfg: ImageOffenderSettings, abuse: AbuseKind, image: () => Content): Actor {
   const { population, rng, picks, envelopes } = world;
   const rate = cfg.abusiveImagesPerDay / 24;
+  const mine = world.shard.mine(offenders);
   return {
     step(hour: Hour, emit: Emit): void {
-      for (const offender of offenders) {
+      for (const offender of mine) {
         const k = rng.poisson(rate);
         for (let i = 0; i < k; i++) {
           const time = picks.timeIn(hour.start);

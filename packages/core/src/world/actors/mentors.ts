@@ -7,9 +7,10 @@ import type { Actor, Emit, Hour, World } from '../actor';
 export function mentors(world: World): Actor {
   const { scenario, population, rng, picks, content, envelopes } = world;
   const m = scenario.population.lookalikes.mentors;
+  const mine = world.shard.mine(population.mentors);
   return {
     step(hour: Hour, emit: Emit): void {
-      for (const mentor of population.mentors) {
+      for (const mentor of mine) {
         const cls = population.classOf(mentor);
         if (cls.length === 0) continue;
         const k = rng.poisson(m.messagesPerDay / 24);

@@ -2,8 +2,8 @@
 import { eachActiveArrival, type Actor, type Emit, type Hour, type World } from '../actor';
 
 export function profilePhotos(world: World): Actor {
-  const { scenario, population, content, envelopes } = world;
-  const rate = (population.users * scenario.traffic.profilePhotoChangesPerMonth) / 30 / 24;
+  const { scenario, content, envelopes } = world;
+  const rate = (world.shard.size * scenario.traffic.profilePhotoChangesPerMonth) / 30 / 24;
   return {
     step(hour: Hour, emit: Emit): void {
       eachActiveArrival(world, hour, rate, (time, sender) => {

@@ -3,10 +3,11 @@
  * a viewer) may report it, and a minor may block the sender. Users report whether or not
  * the platform acts on reports (detection.userReports.enabled).
  *
- * Reactions draw from their own stream, so changing how often users report or block
- * leaves the traffic itself untouched (common random numbers: a sweep over those
- * settings compares like with like). Unlike the other actors, recipients are not asked
- * each hour: delivery asks them about each abusive message, in stream order.
+ * Reactions draw from their own stream (one per shard: the sender's, since a reaction is
+ * about the sender), so changing how often users report or block leaves the traffic
+ * itself untouched (common random numbers: a sweep over those settings compares like
+ * with like). Unlike the other actors, recipients are not asked each hour: the shard's
+ * delivery asks them about each abusive message, in the shard's stream order.
  */
 import { Random } from '../../random';
 import type { Scenario } from '../../scenario';
@@ -14,7 +15,6 @@ import type { Envelope } from '../../types';
 import { DAY, HOUR } from '../../types';
 import type { Picks } from '../picks';
 import { Kind, type Population } from '../population';
-import type { Relay } from '../relay';
 import type { Schedule } from '../schedule';
 
 export class Recipients {
@@ -24,10 +24,10 @@ export class Recipients {
     private readonly scenario: Scenario,
     private readonly population: Population,
     private readonly picks: Picks,
-    private readonly relay: Relay,
     private readonly later: Schedule,
+    shard: number,
   ) {
-    this.rng = Random.derive(scenario.seed, 'reactions');
+    this.rng = Random.derive(scenario.seed, `reactions:${shard}`);
   }
 
   /** Abusive message `e` (plaintext `plain`) was delivered: its recipients may report it or block its sender. */
@@ -38,7 +38,7 @@ export class Recipients {
     const reporter = this.reporterFor(e);
     if (reporter >= 0 && rng.chance(u.probability)) {
       const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;
-      if (t < end) this.later.add({ type: 'report', t, reporter, message: this.relay.delivered(e, plain) });
+      if (t < end) this.later.add({ type: 'report', t, reporter, envelope: e, plain });
     }
     if (e.recipient >= 0 && population.isMinor(e.recipient) && rng.chance(u.blockProbability)) {
       const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;
