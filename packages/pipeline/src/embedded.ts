@@ -3,10 +3,10 @@
  * same stage functions in the same order as the BullMQ transport, so both produce the
  * same result document (apart from `timing`).
  *
- * `runEmbedded` does everything on the calling thread. `runEmbeddedParallel` keeps the
- * world's sequential work and the detecting stages there and seals (franks and
- * encrypts) each batch on a pool of threads, several batches ahead: the same bytes,
- * the same result, using every core.
+ * `runEmbedded` does everything on the calling thread. `runEmbeddedParallel` plays the
+ * world's shards on a pool of threads, each sealing (franking, encrypting) and scanning
+ * what its shards send, and keeps the ordered stages (metadata detector, reporter) on
+ * the calling thread: the same events, the same result, using every core.
  */
 import { availableParallelism } from 'node:os';
 import {
@@ -31,8 +31,8 @@ import {
   type Scenario,
   type ScannerContext,
 } from '@blindspot/core';
-import { WorldGenerator, newClientSecret } from '@blindspot/core/world';
-import { SealPool } from './seal-pool';
+import { type Ledger, WorldGenerator, newClientSecret } from '@blindspot/core/world';
+import { WorldPool } from './world-pool';
 
 export interface EmbeddedOptions {
   /** Path of the scenario file, as recorded in the result. */
@@ -44,19 +44,18 @@ export interface EmbeddedOptions {
 }
 
 export interface ParallelOptions extends EmbeddedOptions {
-  /** Sealing threads (default: one per core but the one running the world, at least one). */
-  sealers?: number;
+  /** World threads (default: one per core); the result does not depend on it. */
+  threads?: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
 
-/** One embedded run: the world, the detecting stages and what they have found so far. */
+/** One embedded run's detecting stages and what they have found so far. */
 class EmbeddedRun {
   readonly started = performance.now();
   readonly platformKey = newPlatformKey();
   readonly clientSecret = newClientSecret();
-  readonly generator: WorldGenerator;
-  private readonly scanner: ScannerContext;
+  private scanner: ScannerContext | undefined;
   private readonly metadata: MetadataState = new LargeMap<AccountWindows>();
   private readonly reporter: ReporterState;
   /** Messages the detecting routes found, for recall (a typed list: a week of ten million accounts may find more than an array holds). */
@@ -67,18 +66,22 @@ class EmbeddedRun {
     private readonly scenario: Scenario,
     private readonly options: EmbeddedOptions,
   ) {
-    this.generator = new WorldGenerator(scenario, {
+    this.reporter = initialReporterState(scenario);
+  }
+
+  /** The world on this thread. */
+  generator(): WorldGenerator {
+    return new WorldGenerator(this.scenario, {
       run: 'embedded',
-      batchSize: options.batchSize ?? DEFAULT_BATCH_SIZE,
+      batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
       platformKey: this.platformKey,
       clientSecret: this.clientSecret,
     });
-    this.scanner = scannerContext(scenario);
-    this.reporter = initialReporterState(scenario);
   }
 
   /** Scans, detects and reviews one sealed batch; batches must come in order. */
   apply(batch: Batch): void {
+    this.scanner ??= scannerContext(this.scenario);
     this.applyScanned(batch, scanBatch(this.scanner, scanBatchOf(batch)));
   }
 
@@ -90,9 +93,9 @@ class EmbeddedRun {
     this.options.onProgress?.(this.messages, this.reporter.day);
   }
 
-  result(): RunResult {
+  result(ledger: Ledger): RunResult {
     const wallSeconds = (performance.now() - this.started) / 1000;
-    return buildResult(this.scenario, this.options.file, this.reporter, this.detected.view(), this.generator.ledger, {
+    return buildResult(this.scenario, this.options.file, this.reporter, this.detected.view(), ledger, {
       transport: 'embedded',
       wallSeconds: Math.round(wallSeconds * 1000) / 1000,
       messagesPerSecond: Math.round(this.messages / Math.max(wallSeconds, 1e-9)),
@@ -103,27 +106,39 @@ class EmbeddedRun {
 /** Runs a scenario on the calling thread. */
 export function runEmbedded(scenario: Scenario, options: EmbeddedOptions): RunResult {
   const run = new EmbeddedRun(scenario, options);
-  for (const batch of run.generator.batches()) run.apply(batch);
-  return run.result();
+  const generator = run.generator();
+  for (const batch of generator.batches()) run.apply(batch);
+  return run.result(generator.ledger);
 }
 
 /**
- * Runs a scenario with sealing and scanning on other threads; the same result as
- * runEmbedded. This thread plays the world (sequential by nature), the metadata
- * detector and the reporter (stateful, applied in batch order).
+ * Runs a scenario with the world's shards on a pool of threads (which seal and scan
+ * what they play); the same result as runEmbedded. This thread applies the metadata
+ * detector and the reporter (stateful, applied in stream order), one batch per
+ * simulated hour.
  */
 export async function runEmbeddedParallel(scenario: Scenario, options: ParallelOptions): Promise<RunResult> {
   const run = new EmbeddedRun(scenario, options);
-  const sealers = Math.max(1, options.sealers ?? availableParallelism() - 1);
-  const pool = new SealPool(sealers, { clientSecret: run.clientSecret, franking: scenario.detection.userReports.franking, scenario });
+  const pool = new WorldPool(options.threads ?? availableParallelism(), {
+    scenario,
+    clientSecret: run.clientSecret,
+    platformKey: run.platformKey,
+    run: 'embedded',
+  });
   try {
-    await pool.inOrder(
-      run.generator.unsealedBatches(),
-      (batch) => pool.sealAndScan(batch, batch.messages),
-      (batch, scanned) => run.applyScanned(batch, scanned),
-    );
+    const ledger = await pool.play((h) => {
+      const batch = {
+        run: 'embedded',
+        seq: h.hour,
+        final: h.final,
+        messages: h.envelopes.map((envelope) => ({ envelope })),
+        reports: h.reports,
+        blocks: h.blocks,
+      };
+      run.applyScanned(batch, h.scan);
+    });
+    return run.result(ledger);
   } finally {
     await pool.close();
   }
-  return run.result();
 }

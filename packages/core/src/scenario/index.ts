@@ -5,7 +5,7 @@
 
 export { LIMITS } from './fields';
 export type { ContentModel } from './content';
-export { scenarioSchema, type Scenario } from './schema';
+export { encryptedSurfaces, scenarioSchema, type Scenario } from './schema';
 export { formatProblem, parseScenario, parseScenarioYaml, validateScenario, type Problem, type ScenarioResult, type YamlResult } from './problems';
 export { contactPairs } from './pairs';
 export {

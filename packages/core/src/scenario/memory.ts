@@ -8,7 +8,7 @@ import { routesOf, routeSettings } from '../routes';
 import type { Media, Surface } from '../vocabulary';
 import { contactPairs } from './pairs';
 import type { Problem } from './problems';
-import type { Scenario } from './schema';
+import { encryptedSurfaces, type Scenario } from './schema';
 
 /**
  * Bytes of memory per item, measured on Node 20 (64-bit Linux) by running
@@ -176,11 +176,7 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const messages = ordinary + profilePhotos + groomerMessages + mentorMessages + abusive;
 
   // Detections of benign content: every readable item a content route flags.
-  const encrypted: Record<Surface, boolean> = {
-    dm: scenario.surfaces.directMessages.encryption === 'e2ee',
-    public: scenario.surfaces.publicPosts.encryption === 'e2ee',
-    profile: scenario.surfaces.profilePhotos.encryption === 'e2ee',
-  };
+  const encrypted = encryptedSurfaces(scenario);
   const items: Record<Media, Record<Surface, number>> = {
     image: { dm: dms * t.mediaShare, public: publicPosts * t.mediaShare, profile: profilePhotos },
     text: { dm: dms * (1 - t.mediaShare), public: publicPosts * (1 - t.mediaShare), profile: 0 },

@@ -5,6 +5,7 @@
  * module (see routes/), the metadata route likewise for each rule.
  */
 import { z } from 'zod';
+import type { Surface } from '../vocabulary';
 import { METADATA_RULES } from '../metadata/rules';
 import { DEFAULT_REVIEW_PRIORITY, ROUTE_BLOCKS, ROUTES } from '../routes';
 import { contentSchema } from './content';
@@ -200,3 +201,9 @@ export const scenarioSchema = z.strictObject({
 });
 
 export type Scenario = z.output<typeof scenarioSchema> & { name: string };
+
+/** Which surfaces the scenario encrypts end to end. */
+export function encryptedSurfaces(scenario: Pick<Scenario, 'surfaces'>): Record<Surface, boolean> {
+  const s = scenario.surfaces;
+  return { dm: s.directMessages.encryption === 'e2ee', public: s.publicPosts.encryption === 'e2ee', profile: s.profilePhotos.encryption === 'e2ee' };
+}

@@ -12,7 +12,7 @@ import { COMMITMENT_BYTES, FRANKING_KEY_BYTES, commit, frankingKeyFor, frankingK
 import type { Envelope, Message } from '../types';
 import { FIELD_PRIME, VoucherClient } from '../css';
 import { mixKey } from '../tables';
-import { type Accounts, NonceCounters } from './nonces';
+import { type Accounts, NonceCounters, type SharedCounters } from './nonces';
 
 export const NONCE_BYTES = GCM_NONCE_BYTES;
 export const TAG_BYTES = GCM_TAG_BYTES;
@@ -33,7 +33,7 @@ function clientKeys(secret: Uint8Array): { franking: Uint8Array; conversations: 
 /**
  * A message as its sender's client holds it just before sending: the plaintext, and
  * what sealing needs besides the keys. Which conversation, and the message's place in
- * it (its nonce), are decided in stream order; the sealing itself (franking and
+ * it (its nonce), are decided in the sender's shard; the sealing itself (franking and
  * encryption) depends on nothing else, so it can run anywhere, in any order.
  */
 export interface Unsealed {
@@ -302,12 +302,12 @@ export class Clients {
   private readonly scanning: Uint8Array;
   private vouchers: VoucherClient | undefined;
 
-  /** `accounts`: the population whose conversations these are, which sizes the counters (see NonceCounters). */
-  constructor(secret: Uint8Array, accounts: Accounts | null = null) {
+  /** `accounts`: the population whose conversations these are, which sizes the counters (see NonceCounters); `shared`: counters in shared memory. */
+  constructor(secret: Uint8Array, accounts: Accounts | null = null, shared?: SharedCounters) {
     const keys = clientKeys(secret);
     this.franking = keys.franking;
     this.scanning = keys.scanning;
-    this.counters = new NonceCounters(accounts);
+    this.counters = new NonceCounters(accounts, shared);
   }
 
   /** Number of conversations the clients have encrypted in (each has its own key). */

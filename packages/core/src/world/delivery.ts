@@ -75,6 +75,11 @@ export class Sequencer {
     return this.nextId;
   }
 
+  /** Numbering goes on from `id` (a sequencer that numbers only some shards' events, told where each shard-hour starts). */
+  at(id: number): void {
+    this.nextId = id;
+  }
+
   /** The next event of the stream takes its id. */
   number(event: ShardEvent): StreamEvent {
     if (event.type === 'message') {

@@ -3,7 +3,7 @@
  * declared age groups, whether they are contacts, the sender's account age, whether the
  * surface is end-to-end encrypted). No draw.
  */
-import type { Scenario } from '../scenario';
+import { encryptedSurfaces, type Scenario } from '../scenario';
 import type { Envelope } from '../types';
 import { DAY } from '../types';
 import type { Media, Surface } from '../vocabulary';
@@ -16,12 +16,7 @@ export class Envelopes {
     scenario: Scenario,
     private readonly population: Population,
   ) {
-    const s = scenario.surfaces;
-    this.encrypted = {
-      dm: s.directMessages.encryption === 'e2ee',
-      public: s.publicPosts.encryption === 'e2ee',
-      profile: s.profilePhotos.encryption === 'e2ee',
-    };
+    this.encrypted = encryptedSurfaces(scenario);
   }
 
   /** A message's envelope; `recipient` is -1 on public surfaces. Id and size are set at delivery. */

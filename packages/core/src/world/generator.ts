@@ -41,6 +41,7 @@ import { Envelopes } from './envelopes';
 import { type Ledger, LedgerBook } from './ledger';
 import { Picks } from './picks';
 import { buildPopulation, type Population } from './population';
+import type { SharedCounters } from './nonces';
 import { Relay } from './relay';
 import { Schedule } from './schedule';
 import { SHARDS, Shard } from './shards';
@@ -116,12 +117,12 @@ export class WorldShard {
   }
 }
 
-/** The shared part of a world, for a population built from the scenario (the same in every thread that builds it). */
-export function worldCommon(scenario: Scenario, population: Population, clientSecret: Uint8Array): Common {
+/** The shared part of a world, for the scenario's population (`counters`: the nonce counters in shared memory, for threads that share them). */
+export function worldCommon(scenario: Scenario, population: Population, clientSecret: Uint8Array, counters?: SharedCounters): Common {
   const hb = scenario.detection.hashBank;
   const popular = popularImages(scenario.seed, scenario.traffic.popularImages);
   const bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, popular);
-  const clients = new Clients(clientSecret, population);
+  const clients = new Clients(clientSecret, population, counters);
   return { scenario, population, bank, popular, clients, vouchers: new Vouchers(scenario, bank, clients), envelopes: new Envelopes(scenario, population) };
 }
 

@@ -3,8 +3,13 @@
  * Only the generator imports this module; the detecting stages must not (a test walks
  * their imports to make sure).
  */
-export { WorldGenerator, type GenerateOptions, type UnsealedBatch } from './generator';
-export { buildPopulation, Kind, type Population } from './population';
+export { WorldGenerator, WorldShard, worldCommon, type Common, type GenerateOptions, type UnsealedBatch } from './generator';
+export { Sequencer, type ShardEvent, type StreamEvent } from './delivery';
+export { LedgerBook, mergeLedgers, type LedgerPart } from './ledger';
+export { Relay } from './relay';
+export { SHARDS, Shard, shardOf } from './shards';
+export { buildPopulation, Kind, populationFrom, sharePopulation, type Population, type SharedPopulation } from './population';
+export { sharedCounters, type SharedCounters } from './nonces';
 export {
   Clients,
   Sealer,

@@ -33,6 +33,8 @@ export class LedgerBook {
   private readonly readable: Uint8Array;
   /** Accounts that have sent abuse (their first abusive message is in the ledger). */
   private readonly abused: Uint8Array;
+  /** The id of each first abusive message in ledger.firstAbuse, in the same order. */
+  readonly firstAbuseIds: number[] = [];
 
   constructor(private readonly population: Population) {
     const p = population;
@@ -61,6 +63,7 @@ export class LedgerBook {
       if (!this.abused[e.sender]) {
         this.abused[e.sender] = 1;
         ledger.firstAbuse.push([e.sender, e.t]);
+        this.firstAbuseIds.push(e.id);
       }
     }
   }
@@ -77,17 +80,55 @@ export class LedgerBook {
     this.ledger.blocks++;
   }
 
-  /** The stream is over: how many innocent accounts the platform could read a DM of, of how many. */
-  close(): void {
+  /**
+   * The stream is over: how many innocent accounts the platform could read a DM of, of
+   * how many; counting only the accounts `owns` (a book that saw only some shards' messages).
+   */
+  close(owns: (account: number) => boolean = () => true): void {
     const p = this.population;
     let senders = 0;
     let readable = 0;
     for (let a = 0; a < p.users; a++) {
-      if (p.isOffender(a)) continue;
+      if (p.isOffender(a) || !owns(a)) continue;
       senders++;
       if (this.readable[a]) readable++;
     }
     this.ledger.privacy.innocentUsersExposed = readable;
     this.ledger.privacy.innocentUsers = senders;
   }
+}
+
+/** What a LedgerBook kept of some shards' messages, once closed: merged with the other shards' by mergeLedgers. */
+export interface LedgerPart {
+  ledger: Ledger;
+  firstAbuseIds: number[];
+}
+
+/** The ledger of a whole stream from the closed ledgers of its shards (each shard in exactly one part). */
+export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
+  const first = parts[0];
+  if (!first) throw new RangeError('no ledger to merge');
+  const out = emptyLedger();
+  out.offenders = first.ledger.offenders;
+  out.mentors = first.ledger.mentors;
+  const firsts: Array<{ id: number; entry: [number, number] }> = [];
+  for (const { ledger: l, firstAbuseIds } of parts) {
+    for (const kind of Object.keys(out.abusiveMessages) as (keyof Ledger['abusiveMessages'])[]) {
+      out.abusiveMessages[kind] += l.abusiveMessages[kind];
+      for (const id of l.abusiveIds[kind]) out.abusiveIds[kind].push(id);
+    }
+    out.abusiveEncrypted += l.abusiveEncrypted;
+    l.firstAbuse.forEach((entry, i) => firsts.push({ id: firstAbuseIds[i] as number, entry }));
+    out.messages += l.messages;
+    out.encrypted += l.encrypted;
+    out.userReports += l.userReports;
+    out.forgedReports += l.forgedReports;
+    out.blocks += l.blocks;
+    out.privacy.readableInnocentMessages += l.privacy.readableInnocentMessages;
+    out.privacy.innocentUsersExposed += l.privacy.innocentUsersExposed;
+    out.privacy.innocentUsers += l.privacy.innocentUsers;
+  }
+  for (const ids of Object.values(out.abusiveIds)) ids.sort((a, b) => a - b);
+  out.firstAbuse = firsts.sort((a, b) => a.id - b.id).map((f) => f.entry);
+  return out;
 }

@@ -29,6 +29,28 @@ export type Accounts = Pick<Population, 'users' | 'contacts'>;
 /** A counter holds 2^32 - 1 messages; no conversation of any scenario within the limits comes near. */
 const MAX_COUNT = 0xffffffff;
 
+/**
+ * The counters' arrays on SharedArrayBuffers, for threads that each play some of the
+ * world's shards: a counter is only ever written by its sender's shard, so threads share
+ * the arrays without a lock and none holds a copy of its own.
+ */
+export interface SharedCounters {
+  /** Null where nothing is encrypted (DMs, public posts, profile photos respectively). */
+  contacts: Uint32Array | null;
+  posts: Uint32Array | null;
+  profiles: Uint32Array | null;
+}
+
+/** Zeroed shared counters for `accounts`, for the surfaces that are encrypted. */
+export function sharedCounters(accounts: Accounts, encrypted: { dm: boolean; public: boolean; profile: boolean }): SharedCounters {
+  const zeros = (n: number) => new Uint32Array(new SharedArrayBuffer(4 * n));
+  return {
+    contacts: encrypted.dm ? zeros(accounts.contacts.items.length) : null,
+    posts: encrypted.public ? zeros(accounts.users) : null,
+    profiles: encrypted.profile ? zeros(accounts.users) : null,
+  };
+}
+
 export class NonceCounters {
   /** Messages so far from each account to each of its contacts, by the contact's place in the contact rows. */
   private contacts: Uint32Array | null = null;
@@ -38,9 +60,30 @@ export class NonceCounters {
   private readonly others = new NumberMap();
   private started = 0;
 
-  constructor(private readonly accounts: Accounts | null = null) {}
+  constructor(
+    private readonly accounts: Accounts | null = null,
+    shared?: SharedCounters,
+  ) {
+    if (shared) {
+      if (!accounts) throw new RangeError('shared counters need the population they count for');
+      const { contacts, posts, profiles } = shared;
+      if (
+        (contacts && contacts.length !== accounts.contacts.items.length) ||
+        (posts && posts.length !== accounts.users) ||
+        (profiles && profiles.length !== accounts.users)
+      ) {
+        throw new RangeError('the shared counters were made for another population');
+      }
+      this.contacts = shared.contacts;
+      this.posts = shared.posts;
+      this.profiles = shared.profiles;
+    }
+  }
 
-  /** Conversations with at least one message (from either side). */
+  /**
+   * Conversations with at least one message (from either side). With shared counters,
+   * a conversation another thread's shard opened may be counted or not: a diagnostic only.
+   */
   get conversations(): number {
     return this.started;
   }

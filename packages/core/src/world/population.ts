@@ -225,6 +225,8 @@ interface Tables {
  * nothing of the build (the pair table above all) stays reachable from it.
  */
 class Accounts implements Population {
+  /** The tables it was made from. */
+  readonly tables: Tables;
   readonly users: number;
   readonly adults: number;
   readonly minors: number;
@@ -242,6 +244,7 @@ class Accounts implements Population {
   private readonly classes: Rows;
 
   constructor(t: Tables) {
+    this.tables = t;
     this.users = t.users;
     this.adults = t.adults;
     this.minors = t.minors;
@@ -287,6 +290,52 @@ class Accounts implements Population {
     const k = this.kind[account];
     return k === Kind.Sharer || k === Kind.Producer || k === Kind.Groomer;
   }
+}
+
+/** Rows as plain data: what a thread is sent. */
+interface RowData {
+  offsets: Int32Array;
+  items: Int32Array;
+}
+
+/**
+ * A population as plain data in shared memory: every typed array on a
+ * SharedArrayBuffer, so a thread it is sent to reads the same memory rather than a
+ * copy (a worker thread's structured clone shares a SharedArrayBuffer). Built once, read
+ * by every thread that plays a shard.
+ */
+export type SharedPopulation = Omit<Tables, 'contacts' | 'ring' | 'classes'> & { contacts: RowData; ring: RowData; classes: RowData };
+
+/** A copy of `a` on a SharedArrayBuffer. */
+function shared<T extends Int32Array | Uint8Array | Float64Array>(a: T): T {
+  const Ctor = a.constructor as new (buffer: SharedArrayBuffer) => T;
+  const out = new Ctor(new SharedArrayBuffer(a.byteLength));
+  out.set(a as never);
+  return out;
+}
+
+const sharedRows = (r: Rows): RowData => ({ offsets: shared(r.offsets), items: shared(r.items) });
+
+/** `population`'s tables copied into shared memory (the population itself is left as it was). */
+export function sharePopulation(population: Population): SharedPopulation {
+  if (!(population instanceof Accounts)) throw new TypeError('only a population buildPopulation made can be shared');
+  const t = population.tables;
+  return {
+    ...t,
+    contacts: sharedRows(t.contacts),
+    kind: shared(t.kind),
+    createdAt: shared(t.createdAt),
+    imageOffenders: shared(t.imageOffenders),
+    ring: sharedRows(t.ring),
+    publicActive: shared(t.publicActive),
+    classes: sharedRows(t.classes),
+  };
+}
+
+/** The population of shared tables (as sharePopulation made them, possibly in another thread). */
+export function populationFrom(s: SharedPopulation): Population {
+  const rows = (r: RowData) => new Rows(r.offsets, r.items);
+  return new Accounts({ ...s, contacts: rows(s.contacts), ring: rows(s.ring), classes: rows(s.classes) });
 }
 
 /**

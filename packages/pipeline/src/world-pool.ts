@@ -1,0 +1,201 @@
+/**
+ * The world on every core. Each thread plays some of the world's shards (shard s on
+ * thread s mod threads), and seals and scans what they send; this thread puts the
+ * threads' output back in stream order for the ordered stages. Since a shard depends on
+ * nothing but the population and its own past, the events are the same for any number
+ * of threads; what a thread cannot know alone is where each of its shard-hours starts
+ * in the stream (the ids), so every hour goes:
+ *
+ *   1. `step`: every thread plays the hour in its shards and says how many events each
+ *      shard-hour holds;
+ *   2. `number`: this thread, from every count, tells each where its shard-hours start
+ *      (shard by shard, after every earlier hour); each numbers its events, seals and
+ *      scans them, and sends the hour's envelopes, reports, blocks and scan result;
+ *   3. this thread merges the threads' parts of the hour in id order: one batch.
+ *
+ * Each thread is asked to play an hour or two ahead, so it has work while it waits for
+ * the others' counts, and while this thread applies the last hour. At the end every
+ * thread hands over the ledger of its shards, and they are merged.
+ */
+import type { Block, Envelope, Scenario, ScanResult, UserReport } from '@blindspot/core';
+import { decodeEnvelopes } from '@blindspot/core';
+import { encryptedSurfaces } from '@blindspot/core/scenario';
+import {
+  buildPopulation,
+  type Ledger,
+  type LedgerPart,
+  mergeLedgers,
+  SHARDS,
+  type SharedCounters,
+  type SharedPopulation,
+  sharedCounters,
+  sharePopulation,
+} from '@blindspot/core/world';
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from './threads';
+
+export interface WorldWorkerData {
+  scenario: Scenario;
+  /** The population, in shared memory. */
+  population: SharedPopulation;
+  /** The clients' nonce counters, in shared memory (each written only by its sender's shard). */
+  counters: SharedCounters;
+  clientSecret: Uint8Array;
+  platformKey: Uint8Array;
+  /** The shards this thread plays, ascending. */
+  shards: number[];
+  run: string;
+}
+
+export type WorldRequest = { type: 'step'; hour: number } | { type: 'number'; hour: number; offsets: number[] } | { type: 'close' };
+
+export type WorldReply =
+  | { type: 'counts'; hour: number; counts: number[] }
+  | { type: 'hour'; hour: number; envelopes: Uint8Array; reports: UserReport[]; blocks: Block[]; scan: ScanResult }
+  | { type: 'ledger'; part: LedgerPart }
+  | { type: 'error'; error: string };
+
+/** One hour of the stream, every shard's events in id order, scanned. */
+export interface WorldHour {
+  hour: number;
+  /** The last hour of the run. */
+  final: boolean;
+  envelopes: Envelope[];
+  reports: UserReport[];
+  blocks: Block[];
+  scan: ScanResult;
+}
+
+/** A thread's replies, each taken by what it is (its type and hour), in whatever order they came. */
+class Inbox {
+  private readonly replies = new Map<string, WorldReply>();
+  private readonly waiting = new Map<string, { resolve: (r: WorldReply) => void; reject: (e: Error) => void }>();
+  private broken: Error | undefined;
+
+  put(r: WorldReply): void {
+    if (r.type === 'error') {
+      this.fail(new Error(`a world thread failed: ${r.error}`));
+      return;
+    }
+    const key = keyOf(r.type, 'hour' in r ? r.hour : -1);
+    const w = this.waiting.get(key);
+    if (w) {
+      this.waiting.delete(key);
+      w.resolve(r);
+    } else this.replies.set(key, r);
+  }
+
+  fail(err: Error): void {
+    this.broken ??= err;
+    for (const w of this.waiting.values()) w.reject(this.broken);
+    this.waiting.clear();
+  }
+
+  async take<T extends Exclude<WorldReply['type'], 'error'>>(type: T, hour = -1): Promise<Extract<WorldReply, { type: T }>> {
+    const key = keyOf(type, hour);
+    const ready = this.replies.get(key);
+    if (ready) {
+      this.replies.delete(key);
+      return ready as Extract<WorldReply, { type: T }>;
+    }
+    return (await new Promise<WorldReply>((resolve, reject) => {
+      if (this.broken) reject(this.broken);
+      else this.waiting.set(key, { resolve, reject });
+    })) as Extract<WorldReply, { type: T }>;
+  }
+}
+
+const keyOf = (type: string, hour: number) => `${type}:${hour}`;
+
+/** Hours a thread is asked to play before the one being numbered: work queued while it waits for the others' counts. */
+const AHEAD = 2;
+
+export class WorldPool {
+  private readonly threads: Worker[] = [];
+  private readonly inboxes: Inbox[] = [];
+  /** Each thread's shards, ascending. */
+  private readonly shardsOf: number[][];
+
+  private readonly data: Omit<WorldWorkerData, 'shards'>;
+
+  constructor(threads: number, run: Omit<WorldWorkerData, 'shards' | 'population' | 'counters'>) {
+    // The population is built once, here, and shared: the threads read it, none copies it.
+    const built = buildPopulation(run.scenario);
+    const counters = sharedCounters(built, encryptedSurfaces(run.scenario));
+    const data = { ...run, population: sharePopulation(built), counters };
+    this.data = data;
+    const n = Math.max(1, Math.min(SHARDS, Math.floor(threads)));
+    this.shardsOf = Array.from({ length: n }, (_, w) => Array.from({ length: SHARDS }, (_, s) => s).filter((s) => s % n === w));
+    for (let w = 0; w < n; w++) {
+      const inbox = new Inbox();
+      const thread = startTsWorker(new URL('./world-worker.ts', import.meta.url), { ...data, shards: this.shardsOf[w] as number[] } satisfies WorldWorkerData);
+      thread.on('message', (r: WorldReply) => inbox.put(r));
+      thread.on('error', (err) => inbox.fail(new Error(`a world thread failed: ${err.message}`)));
+      thread.on('exit', (code) => inbox.fail(new Error(`a world thread stopped (exit code ${code})`)));
+      this.threads.push(thread);
+      this.inboxes.push(inbox);
+    }
+  }
+
+  private send(w: number, request: WorldRequest): void {
+    (this.threads[w] as Worker).postMessage(request);
+  }
+
+  /** Plays the whole run, handing each hour to `apply` in order; the ledger once every hour is applied. */
+  async play(apply: (hour: WorldHour) => Promise<void> | void): Promise<Ledger> {
+    const hours = this.data.scenario.durationDays * 24;
+    const n = this.threads.length;
+    let issued = 0;
+    for (let hour = 0; hour < Math.min(AHEAD, hours); hour++) for (let w = 0; w < n; w++) this.send(w, { type: 'step', hour });
+    for (let hour = 0; hour < hours; hour++) {
+      const counts = await Promise.all(this.inboxes.map((inbox) => inbox.take('counts', hour)));
+      // Where each shard-hour starts: shard by shard, after every earlier hour.
+      const offsets = this.shardsOf.map((shards) => new Array<number>(shards.length));
+      for (let s = 0; s < SHARDS; s++) {
+        const w = s % n;
+        const i = Math.floor(s / n);
+        (offsets[w] as number[])[i] = issued;
+        issued += (counts[w] as { counts: number[] }).counts[i] as number;
+      }
+      for (let w = 0; w < n; w++) {
+        this.send(w, { type: 'number', hour, offsets: offsets[w] as number[] });
+        if (hour + AHEAD < hours) this.send(w, { type: 'step', hour: hour + AHEAD });
+      }
+      const parts = await Promise.all(this.inboxes.map((inbox) => inbox.take('hour', hour)));
+      await apply(merged(parts, hour, hour === hours - 1));
+    }
+    for (let w = 0; w < n; w++) this.send(w, { type: 'close' });
+    const ledgers = await Promise.all(this.inboxes.map((inbox) => inbox.take('ledger')));
+    return mergeLedgers(ledgers.map((l) => l.part));
+  }
+
+  async close(): Promise<void> {
+    for (const inbox of this.inboxes) inbox.fail(new Error('the world pool is closed'));
+    await Promise.all(this.threads.map((w) => w.terminate()));
+  }
+}
+
+/** The threads' parts of one hour as one batch: events in id order, scan results summed. */
+function merged(parts: readonly Extract<WorldReply, { type: 'hour' }>[], hour: number, final: boolean): WorldHour {
+  const envelopes: Envelope[] = [];
+  const reports: UserReport[] = [];
+  const blocks: Block[] = [];
+  const first = parts[0] as (typeof parts)[number];
+  const scan: ScanResult = { ...first.scan, seq: hour, final, detections: [], vouchers: [], counts: { ...first.scan.counts } };
+  for (const key of Object.keys(scan.counts) as (keyof ScanResult['counts'])[]) scan.counts[key] = 0;
+  for (const p of parts) {
+    for (const e of decodeEnvelopes(p.envelopes)) envelopes.push(e);
+    for (const r of p.reports) reports.push(r);
+    for (const b of p.blocks) blocks.push(b);
+    for (const d of p.scan.detections) scan.detections.push(d);
+    for (const v of p.scan.vouchers) scan.vouchers.push(v);
+    for (const key of Object.keys(scan.counts) as (keyof ScanResult['counts'])[]) scan.counts[key] += p.scan.counts[key];
+  }
+  // Each part is in id order, and so is the merge, whatever the number of threads.
+  envelopes.sort((a, b) => a.id - b.id);
+  reports.sort((a, b) => a.id - b.id);
+  blocks.sort((a, b) => a.id - b.id);
+  scan.detections.sort((a, b) => a.event - b.event || (a.route < b.route ? -1 : a.route > b.route ? 1 : 0));
+  scan.vouchers.sort((a, b) => a.event - b.event);
+  return { hour, final, envelopes, reports, blocks, scan };
+}
