@@ -118,7 +118,9 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
       for (const id of l.abusiveIds[kind]) out.abusiveIds[kind].push(id);
     }
     out.abusiveEncrypted += l.abusiveEncrypted;
-    l.firstAbuse.forEach((entry, i) => firsts.push({ id: firstAbuseIds[i] as number, entry }));
+    l.firstAbuse.forEach((entry, i) => {
+      firsts.push({ id: firstAbuseIds[i] as number, entry });
+    });
     out.messages += l.messages;
     out.encrypted += l.encrypted;
     out.userReports += l.userReports;
