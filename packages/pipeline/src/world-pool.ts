@@ -1,21 +1,15 @@
 /**
  * The world on every core. Each thread plays some of the world's shards (shard s on
- * thread s mod threads), and seals and scans what they send; this thread puts the
- * threads' output back in stream order for the ordered stages. Since a shard depends on
- * nothing but the population and its own past, the events are the same for any number
- * of threads; what a thread cannot know alone is where each of its shard-hours starts
- * in the stream (the ids), so every hour goes:
+ * thread s mod threads): hour by hour it plays them, numbers their events (an id says
+ * where an event is, so no thread needs another's), seals and scans them, and sends the
+ * hour's envelopes, reports, blocks and scan result. This thread merges the threads'
+ * parts of each hour in id order, one batch per hour, for the ordered stages. Since a
+ * shard depends on nothing but the population and its own past, the events are the
+ * same for any number of threads.
  *
- *   1. `step`: every thread plays the hour in its shards and says how many events each
- *      shard-hour holds;
- *   2. `number`: this thread, from every count, tells each where its shard-hours start
- *      (shard by shard, after every earlier hour); each numbers its events, seals and
- *      scans them, and sends the hour's envelopes, reports, blocks and scan result;
- *   3. this thread merges the threads' parts of the hour in id order: one batch.
- *
- * Each thread is asked to play an hour or two ahead, so it has work while it waits for
- * the others' counts, and while this thread applies the last hour. At the end every
- * thread hands over the ledger of its shards, and they are merged.
+ * Each thread is kept a few hours ahead of the hour being applied, so it has work while
+ * this thread applies. At the end every thread hands over the ledger of its shards, and
+ * they are merged.
  */
 import type { Block, Envelope, Scenario, ScanResult, UserReport } from '@blindspot/core';
 import { decodeEnvelopes } from '@blindspot/core';
@@ -47,10 +41,9 @@ export interface WorldWorkerData {
   run: string;
 }
 
-export type WorldRequest = { type: 'step'; hour: number } | { type: 'number'; hour: number; offsets: number[] } | { type: 'close' };
+export type WorldRequest = { type: 'step'; hour: number } | { type: 'close' };
 
 export type WorldReply =
-  | { type: 'counts'; hour: number; counts: number[] }
   | { type: 'hour'; hour: number; envelopes: Uint8Array; reports: UserReport[]; blocks: Block[]; scan: ScanResult }
   | { type: 'ledger'; part: LedgerPart }
   | { type: 'error'; error: string };
@@ -107,8 +100,8 @@ class Inbox {
 
 const keyOf = (type: string, hour: number) => `${type}:${hour}`;
 
-/** Hours a thread is asked to play before the one being numbered: work queued while it waits for the others' counts. */
-const AHEAD = 2;
+/** Hours a thread is asked to play beyond the one being applied: its work queued while this thread applies. */
+const AHEAD = 3;
 
 export class WorldPool {
   private readonly threads: Worker[] = [];
@@ -145,23 +138,10 @@ export class WorldPool {
   async play(apply: (hour: WorldHour) => Promise<void> | void): Promise<Ledger> {
     const hours = this.data.scenario.durationDays * 24;
     const n = this.threads.length;
-    let issued = 0;
     for (let hour = 0; hour < Math.min(AHEAD, hours); hour++) for (let w = 0; w < n; w++) this.send(w, { type: 'step', hour });
     for (let hour = 0; hour < hours; hour++) {
-      const counts = await Promise.all(this.inboxes.map((inbox) => inbox.take('counts', hour)));
-      // Where each shard-hour starts: shard by shard, after every earlier hour.
-      const offsets = this.shardsOf.map((shards) => new Array<number>(shards.length));
-      for (let s = 0; s < SHARDS; s++) {
-        const w = s % n;
-        const i = Math.floor(s / n);
-        (offsets[w] as number[])[i] = issued;
-        issued += (counts[w] as { counts: number[] }).counts[i] as number;
-      }
-      for (let w = 0; w < n; w++) {
-        this.send(w, { type: 'number', hour, offsets: offsets[w] as number[] });
-        if (hour + AHEAD < hours) this.send(w, { type: 'step', hour: hour + AHEAD });
-      }
       const parts = await Promise.all(this.inboxes.map((inbox) => inbox.take('hour', hour)));
+      if (hour + AHEAD < hours) for (let w = 0; w < n; w++) this.send(w, { type: 'step', hour: hour + AHEAD });
       await apply(merged(parts, hour, hour === hours - 1));
     }
     for (let w = 0; w < n; w++) this.send(w, { type: 'close' });

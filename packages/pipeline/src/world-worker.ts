@@ -1,9 +1,8 @@
 /**
  * A world thread for the WorldPool: plays some of the world's shards, and seals and
  * scans what they send. It reads the population and the nonce counters from shared
- * memory (built once, by the pool), and needs nothing of the other threads but where
- * each of its shard-hours starts in the stream, which the pool works out from every
- * thread's counts. See world-pool.ts for the exchange.
+ * memory (built once, by the pool), and needs nothing of the other threads: an event's
+ * id says where it is (hour, shard, place), so each numbers its own.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeEnvelopes, scanBatch, scannerContext, type Block, type Message, type UserReport } from '@blindspot/core';
@@ -15,7 +14,6 @@ import {
   Sequencer,
   Shard,
   shardOf,
-  type ShardEvent,
   type Unsealed,
   WorldShard,
   worldCommon,
@@ -36,35 +34,25 @@ const book = new LedgerBook(population);
 const sequencer = new Sequencer(book, new Relay(common.clients, data.platformKey, franking));
 const sealer = new Sealer(data.clientSecret, franking);
 const scanner = scannerContext(scenario);
-/** Each generated hour's events, per shard, until the pool says where they start. */
-const pending: { hour: number; events: ShardEvent[][] }[] = [];
-
 function reply(r: WorldReply, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(r, transfer);
 }
 
+/** Plays, numbers, seals and scans the thread's shards' hour `hour` (hours in order). */
 function step(hour: number): void {
   const h = { index: hour, start: hour * HOUR, day: Math.floor(hour / 24) };
-  const events = shards.map((s) => s.step(h));
-  pending.push({ hour, events });
-  reply({ type: 'counts', hour, counts: events.map((e) => e.length) });
-}
-
-function number(hour: number, offsets: readonly number[]): void {
-  const next = pending.shift();
-  if (!next || next.hour !== hour) throw new Error(`hour ${hour} was not the next to number`);
   const unsealed: Unsealed[] = [];
   const reports: UserReport[] = [];
   const blocks: Block[] = [];
-  next.events.forEach((events, i) => {
-    sequencer.at(offsets[i] as number);
-    for (const event of events) {
+  for (const shard of shards) {
+    sequencer.begin(hour, shard.shard.index);
+    for (const event of shard.step(h)) {
       const e = sequencer.number(event);
       if (e.type === 'message') unsealed.push(e.message);
       else if (e.type === 'report') reports.push(e.report);
       else blocks.push(e.block);
     }
-  });
+  }
   const messages: Message[] = sealer.sealAll(unsealed);
   const scan = scanBatch(scanner, { run: data.run, seq: hour, final: false, messages });
   const envelopes = encodeEnvelopes(messages.map((m) => m.envelope));
@@ -74,7 +62,6 @@ function number(hour: number, offsets: readonly number[]): void {
 port.on('message', (request: WorldRequest) => {
   try {
     if (request.type === 'step') step(request.hour);
-    else if (request.type === 'number') number(request.hour, request.offsets);
     else {
       book.close((a) => owned.has(shardOf(a)));
       reply({ type: 'ledger', part: { ledger: book.ledger, firstAbuseIds: book.firstAbuseIds } });

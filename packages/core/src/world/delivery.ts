@@ -5,11 +5,12 @@
  * voucher, its place in its conversation (its nonce) and its size, and provokes its
  * recipients' reactions: all of it the sender's business, so a shard needs no other.
  *
- * The sequencer then takes the shards' events in stream order (hour by hour, shard by
- * shard) and numbers them: every message, report and block takes the next id from one
- * counter, so ids order the stream. Messages are entered in the ledger as they are
- * numbered, reports take what the recipient's client kept of their message (the relay's
- * countersignature binds the message's id), and forged reports name an earlier id.
+ * The sequencer then numbers a shard-hour's events: every message, report and block
+ * takes the next id of the shard-hour (see eventId), so ids order the stream. Messages
+ * are entered in the ledger as they are numbered, reports take what the recipient's
+ * client kept of their message (the relay's countersignature binds the message's id),
+ * and forged reports name an earlier id of their shard. A sequencer may number any
+ * shards, in any order of shards, each shard's hours in order.
  * Sealing (franking, encryption) comes after, in a Sealer, since it depends on nothing
  * else; the Sealer may run on other threads.
  */
@@ -25,6 +26,7 @@ import type { LedgerBook } from './ledger';
 import type { Population } from './population';
 import type { Relay } from './relay';
 import type { Scheduled } from './schedule';
+import { eventId } from './shards';
 import type { Vouchers } from './vouchers';
 
 /** One event of the stream, as a batch carries it. */
@@ -61,47 +63,74 @@ export class ShardDelivery {
   }
 }
 
-/** Numbers the shards' events in stream order, and keeps the ledger. */
+/** Numbers shard-hours' events, and keeps the ledger (of the shards it numbers). */
 export class Sequencer {
-  private nextId = 0;
+  private hour = 0;
+  private shard = 0;
+  private next = 0;
+  /** Per shard numbered: events before each of its hours, and after the last, so far (for forged reports' message ids). */
+  private readonly before = new Map<number, number[]>();
 
   constructor(
     private readonly book: LedgerBook,
     private readonly relay: Relay,
   ) {}
 
-  /** Ids issued so far (messages, reports and blocks in the stream). */
-  get issued(): number {
-    return this.nextId;
+  /** Numbering goes on with `shard`'s events of `hour` (each shard's hours in order). */
+  begin(hour: number, shard: number): void {
+    let past = this.before.get(shard);
+    if (!past) this.before.set(shard, (past = [0]));
+    if (past.length - 1 !== hour) {
+      // Hours with no events before this one.
+      if (past.length - 1 > hour) throw new RangeError(`shard ${shard}: hour ${hour} numbered after a later one`);
+      while (past.length - 1 < hour) past.push(past[past.length - 1] as number);
+    }
+    this.hour = hour;
+    this.shard = shard;
+    this.next = 0;
   }
 
-  /** Numbering goes on from `id` (a sequencer that numbers only some shards' events, told where each shard-hour starts). */
-  at(id: number): void {
-    this.nextId = id;
-  }
-
-  /** The next event of the stream takes its id. */
+  /** The next event of the shard-hour takes its id. */
   number(event: ShardEvent): StreamEvent {
+    const id = eventId(this.hour, this.shard, this.next++);
+    const past = this.before.get(this.shard) as number[];
+    if (past.length === this.hour + 1) past.push((past[this.hour] as number) + 1);
+    else past[this.hour + 1] = (past[this.hour + 1] as number) + 1;
     if (event.type === 'message') {
       const e = event.message.envelope;
-      e.id = this.nextId++;
+      e.id = id;
       this.book.message(e, event.abusive);
       return { type: 'message', message: event.message };
     }
-    return this.enter(event.scheduled);
+    return this.enter(event.scheduled, id);
   }
 
-  /** Scheduled report or block `s` enters the stream. */
-  private enter(s: Scheduled): StreamEvent {
-    const id = this.nextId++;
+  /** One of the ids the current shard issued before its `issued`-th event in the run (uniform, from `pick` in [0, 1)); 0 when none. */
+  private earlierId(pick: number): number {
+    const past = this.before.get(this.shard) as number[];
+    const issued = (past[this.hour + 1] as number) - 1;
+    if (issued <= 0) return 0;
+    const at = Math.floor(pick * issued);
+    // The hour holding the at-th event: the last h with past[h] <= at.
+    let lo = 0;
+    let hi = this.hour;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if ((past[mid] as number) <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return eventId(lo, this.shard, at - (past[lo] as number));
+  }
+
+  /** Scheduled report or block `s` enters the stream, as event `id`. */
+  private enter(s: Scheduled, id: number): StreamEvent {
     if (s.type === 'block') {
       this.book.block();
       return { type: 'block', block: { id, t: s.t, blocker: s.blocker, blocked: s.blocked } };
     }
     if (s.type === 'forged') {
       this.book.forgedReport();
-      // One of the ids issued before this one (0 when there are none).
-      const messageId = Math.max(0, id - 1 - Math.floor(s.pick * Math.max(1, id)));
+      const messageId = this.earlierId(s.pick);
       return { type: 'report', report: { ...s.report, messageId, id } };
     }
     this.book.userReport();

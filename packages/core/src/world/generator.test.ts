@@ -7,7 +7,7 @@ import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
 import { VoucherServer, decodeVoucher } from '../css';
 import { envelopeBatchOf, scanBatchOf } from '../split';
 import { DAY, HOUR, type Batch, type Block, type Envelope, type Message, type UserReport } from '../types';
-import { SHARDS, Shard, shardOf } from './shards';
+import { eventId, SHARD_HOUR_EVENTS, SHARDS, Shard, shardHourOf, shardOf } from './shards';
 import { WorldShard, worldCommon } from './generator';
 import { buildPopulation } from './population';
 import type { Unsealed } from './clients';
@@ -140,22 +140,36 @@ describe('WorldGenerator: the stream', () => {
     expect(other.messages.map((m) => m.envelope)).not.toEqual(plain.messages.map((m) => m.envelope));
   });
 
-  it('numbers every event (message, report, block) 0, 1, 2, ... from one counter, batch after batch', () => {
+  it("gives every event (message, report, block) the id of its place: its shard-hour, then 0, 1, 2, ... within it", () => {
     const events = stream(plain);
-    for (const [i, e] of events.entries()) expect(e.id).toBe(i);
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['message', 'report', 'block']));
+    const next = new Map<number, number>();
+    for (const e of events) {
+      const place = Math.floor(e.t / HOUR) * SHARDS + shardOf(e.about);
+      expect(shardHourOf(e.id)).toBe(place);
+      const index = next.get(place) ?? 0;
+      expect(e.id).toBe(eventId(Math.floor(e.t / HOUR), shardOf(e.about), index));
+      next.set(place, index + 1);
+    }
+    // Batch after batch, ids only increase, and each batch's lists are in stream order.
     let last = -1;
     for (const b of plain.batches) {
       const ids = [...b.messages.map((m) => m.envelope.id), ...b.reports.map((r) => r.id), ...b.blocks.map((x) => x.id)];
       if (ids.length === 0) continue;
-      expect(Math.min(...ids)).toBe(last + 1);
+      expect(Math.min(...ids)).toBeGreaterThan(last);
       last = Math.max(...ids);
-      expect(ids.length).toBe(last - Math.min(...ids) + 1);
-      // Each list is in stream order.
       for (const list of [b.messages.map((m) => m.envelope.id), b.reports.map((r) => r.id), b.blocks.map((x) => x.id)]) {
         expect(list).toEqual([...list].sort((x, y) => x - y));
       }
     }
+    expect(next.size).toBeGreaterThan(SHARDS);
+  });
+
+  it('refuses a shard-hour of more than 2^30 events rather than give two events one id', () => {
+    expect(eventId(3, 5, SHARD_HOUR_EVENTS - 1)).toBe((3 * SHARDS + 5) * SHARD_HOUR_EVENTS + SHARD_HOUR_EVENTS - 1);
+    expect(() => eventId(3, 5, SHARD_HOUR_EVENTS)).toThrow(/more than 2\^30 events/);
+    // The longest run allowed stays exact.
+    expect(Number.isSafeInteger(eventId(3_650 * 24 - 1, SHARDS - 1, SHARD_HOUR_EVENTS - 1))).toBe(true);
   });
 
   it('goes hour by hour: in stream order no event is in an earlier hour than the one before', () => {
@@ -436,6 +450,19 @@ describe('WorldGenerator: user reports', () => {
       expect(r.reporter).not.toBe(r.reported);
       expect(isContent(r.content)).toBe(true);
     }
+  });
+
+  it("forged reports name an id their shard issued before them, spread over the shard's past", () => {
+    const ids = new Set(stream(plain).map((e) => e.id));
+    const forged = plain.reports.filter((r) => !isGenuine(r));
+    expect(forged.length).toBeGreaterThan(5);
+    for (const r of forged) {
+      expect(ids.has(r.messageId)).toBe(true);
+      expect(r.messageId).toBeLessThan(r.id);
+      expect(shardHourOf(r.messageId) % SHARDS).toBe(shardOf(r.reported));
+    }
+    // Not always the latest: some name an event of an earlier hour.
+    expect(forged.some((r) => shardHourOf(r.messageId) < shardHourOf(r.id))).toBe(true);
   });
 
   // Switching the report route off means the platform does not act on reports; users

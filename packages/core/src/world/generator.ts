@@ -10,8 +10,9 @@
  * countersigns franking commitments with the platform key. Ground truth goes to the
  * ledger only.
  *
- * Every event (message, report, block) takes the next id from one counter in stream
- * order, so ids order the stream and a batch boundary can fall anywhere.
+ * Every event (message, report, block) takes an id that says where it is (hour, shard,
+ * place in the shard-hour: see eventId), so ids order the stream and a batch boundary
+ * can fall anywhere.
  *
  * Deterministic: the same scenario, seed and client secret yield the same batches. Each
  * shard draws from streams of its own, and every draw's place in them follows from the
@@ -211,7 +212,10 @@ export class WorldGenerator {
     hour.start = index * HOUR;
     hour.day = Math.floor(index / 24);
     const events: StreamEvent[] = [];
-    for (const shard of this.shards) for (const event of shard.step(hour)) events.push(this.sequencer.number(event));
+    for (const shard of this.shards) {
+      this.sequencer.begin(index, shard.shard.index);
+      for (const event of shard.step(hour)) events.push(this.sequencer.number(event));
+    }
     return events;
   }
 }

@@ -14,8 +14,11 @@
  * processes or machines and give the same events. The stream is hour by hour, and within
  * an hour shard by shard, each shard's events in time order: every account's events are
  * in time order, all in one shard, and a detector keyed by account sees them exactly as
- * it would in one global time order. A sequencer then numbers the events in that order
- * (ids, the ledger), which needs only how many events each shard-hour holds.
+ * it would in one global time order.
+ *
+ * An event's id says where it is: (hour, shard, place in the shard-hour), see eventId.
+ * Ids increase in stream order, and a shard numbers its own events without knowing how
+ * many the others have: no thread, process or machine waits for another to number.
  *
  * The number of shards is fixed, not a setting: it is part of what a (scenario, seed)
  * means, and it bounds how many threads or generator processes can share one run.
@@ -23,6 +26,24 @@
 
 /** Shards of every world. */
 export const SHARDS = 64;
+
+/** Events a shard-hour may hold: an event's place in its shard-hour takes the low 30 bits of its id. */
+export const SHARD_HOUR_EVENTS = 2 ** 30;
+
+/**
+ * The id of the `index`-th event of `shard` in `hour`: (hour · SHARDS + shard) · 2^30 +
+ * index. The longest run (LIMITS.days, 87,600 hours) stays below 2^53, so ids are exact
+ * numbers; they increase in stream order, with gaps between shard-hours.
+ */
+export function eventId(hour: number, shard: number, index: number): number {
+  if (!(index < SHARD_HOUR_EVENTS)) throw new RangeError(`shard ${shard} has more than 2^30 events in hour ${hour}`);
+  return (hour * SHARDS + shard) * SHARD_HOUR_EVENTS + index;
+}
+
+/** The shard-hour an event id is in, as hour · SHARDS + shard. */
+export function shardHourOf(id: number): number {
+  return Math.floor(id / SHARD_HOUR_EVENTS);
+}
 
 /** The shard that owns `account`. */
 export function shardOf(account: number): number {
