@@ -6,18 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { encodeEnvelopes, scanBatch, scannerContext, type Block, type Message, type UserReport } from '@blindspot/core';
-import {
-  LedgerBook,
-  populationFrom,
-  Relay,
-  Sealer,
-  Sequencer,
-  Shard,
-  shardOf,
-  type Unsealed,
-  WorldShard,
-  worldCommon,
-} from '@blindspot/core/world';
+import { LedgerBook, populationFrom, Relay, Sealer, Sequencer, Shard, shardOf, type Unsealed, WorldShard, worldCommon } from '@blindspot/core/world';
 import { HOUR } from '@blindspot/core';
 import type { WorldReply, WorldRequest, WorldWorkerData } from './world-pool';
 

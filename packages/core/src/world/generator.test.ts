@@ -140,7 +140,7 @@ describe('WorldGenerator: the stream', () => {
     expect(other.messages.map((m) => m.envelope)).not.toEqual(plain.messages.map((m) => m.envelope));
   });
 
-  it("gives every event (message, report, block) the id of its place: its shard-hour, then 0, 1, 2, ... within it", () => {
+  it('gives every event (message, report, block) the id of its place: its shard-hour, then 0, 1, 2, ... within it', () => {
     const events = stream(plain);
     expect(new Set(events.map((e) => e.kind))).toEqual(new Set(['message', 'report', 'block']));
     const next = new Map<number, number>();
