@@ -207,6 +207,7 @@ describe('Redis ACL users', () => {
       ['client secret', keys.clientSecret, { [G]: 'RW', [C]: 'W' }],
       ['platform key', keys.platformKey, { [G]: 'RW', [R]: 'R', [C]: 'W' }],
       ['ledger', keys.ledger, { [G]: 'RW', [R]: 'R', [C]: 'W' }],
+      ['ledger parts', keys.ledgerParts, { [G]: 'RW', [C]: 'W' }],
       ['result', keys.result, { [R]: 'RW', [D]: 'R', [C]: 'RW' }],
       ['error', keys.error, { [G]: 'RW', [S]: 'RW', [M]: 'RW', [R]: 'RW', [D]: 'R', [C]: 'RW' }],
       ['progress', keys.progress, { [G]: 'RW', [D]: 'R', [C]: 'RW' }],

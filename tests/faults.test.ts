@@ -17,11 +17,12 @@ import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { Random } from '@blindspot/core';
-import { RunKeys, runKeyPattern, runOfKey, scanKeys } from '@blindspot/pipeline/bullmq';
+import { RunKeys } from '@blindspot/pipeline/bullmq';
 import { blindspot, scenarioCopy, withoutTiming, type Completed } from './support/cli';
 import { startRedisServer, rawQueue, uniquePrefix, type RedisServer } from './support/redis';
 import { Fleet, SERVICE_NAMES } from './support/services';
 import { addSigned } from './support/job-key';
+import { generatedSoFar, runId } from './support/runs';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -38,22 +39,6 @@ afterAll(async () => {
 interface ResultDoc extends Record<string, unknown> {
   messages: { total: number; deadLettered: number };
   reports: { total: number; list: { account: number }[] };
-}
-
-/** The id of the one run under `prefix`, once it has one. */
-async function runId(redis: Redis, prefix: string, timeoutMs = 60_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const keys = await scanKeys(redis, runKeyPattern(prefix));
-    const run = keys.length === 1 ? runOfKey(prefix, keys[0] as string) : null;
-    if (run) return run;
-    if (Date.now() > deadline) throw new Error(`no run appeared under ${prefix}`);
-    await sleep(50);
-  }
-}
-
-async function generatedSoFar(redis: Redis, prefix: string, run: string): Promise<number> {
-  return Number((await redis.get(new RunKeys(prefix, run).generated)) ?? '-1');
 }
 
 async function waitForProgress(redis: Redis, prefix: string, run: string, batches: number, fleet: Fleet): Promise<void> {

@@ -21,8 +21,9 @@ describe('live snapshot', () => {
       .multi()
       .set(keys.scenario, JSON.stringify({ name: 'live test', durationDays: 30 }))
       .set(keys.options, JSON.stringify({ batchSize: 500 }))
-      .set(keys.progress, JSON.stringify({ day: 4, messages: 2500 }))
-      .set(keys.generated, '4')
+      // Two generation groups: the day both have reached, their messages and batches summed.
+      .hset(keys.progress, '0', JSON.stringify({ day: 4, messages: 1500, batches: 3 }), '1', JSON.stringify({ day: 5, messages: 1000, batches: 2 }))
+      .hset(keys.generated, '0', '4', '1', '3')
       .set(keys.stage(ORDERED_STAGES.metadata.name).next, '3')
       .set(reporter.next, '2')
       // Scan results the reporter holds but has not applied: batches 2 and 3 (and batch 2's metadata).

@@ -35,7 +35,8 @@ function service(name: string, env: Record<string, string>): { child: ChildProce
 async function generatedSoFar(redis: Redis, prefix: string): Promise<number> {
   const keys = await scanKeys(redis, runKeyPattern(prefix, 'generated'));
   if (keys.length === 0) return -1;
-  return Number(await redis.get(keys[0] as string));
+  // The run's one generation group's record.
+  return Number((await redis.hget(keys[0] as string, '0')) ?? '-1');
 }
 
 describe('SIGTERM to a busy generator', () => {

@@ -40,7 +40,7 @@ describe.each([
 });
 
 describe('replicas', () => {
-  it('several processes of every stateful and stateless service give the same result', async () => {
+  it('several processes of every service (three generators sharing the run) give the same result', async () => {
     const url = inject('redisUrl');
     const file = shortCss();
     const [embedded, replicated] = await Promise.all([
@@ -56,7 +56,7 @@ describe('replicas', () => {
         '--batch-size',
         '250',
         '--replicas',
-        'scanner=3,metadata-detector=2,reporter=2',
+        'generator=3,scanner=3,metadata-detector=2,reporter=2',
       ]),
     ]);
     expect(embedded.code).toBe(0);

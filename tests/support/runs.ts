@@ -29,9 +29,9 @@ export async function runId(redis: Redis, prefix: string, timeoutMs = 60_000): P
   return run as unknown as string;
 }
 
-/** The highest batch the generator has enqueued (-1: none). */
+/** The highest batch the generator has enqueued (-1: none): the run's first generation group's, which is the whole run's when it has one. */
 export async function generatedSoFar(redis: Redis, prefix: string, run: string): Promise<number> {
-  return Number((await redis.get(new RunKeys(prefix, run).generated)) ?? '-1');
+  return Number((await redis.hget(new RunKeys(prefix, run).generated, '0')) ?? '-1');
 }
 
 /** Every key of the run, its secrets included (the run's own patterns). */

@@ -125,6 +125,7 @@ async function measure(
       partitions: options.partitions,
       file: loaded.file,
       batchSize: options.batchSize,
+      groups: options.replicas.generator ?? 1,
       timeoutMs: options.timeoutMs,
       // After a signal the services it reaches exit on their own: not a problem to report.
       check: () => (interrupted() ? null : (services?.problem() ?? null)),

@@ -7,7 +7,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RunResult, Scenario } from '@blindspot/core';
-import { QUEUES, RunKeys } from './bullmq/keys';
+import { batchLayout } from '@blindspot/core/world';
+import { QUEUES, RunKeys, generateJobId } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import type { JobAuthenticator } from './bullmq/authenticator';
@@ -15,6 +16,7 @@ import { createCluster, createRedis, isClusterNode, scanKeys, waitForRedis } fro
 import { redactUrl, redactorForUrl, safeMessage } from './redact';
 import { cancelRun } from './bullmq/cancel';
 import { agreePartitions } from './bullmq/partitions';
+import { sumProgress } from './bullmq/progress';
 import type { RedisClient } from './bullmq/connection';
 
 export interface SubmitOptions {
@@ -26,6 +28,8 @@ export interface SubmitOptions {
   partitions?: number;
   file: string;
   batchSize: number;
+  /** Generation jobs the run is split into (1 to 64, default 1): as many generators as this can work on it at once. The result does not depend on it. */
+  groups?: number;
   /** Give up after this long without a result (ms). */
   timeoutMs: number;
   /** Called while waiting; returning a message aborts the run (e.g. a service died). */
@@ -89,14 +93,15 @@ export async function connectClient(url: string): Promise<RedisClient> {
 export async function submitRun(
   redis: RedisClient,
   scenario: Scenario,
-  options: { prefix: string; partitions?: number; file: string; batchSize: number; auth: JobAuthenticator; run?: string },
+  options: { prefix: string; partitions?: number; file: string; batchSize: number; auth: JobAuthenticator; run?: string; groups?: number },
 ): Promise<string> {
   const run = options.run ?? newRunId();
   const partitions = options.partitions ?? 1;
   await agreePartitions(redis, options.prefix, partitions);
   const keys = new RunKeys(options.prefix, run, partitions);
   const scenarioJson = JSON.stringify(scenario);
-  const optionsJson = JSON.stringify({ batchSize: options.batchSize });
+  const layout = batchLayout(scenario, options.batchSize, options.groups ?? 1);
+  const optionsJson = JSON.stringify({ batchSize: options.batchSize, groups: layout.groups, parts: layout.parts });
   await redis
     .multi()
     .set(keys.scenario, scenarioJson, 'EX', RUN_KEY_TTL_SECONDS)
@@ -106,7 +111,10 @@ export async function submitRun(
     .exec();
   const queues = new Queues(redis, options.prefix, options.auth, undefined, false, partitions);
   try {
-    await queues.send(QUEUES.generate, 'run', { run }, run, keys.partition);
+    // One generation job per group; any generator takes any of them.
+    for (let group = 0; group < layout.groups; group++) {
+      await queues.send(QUEUES.generate, 'run', group === 0 ? { run } : { run, group }, generateJobId(run, group), keys.partition);
+    }
   } finally {
     await queues.close();
   }
@@ -203,7 +211,8 @@ async function waitForResult(redis: RedisClient, run: string, started: number, o
     if (options.signal?.aborted) throw new RunInterrupted(`interrupted while waiting for run ${run}`);
     let polled: (string | null)[];
     try {
-      polled = await unlessAborted(redis.mget(keys.result, keys.error, keys.progress), options.signal, run);
+      const [done, progress] = await unlessAborted(Promise.all([redis.mget(keys.result, keys.error), redis.hgetall(keys.progress)]), options.signal, run);
+      polled = [...done, JSON.stringify(sumProgress(progress))];
       outageSince = undefined;
     } catch (err) {
       if (err instanceof RunInterrupted) throw err;
@@ -242,8 +251,8 @@ async function waitForResult(redis: RedisClient, run: string, started: number, o
     const problem = options.check?.();
     if (problem) throw new RunFailed(problem);
     if (progress) {
-      const { day, messages } = JSON.parse(progress) as { day: number; messages: number };
-      options.onProgress?.(messages, day);
+      const { day, messages, batches } = JSON.parse(progress) as { day: number; messages: number; batches: number };
+      if (batches > 0) options.onProgress?.(messages, day);
     }
     if (performance.now() - started > options.timeoutMs) {
       throw new RunFailed(

@@ -20,6 +20,7 @@ import {
   parseInboxField,
   partitionPrefixes,
   policeKeyPattern,
+  readProgress,
   runKeyPattern,
   runOfKey,
   runOfPoliceKey,
@@ -87,18 +88,16 @@ function sumCounts(counts: readonly Record<string, number>[]): Record<string, nu
 /** A run under way, read from the partition (its prefix `at`) it lives in. */
 async function liveRun(redis: RedisClient, at: string, run: string): Promise<LiveRun> {
   const keys = new RunKeys(at, run);
-  const [scenarioJson, optionsJson, progressJson, generated, metadataNext, reporterNext, result, error] = await redis.mget(
+  const [scenarioJson, optionsJson, metadataNext, reporterNext, result, error] = await redis.mget(
     keys.scenario,
     keys.options,
-    keys.progress,
-    keys.generated,
     keys.stage(ORDERED_STAGES.metadata.name).next,
     keys.stage(ORDERED_STAGES.reporter.name).next,
     keys.result,
     keys.error,
   );
   const scenario = parseJson(scenarioJson, { name: run, durationDays: 0 });
-  const progress = parseJson(progressJson, { day: 0, messages: 0 });
+  const progress = await readProgress(redis, keys);
   const inbox = await redis.hkeys(keys.stage(ORDERED_STAGES.reporter.name).inbox);
   const reporter = Number(reporterNext ?? '0');
   return {
@@ -109,7 +108,7 @@ async function liveRun(redis: RedisClient, at: string, run: string): Promise<Liv
     day: Number(progress.day),
     messages: Number(progress.messages),
     batches: {
-      generator: Number(generated ?? '-1') + 1,
+      generator: progress.batches,
       scanner: reporter + inbox.filter((f) => parseInboxField(f)?.source === 'scan').length,
       metadata: Number(metadataNext ?? '0'),
       reporter,

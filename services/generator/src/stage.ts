@@ -4,6 +4,12 @@
  * and the metadata detector, in batch order, with backpressure. It alone holds the
  * clients' secret and ground truth (the ledger).
  *
+ * A run comes as one generation job per group (groups.ts): each plays its group's
+ * shards and enqueues its own batches, numbered in the run's layout, so any number of
+ * generators share a run with the result of one. Each group keeps its own record (the
+ * highest batch it enqueued, its progress, its pickups, its part of the ledger); the
+ * group that makes the run's final batch merges the ledger parts first.
+ *
  * A run that is cancelled stops between batches, writing nothing more (not even the
  * secrets back). A run that keeps killing the generator (out of memory, most likely) is
  * failed after MAX_STALLED_PICKUPS pickups in a row, each by a new process, that produced
@@ -13,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { envelopeBatchOf } from '@blindspot/core';
-import { WorldGenerator, CLIENT_SECRET_BYTES, type UnsealedBatch } from '@blindspot/core/world';
+import { WorldGenerator, CLIENT_SECRET_BYTES, type Ledger, type LedgerPart, mergeLedgers, seqOf, type UnsealedBatch } from '@blindspot/core/world';
 import { SealPool } from '@blindspot/pipeline/seal-pool';
 import {
   PICKUPS,
@@ -82,29 +88,45 @@ export const MAX_STALLED_PICKUPS = 3;
  */
 const HOLDER = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
-// KEYS: pickups, generated, cancelled ; ARGV: ttl, holder.
-// Returns the pickups in a row before this one, by other processes, that produced no batch; or -1 if cancelled.
+// KEYS: pickups, generated, cancelled ; ARGV: ttl, holder, group.
+// Returns the pickups of the group in a row before this one, by other processes, that produced no batch; or -1 if cancelled.
 const PICK_UP = `
 if redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
-local generated = redis.call('GET', KEYS[2]) or '-1'
-local seen = redis.call('HMGET', KEYS[1], '${PICKUPS.generated}', '${PICKUPS.holder}', '${PICKUPS.stalls}')
+local g = ARGV[3]
+local generated = redis.call('HGET', KEYS[2], g) or '-1'
+local seen = redis.call('HMGET', KEYS[1], '${PICKUPS.generated}:' .. g, '${PICKUPS.holder}:' .. g, '${PICKUPS.stalls}:' .. g)
 local stalls = tonumber(seen[3] or '0')
 if seen[1] ~= generated then stalls = 0
 elseif seen[2] ~= ARGV[2] then stalls = stalls + 1 end
-redis.call('HSET', KEYS[1], '${PICKUPS.stalls}', stalls, '${PICKUPS.generated}', generated, '${PICKUPS.holder}', ARGV[2])
+redis.call('HSET', KEYS[1], '${PICKUPS.stalls}:' .. g, stalls, '${PICKUPS.generated}:' .. g, generated, '${PICKUPS.holder}:' .. g, ARGV[2])
 redis.call('EXPIRE', KEYS[1], ARGV[1])
 return stalls
 `;
 
 type RedisWithPickUp = ServiceContext['redis'] & {
-  bsPickUp(pickups: string, generated: string, cancelled: string, ttl: number, holder: string): Promise<number>;
+  bsPickUp(pickups: string, generated: string, cancelled: string, ttl: number, holder: string, group: string): Promise<number>;
 };
 
-/** Records that this generator took the run up; how many pickups in a row before it produced no batch (-1: cancelled). */
-async function pickUp(redis: ServiceContext['redis'], keys: RunKeys): Promise<number> {
+/** Records that this generator took the run's group up; how many pickups of it in a row before it produced no batch (-1: cancelled). */
+async function pickUp(redis: ServiceContext['redis'], keys: RunKeys, group: number): Promise<number> {
   const r = redis as RedisWithPickUp;
   if (typeof r.bsPickUp !== 'function') redis.defineCommand('bsPickUp', { numberOfKeys: 3, lua: PICK_UP });
-  return r.bsPickUp(keys.pickups, keys.generated, keys.cancelled, RUN_KEY_TTL_SECONDS, HOLDER);
+  return r.bsPickUp(keys.pickups, keys.generated, keys.cancelled, RUN_KEY_TTL_SECONDS, HOLDER, String(group));
+}
+
+/**
+ * Waits until every group has written its part of the ledger, and merges them: the
+ * ledger, or null if the run was cancelled or this generator is stopping meanwhile.
+ */
+async function mergedLedger(ctx: ServiceContext, keys: RunKeys, groups: number): Promise<Ledger | null> {
+  for (;;) {
+    const [cancelled, parts] = await Promise.all([isCancelled(ctx.redis, keys), ctx.redis.hgetall(keys.ledgerParts)]);
+    if (cancelled || ctx.stopping.aborted) return null;
+    if (Object.keys(parts).length >= groups) {
+      return mergeLedgers(Array.from({ length: groups }, (_, g) => JSON.parse(parts[String(g)] as string) as LedgerPart));
+    }
+    await sleep(50);
+  }
 }
 
 function crashLoopMessage(stalls: number): string {
@@ -125,7 +147,7 @@ const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WOR
 export function bindGenerator(ctx: ServiceContext): void {
   ctx.work(
     QUEUES.generate,
-    async ({ run }, job, token) => {
+    async ({ run, group = 0 }, job, token) => {
       const keys = ctx.keys(run);
       // The run's batches go to the queues of its partition.
       const scan = ctx.queues.get(QUEUES.scan, keys.partition);
@@ -133,11 +155,13 @@ export function bindGenerator(ctx: ServiceContext): void {
       let spec;
       try {
         spec = await loadRun(ctx.redis, keys, ctx.auth);
+        if (group >= spec.layout.groups) throw new UnrecoverableError(`run ${run} has ${spec.layout.groups} generation groups, not a group ${group}`);
       } catch (err) {
         await ctx.failRun(run, (err as Error).message);
         throw err;
       }
-      const stalls = await pickUp(ctx.redis, keys);
+      const { layout } = spec;
+      const stalls = await pickUp(ctx.redis, keys, group);
       if (stalls < 0) throw new RunCancelledError(run);
       if (stalls >= MAX_STALLED_PICKUPS) {
         const message = crashLoopMessage(stalls);
@@ -146,27 +170,37 @@ export function bindGenerator(ctx: ServiceContext): void {
       }
       const platformKey = await runSecret(ctx.redis, keys, keys.platformKey, 32);
       const clientSecret = await runSecret(ctx.redis, keys, keys.clientSecret, CLIENT_SECRET_BYTES);
-      const done = Number((await ctx.redis.get(keys.generated)) ?? '-1');
-      const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret });
-      ctx.log.info({ run, resumeAfter: done }, 'generating');
+      const done = Number((await ctx.redis.hget(keys.generated, String(group))) ?? '-1');
+      const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret, group: { layout, index: group } });
+      const hours = spec.scenario.durationDays * 24;
+      /** The group's last batch: after it is made, the group's part of the ledger is complete. */
+      const lastOfGroup = seqOf(layout, hours - 1, group, layout.parts - 1);
+      ctx.log.info({ run, group, groups: layout.groups, resumeAfter: done }, 'generating');
 
       /** The run was cancelled: stop here, before the next batch. */
       const stop = (seq: number) => {
-        ctx.log.info({ run, batch: seq }, 'stopped the cancelled run');
+        ctx.log.info({ run, group, batch: seq }, 'stopped the cancelled run');
         return new RunCancelledError(run);
       };
       const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
-        if (
-          batch.final &&
-          !(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ set: keys.ledger, value: JSON.stringify(generator.ledger) }]))
-        ) {
-          throw stop(batch.seq);
+        if (batch.seq === lastOfGroup) {
+          const part = JSON.stringify(generator.ledgerPart());
+          if (!(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ hset: keys.ledgerParts, field: String(group), value: part }])))
+            throw stop(batch.seq);
+        }
+        if (batch.final) {
+          // The run's last batch: the ledger, every group's part merged, goes first.
+          const ledger = await mergedLedger(ctx, keys, layout.groups);
+          if (!ledger && (await isCancelled(ctx.redis, keys))) throw stop(batch.seq);
+          if (ledger && !(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ set: keys.ledger, value: JSON.stringify(ledger) }]))) {
+            throw stop(batch.seq);
+          }
         }
         if (!(await backpressure(ctx, [scan, metadata], keys))) throw stop(batch.seq);
         // Shutting down: hand the run back; whichever generator takes it resumes here. A
         // hand-back is no stall: the next pickup does not count against the run.
         if (ctx.stopping.aborted) {
-          await ctx.redis.hdel(keys.pickups, PICKUPS.generated);
+          await ctx.redis.hdel(keys.pickups, `${PICKUPS.generated}:${group}`);
           await ctx.release(job, token);
         }
         await Promise.all([
@@ -175,20 +209,21 @@ export function bindGenerator(ctx: ServiceContext): void {
         ]);
         ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
         ctx.log.debug(
-          { run, stage: 'generator', batch: batch.seq, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length },
+          { run, stage: 'generator', batch: batch.seq, group, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length },
           'batch published',
         );
-        const last = batch.messages[batch.messages.length - 1];
+        const hour = Math.floor(batch.seq / (layout.groups * layout.parts));
+        const progress = { day: Math.floor(hour / 24), messages: generator.ledger.messages, batches: hour * layout.parts + (batch.seq % layout.parts) + 1 };
         const { written, replies } = await writeUnlessCancelledThen(
           ctx.redis,
           keys,
           RUN_KEY_TTL_SECONDS,
           [
-            { set: keys.generated, value: String(batch.seq) },
+            { hset: keys.generated, field: String(group), value: String(batch.seq) },
             // Wall-clock time each batch entered the pipeline, for latency measurements (load).
             { hset: keys.timeline, field: enteredField(batch.seq), value: String(Date.now()) },
-            // For progress displays: how far the run has got in simulated time.
-            { set: keys.progress, value: JSON.stringify({ day: last ? Math.floor(last.envelope.t / 86_400) : 0, messages: generator.ledger.messages }) },
+            // For progress displays: how far the group has got in simulated time.
+            { hset: keys.progress, field: String(group), value: JSON.stringify(progress) },
           ],
           // In the same round trip, after `generated` is recorded: was any of this batch's ids refused?
           (pipeline) => lookUpRefusals(pipeline, ctx.queues, keys, batch.seq),
@@ -199,14 +234,14 @@ export function bindGenerator(ctx: ServiceContext): void {
           await ctx.failRun(run, lost);
           throw new UnrecoverableError(lost);
         }
-        if (batch.final) ctx.log.info({ run, batches: batch.seq + 1, messageCount: generator.ledger.messages }, 'generated');
+        if (batch.seq === lastOfGroup) ctx.log.info({ run, group, messageCount: generator.ledger.messages }, 'generated');
       };
 
       // The world runs here, in stream order; franking and encryption run on sealing
       // threads a few batches ahead; batches are published in order.
       const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
       const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
-      // After a crash the run is regenerated deterministically; batches already enqueued
+      // After a crash the group is regenerated deterministically; batches already enqueued
       // are skipped (and their job ids would make re-adding harmless anyway).
       function* notYetEnqueued() {
         for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;

@@ -215,6 +215,8 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
             partitions: v.partitions,
             file,
             batchSize: v.batchSize,
+            // One generation job per generator started here, so every one of them works on the run.
+            groups: v.replicas.generator ?? 1,
             timeoutMs: v.timeout,
             // After a signal the services it reaches exit on their own: not a problem to report.
             check: () => (interrupt.received() ? null : (services?.problem() ?? null)),

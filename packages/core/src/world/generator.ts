@@ -39,13 +39,14 @@ import { Clients, Sealer, type Unsealed } from './clients';
 import { ContentDraws } from './content-draws';
 import { type ShardEvent, ShardDelivery, Sequencer, type StreamEvent } from './delivery';
 import { Envelopes } from './envelopes';
-import { type Ledger, LedgerBook } from './ledger';
+import { type Ledger, LedgerBook, type LedgerPart } from './ledger';
 import { Picks } from './picks';
 import { buildPopulation, type Population } from './population';
 import type { SharedCounters } from './nonces';
 import { Relay } from './relay';
 import { Schedule } from './schedule';
-import { SHARDS, Shard } from './shards';
+import { type BatchLayout, batchCount, groupShards, seqOf } from './groups';
+import { SHARDS, Shard, shardOf } from './shards';
 import { Vouchers } from './vouchers';
 
 export interface GenerateOptions {
@@ -56,6 +57,12 @@ export interface GenerateOptions {
   platformKey: Uint8Array;
   /** The clients' secret: conversation keys, franking keys and scanning secrets derive from it. */
   clientSecret: Uint8Array;
+  /**
+   * One generation group of a run split over processes (see groups.ts): the batches then
+   * hold this group's shards only, numbered in the run's layout, and the ledger is the
+   * group's part. Without it, the whole world, in batches of batchSize.
+   */
+  group?: { layout: BatchLayout; index: number };
 }
 
 /** A batch whose messages are not yet sealed. */
@@ -152,7 +159,8 @@ export class WorldGenerator {
     this.clients = common.clients;
     this.book = new LedgerBook(population);
     this.ledger = this.book.ledger;
-    this.shards = Array.from({ length: SHARDS }, (_, i) => new WorldShard(common, new Shard(i, population.users)));
+    const [lo, hi] = options.group ? groupShards(options.group.index, options.group.layout.groups) : [0, SHARDS];
+    this.shards = Array.from({ length: hi - lo }, (_, i) => new WorldShard(common, new Shard(lo + i, population.users)));
     const relay = new Relay(this.clients, options.platformKey, scenario.detection.userReports.franking);
     this.sequencer = new Sequencer(this.book, relay);
   }
@@ -183,6 +191,10 @@ export class WorldGenerator {
    * encryption to a Sealer, which may run on other threads.
    */
   *unsealedBatches(): Generator<UnsealedBatch> {
+    if (this.options.group) {
+      yield* this.groupBatches(this.options.group.layout, this.options.group.index);
+      return;
+    }
     const hours = this.scenario.durationDays * 24;
     const run = this.options.run;
     let seq = 0;
@@ -203,6 +215,44 @@ export class WorldGenerator {
     this.book.close();
     batch.final = true;
     yield batch;
+  }
+
+  /**
+   * A generation group's batches: each hour's events of the group's shards cut into the
+   * layout's parts, numbered by seqOf; the run's very last batch is final. The ledger is
+   * the group's part once the last is yielded (ledgerPart).
+   */
+  private *groupBatches(layout: BatchLayout, group: number): Generator<UnsealedBatch> {
+    const hours = this.scenario.durationDays * 24;
+    const run = this.options.run;
+    const last = batchCount(layout, hours) - 1;
+    for (let hour = 0; hour < hours; hour++) {
+      const events = this.generateHour(hour);
+      if (hour === hours - 1) this.closeGroup();
+      for (let part = 0; part < layout.parts; part++) {
+        const seq = seqOf(layout, hour, group, part);
+        const batch: UnsealedBatch = { run, seq, final: seq === last, messages: [], reports: [], blocks: [] };
+        const end = Math.floor(((part + 1) * events.length) / layout.parts);
+        for (let i = Math.floor((part * events.length) / layout.parts); i < end; i++) {
+          const event = events[i] as StreamEvent;
+          if (event.type === 'message') batch.messages.push(event.message);
+          else if (event.type === 'report') batch.reports.push(event.report);
+          else batch.blocks.push(event.block);
+        }
+        yield batch;
+      }
+    }
+    if (hours === 0) this.closeGroup();
+  }
+
+  private closeGroup(): void {
+    const owned = new Set(this.shards.map((s) => s.shard.index));
+    this.book.close((a) => owned.has(shardOf(a)));
+  }
+
+  /** What this generator's ledger holds, to merge with the other groups' (mergeLedgers): complete once the last batch is yielded. */
+  ledgerPart(): LedgerPart {
+    return { ledger: this.book.ledger, firstAbuseIds: this.book.firstAbuseIds };
   }
 
   /** One hour of the stream: every shard's events, shard by shard, numbered. */

@@ -147,6 +147,7 @@ function stageKeys(prefix: string, name: ServiceName): KeyGrant[] {
         run('clientSecret', 'RW'),
         run('platformKey', 'RW'),
         run('ledger', 'RW'),
+        run('ledgerParts', 'RW'),
         run('generated', 'RW'),
         run('timeline', 'RW'),
         run('progress', 'RW'),

@@ -43,6 +43,7 @@ const RUN_KEY_NAMES = {
   options: 'options',
   definitionAuth: 'definition-auth',
   ledger: 'ledger',
+  ledgerParts: 'ledger-parts',
   platformKey: 'platform-key',
   clientSecret: 'client-secret',
   result: 'result',
@@ -60,7 +61,7 @@ export type RunKeyName = keyof typeof RUN_KEY_NAMES;
  * The run keys kept under `<prefix>:secret:`: what the services in the middle (scanner,
  * metadata detector) and the dashboard must never read.
  */
-export const SECRET_KEY_NAMES = ['clientSecret', 'platformKey', 'ledger'] as const satisfies readonly RunKeyName[];
+export const SECRET_KEY_NAMES = ['clientSecret', 'platformKey', 'ledger', 'ledgerParts'] as const satisfies readonly RunKeyName[];
 
 /** The namespaces under the prefix besides the queues': no queue may be named like one. */
 export const NAMESPACES = {
@@ -162,6 +163,10 @@ export class RunKeys {
   get ledger() {
     return this.k('ledger');
   }
+  /** Each generation group's part of the ledger (a hash, field: the group), merged into `ledger` before the final batch. */
+  get ledgerParts() {
+    return this.k('ledgerParts');
+  }
   /** The platform's franking key: the delivery relay countersigns with it, the reporter verifies with it. */
   get platformKey() {
     return this.k('platformKey');
@@ -182,7 +187,7 @@ export class RunKeys {
   get error() {
     return this.k('error');
   }
-  /** How far generation has got: { day, messages }, for progress displays. */
+  /** How far generation has got, per generation group (a hash, field: the group; value { day, messages, batches }), for progress displays (readProgress). */
   get progress() {
     return this.k('progress');
   }
@@ -190,7 +195,7 @@ export class RunKeys {
   get timeline() {
     return this.k('timeline');
   }
-  /** Highest batch sequence number the generator has enqueued. */
+  /** Highest batch sequence number each generation group has enqueued (a hash, field: the group). */
   get generated() {
     return this.k('generated');
   }
@@ -348,6 +353,11 @@ export const METADATA_STATE = {
 export type JobHop = 'scan-in' | 'metadata-in' | 'scan' | 'metadata';
 export function jobId(run: string, hop: JobHop, seq: number): string {
   return `${run}.${hop}.${seq}`;
+}
+
+/** The plain id of run `run`'s generation job for `group`: the run itself for group 0. */
+export function generateJobId(run: string, group: number): string {
+  return group === 0 ? run : `${run}.generate.${group}`;
 }
 
 /** The hops of the batches each queue carries. */

@@ -17,7 +17,8 @@
  *   - that batch has not reached the stage that consumes it (its inbox, or applied);
  *   - the real batch's enqueue has happened or will happen while the refused job holds the
  *     id: when the refused job is dead-lettered after the generator enqueued that sequence
- *     number (`generated`), or, for a sequence number the generator has not reached yet,
+ *     number (`generated`, for the generation group that makes it), or, for a sequence
+ *     number the generator has not reached yet,
  *     when the generator gets there and finds the id held by a failed job (which it
  *     checks for every batch it enqueues whose ids were dead-lettered).
  * A refused job with the id of a batch the run never reaches, or of one already
@@ -26,7 +27,9 @@
 import type { Job } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 
+import { groupOfSeq } from '@blindspot/core/world';
 import { isCancelled } from './cancel';
+import { layoutOf } from './runs';
 import { ORDERED_STAGES, QUEUES, deadLetterJobId, inboxField, jobId, type JobHop, type QueueName, type RunKeys } from './keys';
 import type { Queues } from './queues';
 import type { RedisClient } from './connection';
@@ -71,8 +74,11 @@ export async function lostAtDeadLetter(
   job: Job,
   reason: string,
 ): Promise<string | null> {
-  const [generated, known] = await Promise.all([redis.get(keys.generated), redis.exists(keys.scenario)]);
-  if (known === 0 || (await isCancelled(redis, keys))) return null;
+  const [optionsJson, known] = await Promise.all([redis.get(keys.options), redis.exists(keys.scenario)]);
+  const layout = layoutOf(optionsJson);
+  if (known === 0 || !layout || (await isCancelled(redis, keys))) return null;
+  // The group that makes the batch records the last it enqueued (its batches go in order).
+  const generated = await redis.hget(keys.generated, String(groupOfSeq(layout, batch.seq)));
   if (batch.seq > Number(generated ?? '-1')) return null;
   if (await delivered(redis, queues, keys, batch.hop, batch.seq)) return null;
   return lostMessage(batch.seq, QUEUE_OF_HOP[batch.hop], job.id as string, reason);

@@ -5,6 +5,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { validateScenario, type Scenario } from '@blindspot/core/scenario';
+import { type BatchLayout, SHARDS } from '@blindspot/core/world';
 import { z } from 'zod';
 import type { JobAuthenticator } from './authenticator';
 import type { RunKeys } from './keys';
@@ -15,9 +16,27 @@ export interface RunSpec {
   scenario: Scenario;
   file: string;
   batchSize: number;
+  /** How the run is split into generation jobs and their batches numbered (groups.ts). */
+  layout: BatchLayout;
 }
 
-const runOptionsSchema = z.strictObject({ batchSize: z.int().min(1).max(1_000_000) });
+/** A run's options as stored: the batch size, and the layout of its generation jobs. */
+export const runOptionsSchema = z.strictObject({
+  batchSize: z.int().min(1).max(1_000_000),
+  groups: z.int().min(1).max(SHARDS),
+  parts: z.int().min(1).max(1_000),
+});
+
+/** The layout of a run's batches, from its stored options (null when they are missing or not as stored). */
+export function layoutOf(optionsJson: string | null): BatchLayout | null {
+  if (!optionsJson) return null;
+  try {
+    const o = runOptionsSchema.parse(JSON.parse(optionsJson));
+    return { groups: o.groups, parts: o.parts };
+  } catch {
+    return null;
+  }
+}
 
 /** Keeps the last `capacity` values by key. */
 export class SmallCache<V> {
@@ -49,5 +68,11 @@ export async function loadRun(redis: RedisClient, keys: RunKeys, auth: JobAuthen
     throw new UnrecoverableError(`run ${keys.run}: stored scenario is invalid: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   }
   const options = runOptionsSchema.parse(JSON.parse(optionsJson));
-  return { run: keys.run, scenario: checked.scenario, file: file ?? '', batchSize: options.batchSize };
+  return {
+    run: keys.run,
+    scenario: checked.scenario,
+    file: file ?? '',
+    batchSize: options.batchSize,
+    layout: { groups: options.groups, parts: options.parts },
+  };
 }

@@ -70,7 +70,8 @@ const voucherMatchSchema = z.strictObject({
   inner: base64,
 });
 
-export const runJobSchema = z.strictObject({ run: runId });
+/** A generation job: run `run`'s group `group` (0 when the run has one). */
+export const runJobSchema = z.strictObject({ run: runId, group: z.int().min(0).max(63).optional() });
 
 export const scanJobSchema = z.strictObject({
   run: runId,
