@@ -31,6 +31,7 @@ describe('pnpm bench --quick', () => {
         >;
         ratioToBareRelay: number;
         cpuRatioToBareRelay: number;
+        twoGenerators: { messagesPerSecond: number; speedupOverOne: number; cpuMicrosPerMessage: Record<string, number | null>; sameResultAsOne: boolean };
       };
       cluster: {
         nodes: number;
@@ -75,6 +76,10 @@ describe('pnpm bench --quick', () => {
     expect(s.embedded.messagesPerSecond).toBeGreaterThan(0);
     expect(s.embedded.oneThreadMessagesPerSecond).toBeGreaterThan(0);
     expect(s.embedded.sameResultAsOneThread).toBe(true);
+    // Two generator processes shared the run (a CPU figure for each) and agreed with one.
+    expect(s.bullmq.twoGenerators.messagesPerSecond).toBeGreaterThan(0);
+    expect(s.bullmq.twoGenerators.sameResultAsOne).toBe(true);
+    expect(s.bullmq.twoGenerators.cpuMicrosPerMessage['generator 2']).toBeGreaterThan(0);
     expect(s.embedded.threads).toBeGreaterThanOrEqual(1);
     // CPU time per message: something was measured (never how much).
     expect(s.embedded.cpuMicrosPerMessage).toBeGreaterThan(0);

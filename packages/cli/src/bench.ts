@@ -4,9 +4,11 @@
  * what compare across runs). Reports; never fails on a time.
  *
  *   embedded   messages/s and CPU µs per message (every thread's, process.cpuUsage)
- *              of the shipped e2ee scenario in one process, sealing on every core,
- *              beside the same run on one thread (and whether the results agree)
- *   bullmq     messages/s of the same scenario over BullMQ (four service processes),
+ *              of the shipped e2ee scenario in one process, its world's shards on a
+ *              thread per core, beside the same run on one thread (and whether the
+ *              results agree)
+ *   bullmq     messages/s of the same scenario over BullMQ (four service processes;
+ *              then again with two generator processes sharing the run),
  *              and CPU µs per message of each process and of Redis (from /proc and
  *              INFO cpu: steadier than wall time on a shared machine), beside a bare
  *              relay: four chained queues whose workers only forward the job, in four
@@ -105,13 +107,15 @@ async function redisPeakMb(url: string): Promise<number> {
 
 /**
  * The scenario over BullMQ with the four services as processes (in `partitions`
- * partitions, for a cluster); their peak RSS and CPU time are read just before they stop.
+ * partitions, for a cluster; `generators` generator processes sharing the run, one
+ * generation group each); their peak RSS and CPU time are read just before they stop
+ * (a second process of a service as `<name> 2`, and so on).
  */
-async function overBullmq(url: string, scenario: Scenario, file: string, partitions = 1) {
+async function overBullmq(url: string, scenario: Scenario, file: string, partitions = 1, generators = 1) {
   const prefix = `{bench-${Date.now().toString(36)}}`;
   const jobKey = jobKeyForRun({});
   const env = { REDIS_URL: url, BLINDSPOT_PREFIX: prefix, BLINDSPOT_PARTITIONS: String(partitions), LOG_LEVEL: 'warn', GENERATOR_HIGH_WATER: '16' };
-  const services = spawnServices({ ...env, ...jobKey.env });
+  const services = spawnServices({ ...env, ...jobKey.env }, { generator: generators });
   const redis = await connectClient(url);
   const rss: Record<string, number | null> = {};
   const cpuSeconds: Record<string, number | null> = {};
@@ -124,12 +128,16 @@ async function overBullmq(url: string, scenario: Scenario, file: string, partiti
       partitions,
       file,
       batchSize: BATCH,
+      groups: generators,
       timeoutMs: 1_800_000,
       check: () => services.problem(),
       beforeCleanup: async () => {
+        const seen: Record<string, number> = {};
         for (const p of services.processes()) {
-          rss[p.name] = peakRssMb(p.pid);
-          cpuSeconds[p.name] = processCpuSeconds(p.pid);
+          seen[p.name] = (seen[p.name] ?? 0) + 1;
+          const name = seen[p.name] === 1 ? p.name : `${p.name} ${seen[p.name]}`;
+          rss[name] = peakRssMb(p.pid);
+          cpuSeconds[name] = processCpuSeconds(p.pid);
         }
         cpuSeconds.redis = (await redisCpuSeconds(redis)) - redisCpu0;
       },
@@ -307,6 +315,9 @@ async function main(): Promise<void> {
     const full = await overBullmq(redis.url, scenario, file);
     const fullRedis = await redisPeakMb(redis.url);
     await redis.restart();
+    say(`bullmq: the same with 2 generator processes sharing the run ...`);
+    const twoGenerators = await overBullmq(redis.url, scenario, file, 1, 2);
+    await redis.restart();
     say('bare relay: same messages and batch size, in the binary layout, then in JSON ...');
     const relay = await bareRelay(redis.url, full.result.messages.total, 'binary', encoding.sample);
     await redis.restart();
@@ -336,6 +347,13 @@ async function main(): Promise<void> {
         bareRelay: { binary: relay, json: relayJson },
         ratioToBareRelay: ratio(full.result.timing.messagesPerSecond, relay.messagesPerSecond),
         cpuRatioToBareRelay: ratio(full.totalCpuMicrosPerMessage, relay.totalCpuMicrosPerMessage),
+        twoGenerators: {
+          messagesPerSecond: twoGenerators.result.timing.messagesPerSecond,
+          speedupOverOne: ratio(twoGenerators.result.timing.messagesPerSecond, full.result.timing.messagesPerSecond),
+          cpuMicrosPerMessage: twoGenerators.cpuMicrosPerMessage,
+          totalCpuMicrosPerMessage: twoGenerators.totalCpuMicrosPerMessage,
+          sameResultAsOne: JSON.stringify({ ...twoGenerators.result, timing: null }) === JSON.stringify({ ...full.result, timing: null }),
+        },
       },
       cluster: {
         nodes: 3,
@@ -373,6 +391,7 @@ async function main(): Promise<void> {
       '',
       `embedded e2ee           ${e.threads} threads ${n(e.messagesPerSecond)} messages/s (${n(e.messages)} messages in ${e.wallSeconds} s), ${e.cpuMicrosPerMessage} µs CPU/message; 1 thread ${n(e.oneThreadMessagesPerSecond)} messages/s, ${e.oneThreadCpuMicrosPerMessage} µs CPU/message; speedup ${e.speedupOverOneThread}, same result: ${same ? 'yes' : 'NO'}`,
       `BullMQ e2ee             ${n(b.messagesPerSecond)} messages/s, ${b.totalCpuMicrosPerMessage} µs CPU/message in all (${perStage(b.cpuMicrosPerMessage)})`,
+      `BullMQ, 2 generators    ${n(b.twoGenerators.messagesPerSecond)} messages/s (${b.twoGenerators.speedupOverOne}x one), ${b.twoGenerators.totalCpuMicrosPerMessage} µs CPU/message in all (${perStage(b.twoGenerators.cpuMicrosPerMessage)}), same result: ${b.twoGenerators.sameResultAsOne ? 'yes' : 'NO'}`,
       `bare relay              binary layout ${n(relay.messagesPerSecond)} messages/s, ${relay.totalCpuMicrosPerMessage} µs CPU/message (${perStage(relay.cpuMicrosPerMessage)}); JSON ${n(relayJson.messagesPerSecond)} messages/s, ${relayJson.totalCpuMicrosPerMessage} µs; BullMQ/relay ratio ${b.ratioToBareRelay} (CPU ${b.cpuRatioToBareRelay}x)`,
       `Redis Cluster           ${c.nodes} nodes, ${c.partitions} partitions: ${n(c.messagesPerSecond)} messages/s (one server ${n(c.oneServerMessagesPerSecond)}), ${c.totalCpuMicrosPerMessage} µs CPU/message, same result: ${c.sameResultAsOneServer ? 'yes' : 'NO'}`,
       `batch encoding          binary ${n(encoding.binary.perSecond)} messages/s (${encoding.binary.bytesPerMessage} B each); JSON ${n(encoding.json.perSecond)} messages/s (${encoding.json.bytesPerMessage} B each); ${encoding.speedup}x`,

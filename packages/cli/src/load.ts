@@ -134,12 +134,12 @@ function memoryLimit(env: NodeJS.ProcessEnv = process.env): { bytes: number; lim
 /**
  * The scenario's memory problem, if a run of it would need more memory than the limit
  * (or more JavaScript heap than Node gives a thread), else null. By default the run is
- * an embedded one, which seals and scans on every core but one (as runEmbeddedParallel does).
+ * an embedded one, which plays the world's shards, sealing and scanning them, on a thread per core (as runEmbeddedParallel does).
  */
 export function memoryCheck(scenario: Scenario, options: MemoryCheckOptions = {}): Problem | null {
   const limit = memoryLimit();
   return memoryProblem(scenario, limit.bytes, {
-    scanThreads: Math.max(1, availableParallelism() - 1),
+    scanThreads: availableParallelism(),
     limitName: limit.limitName,
     heapLimitBytes: getHeapStatistics().heap_size_limit,
     ...(limit.limitName.startsWith(MEMORY_LIMIT_ENV) ? {} : { limitHint: ` (or set ${MEMORY_LIMIT_ENV} to the megabytes a run may use)` }),

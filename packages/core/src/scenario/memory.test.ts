@@ -98,10 +98,11 @@ describe('estimateMemory', () => {
       return estimateMemory(t, { scanThreads: threads }).parts['hash bank'] as number;
     };
     // The world's copy and the clients' index, then per scanner a copy, a token map and,
-    // for each scanning thread, an index (the world's own context scans only on one thread).
+    // for each scanning thread, an index (the world's own context scans only on one
+    // thread), and for each thread past the first its clients' index too.
     const index = 1_000_000 * 16 * 16 + 17 * (2 ** 16 + 1) * 4;
     const perScanner = 1_000_000 * (32 + 90);
-    expect(bank(3) - bank(1)).toBeCloseTo(2 * (perScanner + index), -3);
+    expect(bank(3) - bank(1)).toBeCloseTo(2 * (perScanner + 2 * index), -3);
     expect(bank(1) - bank(0)).toBeCloseTo(perScanner, -3);
     // No index where nothing matches with one: hash matching off, or a distance past 2 bits per chunk.
     const noScanIndex = bank(1, (t) => (t.detection.hashMatching.enabled = false));

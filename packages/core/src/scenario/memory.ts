@@ -103,9 +103,11 @@ const CHURN_HOURLY = 20_000;
 
 export interface MemoryOptions {
   /**
-   * Threads that seal and scan besides the one that plays the world: an embedded run
-   * uses one per core but one (at least one); 0 for a run on a single thread (as each
-   * run of a sweep is). Default 1.
+   * Threads that seal and scan beside the main thread: an embedded run has one world
+   * thread per core, each playing some of the world's shards and sealing and scanning
+   * what they send; 0 for a run on a single thread (as each run of a sweep is).
+   * Default 1. (Calibrated on runs with one such thread; with more, each also holds the
+   * clients' matcher under client-side scanning, counted here.)
    */
   scanThreads?: number;
 }
@@ -159,7 +161,7 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const hashBank =
     (1 + scanners) * size * BYTES.hash + // the world's copy and each scanner's
     scanning * index +
-    (css ? index + scanners * size * BYTES.voucherToken : 0); // the clients' matcher, the servers' token maps
+    (css ? Math.max(1, threads) * index + scanners * size * BYTES.voucherToken : 0); // each thread's clients' matcher, the servers' token maps
   const popularImages = (1 + scanners) * t.popularImages * BYTES.hash;
 
   // Traffic over the whole run, by surface.
