@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { RunResult, Scenario } from '@blindspot/core';
-import { batchLayout } from '@blindspot/core/world';
+import { batchLayout } from '@blindspot/core/layout';
 import { QUEUES, RunKeys, generateJobId } from './bullmq/keys';
 import { Queues } from './bullmq/queues';
 import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';

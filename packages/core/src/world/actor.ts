@@ -18,7 +18,7 @@ import type { Envelopes } from './envelopes';
 import type { Picks } from './picks';
 import type { Population } from './population';
 import type { Schedule } from './schedule';
-import type { Shard } from './shards';
+import type { Shard } from '../shards';
 
 /** A message as its sender sends it, before delivery gives it an id. */
 export interface Outgoing {

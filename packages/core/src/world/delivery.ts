@@ -26,7 +26,7 @@ import type { LedgerBook } from './ledger';
 import type { Population } from './population';
 import type { Relay } from './relay';
 import type { Scheduled } from './schedule';
-import { eventId } from './shards';
+import { eventId } from '../shards';
 import type { Vouchers } from './vouchers';
 
 /** One event of the stream, as a batch carries it. */

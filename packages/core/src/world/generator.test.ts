@@ -7,7 +7,7 @@ import { commit, frankingOf, newPlatformKey, verifyReport } from '../franking';
 import { VoucherServer, decodeVoucher } from '../css';
 import { envelopeBatchOf, scanBatchOf } from '../split';
 import { DAY, HOUR, type Batch, type Block, type Envelope, type Message, type UserReport } from '../types';
-import { eventId, SHARD_HOUR_EVENTS, SHARDS, Shard, shardHourOf, shardOf } from './shards';
+import { eventId, SHARD_HOUR_EVENTS, SHARDS, Shard, shardHourOf, shardOf } from '../shards';
 import { WorldShard, worldCommon } from './generator';
 import { buildPopulation } from './population';
 import type { Unsealed } from './clients';

@@ -45,8 +45,8 @@ import { buildPopulation, type Population } from './population';
 import type { SharedCounters } from './nonces';
 import { Relay } from './relay';
 import { Schedule } from './schedule';
-import { type BatchLayout, batchCount, groupShards, seqOf } from './groups';
-import { SHARDS, Shard, shardOf } from './shards';
+import { type BatchLayout, batchCount, groupShards, seqOf } from '../layout';
+import { SHARDS, Shard, shardOf } from '../shards';
 import { Vouchers } from './vouchers';
 
 export interface GenerateOptions {

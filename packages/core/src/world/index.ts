@@ -7,8 +7,8 @@ export { WorldGenerator, WorldShard, worldCommon, type Common, type GenerateOpti
 export { Sequencer, type ShardEvent, type StreamEvent } from './delivery';
 export { LedgerBook, mergeLedgers, type LedgerPart } from './ledger';
 export { Relay } from './relay';
-export { SHARDS, Shard, shardOf } from './shards';
-export { batchCount, batchLayout, groupOfSeq, groupShards, seqOf, type BatchLayout } from './groups';
+export { SHARDS, Shard, shardOf } from '../shards';
+export { batchCount, batchLayout, groupOfSeq, groupShards, MAX_PARTS, seqOf, type BatchLayout } from '../layout';
 export { buildPopulation, Kind, populationFrom, sharePopulation, type Population, type SharedPopulation } from './population';
 export { sharedCounters, type SharedCounters } from './nonces';
 export {

@@ -6,7 +6,7 @@
 import type { Random } from '../random';
 import type { Scenario } from '../scenario';
 import type { Population } from './population';
-import type { Shard } from './shards';
+import type { Shard } from '../shards';
 
 export class Picks {
   constructor(

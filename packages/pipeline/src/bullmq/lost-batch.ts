@@ -27,7 +27,7 @@
 import type { Job } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 
-import { groupOfSeq } from '@blindspot/core/world';
+import { groupOfSeq } from '@blindspot/core/layout';
 import { isCancelled } from './cancel';
 import { layoutOf } from './runs';
 import { ORDERED_STAGES, QUEUES, deadLetterJobId, inboxField, jobId, type JobHop, type QueueName, type RunKeys } from './keys';

@@ -5,7 +5,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { validateScenario, type Scenario } from '@blindspot/core/scenario';
-import { type BatchLayout, SHARDS } from '@blindspot/core/world';
+import { type BatchLayout, MAX_PARTS, SHARDS } from '@blindspot/core/layout';
 import { z } from 'zod';
 import type { JobAuthenticator } from './authenticator';
 import type { RunKeys } from './keys';
@@ -24,7 +24,7 @@ export interface RunSpec {
 export const runOptionsSchema = z.strictObject({
   batchSize: z.int().min(1).max(1_000_000),
   groups: z.int().min(1).max(SHARDS),
-  parts: z.int().min(1).max(1_000),
+  parts: z.int().min(1).max(MAX_PARTS),
 });
 
 /** The layout of a run's batches, from its stored options (null when they are missing or not as stored). */

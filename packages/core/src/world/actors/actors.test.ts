@@ -10,7 +10,7 @@ import { Envelopes } from '../envelopes';
 import { Picks } from '../picks';
 import { buildPopulation } from '../population';
 import { Schedule, type Scheduled } from '../schedule';
-import { SHARDS, Shard, shardOf } from '../shards';
+import { SHARDS, Shard, shardOf } from '../../shards';
 import { blockers } from './blockers';
 import { forgers } from './forgers';
 import { groomers } from './groomers';

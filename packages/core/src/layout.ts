@@ -14,15 +14,20 @@
  * The layout is fixed when the run is submitted (it travels with the run's definition);
  * the result does not depend on it.
  */
-import type { Scenario } from '../scenario';
+import type { Scenario } from './scenario';
 import { SHARDS } from './shards';
+
+export { SHARDS } from './shards';
 
 export interface BatchLayout {
   /** Generation jobs (1 to SHARDS). */
   groups: number;
-  /** Batches per group-hour. */
+  /** Batches per group-hour (at most MAX_PARTS). */
   parts: number;
 }
+
+/** The most batches a group-hour is cut into: seq stays exact (below 2^53) for the longest run, 64 groups and this many parts. */
+export const MAX_PARTS = 100_000;
 
 /** The layout for `groups` generation jobs and batches of about `batchSize` events. */
 export function batchLayout(scenario: Scenario, batchSize: number, groups: number): BatchLayout {
@@ -33,7 +38,7 @@ export function batchLayout(scenario: Scenario, batchSize: number, groups: numbe
   const t = scenario.traffic;
   // Events an hour, roughly: the ordinary traffic, which is nearly all of it.
   const perHour = ((p.adults + p.minors) * (t.messagesPerUserPerDay + t.profilePhotoChangesPerMonth / 30)) / 24;
-  return { groups, parts: Math.max(1, Math.min(1_000, Math.round(perHour / groups / batchSize))) };
+  return { groups, parts: Math.max(1, Math.min(MAX_PARTS, Math.round(perHour / groups / batchSize))) };
 }
 
 /** The shards of group `group`: [first, end). */

@@ -3,13 +3,13 @@
  * the ledger of one generator playing the whole world.
  */
 import { describe, expect, it } from 'vitest';
-import { newPlatformKey } from '../franking';
-import { testScenario } from '../testing';
-import type { Batch } from '../types';
-import { batchCount, batchLayout, groupOfSeq, groupShards, seqOf } from './groups';
-import { mergeLedgers } from './ledger';
+import { newPlatformKey } from './franking';
+import { testScenario } from './testing';
+import type { Batch } from './types';
+import { batchCount, batchLayout, groupOfSeq, groupShards, seqOf } from './layout';
+import { mergeLedgers } from './world/ledger';
 import { SHARDS } from './shards';
-import { WorldGenerator, newClientSecret } from './index';
+import { WorldGenerator, newClientSecret } from './world/index';
 
 const scenario = testScenario({
   seed: 99,
