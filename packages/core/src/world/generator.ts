@@ -58,7 +58,7 @@ export interface GenerateOptions {
   /** The clients' secret: conversation keys, franking keys and scanning secrets derive from it. */
   clientSecret: Uint8Array;
   /**
-   * One generation group of a run split over processes (see groups.ts): the batches then
+   * One generation group of a run split over processes (see layout.ts): the batches then
    * hold this group's shards only, numbered in the run's layout, and the ledger is the
    * group's part. Without it, the whole world, in batches of batchSize.
    */

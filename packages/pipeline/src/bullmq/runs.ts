@@ -16,7 +16,7 @@ export interface RunSpec {
   scenario: Scenario;
   file: string;
   batchSize: number;
-  /** How the run is split into generation jobs and their batches numbered (groups.ts). */
+  /** How the run is split into generation jobs and their batches numbered (core/layout.ts). */
   layout: BatchLayout;
 }
 
