@@ -4,7 +4,7 @@
  * and the metadata detector, in batch order, with backpressure. It alone holds the
  * clients' secret and ground truth (the ledger).
  *
- * A run comes as one generation job per group (groups.ts): each plays its group's
+ * A run comes as one generation job per group (core/layout.ts): each plays its group's
  * shards and enqueues its own batches, numbered in the run's layout, so any number of
  * generators share a run with the result of one. Each group keeps its own record (the
  * highest batch it enqueued, its progress, its pickups, its part of the ledger); the

@@ -1,6 +1,6 @@
 /**
  * The generator: plays the platform's users and their clients. The world is split into
- * shards (see shards.ts); each shard walks simulated time hour by hour and asks each
+ * shards (see core/shards.ts); each shard walks simulated time hour by hour and asks each
  * actor (ordinary users, profile photos, each offender archetype, each innocent
  * look-alike, blockers, forgers) what its accounts do in the hour, in a fixed order;
  * then delivers the hour's messages in time order, merged with the reports and blocks
