@@ -46,6 +46,7 @@ describe('generation groups over BullMQ', () => {
     for (let i = 0; i < 3; i++) fleet.start('generator');
     const scan = rawQueue('scan', redis, prefix);
     try {
+      await fleet.ready();
       const run = await submitRun(redis, scenario, { prefix, file, batchSize: 300, groups: 3, auth: new JobAuthenticator(jobKey()) });
       const keys = new RunKeys(prefix, run);
       await waitFor(
@@ -70,6 +71,9 @@ describe('generation groups over BullMQ', () => {
       expect(Object.keys(generated).sort()).toEqual(['0', '1', '2']);
       expect(parts.sort()).toEqual(['0', '1', '2']);
       expect([0, 1, 2].every((g) => pickups[`${PICKUPS.holder}:${g}`])).toBe(true);
+      // A generator already playing a group hands another of the run back for a free one: the work is spread.
+      const holders = new Set([0, 1, 2].map((g) => (pickups[`${PICKUPS.holder}:${g}`] as string).split(':').slice(0, 2).join(':')));
+      expect(holders.size, JSON.stringify(pickups)).toBe(3);
 
       // The batches, byte for byte, are those of one generator with the run's keys.
       const auth = new JobAuthenticator(jobKey());

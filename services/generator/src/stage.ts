@@ -38,6 +38,7 @@ import {
   writeUnlessCancelledThen,
   type Queue,
   type RunKeys,
+  type RunSpec,
   type ServiceContext,
   UnrecoverableError,
 } from '@blindspot/pipeline/bullmq';
@@ -144,6 +145,19 @@ function crashLoopMessage(stalls: number): string {
  */
 const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WORKER_CONCURRENCY);
 
+/**
+ * A generator already playing a group of a run hands another group of the same run
+ * back, to be taken again after DEFER_MS, so that another generator, if there is one
+ * free, takes it: two groups in one process share its cores, and the run goes no faster.
+ * After MAX_DEFERRALS hand-backs of a group (about 2 s: no other generator took it),
+ * the group is played here after all.
+ */
+const DEFER_MS = 200;
+const MAX_DEFERRALS = 10;
+
+/** The groups of each run this process is playing. */
+const playing = new Map<string, Set<number>>();
+
 export function bindGenerator(ctx: ServiceContext): void {
   ctx.work(
     QUEUES.generate,
@@ -152,7 +166,7 @@ export function bindGenerator(ctx: ServiceContext): void {
       // The run's batches go to the queues of its partition.
       const scan = ctx.queues.get(QUEUES.scan, keys.partition);
       const metadata = ctx.queues.get(QUEUES.metadata, keys.partition);
-      let spec;
+      let spec: RunSpec;
       try {
         spec = await loadRun(ctx.redis, keys, ctx.auth);
         if (group >= spec.layout.groups) throw new UnrecoverableError(`run ${run} has ${spec.layout.groups} generation groups, not a group ${group}`);
@@ -161,95 +175,112 @@ export function bindGenerator(ctx: ServiceContext): void {
         throw err;
       }
       const { layout } = spec;
-      const stalls = await pickUp(ctx.redis, keys, group);
-      if (stalls < 0) throw new RunCancelledError(run);
-      if (stalls >= MAX_STALLED_PICKUPS) {
-        const message = crashLoopMessage(stalls);
-        await ctx.failRun(run, message);
-        throw new UnrecoverableError(message);
+      const mine = playing.get(run) ?? new Set<number>();
+      if (mine.size > 0 && !mine.has(group)) {
+        const deferred = await ctx.redis.hincrby(keys.pickups, `deferred:${group}`, 1);
+        await ctx.redis.expire(keys.pickups, RUN_KEY_TTL_SECONDS);
+        if (deferred <= MAX_DEFERRALS) await ctx.defer(job, token, DEFER_MS);
       }
-      const platformKey = await runSecret(ctx.redis, keys, keys.platformKey, 32);
-      const clientSecret = await runSecret(ctx.redis, keys, keys.clientSecret, CLIENT_SECRET_BYTES);
-      const done = Number((await ctx.redis.hget(keys.generated, String(group))) ?? '-1');
-      const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret, group: { layout, index: group } });
-      const hours = spec.scenario.durationDays * 24;
-      /** The group's last batch: after it is made, the group's part of the ledger is complete. */
-      const lastOfGroup = seqOf(layout, hours - 1, group, layout.parts - 1);
-      ctx.log.info({ run, group, groups: layout.groups, resumeAfter: done }, 'generating');
-
-      /** The run was cancelled: stop here, before the next batch. */
-      const stop = (seq: number) => {
-        ctx.log.info({ run, group, batch: seq }, 'stopped the cancelled run');
-        return new RunCancelledError(run);
-      };
-      const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
-        if (batch.seq === lastOfGroup) {
-          const part = JSON.stringify(generator.ledgerPart());
-          if (!(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ hset: keys.ledgerParts, field: String(group), value: part }])))
-            throw stop(batch.seq);
-        }
-        if (batch.final) {
-          // The run's last batch: the ledger, every group's part merged, goes first.
-          const ledger = await mergedLedger(ctx, keys, layout.groups);
-          if (!ledger && (await isCancelled(ctx.redis, keys))) throw stop(batch.seq);
-          if (ledger && !(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ set: keys.ledger, value: JSON.stringify(ledger) }]))) {
-            throw stop(batch.seq);
-          }
-        }
-        if (!(await backpressure(ctx, [scan, metadata], keys))) throw stop(batch.seq);
-        // Shutting down: hand the run back; whichever generator takes it resumes here. A
-        // hand-back is no stall: the next pickup does not count against the run.
-        if (ctx.stopping.aborted) {
-          await ctx.redis.hdel(keys.pickups, `${PICKUPS.generated}:${group}`);
-          await ctx.release(job, token);
-        }
-        await Promise.all([
-          ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq), keys.partition),
-          ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq), keys.partition),
-        ]);
-        ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
-        ctx.log.debug(
-          { run, stage: 'generator', batch: batch.seq, group, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length },
-          'batch published',
-        );
-        const hour = Math.floor(batch.seq / (layout.groups * layout.parts));
-        const progress = { day: Math.floor(hour / 24), messages: generator.ledger.messages, batches: hour * layout.parts + (batch.seq % layout.parts) + 1 };
-        const { written, replies } = await writeUnlessCancelledThen(
-          ctx.redis,
-          keys,
-          RUN_KEY_TTL_SECONDS,
-          [
-            { hset: keys.generated, field: String(group), value: String(batch.seq) },
-            // Wall-clock time each batch entered the pipeline, for latency measurements (load).
-            { hset: keys.timeline, field: enteredField(batch.seq), value: String(Date.now()) },
-            // For progress displays: how far the group has got in simulated time.
-            { hset: keys.progress, field: String(group), value: JSON.stringify(progress) },
-          ],
-          // In the same round trip, after `generated` is recorded: was any of this batch's ids refused?
-          (pipeline) => lookUpRefusals(pipeline, ctx.queues, keys, batch.seq),
-        );
-        if (!written) throw stop(batch.seq);
-        const lost = await lostAtEnqueue(ctx.redis, ctx.queues, keys, batch.seq, replies);
-        if (lost) {
-          await ctx.failRun(run, lost);
-          throw new UnrecoverableError(lost);
-        }
-        if (batch.seq === lastOfGroup) ctx.log.info({ run, group, messageCount: generator.ledger.messages }, 'generated');
-      };
-
-      // The world runs here, in stream order; franking and encryption run on sealing
-      // threads a few batches ahead; batches are published in order.
-      const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
-      const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
-      // After a crash the group is regenerated deterministically; batches already enqueued
-      // are skipped (and their job ids would make re-adding harmless anyway).
-      function* notYetEnqueued() {
-        for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
-      }
+      mine.add(group);
+      playing.set(run, mine);
       try {
-        await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
+        await generateGroup();
       } finally {
-        await pool.close();
+        mine.delete(group);
+        if (mine.size === 0) playing.delete(run);
+      }
+
+      async function generateGroup(): Promise<void> {
+        const stalls = await pickUp(ctx.redis, keys, group);
+        if (stalls < 0) throw new RunCancelledError(run);
+        if (stalls >= MAX_STALLED_PICKUPS) {
+          const message = crashLoopMessage(stalls);
+          await ctx.failRun(run, message);
+          throw new UnrecoverableError(message);
+        }
+        const platformKey = await runSecret(ctx.redis, keys, keys.platformKey, 32);
+        const clientSecret = await runSecret(ctx.redis, keys, keys.clientSecret, CLIENT_SECRET_BYTES);
+        const done = Number((await ctx.redis.hget(keys.generated, String(group))) ?? '-1');
+        const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret, group: { layout, index: group } });
+        const hours = spec.scenario.durationDays * 24;
+        /** The group's last batch: after it is made, the group's part of the ledger is complete. */
+        const lastOfGroup = seqOf(layout, hours - 1, group, layout.parts - 1);
+        ctx.log.info({ run, group, groups: layout.groups, resumeAfter: done }, 'generating');
+
+        /** The run was cancelled: stop here, before the next batch. */
+        const stop = (seq: number) => {
+          ctx.log.info({ run, group, batch: seq }, 'stopped the cancelled run');
+          return new RunCancelledError(run);
+        };
+        const publish = async (batch: UnsealedBatch, sealed: Uint8Array) => {
+          if (batch.seq === lastOfGroup) {
+            const part = JSON.stringify(generator.ledgerPart());
+            if (!(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ hset: keys.ledgerParts, field: String(group), value: part }])))
+              throw stop(batch.seq);
+          }
+          if (batch.final) {
+            // The run's last batch: the ledger, every group's part merged, goes first.
+            const ledger = await mergedLedger(ctx, keys, layout.groups);
+            if (!ledger && (await isCancelled(ctx.redis, keys))) throw stop(batch.seq);
+            if (ledger && !(await writeUnlessCancelled(ctx.redis, keys, RUN_KEY_TTL_SECONDS, [{ set: keys.ledger, value: JSON.stringify(ledger) }]))) {
+              throw stop(batch.seq);
+            }
+          }
+          if (!(await backpressure(ctx, [scan, metadata], keys))) throw stop(batch.seq);
+          // Shutting down: hand the run back; whichever generator takes it resumes here. A
+          // hand-back is no stall: the next pickup does not count against the run.
+          if (ctx.stopping.aborted) {
+            await ctx.redis.hdel(keys.pickups, `${PICKUPS.generated}:${group}`);
+            await ctx.release(job, token);
+          }
+          await Promise.all([
+            ctx.queues.send(QUEUES.scan, 'batch', scanJobOfEncoded(batch, sealed), jobId(run, 'scan-in', batch.seq), keys.partition),
+            ctx.queues.send(QUEUES.metadata, 'batch', encodeMetadataJob(envelopeBatchOf(batch)), jobId(run, 'metadata-in', batch.seq), keys.partition),
+          ]);
+          ctx.metrics.messages.inc({ stage: 'generator' }, batch.messages.length);
+          ctx.log.debug(
+            { run, stage: 'generator', batch: batch.seq, group, count: batch.messages.length, userReports: batch.reports.length, blocks: batch.blocks.length },
+            'batch published',
+          );
+          const hour = Math.floor(batch.seq / (layout.groups * layout.parts));
+          const progress = { day: Math.floor(hour / 24), messages: generator.ledger.messages, batches: hour * layout.parts + (batch.seq % layout.parts) + 1 };
+          const { written, replies } = await writeUnlessCancelledThen(
+            ctx.redis,
+            keys,
+            RUN_KEY_TTL_SECONDS,
+            [
+              { hset: keys.generated, field: String(group), value: String(batch.seq) },
+              // Wall-clock time each batch entered the pipeline, for latency measurements (load).
+              { hset: keys.timeline, field: enteredField(batch.seq), value: String(Date.now()) },
+              // For progress displays: how far the group has got in simulated time.
+              { hset: keys.progress, field: String(group), value: JSON.stringify(progress) },
+            ],
+            // In the same round trip, after `generated` is recorded: was any of this batch's ids refused?
+            (pipeline) => lookUpRefusals(pipeline, ctx.queues, keys, batch.seq),
+          );
+          if (!written) throw stop(batch.seq);
+          const lost = await lostAtEnqueue(ctx.redis, ctx.queues, keys, batch.seq, replies);
+          if (lost) {
+            await ctx.failRun(run, lost);
+            throw new UnrecoverableError(lost);
+          }
+          if (batch.seq === lastOfGroup) ctx.log.info({ run, group, messageCount: generator.ledger.messages }, 'generated');
+        };
+
+        // The world runs here, in stream order; franking and encryption run on sealing
+        // threads a few batches ahead; batches are published in order.
+        const sealers = ctx.config.GENERATOR_SEALERS || Math.max(1, availableParallelism() - 1);
+        const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
+        // After a crash the group is regenerated deterministically; batches already enqueued
+        // are skipped (and their job ids would make re-adding harmless anyway).
+        function* notYetEnqueued() {
+          for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
+        }
+        try {
+          await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
+        } finally {
+          await pool.close();
+        }
       }
     },
     GENERATE_CONCURRENCY(ctx),

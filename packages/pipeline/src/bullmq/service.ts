@@ -5,7 +5,7 @@
  * dropped (cancel.ts); a malformed job is dead-lettered, and fails its run at once if it
  * holds the id of one of the run's batches that can then no longer arrive (lost-batch.ts).
  */
-import { Worker, WaitingError, type Job } from 'bullmq';
+import { DelayedError, Worker, WaitingError, type Job } from 'bullmq';
 import { parseEnv, ConfigError, type ServiceConfig, type ServiceName } from '../config';
 import { createLogger, type Logger } from '../log';
 import { openRedis, reportErrors } from './connection';
@@ -48,6 +48,8 @@ export interface ServiceContext {
   work<Q extends ConsumedQueue>(queue: Q, handler: JobHandler<Q>, concurrency?: number): Worker[];
   /** Hands an active job back to the queue, unfinished, without using up an attempt. */
   release(job: Job, token: string | undefined): Promise<never>;
+  /** Hands an active job back to the queue to be taken again in `ms` (by any worker), without using up an attempt. */
+  defer(job: Job, token: string | undefined, ms: number): Promise<never>;
   /** Records a fatal error for a run so the command waiting on it stops (nothing, if the run was cancelled). */
   failRun(run: string, message: string): Promise<void>;
   /** This process's Prometheus series (jobs, durations and dead letters are counted for every handler). */
@@ -114,6 +116,12 @@ export async function startService(
       log.info({ queue: job.queueName, jobId: job.id }, 'job released for another worker');
       throw new WaitingError();
     },
+    async defer(job, token, ms) {
+      await job.moveToDelayed(Date.now() + ms, token);
+      metrics.jobs.inc({ queue: job.queueName, outcome: 'deferred' });
+      log.debug({ queue: job.queueName, jobId: job.id, ms }, 'job deferred');
+      throw new DelayedError();
+    },
     work(queue, handler, concurrency) {
       if (!(consumes as readonly QueueName[]).includes(queue))
         throw new WiringError(`${name} does not consume queue "${queue}" (it consumes ${consumes.join(', ')})`);
@@ -138,7 +146,7 @@ export async function startService(
           await handler(data, job, token);
           metrics.jobs.inc({ queue, outcome: 'completed' });
         } catch (err) {
-          if (err instanceof WaitingError) throw err;
+          if (err instanceof WaitingError || err instanceof DelayedError) throw err;
           // Cancelled under the handler (its keys deleted): whatever failed, there is nothing to retry.
           if (err instanceof RunCancelledError) return drop(job, err.run);
           if (run && (await isCancelled(redis, context.keys(run)))) return drop(job, run);
