@@ -3,7 +3,7 @@
  * of `scenarios/e2ee.yaml` scaled to N accounts takes (adults and minors in the file's
  * proportion, 7 simulated days), and the memory it needs: peak RSS, what stays after
  * the build, bytes per account, and the memory model's estimate beside them. N is
- * 1,000,000 unless `pnpm bench --population <N>` says otherwise (100,000 with --quick).
+ * 10,000,000 unless `pnpm bench --population <N>` says otherwise (100,000 with --quick).
  *
  * Each build runs in a process of its own, so that its peak RSS is the population's
  * and nothing else's: as a module, populationFigure spawns this file; as a script,
@@ -107,7 +107,7 @@ export async function populationFigure(accounts: number): Promise<PopulationFigu
 /** The accounts `--population <N>` asks for in `argv`, else the default. */
 export function populationAccounts(argv: readonly string[], quick: boolean): number {
   const i = argv.indexOf('--population');
-  const n = i >= 0 ? Number(argv[i + 1]) : quick ? 100_000 : 1_000_000;
+  const n = i >= 0 ? Number(argv[i + 1]) : quick ? 100_000 : 10_000_000;
   if (!(Number.isInteger(n) && n >= 2)) throw new Error(`--population takes a number of accounts, got ${argv[i + 1]}`);
   return n;
 }

@@ -27,7 +27,7 @@
  *   memory     peak RSS of every process and Redis used_memory_peak at 1x and 10x the
  *              messages (the e2ee scenario over 3 and 30 simulated days)
  *   population build time, peak RSS and bytes per account of the e2ee population scaled
- *              to 1M accounts (--population <N> for another size), see bench-population.ts
+ *              to 10M accounts (--population <N> for another size), see bench-population.ts
  *
  * Needs `redis-server` on the PATH (it starts a private one on a free port).
  */
