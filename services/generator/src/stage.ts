@@ -149,14 +149,17 @@ const GENERATE_CONCURRENCY = (ctx: ServiceContext) => Math.max(2, ctx.config.WOR
  * A generator already playing a group of a run hands another group of the same run
  * back, to be taken again after DEFER_MS, so that another generator, if there is one
  * free, takes it: two groups in one process share its cores, and the run goes no faster.
- * After MAX_DEFERRALS hand-backs of a group (about 2 s: no other generator took it),
- * the group is played here after all.
+ * After MAX_DEFERRALS hand-backs of a group by this process (about 2 s: no other
+ * generator took it), the group is played here after all. Counted in the process, so
+ * nothing is written for the run.
  */
 const DEFER_MS = 200;
 const MAX_DEFERRALS = 10;
 
 /** The groups of each run this process is playing. */
 const playing = new Map<string, Set<number>>();
+/** How often this process handed each group back (by `run:group`), until it plays it or the group is gone. */
+const deferrals = new Map<string, number>();
 
 export function bindGenerator(ctx: ServiceContext): void {
   ctx.work(
@@ -176,11 +179,13 @@ export function bindGenerator(ctx: ServiceContext): void {
       }
       const { layout } = spec;
       const mine = playing.get(run) ?? new Set<number>();
+      const deferral = `${run}:${group}`;
       if (mine.size > 0 && !mine.has(group)) {
-        const deferred = await ctx.redis.hincrby(keys.pickups, `deferred:${group}`, 1);
-        await ctx.redis.expire(keys.pickups, RUN_KEY_TTL_SECONDS);
+        const deferred = (deferrals.get(deferral) ?? 0) + 1;
+        deferrals.set(deferral, deferred);
         if (deferred <= MAX_DEFERRALS) await ctx.defer(job, token, DEFER_MS);
       }
+      deferrals.delete(deferral);
       mine.add(group);
       playing.set(run, mine);
       try {
