@@ -23,6 +23,7 @@ const book = new LedgerBook(population);
 const sequencer = new Sequencer(book, new Relay(common.clients, data.platformKey, franking));
 const sealer = new Sealer(data.clientSecret, franking);
 const scanner = scannerContext(scenario);
+
 function reply(r: WorldReply, transfer: ArrayBuffer[] = []): void {
   (port as NonNullable<typeof port>).postMessage(r, transfer);
 }
