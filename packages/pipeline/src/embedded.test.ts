@@ -185,11 +185,13 @@ describe('SealPool', () => {
     }
   });
 
-  it('fails loudly, not silently, when used after closing or asked to scan without a scenario', async () => {
+  it('fails loudly, not silently, when a thread cannot seal or the pool is used after closing', async () => {
     const clientSecret = newClientSecret();
     const batch = [...new WorldGenerator(e2eeScenario, { run: 'r', batchSize: 50, platformKey: newPlatformKey(), clientSecret }).unsealedBatches()][0]!;
     const pool = new SealPool(1, { clientSecret, franking: true });
-    await expect(pool.sealAndScan(batch, batch.messages)).rejects.toThrow(/without a scenario/);
+    // A nonce counter past the six bytes of the nonce: the thread refuses it, and says why.
+    const bad = batch.messages.map((m, i) => (i === 0 ? { ...m, envelope: { ...m.envelope, encrypted: true }, nonce: 2 ** 48 } : m));
+    await expect(pool.seal(bad)).rejects.toThrow(/sealing failed: .*nonce counter/);
     await pool.close();
     await expect(pool.seal(batch.messages)).rejects.toThrow(/closed/);
   });

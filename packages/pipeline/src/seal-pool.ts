@@ -1,23 +1,19 @@
 /**
- * Sealing on other cores. The world's sequential work (draws, ids, nonces, ledger)
- * stays in the calling thread; each batch's franking and AES-GCM encryption, most of a
- * run's CPU, goes to a pool of threads, round robin. A Sealer is a pure function of the
- * client secret and the message, so which thread seals what changes no byte.
- *
- * A thread either returns the sealed batch (binary, ready for a queue) or, given the
- * scenario, scans it there too and returns only the scan result: the scanner is
- * stateless per batch, so this is the embedded runner's way to spread it as well.
+ * Sealing on other cores, for the generator service. Its group's world (draws, ids,
+ * nonces, ledger) stays in the calling thread; each batch's franking and AES-GCM
+ * encryption goes to a pool of threads, round robin, and comes back sealed, in the
+ * binary layout ready for a queue. A Sealer is a pure function of the client secret and
+ * the message, so which thread seals what changes no byte. (The embedded runner seals
+ * in its world threads instead: world-pool.ts.)
  */
 import type { Worker } from 'node:worker_threads';
-import { encodeMessages, type Message, type ScanBatch, type ScanResult, type Scenario } from '@blindspot/core';
+import { encodeMessages, type Message } from '@blindspot/core';
 import type { Unsealed } from '@blindspot/core/world';
 import { startTsWorker } from './threads';
 
 export interface SealWorkerData {
   clientSecret: Uint8Array;
   franking: boolean;
-  /** Given, threads can scan what they seal (sealAndScan). */
-  scenario?: Scenario;
 }
 
 /** Messages with their plaintext as payload, and [conversation, nonce] per message. */
@@ -25,11 +21,9 @@ export interface SealRequest {
   id: number;
   messages: Uint8Array;
   places: Float64Array;
-  /** Scan the sealed batch and return its scan result, rather than the batch. */
-  scan?: Omit<ScanBatch, 'messages'>;
 }
 
-export type SealReply = { id: number; messages: Uint8Array } | { id: number; scan: ScanResult } | { id: number; error: string };
+export type SealReply = { id: number; messages: Uint8Array } | { id: number; error: string };
 
 interface Waiting {
   resolve: (reply: SealReply) => void;
@@ -64,7 +58,7 @@ export class SealPool {
     this.waiting.clear();
   }
 
-  private send(messages: readonly Unsealed[], scan?: SealRequest['scan']): Promise<SealReply> {
+  private send(messages: readonly Unsealed[]): Promise<SealReply> {
     if (this.broken) return Promise.reject(this.broken);
     const id = this.nextId++;
     const places = new Float64Array(messages.length * 2);
@@ -76,7 +70,7 @@ export class SealPool {
       plain[i] = { envelope: m.envelope, payload: m.plain, commitment: null, voucher: m.voucher };
     }
     const encoded = encodeMessages(plain);
-    const request: SealRequest = scan ? { id, messages: encoded, places, scan } : { id, messages: encoded, places };
+    const request: SealRequest = { id, messages: encoded, places };
     const thread = this.threads[id % this.threads.length] as Worker;
     return new Promise<SealReply>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -89,13 +83,6 @@ export class SealPool {
     const reply = await this.send(messages);
     if (!('messages' in reply)) throw new Error('a sealing thread answered with something other than messages');
     return reply.messages;
-  }
-
-  /** Seals a batch's messages and scans them on one of the threads (the pool needs the scenario). */
-  async sealAndScan(batch: Omit<ScanBatch, 'messages'>, messages: readonly Unsealed[]): Promise<ScanResult> {
-    const reply = await this.send(messages, { run: batch.run, seq: batch.seq, final: batch.final });
-    if (!('scan' in reply)) throw new Error('a sealing thread answered with something other than a scan result');
-    return reply.scan;
   }
 
   /**

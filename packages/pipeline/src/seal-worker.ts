@@ -1,12 +1,11 @@
 /**
- * A sealing thread for the SealPool: franks and encrypts batches of messages. It plays
- * the clients, like the generator, so it gets the run's client secret at start; with a
- * scenario it also plays the scanner and returns each sealed batch's scan result,
- * otherwise it returns the sealed batch in the codec's binary layout. Batches arrive as
+ * A sealing thread for the SealPool: franks and encrypts batches of messages and
+ * returns each sealed batch in the codec's binary layout. It plays the clients, like
+ * the generator, so it gets the run's client secret at start. Batches arrive as
  * transferred buffers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { decodeMessages, encodeMessages, scanBatch, scannerContext, type ScannerContext } from '@blindspot/core';
+import { decodeMessages, encodeMessages } from '@blindspot/core';
 import { Sealer } from '@blindspot/core/world';
 import type { SealReply, SealRequest, SealWorkerData } from './seal-pool';
 
@@ -14,22 +13,13 @@ const port = parentPort;
 if (!port) throw new Error('seal-worker.ts runs only as a worker thread');
 const data = workerData as SealWorkerData;
 const sealer = new Sealer(data.clientSecret, data.franking);
-let scanner: ScannerContext | undefined;
 
 port.on('message', (request: SealRequest) => {
   try {
     // The plaintexts stay where they came, in the request's buffer: the native kernel seals them from there.
-    const sealed = sealer.sealPlain(decodeMessages(request.messages), request.places);
-    if (request.scan) {
-      if (!data.scenario) throw new Error('this sealing thread was started without a scenario to scan with');
-      scanner ??= scannerContext(data.scenario);
-      const reply: SealReply = { id: request.id, scan: scanBatch(scanner, { ...request.scan, messages: sealed }) };
-      port.postMessage(reply);
-    } else {
-      const messages = encodeMessages(sealed);
-      const reply: SealReply = { id: request.id, messages };
-      port.postMessage(reply, [messages.buffer as ArrayBuffer]);
-    }
+    const messages = encodeMessages(sealer.sealPlain(decodeMessages(request.messages), request.places));
+    const reply: SealReply = { id: request.id, messages };
+    port.postMessage(reply, [messages.buffer as ArrayBuffer]);
   } catch (err) {
     const reply: SealReply = { id: request.id, error: err instanceof Error ? err.message : String(err) };
     port.postMessage(reply);
