@@ -16,7 +16,7 @@ import { createCluster, createRedis, isClusterNode, scanKeys, waitForRedis } fro
 import { redactUrl, redactorForUrl, safeMessage } from './redact';
 import { cancelRun } from './bullmq/cancel';
 import { agreePartitions } from './bullmq/partitions';
-import { sumProgress } from './bullmq/progress';
+import { type GroupProgress, readProgress } from './bullmq/progress';
 import type { RedisClient } from './bullmq/connection';
 
 export interface SubmitOptions {
@@ -209,10 +209,14 @@ async function waitForResult(redis: RedisClient, run: string, started: number, o
   let outageSince: number | undefined;
   for (;;) {
     if (options.signal?.aborted) throw new RunInterrupted(`interrupted while waiting for run ${run}`);
-    let polled: (string | null)[];
+    let polled: [string | null, string | null, GroupProgress];
     try {
-      const [done, progress] = await unlessAborted(Promise.all([redis.mget(keys.result, keys.error), redis.hgetall(keys.progress)]), options.signal, run);
-      polled = [...done, JSON.stringify(sumProgress(progress))];
+      const [[result, error], progress] = await unlessAborted(
+        Promise.all([redis.mget(keys.result, keys.error), readProgress(redis, keys)]),
+        options.signal,
+        run,
+      );
+      polled = [result ?? null, error ?? null, progress];
       outageSince = undefined;
     } catch (err) {
       if (err instanceof RunInterrupted) throw err;
@@ -250,10 +254,7 @@ async function waitForResult(redis: RedisClient, run: string, started: number, o
     }
     const problem = options.check?.();
     if (problem) throw new RunFailed(problem);
-    if (progress) {
-      const { day, messages, batches } = JSON.parse(progress) as { day: number; messages: number; batches: number };
-      if (batches > 0) options.onProgress?.(messages, day);
-    }
+    if (progress.batches > 0) options.onProgress?.(progress.messages, progress.day);
     if (performance.now() - started > options.timeoutMs) {
       throw new RunFailed(
         `run ${run} produced no result within ${Math.round(options.timeoutMs / 1000)} s (are the services running against ${redactUrl(options.url)} with prefix ${options.prefix}?)`,

@@ -5,9 +5,8 @@
  * id says where it is (hour, shard, place), so each numbers its own.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { encodeEnvelopes, scanBatch, scannerContext, type Block, type Message, type UserReport } from '@blindspot/core';
-import { LedgerBook, populationFrom, Relay, Sealer, Sequencer, Shard, shardOf, type Unsealed, WorldShard, worldCommon } from '@blindspot/core/world';
-import { HOUR } from '@blindspot/core';
+import { encodeEnvelopes, HOUR, scanBatch, scannerContext, type Block, type Message, type UserReport } from '@blindspot/core';
+import { addEvent, LedgerBook, populationFrom, Relay, Sealer, Sequencer, Shard, shardOf, type Unsealed, WorldShard, worldCommon } from '@blindspot/core/world';
 import type { WorldReply, WorldRequest, WorldWorkerData } from './world-pool';
 
 const port = parentPort;
@@ -31,19 +30,13 @@ function reply(r: WorldReply, transfer: ArrayBuffer[] = []): void {
 /** Plays, numbers, seals and scans the thread's shards' hour `hour` (hours in order). */
 function step(hour: number): void {
   const h = { index: hour, start: hour * HOUR, day: Math.floor(hour / 24) };
-  const unsealed: Unsealed[] = [];
-  const reports: UserReport[] = [];
-  const blocks: Block[] = [];
+  const events: { messages: Unsealed[]; reports: UserReport[]; blocks: Block[] } = { messages: [], reports: [], blocks: [] };
   for (const shard of shards) {
     sequencer.begin(hour, shard.shard.index);
-    for (const event of shard.step(h)) {
-      const e = sequencer.number(event);
-      if (e.type === 'message') unsealed.push(e.message);
-      else if (e.type === 'report') reports.push(e.report);
-      else blocks.push(e.block);
-    }
+    for (const event of shard.step(h)) addEvent(events, sequencer.number(event));
   }
-  const messages: Message[] = sealer.sealAll(unsealed);
+  const { reports, blocks } = events;
+  const messages: Message[] = sealer.sealAll(events.messages);
   const scan = scanBatch(scanner, { run: data.run, seq: hour, final: false, messages });
   const envelopes = encodeEnvelopes(messages.map((m) => m.envelope));
   reply({ type: 'hour', hour, envelopes, reports, blocks, scan }, [envelopes.buffer as ArrayBuffer]);

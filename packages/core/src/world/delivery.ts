@@ -32,6 +32,13 @@ import type { Vouchers } from './vouchers';
 /** One event of the stream, as a batch carries it. */
 export type StreamEvent = { type: 'message'; message: Unsealed } | { type: 'report'; report: UserReport } | { type: 'block'; block: Block };
 
+/** Puts a numbered event in the list of its kind (a batch's messages, reports or blocks). */
+export function addEvent(to: { messages: Unsealed[]; reports: UserReport[]; blocks: Block[] }, event: StreamEvent): void {
+  if (event.type === 'message') to.messages.push(event.message);
+  else if (event.type === 'report') to.reports.push(event.report);
+  else to.blocks.push(event.block);
+}
+
 /** One event of a shard's hour, before the sequencer numbers it. */
 export type ShardEvent = { type: 'message'; message: Unsealed; abusive: AbuseKind | null } | { type: 'scheduled'; scheduled: Scheduled };
 
@@ -68,8 +75,13 @@ export class Sequencer {
   private hour = 0;
   private shard = 0;
   private next = 0;
-  /** Per shard numbered: events before each of its hours, and after the last, so far (for forged reports' message ids). */
+  /**
+   * Per shard numbered, its events before each of its hours: before[s][h], and at
+   * [hour + 1] the count so far including the current hour (for forged reports' ids).
+   */
   private readonly before = new Map<number, number[]>();
+  /** The current shard's. */
+  private past: number[] = [0, 0];
 
   constructor(
     private readonly book: LedgerBook,
@@ -80,11 +92,10 @@ export class Sequencer {
   begin(hour: number, shard: number): void {
     let past = this.before.get(shard);
     if (!past) this.before.set(shard, (past = [0]));
-    if (past.length - 1 !== hour) {
-      // Hours with no events before this one.
-      if (past.length - 1 > hour) throw new RangeError(`shard ${shard}: hour ${hour} numbered after a later one`);
-      while (past.length - 1 < hour) past.push(past[past.length - 1] as number);
-    }
+    // Hours not begun (none of their events numbered) count none.
+    if (past.length - 1 > hour) throw new RangeError(`shard ${shard}: hour ${hour} numbered after a later one`);
+    while (past.length - 1 <= hour) past.push(past[past.length - 1] as number);
+    this.past = past;
     this.hour = hour;
     this.shard = shard;
     this.next = 0;
@@ -93,9 +104,7 @@ export class Sequencer {
   /** The next event of the shard-hour takes its id. */
   number(event: ShardEvent): StreamEvent {
     const id = eventId(this.hour, this.shard, this.next++);
-    const past = this.before.get(this.shard) as number[];
-    if (past.length === this.hour + 1) past.push((past[this.hour] as number) + 1);
-    else past[this.hour + 1] = (past[this.hour + 1] as number) + 1;
+    this.past[this.hour + 1] = (this.past[this.hour + 1] as number) + 1;
     if (event.type === 'message') {
       const e = event.message.envelope;
       e.id = id;
@@ -107,7 +116,7 @@ export class Sequencer {
 
   /** One of the ids the current shard issued before its `issued`-th event in the run (uniform, from `pick` in [0, 1)); 0 when none. */
   private earlierId(pick: number): number {
-    const past = this.before.get(this.shard) as number[];
+    const past = this.past;
     const issued = (past[this.hour + 1] as number) - 1;
     if (issued <= 0) return 0;
     const at = Math.floor(pick * issued);

@@ -37,7 +37,7 @@ import { Recipients } from './actors/recipients';
 import { sharers } from './actors/sharers';
 import { Clients, Sealer, type Unsealed } from './clients';
 import { ContentDraws } from './content-draws';
-import { type ShardEvent, ShardDelivery, Sequencer, type StreamEvent } from './delivery';
+import { addEvent, type ShardEvent, ShardDelivery, Sequencer, type StreamEvent } from './delivery';
 import { Envelopes } from './envelopes';
 import { type Ledger, LedgerBook, type LedgerPart } from './ledger';
 import { Picks } from './picks';
@@ -202,9 +202,7 @@ export class WorldGenerator {
     let size = 0;
     for (let hour = 0; hour < hours; hour++) {
       for (const event of this.generateHour(hour)) {
-        if (event.type === 'message') batch.messages.push(event.message);
-        else if (event.type === 'report') batch.reports.push(event.report);
-        else batch.blocks.push(event.block);
+        addEvent(batch, event);
         if (++size >= this.options.batchSize) {
           yield batch;
           batch = { run, seq: ++seq, final: false, messages: [], reports: [], blocks: [] };
@@ -234,10 +232,7 @@ export class WorldGenerator {
         const batch: UnsealedBatch = { run, seq, final: seq === last, messages: [], reports: [], blocks: [] };
         const end = Math.floor(((part + 1) * events.length) / layout.parts);
         for (let i = Math.floor((part * events.length) / layout.parts); i < end; i++) {
-          const event = events[i] as StreamEvent;
-          if (event.type === 'message') batch.messages.push(event.message);
-          else if (event.type === 'report') batch.reports.push(event.report);
-          else batch.blocks.push(event.block);
+          addEvent(batch, events[i] as StreamEvent);
         }
         yield batch;
       }

@@ -4,7 +4,7 @@
  * their imports to make sure).
  */
 export { WorldGenerator, WorldShard, worldCommon, type Common, type GenerateOptions, type UnsealedBatch } from './generator';
-export { Sequencer, type ShardEvent, type StreamEvent } from './delivery';
+export { addEvent, Sequencer, type ShardEvent, type StreamEvent } from './delivery';
 export { LedgerBook, mergeLedgers, type LedgerPart } from './ledger';
 export { Relay } from './relay';
 export { SHARDS, Shard, shardOf } from '../shards';

@@ -199,18 +199,9 @@ export function buildPopulation(scenario: Scenario): Population {
   });
 }
 
-/** What buildPopulation makes, as plain data. */
-interface Tables {
-  users: number;
-  adults: number;
-  minors: number;
-  contacts: Rows;
-  kind: Uint8Array;
-  createdAt: Float64Array;
-  sharers: number[];
-  producers: number[];
-  groomers: number[];
-  mentors: number[];
+/** What buildPopulation makes, as plain data: the population's own fields, and the tables its questions are answered from. */
+interface Tables
+  extends Pick<Population, 'users' | 'adults' | 'minors' | 'contacts' | 'kind' | 'createdAt' | 'sharers' | 'producers' | 'groomers' | 'mentors'> {
   /** The image offenders, ascending: row i of `ring` is the i-th one's network. */
   imageOffenders: Int32Array;
   ring: Rows;
