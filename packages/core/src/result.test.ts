@@ -56,6 +56,8 @@ function ledger(over: Partial<LedgerView> = {}): LedgerView {
   return {
     offenders: { sharer: [1, 4], producer: [5], groomer: [2] },
     mentors: [7],
+    viralSharers: [],
+    offenderReturns: 0,
     abusiveMessages: { knownImage: 4, newImage: 2, grooming: 3 },
     abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [200, 201], grooming: [300, 301, 302] },
     abusiveEncrypted: 6,
@@ -121,10 +123,12 @@ describe('buildResult', () => {
     expect(r.offenders).toEqual({
       total: 4,
       reported: 3,
+      returns: 0,
       byKind: { sharer: { total: 2, reported: 1 }, producer: { total: 1, reported: 1 }, groomer: { total: 1, reported: 1 } },
     });
     expect(r.innocentReported).toBe(2);
     expect(r.lookalikesReported).toBe(1);
+    expect(r.viralSharersReported).toBe(0);
   });
 
   it('measures recall per abuse type from the detected messages, null where there was no abuse of a type', () => {

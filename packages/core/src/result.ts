@@ -16,6 +16,10 @@ export interface LedgerView {
   offenders: Record<OffenderKind, number[]>;
   /** Innocent look-alikes (teachers, coaches). */
   mentors: number[];
+  /** Innocent accounts that forwarded a viral abuse image, ascending. */
+  viralSharers: number[];
+  /** Offenders' accounts opened on coming back after an earlier account ended. */
+  offenderReturns: number;
   abusiveMessages: Record<AbuseKind, number>;
   /** Ids of the abusive messages, by type (for recall). */
   abusiveIds: Record<AbuseKind, number[]>;
@@ -47,8 +51,8 @@ export interface ReportEntry {
   lastDetectionHours: number;
   /** Detections per route attached to the report. */
   evidence: Partial<Record<Route, number>>;
-  /** Ground truth: the offender archetype, `mentor` for a teacher or coach, else `innocent`. */
-  truth: OffenderKind | 'mentor' | 'innocent';
+  /** Ground truth: the offender archetype, `mentor` for a teacher or coach, `viral` for an innocent account that forwarded a viral abuse image, else `innocent`. */
+  truth: OffenderKind | 'mentor' | 'viral' | 'innocent';
   investigated: boolean;
 }
 
@@ -89,14 +93,18 @@ export interface RunResult {
   /** Share of abusive messages of each type that some content route or a user report detected. */
   recall: Record<AbuseKind, number | null>;
   offenders: {
+    /** Offenders' accounts open at some time of the run. */
     total: number;
-    /** Offenders with a report. */
+    /** Offenders' accounts with a report. */
     reported: number;
+    /** Offenders' accounts opened during or just before the run by an offender coming back after an earlier account ended. */
+    returns: number;
     byKind: Record<OffenderKind, { total: number; reported: number }>;
   };
-  /** Innocent accounts reported, in all and among the look-alikes. */
+  /** Innocent accounts reported, in all, among the look-alikes (teachers, coaches), and among those who forwarded a viral abuse image. */
   innocentReported: number;
   lookalikesReported: number;
+  viralSharersReported: number;
   /** Hours from an offender's first abusive message to their report (reported offenders only). */
   timeToReport: { reported: number; medianHours: number | null; p90Hours: number | null };
   abuse: PerAbuse & { encrypted: number };
@@ -142,6 +150,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   let tp = 0;
   let fp = 0;
   let lookalikes = 0;
+  let viral = 0;
   let investigated = 0;
   let offendersInvestigated = 0;
   const delays: number[] = [];
@@ -168,7 +177,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       firstDetectionHours: hours(tip.firstDetection),
       lastDetectionHours: hours(tip.lastDetection),
       evidence: { ...tip.evidence },
-      truth: kind ?? (mentors.has(account) ? 'mentor' : 'innocent'),
+      truth: kind ?? (mentors.has(account) ? 'mentor' : sortedHas(ledger.viralSharers, account) ? 'viral' : 'innocent'),
       investigated: isInvestigated,
     });
     if (kind) {
@@ -182,6 +191,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       fp++;
       byAbuseType.none++;
       if (mentors.has(account)) lookalikes++;
+      if (sortedHas(ledger.viralSharers, account)) viral++;
       for (const r of new Set(tip.routes)) fpByRoute[r]++;
     }
   }
@@ -239,9 +249,10 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       list,
     },
     recall,
-    offenders: { total: offenderTotal, reported: tp, byKind },
+    offenders: { total: offenderTotal, reported: tp, returns: ledger.offenderReturns, byKind },
     innocentReported: fp,
     lookalikesReported: lookalikes,
+    viralSharersReported: viral,
     timeToReport: {
       reported: delays.length,
       medianHours: median === null ? null : round(median, 1),

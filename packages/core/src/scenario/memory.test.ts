@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testScenario } from '../testing';
-import { LIMITS, contactPairs, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from '.';
+import { accountSlots } from './pairs';
+import { LIMITS, contactPairs, scenarioSchema, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from '.';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
@@ -246,7 +247,7 @@ describe('contact pairs', () => {
       expect(r.problems).toEqual([
         {
           path: 'traffic.contactsPerUser',
-          message: `10000000 users with 201 contacts each make up to 1005000000 contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
+          message: `10000000 users with 201 contacts each make up to ${contactPairs({ ...scenarioSchema.parse(data), name: 'x' })} contact pairs; one run holds at most ${LIMITS.contactPairs}: reduce traffic.contactsPerUser or the population`,
         },
       ]);
     }
@@ -268,6 +269,9 @@ describe('contact pairs', () => {
       },
       traffic: { contactsPerUser: 10 },
     });
-    expect(contactPairs(s)).toBe(7_500 + 5 * 14 + 3 * 25);
+    // The contacts of every account slot (the open accounts, the joiners, the offenders' reserve), each image offender's network (the reserve's too), the classes.
+    const slots = accountSlots(s);
+    expect(slots.users).toBe(1_500 + Math.round(1_000 / 700) + Math.round(500 / 700) + slots.offenderReserve);
+    expect(contactPairs(s)).toBe(Math.round((slots.users * 10) / 2) + 5 * (14 + slots.offenderReserve) + 3 * 25);
   });
 });

@@ -6,7 +6,7 @@ import { HASH_BYTES } from '../hash';
 import { INDEX_FROM_ENTRIES } from '../hash-index';
 import { routesOf, routeSettings } from '../routes';
 import type { Media, Surface } from '../vocabulary';
-import { contactPairs } from './pairs';
+import { accountSlots, contactPairs } from './pairs';
 import type { Problem } from './problems';
 import { encryptedSurfaces, type Scenario } from './schema';
 
@@ -47,8 +47,8 @@ const BYTES = {
   process: 150 * 2 ** 20,
   /** Each worker thread (sealing and scanning, or a sweep's run). */
   thread: 45 * 2 ** 20,
-  /** Per account, for the whole run: where its contacts start (4 bytes), its creation time (8), kind (1), the ledger's two marks (2). */
-  user: 15,
+  /** Per account slot, for the whole run: where its contacts start (4 bytes), its creation and closing times (8 each), kind (1), the ledger's two marks (2). */
+  user: 23,
   /** Per account, while the population is built: the shuffled orders, the communities, where each row is being filled. */
   userBuild: 16,
   /** Per contact pair, for the whole run: each side in the other's contact row. */
@@ -146,6 +146,8 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const o = p.offenders;
   const t = scenario.traffic;
   const d = scenario.detection;
+  // Per-account tables hold every slot; traffic is of the accounts open at any time.
+  const slots = accountSlots(scenario).users;
   const users = p.adults + p.minors;
   const days = scenario.durationDays;
   const pairs = contactPairs(scenario);
@@ -194,13 +196,14 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const flags = Math.min(users * 5, detections);
   // Behavioural windows: accounts that send while young, and adults who DM minors they are not connected to.
   const m = d.metadata;
-  const youngShare = Math.min(1, p.newAccountShare + m.newAccountBurst.maxAccountAgeDays / Math.max(1, p.accountAgeDays));
+  // In steady state account ages are exponential with the accounts' mean lifetime.
+  const youngShare = 1 - Math.exp(-m.newAccountBurst.maxAccountAgeDays / Math.max(1, p.accountAgeDays));
   const young = Math.min(users * youngShare, (ordinary + profilePhotos) * youngShare);
   const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
   const watched = m.enabled ? Math.min(users, young + approaching) : 0;
   // Under encryption the clients count messages per conversation and side: contact
   // pairs and public surfaces in arrays made once, the others one by one.
-  const counters = (encrypted.dm ? pairs * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * users * BYTES.surfaceCounter;
+  const counters = (encrypted.dm ? pairs * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * slots * BYTES.surfaceCounter;
   const mentors = p.lookalikes.mentors;
   const strangers = encrypted.dm ? Math.min(dms, dms * t.unconnectedShare + g.count * g.newTargetsPerDay * days + mentors.count * mentors.minorsEach) : 0;
   // What the run keeps in the JavaScript heap, and in typed arrays beside it.
@@ -220,8 +223,8 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const growth = churn * live + hour + records;
   // Building the population takes more than it keeps (the pair table above all), but
   // that is given back before the messages grow the rest: the larger of the two counts.
-  const kept = users * BYTES.user + pairs * BYTES.contactPair + counters;
-  const building = users * BYTES.userBuild + pairs * BYTES.contactPairBuild;
+  const kept = slots * BYTES.user + pairs * BYTES.contactPair + counters;
+  const building = slots * BYTES.userBuild + pairs * BYTES.contactPairBuild;
   const parts: Record<string, number> = {
     runtime: BYTES.process + threads * BYTES.thread + churn * BYTES.heap,
     population: kept + Math.max(0, building - growth),

@@ -1,13 +1,38 @@
-/** How many contact pairs a scenario's population may hold: what sizes its social graph. */
+/** How many accounts and contact pairs a scenario's population may hold: what sizes its tables and its social graph. */
 import type { Scenario } from './schema';
+
+/** The offender archetypes' settings, in the order the population draws them. */
+export function offenderArchetypes(scenario: Scenario) {
+  const o = scenario.population.offenders;
+  return [o.sharers, o.producers, o.groomers] as const;
+}
+
+/**
+ * The account slots a run needs (a function of the scenario alone, so the tables can be
+ * sized before any draw). The population is open: adults and minors are the accounts
+ * open at any time; accounts close at the rate accountAgeDays sets and as many join
+ * during the run, each joiner a slot of its own. Offenders' new accounts (returns,
+ * newcomers) take adult slots from a reserve sized well above their expected number.
+ */
+export function accountSlots(scenario: Scenario): { adults: number; minors: number; users: number; offenderReserve: number } {
+  const p = scenario.population;
+  const days = scenario.durationDays;
+  const joiners = (open: number) => Math.round((open * days) / p.accountAgeDays);
+  let expected = 0;
+  for (const a of offenderArchetypes(scenario)) expected += (a.count * days) / a.accountLifetimeDays;
+  const offenderReserve = Math.ceil(1.5 * expected + 6 * Math.sqrt(expected) + 8);
+  const adults = p.adults + joiners(p.adults) + offenderReserve;
+  const minors = p.minors + joiners(p.minors);
+  return { adults, minors, users: adults + minors, offenderReserve };
+}
 
 /** Contact pairs the population may hold at most: the contacts, offender networks and mentors' classes. */
 export function contactPairs(scenario: Scenario): number {
   const p = scenario.population;
-  const users = p.adults + p.minors;
+  const slots = accountSlots(scenario);
   const m = p.lookalikes.mentors;
-  const ring = p.offenders.sharers.count + p.offenders.producers.count;
-  return Math.round((users * scenario.traffic.contactsPerUser) / 2) + RING_CONTACTS * ring + m.count * Math.min(m.minorsEach, p.minors);
+  const ring = slots.offenderReserve + p.offenders.sharers.count + p.offenders.producers.count;
+  return Math.round((slots.users * scenario.traffic.contactsPerUser) / 2) + RING_CONTACTS * ring + m.count * Math.min(m.minorsEach, p.minors);
 }
 
 /** Contacts each image offender tries to make in the network they trade in. */

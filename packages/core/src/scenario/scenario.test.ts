@@ -24,10 +24,27 @@ const DEFAULTS = {
   population: {
     communitySize: 150,
     accountAgeDays: 700,
-    newAccountShare: 0.02,
     offenders: {
-      sharers: { count: 0, abusiveImagesPerDay: 2, ringShare: 0.9, publicActivityShare: 0.25, publicShare: 0.9, newAccountShare: 0.3 },
-      producers: { count: 0, abusiveImagesPerDay: 0.5, ringShare: 0.9, publicActivityShare: 0.25, publicShare: 0.9, newAccountShare: 0.3 },
+      sharers: {
+        count: 0,
+        abusiveImagesPerDay: 2,
+        ringShare: 0.9,
+        publicActivityShare: 0.25,
+        publicShare: 0.9,
+        accountLifetimeDays: 60,
+        returnShare: 0.5,
+        returnDelayDays: 2,
+      },
+      producers: {
+        count: 0,
+        abusiveImagesPerDay: 0.5,
+        ringShare: 0.9,
+        publicActivityShare: 0.25,
+        publicShare: 0.9,
+        accountLifetimeDays: 60,
+        returnShare: 0.5,
+        returnDelayDays: 2,
+      },
       groomers: {
         count: 0,
         newTargetsPerDay: 1.2,
@@ -35,10 +52,15 @@ const DEFAULTS = {
         conversationDays: 6,
         escalation: { startShare: 0.02, endShare: 0.3 },
         imageShare: 0.15,
-        newAccountShare: 0.3,
+        accountLifetimeDays: 60,
+        returnShare: 0.5,
+        returnDelayDays: 2,
       },
     },
-    lookalikes: { mentors: { count: 0, minorsEach: 25, messagesPerDay: 4, connectedShare: 0.5, imageShare: 0.2 } },
+    lookalikes: {
+      mentors: { count: 0, minorsEach: 25, messagesPerDay: 4, connectedShare: 0.5, imageShare: 0.2 },
+      viralSharers: { perMillionPerDay: 0, viralImages: 6, publicShare: 0.2 },
+    },
   },
   traffic: {
     messagesPerUserPerDay: 8,
@@ -218,9 +240,7 @@ describe('validateScenario: problems', () => {
     expect(byPath.get('seed')).toMatch(/missing/);
     expect(byPath.get('durationDays')).toMatch(/the text "three"/);
     expect(byPath.get('population.adults')).toMatch(/at least 1.*-1/);
-    expect(byPath.get('population.pets')).toBe(
-      'unknown field "pets"; allowed here: adults, minors, communitySize, accountAgeDays, newAccountShare, offenders, lookalikes',
-    );
+    expect(byPath.get('population.pets')).toBe('unknown field "pets"; allowed here: adults, minors, communitySize, accountAgeDays, offenders, lookalikes');
     expect(byPath.get('population.offenders.thieves')).toBe('unknown field "thieves"; allowed here: sharers, producers, groomers');
     expect(byPath.get('population.offenders.sharers.count')).toMatch(/whole number.*1\.5/);
     expect(byPath.get('content.images.abusive.score.sd')).toMatch(/at least 0.*-1/);

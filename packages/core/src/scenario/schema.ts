@@ -20,9 +20,19 @@ function listedOnce(list: readonly string[], ctx: z.RefinementCtx): void {
   });
 }
 
-const newAccountShare = probability
-  .default(0.3)
-  .describe('Share of these offenders whose account is created during the run (they start acting the day it is created).');
+/** How an offender archetype's accounts come and go: the open population's offender side. */
+const career = {
+  accountLifetimeDays: rate(36_500)
+    .gt(0)
+    .default(60)
+    .describe(
+      "Mean days one of these offenders' accounts lasts before it is closed (abandoned, or disabled by enforcement the model does not otherwise represent); exponential. In steady state also the mean age of their accounts. Assumption.",
+    ),
+  returnShare: probability
+    .default(0.5)
+    .describe('Share of these offenders who, when an account ends, come back on a new account (a fresh account, young to the platform). Assumption.'),
+  returnDelayDays: rate(36_500).default(2).describe('Mean days before a returning offender opens the new account (exponential). Assumption.'),
+};
 
 const publicActivityShare = probability
   .default(0.25)
@@ -33,7 +43,11 @@ const publicActivityShare = probability
 const imageOffender = (what: string, perDay: number) =>
   z
     .strictObject({
-      count: count(LIMITS.users).default(0).describe(`Offenders (adults) who share ${what}.`),
+      count: count(LIMITS.users)
+        .default(0)
+        .describe(
+          `Offenders (adults) who share ${what}: how many are active at any time (steady state; they arrive, leave and return on new accounts, see accountLifetimeDays).`,
+        ),
       abusiveImagesPerDay: rate(1_000).default(perDay).describe('Abusive images each of them sends per simulated day (Poisson mean). Assumption.'),
       ringShare: probability
         .default(0.9)
@@ -44,14 +58,16 @@ const imageOffender = (what: string, perDay: number) =>
       publicShare: probability
         .default(0.9)
         .describe('For an offender who uses the public surfaces: probability that a given abusive image goes there rather than to a DM. Assumption.'),
-      newAccountShare,
+      ...career,
     })
     .prefault({})
     .describe(`Offenders who share ${what}.`);
 
 const groomers = z
   .strictObject({
-    count: count(LIMITS.users).default(0).describe('Offenders (adults) who contact minors they are not connected to.'),
+    count: count(LIMITS.users)
+      .default(0)
+      .describe('Offenders (adults) who contact minors they are not connected to: how many are active at any time (steady state, see accountLifetimeDays).'),
     newTargetsPerDay: rate(1_000).default(1.2).describe('Unconnected minors each groomer starts contacting per simulated day (Poisson mean). Assumption.'),
     messagesPerTargetPerDay: rate(1_000).default(3).describe('Messages a groomer sends each active target per simulated day (Poisson mean). Assumption.'),
     conversationDays: positiveCount(LIMITS.days).default(6).describe('Days a groomer keeps messaging a target.'),
@@ -63,7 +79,7 @@ const groomers = z
       .prefault({})
       .describe('How a grooming conversation escalates: the share of abusive messages from its first to its last day.'),
     imageShare: probability.default(0.15).describe("Share of a groomer's abusive messages that are images rather than text (new imagery, in no bank)."),
-    newAccountShare,
+    ...career,
   })
   .prefault({})
   .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
@@ -80,8 +96,12 @@ export const scenarioSchema = z.strictObject({
       communitySize: positiveCount(LIMITS.users)
         .default(150)
         .describe('Average size of a community (school, club, neighbourhood); most contacts are made inside one.'),
-      accountAgeDays: rate(36_500).default(700).describe('Mean age, in days, of accounts that exist when the run starts (exponential).'),
-      newAccountShare: probability.default(0.02).describe('Share of ordinary accounts created during the run (the platform sees their young account age).'),
+      accountAgeDays: rate(36_500)
+        .gt(0)
+        .default(700)
+        .describe(
+          'Mean lifetime, in days, of an ordinary account (exponential): accounts close at this rate and as many new ones join, so adults and minors are the accounts open at any time. In steady state it is also the mean age of open accounts. Assumption.',
+        ),
       offenders: z
         .strictObject({
           sharers: imageOffender('known abuse images (lightly edited re-shares of hash-bank items)', 2),
@@ -102,6 +122,20 @@ export const scenarioSchema = z.strictObject({
             })
             .prefault({})
             .describe('Teachers and coaches: innocent adults who message the minors of a class or team.'),
+          viralSharers: z
+            .strictObject({
+              perMillionPerDay: rate(1_000_000)
+                .default(0)
+                .describe(
+                  'Forwards of viral abuse images per million open accounts per day, by innocent users sharing them in outrage or poor humour (Meta 2021: more than 75% of 150 accounts it reported showed no malicious intent). Assumption.',
+                ),
+              viralImages: positiveCount(1_000)
+                .default(6)
+                .describe('Distinct viral images (known, in the hash bank) those forwards carry (Meta 2021: six videos were over half of its reports).'),
+              publicShare: probability.default(0.2).describe('Share of those forwards posted publicly rather than sent by DM to a contact. Assumption.'),
+            })
+            .prefault({})
+            .describe('Innocent users who forward a viral abuse image: abusive content, innocent account.'),
         })
         .prefault({})
         .describe('Innocent accounts that look like offenders to some detector: the source of false positives.'),

@@ -83,3 +83,12 @@ export function eachActiveArrival(world: World, hour: Hour, rate: number, arrive
     if (sender >= 0) arrive(time, sender);
   }
 }
+
+/**
+ * The shard's share of the accounts open at any time: per-user rates are of open
+ * accounts, and the shard's slots include accounts not yet opened or already closed.
+ */
+export function openInShard(world: World): number {
+  const p = world.population;
+  return p.users > 0 ? (world.shard.size * p.open) / p.users : 0;
+}

@@ -23,7 +23,7 @@ function scenario(dm: Encryption, pub: Encryption = 'none', overrides: Json = {}
     population: {
       adults: 150,
       minors: 50,
-      newAccountShare: 0.1,
+      accountAgeDays: 60,
       offenders: {
         sharers: { count: 8, abusiveImagesPerDay: 4, publicActivityShare: 0.5 },
         producers: { count: 3, abusiveImagesPerDay: 3, publicActivityShare: 0.5 },
@@ -342,19 +342,20 @@ describe('WorldGenerator: envelopes hold only what the server knows', () => {
     }
   });
 
-  it('creates a share of accounts during the run, and no account sends before it exists', () => {
+  it('opens and closes accounts during the run, and no account sends while it is not open', () => {
     const pop = plain.gen.population;
-    const created = Array.from(pop.createdAt).filter((t) => t >= 0);
+    const created = Array.from(pop.createdAt).filter((t) => t >= 0 && Number.isFinite(t));
     expect(created.length).toBeGreaterThan(5);
     for (const t of created) expect(t).toBeLessThan(3 * DAY);
+    expect(Array.from(pop.closedAt).filter((t) => t < 3 * DAY).length).toBeGreaterThan(5);
     const young = plain.messages.filter((m) => m.envelope.senderAccountAgeDays < 3);
     expect(young.length).toBeGreaterThan(0);
-    for (const { envelope: e } of plain.messages) expect(pop.createdAt[e.sender] as number).toBeLessThanOrEqual(e.t);
+    for (const { envelope: e } of plain.messages) expect(pop.exists(e.sender, e.t)).toBe(true);
   });
 
-  it('never addresses a message to an account that does not exist yet', () => {
+  it('never addresses a message to an account that is not open', () => {
     const pop = plain.gen.population;
-    const early = plain.messages.filter((m) => m.envelope.recipient >= 0 && (pop.createdAt[m.envelope.recipient] as number) > m.envelope.t);
+    const early = plain.messages.filter((m) => m.envelope.recipient >= 0 && !pop.exists(m.envelope.recipient, m.envelope.t));
     expect(early.map((m) => m.envelope.id)).toEqual([]);
   });
 
@@ -737,7 +738,7 @@ describe('WorldGenerator: offender and look-alike behaviour', () => {
       population: {
         adults: 40,
         minors: 300,
-        newAccountShare: 0,
+        accountAgeDays: 36_500,
         offenders: {
           sharers: { count: 0 },
           producers: { count: 0 },
@@ -748,7 +749,8 @@ describe('WorldGenerator: offender and look-alike behaviour', () => {
             conversationDays: 3,
             escalation: { startShare: 0, endShare: 1 },
             imageShare: 0,
-            newAccountShare: 0,
+            accountLifetimeDays: 36_500,
+            returnShare: 0,
           },
         },
         lookalikes: { mentors: { count: 0 } },
@@ -870,7 +872,7 @@ describe('WorldGenerator: the ledger', () => {
     for (const run of [plain, e2ee]) {
       const pop = run.gen.population;
       const readable = run.messages.filter((m) => m.envelope.surface === 'dm' && !m.envelope.encrypted && !pop.isOffender(m.envelope.sender));
-      const innocent = Array.from({ length: pop.users }, (_, a) => a).filter((a) => !pop.isOffender(a));
+      const innocent = Array.from({ length: pop.users }, (_, a) => a).filter((a) => !pop.isOffender(a) && Number.isFinite(pop.createdAt[a] as number));
       expect(run.gen.ledger.privacy).toEqual({
         readableInnocentMessages: readable.length,
         innocentUsersExposed: new Set(readable.map((m) => m.envelope.sender)).size,

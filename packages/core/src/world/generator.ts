@@ -2,7 +2,7 @@
  * The generator: plays the platform's users and their clients. The world is split into
  * shards (see core/shards.ts); each shard walks simulated time hour by hour and asks each
  * actor (ordinary users, profile photos, each offender archetype, each innocent
- * look-alike, blockers, forgers) what its accounts do in the hour, in a fixed order;
+ * look-alike, viral forwards, blockers, forgers) what its accounts do in the hour, in a fixed order;
  * then delivers the hour's messages in time order, merged with the reports and blocks
  * that fall due, provoking the recipients' reactions and attaching client-side-scanning
  * vouchers where enabled. The sequencer takes the hour's events shard by shard, numbers
@@ -35,6 +35,7 @@ import { producers } from './actors/producers';
 import { profilePhotos } from './actors/profile-photos';
 import { Recipients } from './actors/recipients';
 import { sharers } from './actors/sharers';
+import { viralSharers } from './actors/viral';
 import { Clients, Sealer, type Unsealed } from './clients';
 import { ContentDraws } from './content-draws';
 import { addEvent, type ShardEvent, ShardDelivery, Sequencer, type StreamEvent } from './delivery';
@@ -69,7 +70,7 @@ export interface GenerateOptions {
 export type UnsealedBatch = Omit<Batch, 'messages'> & { messages: Unsealed[] };
 
 /** The actors, in the order they are asked each hour (the order of their draws). */
-const ACTORS: readonly ((world: World) => Actor)[] = [ordinaryUsers, profilePhotos, sharers, producers, groomers, mentors, blockers, forgers];
+const ACTORS: readonly ((world: World) => Actor)[] = [ordinaryUsers, profilePhotos, sharers, producers, groomers, mentors, viralSharers, blockers, forgers];
 
 /** What every shard of one world shares: read-only facts, and the clients (whose state is per sender, so per shard). */
 export interface Common {

@@ -13,6 +13,8 @@ function emptyLedger(): Ledger {
   return {
     offenders: { sharer: [], producer: [], groomer: [] },
     mentors: [],
+    viralSharers: [],
+    offenderReturns: 0,
     abusiveMessages: { knownImage: 0, newImage: 0, grooming: 0 },
     abusiveIds: { knownImage: [], newImage: [], grooming: [] },
     abusiveEncrypted: 0,
@@ -44,6 +46,7 @@ export class LedgerBook {
     this.ledger.offenders.producer = [...p.producers];
     this.ledger.offenders.groomer = [...p.groomers];
     this.ledger.mentors = [...p.mentors];
+    for (const list of [p.sharers, p.producers, p.groomers]) for (const a of list) if (p.previousAccount(a) !== -2) this.ledger.offenderReturns++;
   }
 
   /** A message entered the stream (its id set); `abusive` is its ground truth. */
@@ -82,7 +85,9 @@ export class LedgerBook {
 
   /**
    * The stream is over: how many innocent accounts the platform could read a DM of, of
-   * how many; counting only the accounts `owns` (a book that saw only some shards' messages).
+   * how many (every account slot but the spare ones is open at some time of the run), and which innocent
+   * accounts forwarded abuse; counting only the accounts `owns` (a book that saw only
+   * some shards' messages).
    */
   close(owns: (account: number) => boolean = () => true): void {
     const p = this.population;
@@ -90,6 +95,8 @@ export class LedgerBook {
     let readable = 0;
     for (let a = 0; a < p.users; a++) {
       if (p.isOffender(a) || !owns(a)) continue;
+      if (this.abused[a]) this.ledger.viralSharers.push(a);
+      if ((p.createdAt[a] as number) === Number.POSITIVE_INFINITY) continue;
       senders++;
       if (this.readable[a]) readable++;
     }
@@ -111,6 +118,7 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
   const out = emptyLedger();
   out.offenders = first.ledger.offenders;
   out.mentors = first.ledger.mentors;
+  out.offenderReturns = first.ledger.offenderReturns;
   const firsts: Array<{ id: number; entry: [number, number] }> = [];
   for (const { ledger: l, firstAbuseIds } of parts) {
     for (const kind of Object.keys(out.abusiveMessages) as (keyof Ledger['abusiveMessages'])[]) {
@@ -126,11 +134,13 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
     out.userReports += l.userReports;
     out.forgedReports += l.forgedReports;
     out.blocks += l.blocks;
+    for (const a of l.viralSharers) out.viralSharers.push(a);
     out.privacy.readableInnocentMessages += l.privacy.readableInnocentMessages;
     out.privacy.innocentUsersExposed += l.privacy.innocentUsersExposed;
     out.privacy.innocentUsers += l.privacy.innocentUsers;
   }
   for (const ids of Object.values(out.abusiveIds)) ids.sort((a, b) => a - b);
+  out.viralSharers.sort((a, b) => a - b);
   out.firstAbuse = firsts.sort((a, b) => a.id - b.id).map((f) => f.entry);
   return out;
 }

@@ -21,9 +21,9 @@ export class Picks {
     return start + Math.floor(this.rng.next() * 3_600_000) / 1000;
   }
 
-  /** Whether `account` has been created by time t (no draw). */
+  /** Whether `account` is open at time t: created by then and not yet closed (no draw). */
   exists(account: number, t: number): boolean {
-    return (this.population.createdAt[account] as number) <= t;
+    return this.population.exists(account, t);
   }
 
   /** A random account of the shard that exists at time t (a few tries), or -1. */

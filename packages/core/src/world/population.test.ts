@@ -1,132 +1,14 @@
 /**
- * The population in typed arrays against the population as it was first written (a
- * Set of pairs, an array per account, Maps and Sets): the same draws in the same order,
- * so the same accounts, contacts, networks and classes, whatever the scenario.
+ * The population: its contact rows, and the open population's steady state (accounts
+ * and offenders open at any time as the scenario says, offenders coming back on new
+ * accounts).
  */
 import { describe, expect, it } from 'vitest';
-import { Random } from '../random';
 import type { Scenario } from '../scenario';
+import { accountSlots } from '../scenario/pairs';
 import { testScenario } from '../testing';
 import { DAY } from '../types';
-import { buildPopulation, Kind } from './population';
-
-/** The first population: what buildPopulation must reproduce draw for draw (it held at most 2^24 pairs). */
-function reference(scenario: Scenario) {
-  const rng = Random.derive(scenario.seed, 'population');
-  const p = scenario.population;
-  const { adults, minors } = p;
-  const users = adults + minors;
-  const edges = new Set<number>();
-  const key = (a: number, b: number) => (a < b ? a * users + b : b * users + a);
-  const addEdge = (a: number, b: number): boolean => {
-    if (a === b) return false;
-    const k = key(a, b);
-    if (edges.has(k)) return false;
-    edges.add(k);
-    return true;
-  };
-  const communityCount = Math.max(1, Math.round(users / p.communitySize));
-  const order = rng.shuffle(Array.from({ length: users }, (_, i) => i));
-  const communityOf = new Int32Array(users);
-  const members: number[][] = Array.from({ length: communityCount }, () => []);
-  order.forEach((account, i) => {
-    const c = i % communityCount;
-    communityOf[account] = c;
-    members[c]?.push(account);
-  });
-  const target = Math.round((users * scenario.traffic.contactsPerUser) / 2);
-  const pickGroup = (minor: boolean): number => (minor ? adults + rng.int(minors) : rng.int(adults));
-  let attempts = 0;
-  while (edges.size < target && attempts < target * 10) {
-    attempts++;
-    const a = rng.int(users);
-    if (rng.chance(scenario.traffic.communityShare)) {
-      const group = members[communityOf[a] as number] as number[];
-      addEdge(a, group[rng.int(group.length)] as number);
-      continue;
-    }
-    const aMinor = a >= adults;
-    let bMinor = rng.chance(scenario.traffic.sameAgeGroupShare) ? aMinor : !aMinor;
-    if (bMinor && minors === 0) bMinor = false;
-    addEdge(a, pickGroup(bMinor));
-  }
-  const kind = new Uint8Array(users);
-  const adultOrder = rng.shuffle(Array.from({ length: adults }, (_, i) => i));
-  let next = 0;
-  const take = (n: number, k: Kind) => {
-    const picked = adultOrder.slice(next, next + n).sort((a, b) => a - b);
-    next += n;
-    for (const a of picked) kind[a] = k;
-    return picked;
-  };
-  const o = p.offenders;
-  const sharers = take(o.sharers.count, Kind.Sharer);
-  const producers = take(o.producers.count, Kind.Producer);
-  const groomers = take(o.groomers.count, Kind.Groomer);
-  const mentors = take(p.lookalikes.mentors.count, Kind.Mentor);
-  const imageOffenders = [...sharers, ...producers].sort((a, b) => a - b);
-  const ring = new Map<number, number[]>();
-  for (const s of imageOffenders) ring.set(s, []);
-  if (imageOffenders.length > 1) {
-    for (const s of imageOffenders) {
-      for (let i = 0; i < 5; i++) {
-        const other = imageOffenders[rng.int(imageOffenders.length)] as number;
-        if (addEdge(s, other)) {
-          ring.get(s)?.push(other);
-          ring.get(other)?.push(s);
-        }
-      }
-    }
-  }
-  const publicActive = new Set<number>([
-    ...sharers.filter(() => rng.chance(o.sharers.publicActivityShare)),
-    ...producers.filter(() => rng.chance(o.producers.publicActivityShare)),
-  ]);
-  const classes = new Map<number, number[]>();
-  const m = p.lookalikes.mentors;
-  for (const mentor of mentors) {
-    const cls = new Set<number>();
-    while (cls.size < Math.min(m.minorsEach, minors)) cls.add(adults + rng.int(minors));
-    const list = [...cls].sort((a, b) => a - b);
-    for (const minor of list) if (rng.chance(m.connectedShare)) addEdge(mentor, minor);
-    classes.set(mentor, list);
-  }
-  const createdAt = new Float64Array(users);
-  const duration = scenario.durationDays * DAY;
-  const shares: Record<number, number> = {
-    [Kind.Ordinary]: p.newAccountShare,
-    [Kind.Sharer]: o.sharers.newAccountShare,
-    [Kind.Producer]: o.producers.newAccountShare,
-    [Kind.Groomer]: o.groomers.newAccountShare,
-    [Kind.Mentor]: 0,
-  };
-  for (let a = 0; a < users; a++) {
-    createdAt[a] = rng.chance(shares[kind[a] as number] as number)
-      ? Math.floor(rng.next() * duration * 0.8)
-      : -Math.max(1, rng.exponential(p.accountAgeDays)) * DAY;
-  }
-  const lists: number[][] = Array.from({ length: users }, () => []);
-  for (const k of edges) {
-    const a = Math.floor(k / users);
-    const b = k - a * users;
-    lists[a]?.push(b);
-    lists[b]?.push(a);
-  }
-  const contacts = lists.map((l) => l.sort((x, y) => x - y));
-  return {
-    contacts,
-    kind,
-    createdAt,
-    sharers,
-    producers,
-    groomers,
-    mentors,
-    ring,
-    publicActive,
-    classes,
-    connected: (a: number, b: number) => edges.has(key(a, b)),
-  };
-}
+import { buildPopulation, Kind, type Population } from './population';
 
 const scenarios: [string, Scenario][] = [
   [
@@ -181,29 +63,113 @@ const scenarios: [string, Scenario][] = [
   ],
 ];
 
+/** Accounts of `list` (all when omitted) open at time t. */
+function openAt(p: Population, t: number, list?: readonly number[]): number {
+  let n = 0;
+  if (list) for (const a of list) n += p.exists(a, t) ? 1 : 0;
+  else for (let a = 0; a < p.users; a++) n += p.exists(a, t) ? 1 : 0;
+  return n;
+}
+
 describe('buildPopulation', () => {
-  it.each(scenarios)('makes the population the first implementation made: %s', (_name, scenario) => {
-    const want = reference(scenario);
-    const got = buildPopulation(scenario);
-    const users = scenario.population.adults + scenario.population.minors;
-    expect(got.users).toBe(users);
-    expect(got.contacts.rows).toBe(users);
-    expect(Array.from({ length: users }, (_, a) => Array.from(got.contacts.row(a)))).toEqual(want.contacts);
-    expect(got.kind).toEqual(want.kind);
-    expect(got.createdAt).toEqual(want.createdAt);
-    expect([got.sharers, got.producers, got.groomers, got.mentors]).toEqual([want.sharers, want.producers, want.groomers, want.mentors]);
-    for (let a = 0; a < users; a++) {
-      expect(Array.from(got.ringOf(a))).toEqual(want.ring.get(a) ?? []);
-      expect(got.isPublicActive(a)).toBe(want.publicActive.has(a));
-      expect(Array.from(got.classOf(a))).toEqual(want.classes.get(a) ?? []);
+  it.each(scenarios)('is the same population for the same scenario and seed, and sized by accountSlots: %s', (_name, scenario) => {
+    const a = buildPopulation(scenario);
+    const b = buildPopulation(scenario);
+    const slots = accountSlots(scenario);
+    expect([a.users, a.adults, a.minors]).toEqual([slots.users, slots.adults, slots.minors]);
+    expect(a.open).toBe(scenario.population.adults + scenario.population.minors);
+    expect(a.contacts.rows).toBe(a.users);
+    expect(a.kind).toEqual(b.kind);
+    expect(a.createdAt).toEqual(b.createdAt);
+    expect(a.closedAt).toEqual(b.closedAt);
+    expect(a.contacts.items).toEqual(b.contacts.items);
+    expect([a.sharers, a.producers, a.groomers, a.mentors]).toEqual([b.sharers, b.producers, b.groomers, b.mentors]);
+    // Every slot but the spare ones is open at some time of the run, and the kinds agree with the lists.
+    const end = scenario.durationDays * DAY;
+    for (let x = 0; x < a.users; x++) {
+      if (a.createdAt[x] === Number.POSITIVE_INFINITY && a.kind[x] === Kind.Ordinary) continue;
+      expect(a.createdAt[x] as number).toBeLessThan(end);
+      expect(a.closedAt[x] as number).toBeGreaterThan(Math.max(0, a.createdAt[x] as number));
     }
-    const rng = Random.derive(1, 'pairs');
-    for (let i = 0; i < 5_000; i++) {
-      const a = rng.int(users);
-      const b = rng.int(users);
-      expect(got.connected(a, b)).toBe(want.connected(a, b));
+    for (const [list, k] of [
+      [a.sharers, Kind.Sharer],
+      [a.producers, Kind.Producer],
+      [a.groomers, Kind.Groomer],
+      [a.mentors, Kind.Mentor],
+    ] as const) {
+      for (const x of list) expect(a.kind[x]).toBe(k);
+      for (const x of list) expect(a.isMinor(x)).toBe(false);
     }
-    for (let a = 0; a < users; a++) for (const b of want.contacts[a] as number[]) expect(got.connected(a, b) && got.connected(b, a)).toBe(true);
+    const kinds = a.kind.reduce((n, k) => n + (k === Kind.Ordinary ? 0 : 1), 0);
+    expect(kinds).toBe(a.sharers.length + a.producers.length + a.groomers.length + a.mentors.length);
+  });
+
+  it('stays in steady state: as many accounts and offenders open on the last day as on the first', () => {
+    const scenario = testScenario({
+      seed: 21,
+      durationDays: 120,
+      population: {
+        adults: 20_000,
+        minors: 5_000,
+        accountAgeDays: 200,
+        offenders: {
+          sharers: { count: 300, accountLifetimeDays: 20, returnShare: 0.6, returnDelayDays: 3 },
+          groomers: { count: 100, accountLifetimeDays: 30 },
+        },
+      },
+      traffic: { contactsPerUser: 4 },
+    });
+    const p = buildPopulation(scenario);
+    const open = scenario.population.adults + scenario.population.minors;
+    for (const day of [0.5, 30, 60, 119.5]) {
+      const t = day * DAY;
+      // An open count's spread over the run is about the square root of the turnover.
+      expect(Math.abs(openAt(p, t) - open)).toBeLessThan(0.02 * open);
+      expect(Math.abs(openAt(p, t, p.sharers) - 300)).toBeLessThan(45);
+      expect(Math.abs(openAt(p, t, p.groomers) - 100)).toBeLessThan(25);
+    }
+    // Over 120 days at 20-day lifetimes each sharer's account turns over about six times.
+    expect(p.sharers.length).toBeGreaterThan(300 * 4);
+  });
+
+  it('brings offenders back on new accounts, opened after the old one closed', () => {
+    const scenario = testScenario({
+      seed: 4,
+      durationDays: 60,
+      population: { adults: 5_000, minors: 1_000, offenders: { sharers: { count: 50, accountLifetimeDays: 10, returnShare: 0.8, returnDelayDays: 2 } } },
+      traffic: { contactsPerUser: 4 },
+    });
+    const p = buildPopulation(scenario);
+    let returns = 0;
+    for (const a of p.sharers) {
+      const before = p.previousAccount(a);
+      if (before === -2) continue;
+      returns++;
+      expect(p.createdAt[a] as number).toBeGreaterThanOrEqual(0);
+      if (before >= 0) {
+        expect(p.kind[before]).toBe(Kind.Sharer);
+        expect(p.closedAt[before] as number).toBeLessThanOrEqual(p.createdAt[a] as number);
+      }
+    }
+    // About count × days / lifetime × returnShare of them: 240.
+    expect(returns).toBeGreaterThan(150);
+    expect(returns).toBeLessThan(340);
+    // Without coming back, offenders' later accounts are newcomers only.
+    const none = buildPopulation({
+      ...scenario,
+      population: {
+        ...scenario.population,
+        offenders: { ...scenario.population.offenders, sharers: { ...scenario.population.offenders.sharers, returnShare: 0 } },
+      },
+    });
+    expect(none.sharers.filter((a) => none.previousAccount(a) !== -2)).toEqual([]);
+    expect(none.sharers.length).toBeGreaterThan(150);
+  });
+
+  it('keeps mentors open for the whole run', () => {
+    const [, scenario] = scenarios[0] as [string, Scenario];
+    const p = buildPopulation(scenario);
+    for (const m of p.mentors) expect([p.exists(m, 0), p.exists(m, scenario.durationDays * DAY - 1)]).toEqual([true, true]);
   });
 
   it('holds the same contacts on both sides, each list ascending, each pair once', () => {

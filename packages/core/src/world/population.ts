@@ -2,8 +2,13 @@
  * The synthetic platform's accounts and social graph. Accounts 0 .. adults-1 are
  * adults, adults .. adults+minors-1 are minors. Accounts belong to communities
  * (schools, clubs, neighbourhoods) where most contacts are made. Offenders and
- * innocent look-alikes are drawn from the adults. Every account has a creation time the
- * platform knows; some are created during the run.
+ * innocent look-alikes are drawn from the adults.
+ *
+ * The population is open: every account has a creation time (which the platform knows)
+ * and a closing time. The scenario's adults and minors are the accounts open at any
+ * time: accounts close at a steady rate and as many join during the run, each joiner a
+ * slot of its own (accountSlots). Offenders arrive, their accounts end, and many come
+ * back on new accounts; so a run starts, and stays, in steady state.
  *
  * Everything is held in typed arrays, a few per population and none per account: the
  * contacts in compressed rows (one Int32Array of row starts, one of contacts), the
@@ -14,7 +19,7 @@
  */
 import { Random } from '../random';
 import type { Scenario } from '../scenario';
-import { contactPairs, RING_CONTACTS } from '../scenario/pairs';
+import { accountSlots, contactPairs, offenderArchetypes, RING_CONTACTS } from '../scenario/pairs';
 import { NumberSet, sortedHas, sortedIndexOf } from '../tables';
 import { DAY } from '../types';
 import { Rows } from './rows';
@@ -28,15 +33,22 @@ export enum Kind {
 }
 
 export interface Population {
+  /** Account slots in all (adults then minors): every account the run may open. */
   readonly users: number;
+  /** Adult slots: accounts 0 .. adults-1. */
   readonly adults: number;
+  /** Minor slots: accounts adults .. users-1. */
   readonly minors: number;
+  /** Accounts open at any time (the scenario's adults plus minors): what per-user rates are of. */
+  readonly open: number;
   /** Contacts of each account, ascending: row a holds account a's. */
   readonly contacts: Rows;
   /** Role of each account (ground truth: generator only). */
   readonly kind: Uint8Array;
-  /** Creation time of each account, seconds relative to the run start (negative: before it). */
+  /** Creation time of each account, seconds relative to the run start (negative: before it; Infinity: a spare slot, never opened). */
   readonly createdAt: Float64Array;
+  /** Closing time of each account, seconds relative to the run start (Infinity: stays open). */
+  readonly closedAt: Float64Array;
   readonly sharers: number[];
   readonly producers: number[];
   readonly groomers: number[];
@@ -50,6 +62,13 @@ export interface Population {
   isMinor(account: number): boolean;
   connected(a: number, b: number): boolean;
   isOffender(account: number): boolean;
+  /** Whether `account` is open at time t. */
+  exists(account: number, t: number): boolean;
+  /**
+   * For an offender's account opened when they came back: the account they had before
+   * (-1 when it closed before the run); -2 for any other account.
+   */
+  previousAccount(account: number): number;
 }
 
 /** 0, 1, ..., n - 1. */
@@ -64,8 +83,8 @@ const EMPTY = new Int32Array(0);
 export function buildPopulation(scenario: Scenario): Population {
   const rng = Random.derive(scenario.seed, 'population');
   const p = scenario.population;
-  const { adults, minors } = p;
-  const users = adults + minors;
+  const slots = accountSlots(scenario);
+  const { adults, minors, users } = slots;
   // Each contact pair once, as a·users + b with a < b, in a table sized for every pair
   // the population can make.
   const edges = new NumberSet(contactPairs(scenario));
@@ -99,24 +118,113 @@ export function buildPopulation(scenario: Scenario): Population {
     addEdge(a, pickGroup(bMinor));
   }
 
-  // Offenders and look-alikes, drawn from the adults.
+  // Lifetimes. Slots 0 .. p.adults-1 and the first p.minors minor slots hold the
+  // accounts open when the run starts: each is as old as an exponential draw and
+  // (memoryless) stays open for another. The offenders' reserve follows the open adults;
+  // every other slot is a joiner, opening at a uniform time of the run.
+  const day = DAY;
+  const duration = scenario.durationDays * day;
+  const lifetime = p.accountAgeDays;
+  const createdAt = new Float64Array(users);
+  const closedAt = new Float64Array(users);
+  const reserveStart = p.adults;
+  const reserveEnd = p.adults + slots.offenderReserve;
+  const openAtStart = (a: number) => a < p.adults || (a >= adults && a < adults + p.minors);
+  for (let a = 0; a < users; a++) {
+    if (openAtStart(a)) {
+      createdAt[a] = -Math.max(1, rng.exponential(lifetime)) * day;
+      closedAt[a] = rng.exponential(lifetime) * day;
+    } else {
+      createdAt[a] = Math.floor(rng.next() * duration);
+      closedAt[a] = (createdAt[a] as number) + rng.exponential(lifetime) * day;
+    }
+  }
+
+  // Offenders and look-alikes: the open offenders and the mentors are drawn from the
+  // adults open at the start; the offenders' later accounts (returns and newcomers) take
+  // reserve slots, opening when they need them.
   const kind = new Uint8Array(users);
-  const adultOrder = rng.shuffle(identity(adults));
+  const adultOrder = rng.shuffle(identity(p.adults));
   let next = 0;
   const take = (n: number, k: Kind) => {
-    const picked = Array.from(adultOrder.subarray(next, next + n)).sort((a, b) => a - b);
-    next += n;
+    const picked = Array.from(adultOrder.subarray(next, next + Math.min(n, p.adults - next)));
+    next += picked.length;
     for (const a of picked) kind[a] = k;
     return picked;
   };
-  const o = p.offenders;
-  const sharers = take(o.sharers.count, Kind.Sharer);
-  const producers = take(o.producers.count, Kind.Producer);
-  const groomers = take(o.groomers.count, Kind.Groomer);
-  const mentors = take(p.lookalikes.mentors.count, Kind.Mentor);
+  let reserve = reserveStart;
+  const returning: number[] = [];
+  const previous: number[] = [];
+  /** A reserve slot opened for an offender of kind k at `start`, or -1 when the reserve is spent. */
+  const newAccount = (k: Kind, start: number, lifetimeDays: number): number => {
+    if (reserve >= reserveEnd) return -1;
+    const a = reserve++;
+    kind[a] = k;
+    createdAt[a] = Math.floor(start);
+    closedAt[a] = (createdAt[a] as number) + rng.exponential(lifetimeDays) * day;
+    return a;
+  };
+  const archetypes = offenderArchetypes(scenario);
+  const offenderKinds = [Kind.Sharer, Kind.Producer, Kind.Groomer] as const;
+  const lists: number[][] = [];
+  archetypes.forEach((o, i) => {
+    const k = offenderKinds[i] as Kind;
+    const accounts = take(o.count, k);
+    for (const a of accounts) {
+      createdAt[a] = -Math.max(1, rng.exponential(o.accountLifetimeDays)) * day;
+      closedAt[a] = rng.exponential(o.accountLifetimeDays) * day;
+    }
+    // The account an offender's career continues on when `from` closes: back (with
+    // probability returnShare) after an exponential delay, if still within the run.
+    const follow = (from: number) => {
+      let prev = from;
+      while ((closedAt[prev] as number) < duration && rng.chance(o.returnShare)) {
+        const start = (closedAt[prev] as number) + rng.exponential(o.returnDelayDays) * day;
+        if (start >= duration) return;
+        const a = newAccount(k, start, o.accountLifetimeDays);
+        if (a < 0) return;
+        accounts.push(a);
+        returning.push(a);
+        previous.push(prev);
+        prev = a;
+      }
+    };
+    for (const a of [...accounts]) follow(a);
+    // Offenders between accounts when the run starts (as many as steady state holds)
+    // come back at an exponential delay; newcomers arrive at the rate that keeps the
+    // open count steady: count (1 - returnShare) / accountLifetimeDays a day.
+    const waiting = Math.round((o.count * o.returnShare * o.returnDelayDays) / o.accountLifetimeDays);
+    for (let w = 0; w < waiting; w++) {
+      const start = rng.exponential(o.returnDelayDays) * day;
+      if (start >= duration) continue;
+      const a = newAccount(k, start, o.accountLifetimeDays);
+      if (a < 0) break;
+      accounts.push(a);
+      returning.push(a);
+      previous.push(-1);
+      follow(a);
+    }
+    const newcomers = rng.poisson((o.count * (1 - o.returnShare) * scenario.durationDays) / o.accountLifetimeDays);
+    for (let n = 0; n < newcomers; n++) {
+      const a = newAccount(k, rng.next() * duration, o.accountLifetimeDays);
+      if (a < 0) break;
+      accounts.push(a);
+      follow(a);
+    }
+    lists.push(accounts.sort((x, y) => x - y));
+  });
+  const [sharers, producers, groomers] = lists as [number[], number[], number[]];
+  // Reserve slots no offender needed are never opened.
+  for (let a = reserve; a < reserveEnd; a++) {
+    createdAt[a] = Number.POSITIVE_INFINITY;
+    closedAt[a] = Number.POSITIVE_INFINITY;
+  }
+  const mentors = take(p.lookalikes.mentors.count, Kind.Mentor).sort((a, b) => a - b);
+  for (const m of mentors) closedAt[m] = Number.POSITIVE_INFINITY;
 
   // Image offenders know some other image offenders: the network they trade in. The
   // pairs they make, in order, give each one's list in the order they met.
+  const o = p.offenders;
   const imageOffenders = Int32Array.from([...sharers, ...producers]).sort();
   const met = new Int32Array(2 * RING_CONTACTS * imageOffenders.length);
   let meetings = 0;
@@ -159,35 +267,16 @@ export function buildPopulation(scenario: Scenario): Population {
     for (const minor of cls) if (rng.chance(m.connectedShare)) addEdge(mentor, minor);
   });
 
-  // Account creation: most accounts predate the run; a share of each group is created
-  // during it (offenders often start on fresh accounts).
-  const createdAt = new Float64Array(users);
-  const duration = scenario.durationDays * DAY;
-  const newShare = (a: number): number => {
-    switch (kind[a]) {
-      case Kind.Sharer:
-        return o.sharers.newAccountShare;
-      case Kind.Producer:
-        return o.producers.newAccountShare;
-      case Kind.Groomer:
-        return o.groomers.newAccountShare;
-      case Kind.Mentor:
-        return 0;
-      default:
-        return p.newAccountShare;
-    }
-  };
-  for (let a = 0; a < users; a++) {
-    createdAt[a] = rng.chance(newShare(a)) ? Math.floor(rng.next() * duration * 0.8) : -Math.max(1, rng.exponential(p.accountAgeDays)) * DAY;
-  }
-
+  const byAccount = returning.map((a, i) => [a, previous[i] as number] as const).sort((x, y) => x[0] - y[0]);
   return new Accounts({
     users,
     adults,
     minors,
+    open: p.adults + p.minors,
     contacts: contactRows(users, edges),
     kind,
     createdAt,
+    closedAt,
     sharers,
     producers,
     groomers,
@@ -196,12 +285,17 @@ export function buildPopulation(scenario: Scenario): Population {
     ring,
     publicActive,
     classes,
+    returning: Int32Array.from(byAccount, (x) => x[0]),
+    previous: Int32Array.from(byAccount, (x) => x[1]),
   });
 }
 
 /** What buildPopulation makes, as plain data: the population's own fields, and the tables its questions are answered from. */
 interface Tables
-  extends Pick<Population, 'users' | 'adults' | 'minors' | 'contacts' | 'kind' | 'createdAt' | 'sharers' | 'producers' | 'groomers' | 'mentors'> {
+  extends Pick<
+    Population,
+    'users' | 'adults' | 'minors' | 'open' | 'contacts' | 'kind' | 'createdAt' | 'closedAt' | 'sharers' | 'producers' | 'groomers' | 'mentors'
+  > {
   /** The image offenders, ascending: row i of `ring` is the i-th one's network. */
   imageOffenders: Int32Array;
   ring: Rows;
@@ -209,6 +303,9 @@ interface Tables
   publicActive: Int32Array;
   /** Row i is the class of the i-th mentor. */
   classes: Rows;
+  /** Offenders' accounts opened on coming back, ascending, and the account each had before (-1: closed before the run). */
+  returning: Int32Array;
+  previous: Int32Array;
 }
 
 /**
@@ -221,9 +318,11 @@ class Accounts implements Population {
   readonly users: number;
   readonly adults: number;
   readonly minors: number;
+  readonly open: number;
   readonly contacts: Rows;
   readonly kind: Uint8Array;
   readonly createdAt: Float64Array;
+  readonly closedAt: Float64Array;
   readonly sharers: number[];
   readonly producers: number[];
   readonly groomers: number[];
@@ -239,9 +338,11 @@ class Accounts implements Population {
     this.users = t.users;
     this.adults = t.adults;
     this.minors = t.minors;
+    this.open = t.open;
     this.contacts = t.contacts;
     this.kind = t.kind;
     this.createdAt = t.createdAt;
+    this.closedAt = t.closedAt;
     this.sharers = t.sharers;
     this.producers = t.producers;
     this.groomers = t.groomers;
@@ -281,6 +382,15 @@ class Accounts implements Population {
     const k = this.kind[account];
     return k === Kind.Sharer || k === Kind.Producer || k === Kind.Groomer;
   }
+
+  exists(account: number, t: number): boolean {
+    return (this.createdAt[account] as number) <= t && t < (this.closedAt[account] as number);
+  }
+
+  previousAccount(account: number): number {
+    const i = sortedIndexOf(this.tables.returning, account);
+    return i < 0 ? -2 : (this.tables.previous[i] as number);
+  }
 }
 
 /** Rows as plain data: what a thread is sent. */
@@ -316,6 +426,9 @@ export function sharePopulation(population: Population): SharedPopulation {
     contacts: sharedRows(t.contacts),
     kind: shared(t.kind),
     createdAt: shared(t.createdAt),
+    closedAt: shared(t.closedAt),
+    returning: shared(t.returning),
+    previous: shared(t.previous),
     imageOffenders: shared(t.imageOffenders),
     ring: sharedRows(t.ring),
     publicActive: shared(t.publicActive),

@@ -3,11 +3,11 @@
  * rate. A block is about the account blocked, so the shard draws its own accounts as the
  * blocked and anyone as the blocker.
  */
-import type { Actor, Emit, Hour, World } from '../actor';
+import { openInShard, type Actor, type Emit, type Hour, type World } from '../actor';
 
 export function blockers(world: World): Actor {
   const { scenario, population, rng, picks } = world;
-  const rate = (world.shard.size * scenario.traffic.blocksPerUserPerMonth) / 30 / 24;
+  const rate = (openInShard(world) * scenario.traffic.blocksPerUserPerMonth) / 30 / 24;
   return {
     step(hour: Hour, emit: Emit): void {
       const n = rng.poisson(rate);

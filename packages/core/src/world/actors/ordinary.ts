@@ -2,12 +2,12 @@
  * Ordinary users: direct messages, mostly to contacts, and public posts, texts or
  * benign images, at the scenario's rate per user (the shard's users).
  */
-import { eachActiveArrival, type Actor, type Emit, type Hour, type World } from '../actor';
+import { eachActiveArrival, openInShard, type Actor, type Emit, type Hour, type World } from '../actor';
 
 export function ordinaryUsers(world: World): Actor {
   const { scenario, rng, picks, content, envelopes } = world;
   const t = scenario.traffic;
-  const rate = (world.shard.size * t.messagesPerUserPerDay) / 24;
+  const rate = (openInShard(world) * t.messagesPerUserPerDay) / 24;
   return {
     step(hour: Hour, emit: Emit): void {
       eachActiveArrival(world, hour, rate, (time, sender) => {

@@ -1,9 +1,9 @@
 /** Profile photo changes: any user, now and then, a benign image on the profile surface. */
-import { eachActiveArrival, type Actor, type Emit, type Hour, type World } from '../actor';
+import { eachActiveArrival, openInShard, type Actor, type Emit, type Hour, type World } from '../actor';
 
 export function profilePhotos(world: World): Actor {
   const { scenario, content, envelopes } = world;
-  const rate = (world.shard.size * scenario.traffic.profilePhotoChangesPerMonth) / 30 / 24;
+  const rate = (openInShard(world) * scenario.traffic.profilePhotoChangesPerMonth) / 30 / 24;
   return {
     step(hour: Hour, emit: Emit): void {
       eachActiveArrival(world, hour, rate, (time, sender) => {
