@@ -6,7 +6,7 @@
 import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LIMITS, unprintable } from './fields';
-import { contactPairs } from './pairs';
+import { accountSlots, contactPairs } from './pairs';
 import { scenarioSchema, type Scenario } from './schema';
 
 export interface Problem {
@@ -315,10 +315,15 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
       });
     }
     const users = s.population.adults + s.population.minors;
-    if (users > LIMITS.users) {
+    // Every account the run opens takes a slot: the open ones, the joiners, the offenders' reserve.
+    const slots = accountSlots({ ...s, name: '' }).users;
+    if (slots > LIMITS.users) {
       problems.push({
         path: 'population',
-        message: `${users} users in all; one run holds at most ${LIMITS.users}`,
+        message:
+          slots === users
+            ? `${users} users in all; one run holds at most ${LIMITS.users}`
+            : `${users} open accounts, and ${slots} accounts in all once those that join during the ${s.durationDays} days are counted; one run holds at most ${LIMITS.users}: shorten durationDays, lengthen population.accountAgeDays or reduce the population`,
         ...(doc && counter ? position(doc, counter, ['population']) : {}),
       });
     }

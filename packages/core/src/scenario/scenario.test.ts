@@ -306,6 +306,14 @@ describe('validateScenario: problems', () => {
     const ps = problems(validateScenario({ ...minimal, population: { adults: LIMITS.users, minors: 1 } }, 'x.yaml'));
     expect(ps.map((p) => p.path)).toContain('population');
   });
+
+  it('counts the accounts that join during the run against the limit, and says what to change', () => {
+    // 15M open accounts fit, but over a year at a mean lifetime of 700 days half as many again join.
+    const data = { ...minimal, durationDays: 365, population: { adults: 15_000_000, minors: 0 }, traffic: { contactsPerUser: 2 } };
+    const ps = problems(validateScenario(data, 'x.yaml'));
+    expect(ps.find((p) => p.path === 'population')?.message).toMatch(/15000000 open accounts, and 2\d{7} accounts in all .* shorten durationDays/);
+    ok({ ...data, durationDays: 30 });
+  });
 });
 
 describe('parseScenario', () => {

@@ -19,6 +19,7 @@ import { ordinaryUsers } from './ordinary';
 import { producers } from './producers';
 import { profilePhotos } from './profile-photos';
 import { sharers } from './sharers';
+import { viralSharers } from './viral';
 
 function scenario(): Scenario {
   return testScenario(
@@ -125,6 +126,29 @@ describe('actors', () => {
       expect(own.has(m.envelope.sender)).toBe(true);
       expect([m.abusive, m.content.media]).toEqual([kind, 'image']);
     }
+  });
+
+  it('viral forwards are innocent accounts passing on one of the few viral bank images, by DM to a contact or in public', () => {
+    const s = testScenario(scenario(), { population: { lookalikes: { viralSharers: { perMillionPerDay: 200_000, viralImages: 3, publicShare: 0.3 } } } });
+    const { world, messages } = play(viralSharers, s);
+    expect(messages.length).toBeGreaterThan(100);
+    const viral = new Set<number>();
+    for (const m of messages) {
+      expect(world.population.isOffender(m.envelope.sender)).toBe(false);
+      expect([m.abusive, m.content.media]).toEqual(['knownImage', 'image']);
+      if (m.envelope.surface === 'dm') expect(world.population.connected(m.envelope.sender, m.envelope.recipient)).toBe(true);
+      else expect([m.envelope.surface, m.envelope.recipient]).toEqual(['public', -1]);
+      const hit = m.content.media === 'image' ? matchBank(world.bank.bank, m.content.hash, 40) : null;
+      if (hit) viral.add(hit.index);
+    }
+    // Only the first viralImages genuine entries circulate.
+    expect([...viral].every((i) => i < 3)).toBe(true);
+    expect(viral.size).toBe(3);
+    const publicShare = messages.filter((m) => m.envelope.surface === 'public').length / messages.length;
+    expect(publicShare).toBeGreaterThan(0.2);
+    expect(publicShare).toBeLessThan(0.4);
+    // Off by default.
+    expect(play(viralSharers).messages).toEqual([]);
   });
 
   it('sharers re-share bank images, producers new ones', () => {
