@@ -67,6 +67,8 @@ function ledger(over: Partial<LedgerView> = {}): LedgerView {
     ],
     messages: 100,
     encrypted: 30,
+    messagesPerDay: [60, 40],
+    encryptedPerDay: [10, 20],
     userReports: 1,
     forgedReports: 1,
     blocks: 5,
