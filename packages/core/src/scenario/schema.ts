@@ -147,7 +147,9 @@ export const scenarioSchema = z.strictObject({
       directMessages: z
         .strictObject({
           encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
-          ...rollout('A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).'),
+          ...rollout(
+            'A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).',
+          ),
         })
         .prefault({})
         .describe('Direct messages between two accounts.'),
