@@ -62,10 +62,14 @@ export interface Timing {
 }
 
 type PerRoute = Record<Route, number>;
+/** The scenario's surface blocks. */
+export type SurfaceBlock = keyof Scenario['surfaces'];
 type PerAbuse = Record<AbuseKind, number>;
 
 export interface RunResult {
   scenario: { name: string; file: string; seed: number };
+  /** Each surface's encryption as the scenario sets it: when its rollout starts and over how many days (see messages.encryptedPerDay). */
+  surfaces: Record<SurfaceBlock, { encryption: 'none' | 'e2ee'; fromDay: number; rampDays: number }>;
   messages: {
     total: number;
     encrypted: number;
@@ -268,6 +272,11 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const encryptedPerDay = ofDays(ledger.encryptedPerDay, scenario.durationDays);
   return {
     scenario: { name: scenario.name, file, seed: scenario.seed },
+    surfaces: {
+      directMessages: { ...scenario.surfaces.directMessages },
+      publicPosts: { ...scenario.surfaces.publicPosts },
+      profilePhotos: { ...scenario.surfaces.profilePhotos },
+    },
     messages: {
       ...state.messages,
       total: ledger.messages,

@@ -21,7 +21,7 @@ const rollout = (which: string) => ({
   fromDay: count(LIMITS.days)
     .default(0)
     .describe(
-      'With encryption e2ee: the simulated day the rollout starts (0: encrypted from the start). Must be less than durationDays. Messenger default E2EE rolled out from 6 Dec 2023 over several months (docs/model.md).',
+      'With encryption e2ee: days into the run when the rollout starts (0: encrypted from the start; 10: from the start of day 11). Must be less than durationDays. Messenger default E2EE rolled out from 6 Dec 2023 over several months (docs/model.md).',
     ),
   rampDays: count(LIMITS.days)
     .default(0)
