@@ -162,7 +162,7 @@ describe('the command line', () => {
     const again = await blindspot(['run', tiny, '--out', out, '--redis', 'redis://127.0.0.1:1']);
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      `--out ${out}: already holds tiny.json and 4 more files this command writes; give another folder, leave out --out for a new folder, or add --force to overwrite`,
+      `--out ${out}: already holds tiny.json and 5 more files this command writes; give another folder, leave out --out for a new folder, or add --force to overwrite`,
     );
     expect(readFileSync(join(out, 'tiny.json'), 'utf8')).toBe(before);
     const forced = await blindspot(['run', tiny, '--out', out, '--force', '--seed', '12']);
