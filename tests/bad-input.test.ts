@@ -162,7 +162,7 @@ describe('the command line', () => {
     const again = await blindspot(['run', tiny, '--out', out, '--redis', 'redis://127.0.0.1:1']);
     expect(again.code).toBe(2);
     expect(again.stderr.trim()).toBe(
-      `--out ${out}: already holds tiny.json and 4 more files this command writes; give another folder, leave out --out for a new folder, or add --force to overwrite`,
+      `--out ${out}: already holds tiny.json and 5 more files this command writes; give another folder, leave out --out for a new folder, or add --force to overwrite`,
     );
     expect(readFileSync(join(out, 'tiny.json'), 'utf8')).toBe(before);
     const forced = await blindspot(['run', tiny, '--out', out, '--force', '--seed', '12']);
@@ -184,13 +184,13 @@ describe('the command line', () => {
     const seedIn = (folder: string) => JSON.parse(readFileSync(join(folder, 'tiny.json'), 'utf8')).scenario.seed;
     expect(seedIn(a)).toBe(1);
     expect(seedIn(b)).toBe(2);
-    expect(readdirSync(a).sort()).toEqual(['tiny-figures.csv', 'tiny-per-day.csv', 'tiny-reports.csv', 'tiny.html', 'tiny.json']);
+    expect(readdirSync(a).sort()).toEqual(['tiny-figures.csv', 'tiny-per-day.csv', 'tiny-per-month.csv', 'tiny-reports.csv', 'tiny.html', 'tiny.json']);
     expect(seedIn(join(root, 'latest'))).toBe(2);
     expect(second.stdout).toContain(`${join(root, 'latest')} now points to ${b}`);
     // "wrote" once per file.
     const wrote = second.stdout.split('\n').filter((l) => l.startsWith('wrote '));
     expect(new Set(wrote).size).toBe(wrote.length);
-    expect(wrote).toHaveLength(5);
+    expect(wrote).toHaveLength(6);
   });
 
   it('two scenarios of one name, or one called comparison, do not overwrite each other', async () => {
@@ -205,6 +205,7 @@ describe('the command line', () => {
         'comparison-2.json',
         'comparison-figures.csv',
         'comparison-per-day.csv',
+        'comparison-per-month.csv',
         'comparison.html',
         'comparison.json',
         'tiny-2-reports.csv',

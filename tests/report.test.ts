@@ -125,7 +125,7 @@ describe('the HTML report', () => {
     const { charts, errors, requests, headers, rows } = await openReport(html, join(REPO_ROOT, 'results', 'report-screenshot.png'));
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
-    expect(charts.map((c) => c.id)).toEqual(['per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports']);
+    expect(charts.map((c) => c.id)).toEqual(['per-day', 'encrypted-per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports']);
     const chart = (id: string) => charts.find((c) => c.id === id) as ChartState;
 
     // The headline table: each later scenario has its change and percentage against the first.
@@ -183,7 +183,7 @@ describe('the HTML report', () => {
 
     // One colour per scenario in every chart, one per route, and the two sets apart.
     const scenarioColours = new Map<string, string>();
-    for (const id of ['per-day', 'part-by-route', 'funnel', 'false-reports']) {
+    for (const id of ['per-day', 'encrypted-per-day', 'part-by-route', 'funnel', 'false-reports']) {
       const c = chart(id);
       expect(
         c.datasets.map((d) => d.label),

@@ -50,11 +50,12 @@ describe('blindspot validate', () => {
       'scenarios/e2ee.yaml',
       'scenarios/e2ee-metadata.yaml',
       'scenarios/e2ee-client-side-scanning.yaml',
+      'scenarios/e2ee-rollout.yaml',
       '--json',
     ]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { ok: boolean }[];
-    expect(doc.map((d) => d.ok)).toEqual([true, true, true, true]);
+    expect(doc.map((d) => d.ok)).toEqual([true, true, true, true, true]);
   });
 
   it('without a file, or with an option it does not take: one line and a pointer to its help', async () => {

@@ -117,7 +117,7 @@ describe('blindspot sweep', () => {
     // Without --out: a folder of its own under the results folder, and latest points to it.
     const folder = (/^wrote (.+)[\\/]sweep-tiny\.json$/m.exec(r.stdout) as RegExpExecArray)[1] as string;
     expect(folder).toMatch(/[\\/]\d{4}-\d{2}-\d{2}-\d{4}-sweep-tiny$/);
-    expect(readdirSync(folder).sort()).toEqual(['sweep-tiny-per-day.csv', 'sweep-tiny.csv', 'sweep-tiny.html', 'sweep-tiny.json']);
+    expect(readdirSync(folder).sort()).toEqual(['sweep-tiny-per-day.csv', 'sweep-tiny-per-month.csv', 'sweep-tiny.csv', 'sweep-tiny.html', 'sweep-tiny.json']);
     expect(readFileSync(join(root, 'latest', 'sweep-tiny.csv'), 'utf8')).toBe(readFileSync(join(folder, 'sweep-tiny.csv'), 'utf8'));
   });
 

@@ -7,16 +7,20 @@ import { describe, expect, inject, it } from 'vitest';
 import { blindspot, scenarioCopy, withoutTiming } from './support/cli';
 import { uniquePrefix } from './support/redis';
 
-// The headline pair at full size; the other two shipped scenarios cut to 10 days (with
-// the voucher threshold lowered to 10 so accounts still open) to keep CI short.
+// The headline pair at full size; the other shipped scenarios cut to 10 days (with the
+// voucher threshold lowered to 10 so accounts still open, the rollout moved inside) to
+// keep CI short.
 const TEN_DAYS = { 'durationDays: 30': 'durationDays: 10' };
 const shortCss = () => scenarioCopy('scenarios/e2ee-client-side-scanning.yaml', { ...TEN_DAYS, 'threshold: 30                 # Apple 2021': 'threshold: 10' });
+// The rollout cut to 10 days too: from the start of day 4, over 4 days.
+const shortRollout = () => scenarioCopy('scenarios/e2ee-rollout.yaml', { ...TEN_DAYS, 'fromDay: 10 ': 'fromDay: 3 ', 'rampDays: 10 ': 'rampDays: 4 ' });
 
 describe.each([
   ['scenarios/plaintext.yaml', () => 'scenarios/plaintext.yaml'],
   ['scenarios/e2ee.yaml', () => 'scenarios/e2ee.yaml'],
   ['scenarios/e2ee-metadata.yaml (10 days)', () => scenarioCopy('scenarios/e2ee-metadata.yaml', TEN_DAYS)],
   ['scenarios/e2ee-client-side-scanning.yaml (10 days, threshold 10)', shortCss],
+  ['scenarios/e2ee-rollout.yaml (10 days, from day 4 over 4 days)', shortRollout],
 ])('%s', (_label, path) => {
   it('gives the same result over BullMQ as embedded', async () => {
     const url = inject('redisUrl');

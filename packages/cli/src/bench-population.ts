@@ -56,7 +56,7 @@ async function collect(): Promise<void> {
 
 /** The scenario with no messages and nothing encrypted: what the memory model says of the population alone. */
 function unsent(scenario: Scenario): Scenario {
-  const none = { encryption: 'none' } as const;
+  const none = { encryption: 'none', fromDay: 0, rampDays: 0 } as const;
   return {
     ...scenario,
     traffic: { ...scenario.traffic, messagesPerUserPerDay: 0, profilePhotoChangesPerMonth: 0 },

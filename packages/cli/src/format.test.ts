@@ -24,6 +24,18 @@ describe('formatting results', () => {
     expect(text).toContain(`Reports to police   ${plain.reports.total.toLocaleString('en-US')}`);
   });
 
+  it('names a rollout of encryption, in the days of the per-day series, and only when there is one', () => {
+    const rolled = runEmbedded(
+      testScenario({ ...tiny('rolled', 'e2ee'), name: 'rolled' }, { surfaces: { directMessages: { encryption: 'e2ee', fromDay: 1, rampDays: 1 } } }),
+      { file: 'rolled.yaml' },
+    );
+    expect(summarize(rolled).split('\n')[3]).toBe(
+      'Rollout             DMs: e2ee from the start of day 2 (fromDay 1), reaching every account by the end of day 2 (first encrypted message on day 2)',
+    );
+    expect(summarize(plain)).not.toContain('Rollout');
+    expect(summarize(e2ee)).not.toContain('Rollout');
+  });
+
   it('compares two runs with the change in reports', () => {
     expect(plain.messages.unscannable).toBe(0);
     expect(e2ee.messages.unscannable).toBeGreaterThan(0);

@@ -33,9 +33,30 @@ export function summarize(r: RunResult): string {
     `Privacy             ${n(r.privacy.readableInnocentMessages)} private messages of innocent users readable by the platform; ${n(r.privacy.innocentUsersExposed)} of ${n(r.privacy.innocentUsers)} innocent users exposed; ${n(r.privacy.innocentAccountsReviewed)} innocent accounts looked at by reviewers`,
     `Review              ${n(r.review.flags)} flags, ${n(r.review.reviewed)} reviewed, ${n(r.review.confirmed)} confirmed, ${n(r.review.rejected)} rejected, backlog ${n(r.review.backlogAtEnd)} (capacity ${n(r.review.capacityPerDay)}/day)`,
   ];
+  const rollouts = rolloutLines(r);
+  if (rollouts.length > 0) lines.splice(3, 0, ...rollouts);
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   // Names and file names come from the scenario: no control characters reach the terminal.
   return printable(lines.join('\n'));
+}
+
+const SURFACE_NAMES: Record<keyof RunResult['surfaces'], string> = { directMessages: 'DMs', publicPosts: 'public posts', profilePhotos: 'profile photos' };
+
+/** When a rollout happens, in the 1-based days of the per-day series: fromDay 10 starts at the start of day 11. */
+export function rolloutWords(s: { fromDay: number; rampDays: number }): string {
+  const ramp = s.rampDays > 0 ? `, reaching every account by the end of day ${s.fromDay + s.rampDays}` : '';
+  return `e2ee from the start of day ${s.fromDay + 1} (fromDay ${s.fromDay})${ramp}`;
+}
+
+/** A line per surface whose encryption is rolled out during the run: when, and the encrypted messages by month. */
+function rolloutLines(r: RunResult): string[] {
+  return (Object.keys(SURFACE_NAMES) as (keyof RunResult['surfaces'])[]).flatMap((k) => {
+    const s = r.surfaces[k];
+    if (s.encryption !== 'e2ee' || (s.fromDay === 0 && s.rampDays === 0)) return [];
+    const first = r.messages.encryptedPerDay.findIndex((x) => x > 0);
+    const seen = first < 0 ? 'no message encrypted in the run' : `first encrypted message on day ${first + 1}`;
+    return [`Rollout             ${SURFACE_NAMES[k]}: ${rolloutWords(s)} (${seen})`];
+  });
 }
 
 export interface Change {

@@ -3,7 +3,7 @@ import type { RunResult } from '@blindspot/core';
 import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
 import { ROUTES } from '@blindspot/core';
-import { FUNNEL, figuresCsv, perDayCsv, ROUTE_COLOURS, renderHtml, reportsCsv, SCENARIO_COLOURS } from './report-html';
+import { FUNNEL, figuresCsv, perDayCsv, perMonthCsv, ROUTE_COLOURS, renderHtml, reportsCsv, rolloutBands, SCENARIO_COLOURS } from './report-html';
 
 function run(name: string): RunResult {
   const scenario = testScenario({ name, seed: 3, durationDays: 3, population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } } });
@@ -19,7 +19,8 @@ describe('renderHtml', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toMatch(/Chart\.js v4/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    for (const id of ['per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports']) expect(html).toContain(`<canvas id="${id}">`);
+    for (const id of ['per-day', 'encrypted-per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports'])
+      expect(html).toContain(`<canvas id="${id}">`);
     expect(html).not.toContain('sweep-0');
   });
 
@@ -92,11 +93,66 @@ describe('the figures CSV', () => {
 });
 
 describe('perDayCsv', () => {
-  it('has a row per simulated day and two columns per run', () => {
+  it('has a row per simulated day and four columns per run', () => {
     const rows = perDayCsv(['a', 'b, quoted'], [a, a]).trim().split('\n');
-    expect(rows[0]).toBe('day,a reports to police,a flags raised,"b, quoted reports to police","b, quoted flags raised"');
+    expect(rows[0]).toBe(
+      'day,a reports to police,a flags raised,a messages,a encrypted messages,"b, quoted reports to police","b, quoted flags raised","b, quoted messages","b, quoted encrypted messages"',
+    );
     expect(rows).toHaveLength(4);
-    expect(rows[1]).toBe(`1,${a.reports.perDay[0]},${a.review.flagsPerDay[0]},${a.reports.perDay[0]},${a.review.flagsPerDay[0]}`);
+    const day1 = [a.reports.perDay[0], a.review.flagsPerDay[0], a.messages.perDay[0], a.messages.encryptedPerDay[0]].join(',');
+    expect(a.messages.perDay[0]).toBeGreaterThan(0);
+    expect(rows[1]).toBe(`1,${day1},${day1}`);
+  });
+});
+
+describe('perMonthCsv', () => {
+  it('has a row per 30-day month, with its days, the per-day columns summed', () => {
+    const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
+    const rows = perMonthCsv(['a'], [a]).trim().split('\n');
+    expect(rows).toEqual([
+      'month,days,a reports to police,a flags raised,a messages,a encrypted messages',
+      `1,1-3,${sum(a.reports.perDay)},${sum(a.review.flagsPerDay)},${a.messages.total},${a.messages.encrypted}`,
+    ]);
+    // 65 days: two months of 30 and one of 5.
+    const long = { ...a, reports: { ...a.reports, perDay: new Array(65).fill(1), perMonth: [30, 30, 5] } };
+    expect(
+      perMonthCsv(['x'], [long])
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((row) => row.split(',').slice(0, 3).join(',')),
+    ).toEqual(['1,1-30,30', '2,31-60,30', '3,61-65,5']);
+  });
+});
+
+describe('rollout bands', () => {
+  const rolled = runEmbedded(
+    testScenario({
+      name: 'rolled',
+      seed: 3,
+      durationDays: 3,
+      population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } },
+      surfaces: { directMessages: { encryption: 'e2ee', fromDay: 1, rampDays: 1 }, profilePhotos: { encryption: 'e2ee', fromDay: 2 } },
+    }),
+    { file: 'rolled.yaml' },
+  );
+
+  it('shade each rollout on the per-day charts, a line for one that reaches every account at once, and nothing without one', () => {
+    expect(rolloutBands(['a', 'r'], [a, rolled])).toEqual([
+      {
+        from: 1,
+        to: 2,
+        label: 'r: DMs e2ee from the start of day 2 (fromDay 1), reaching every account by the end of day 2',
+        colour: SCENARIO_COLOURS[1],
+        fill: `${SCENARIO_COLOURS[1]}1f`,
+      },
+      { from: 2, to: 2, label: 'r: profile photos e2ee from the start of day 3 (fromDay 2)', colour: SCENARIO_COLOURS[1], fill: `${SCENARIO_COLOURS[1]}1f` },
+    ]);
+    const html = renderHtml({ title: 'T', labels: ['a', 'r'], results: [a, rolled] });
+    expect(html).toContain('"blindspotBands":{"bands":[{"from":1,"to":2,');
+    expect(html).toContain('The shaded days are a rollout of encryption');
+    expect(rolloutBands(['a', 'b'], [a, b])).toEqual([]);
+    expect(renderHtml({ title: 'T', labels: ['a'], results: [a] })).not.toContain('"blindspotBands"');
   });
 });
 

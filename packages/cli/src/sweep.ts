@@ -19,7 +19,7 @@ import { checkCollisions, destinationOf, jsonText, fileStem, folderName, writeFi
 import { RunsProgress } from './progress';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runInWorkers } from './sweep-pool';
-import { perDayCsv, renderHtml } from './report-html';
+import { perDayCsv, perMonthCsv, renderHtml } from './report-html';
 
 /** A value a `--set` option can give a field: a YAML scalar. */
 export type Scalar = string | number | boolean | null;
@@ -356,6 +356,7 @@ function prepareSweep(path: string, options: SweepOptions): PreparedSweep {
       render: (doc) => renderHtml({ title: `Blindspot sweep: ${name}`, labels, results: results(doc), sweep: { fields: sets.map((s) => s.path) } }),
     },
     { name: `${stem}-per-day.csv`, render: (doc) => perDayCsv(labels, results(doc)) },
+    { name: `${stem}-per-month.csv`, render: (doc) => perMonthCsv(labels, results(doc)) },
   ];
   checkCollisions(
     dest,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
 import { testScenario } from './testing';
 import { applyReporter, initialReporterState, type ReporterState } from './reporter';
-import { buildResult, type LedgerView, type Timing } from './result';
+import { buildResult, perMonth, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
 import { DAY, type Detection, type ScanCounts, type UserReport } from './types';
@@ -69,6 +69,8 @@ function ledger(over: Partial<LedgerView> = {}): LedgerView {
     ],
     messages: 100,
     encrypted: 30,
+    messagesPerDay: [60, 40],
+    encryptedPerDay: [10, 20],
     userReports: 1,
     forgedReports: 1,
     blocks: 5,
@@ -187,10 +189,29 @@ describe('buildResult', () => {
     expect(r.clientSideScanning).toEqual({ vouchers: 40, matched: 9, opened: 7, accountsOpened: 2, innocentAccountsOpened: 1 });
     // Reviewed: 1, 2, 3, 5, 6, 7; innocent among them: 3, 6 and the mentor 7.
     expect(r.privacy).toEqual({ readableInnocentMessages: 40, innocentUsersExposed: 12, innocentUsers: 44, innocentAccountsReviewed: 3 });
-    expect(r.review).toEqual({ capacityPerDay: 20, flags: 9, flagsPerDay: [8, 1, 0], reviewed: 9, confirmed: 8, rejected: 1, backlogAtEnd: 0 });
+    expect(r.review).toEqual({
+      capacityPerDay: 20,
+      flags: 9,
+      flagsPerDay: [8, 1, 0],
+      flagsPerMonth: [9],
+      reviewed: 9,
+      confirmed: 8,
+      rejected: 1,
+      backlogAtEnd: 0,
+    });
     expect(r.detections).toEqual({ hashMatch: 3, imageClassifier: 2, textClassifier: 1, metadata: 3, userReport: 1, clientSideScanning: 0 });
     expect(r.abuse).toEqual({ knownImage: 4, newImage: 2, grooming: 3, encrypted: 6 });
-    expect(r.messages).toEqual({ total: 100, encrypted: 30, scanned: 70, unscannable: 30, deadLettered: 0 });
+    expect(r.messages).toEqual({
+      total: 100,
+      encrypted: 30,
+      scanned: 70,
+      unscannable: 30,
+      deadLettered: 0,
+      perDay: [60, 40, 0],
+      encryptedPerDay: [10, 20, 0],
+      perMonth: [100],
+      encryptedPerMonth: [30],
+    });
     expect(r.scenario).toEqual({ name: 'unit', file: 'scenarios/x.yaml', seed: 99 });
     expect(r.timing).toEqual(timing);
     expect(r.warnings).toEqual([]);
@@ -320,5 +341,27 @@ describe('buildResult: warnings and serialization', () => {
     expect(e.reports.perDay).toEqual([0, 0, 0]);
     expect(e.recall).toEqual({ knownImage: 0, newImage: 0, grooming: 0 });
     expect(e.timeToReport).toEqual({ reported: 0, medianHours: null, p90Hours: null });
+  });
+});
+
+describe('perMonth', () => {
+  it('sums a per-day series by 30-day months, a last shorter month holding the days left', () => {
+    const days = Array.from({ length: 65 }, (_, d) => d + 1);
+    const sumOf = (a: number, b: number) => days.slice(a, b).reduce((x, y) => x + y, 0);
+    expect(perMonth(days)).toEqual([sumOf(0, 30), sumOf(30, 60), sumOf(60, 65)]);
+    expect(perMonth(days.slice(0, 30))).toEqual([sumOf(0, 30)]);
+    expect(perMonth([])).toEqual([]);
+  });
+
+  it('gives the document per-day message series of the run length from a ledger whose last days are missing', () => {
+    const s = scenario();
+    const { state, detected } = run(s, []);
+    const r = buildResult(s, 'f.yaml', state, detected, ledger({ messagesPerDay: [60, 40], encryptedPerDay: [0, 30] }), timing);
+    expect(r.messages.perDay).toEqual([60, 40, 0]);
+    expect(r.messages.encryptedPerDay).toEqual([0, 30, 0]);
+    expect(r.messages.perMonth).toEqual([100]);
+    expect(r.messages.encryptedPerMonth).toEqual([30]);
+    expect(r.reports.perMonth).toEqual([0]);
+    expect(r.review.flagsPerMonth).toEqual([0]);
   });
 });

@@ -28,6 +28,9 @@ export interface LedgerView {
   firstAbuse: [number, number][];
   messages: number;
   encrypted: number;
+  /** Messages, and encrypted messages, sent each simulated day (index 0 = day 1; days after the last with any may be missing). */
+  messagesPerDay: number[];
+  encryptedPerDay: number[];
   /** Genuine user reports made, forged ones made, and blocks. */
   userReports: number;
   forgedReports: number;
@@ -63,11 +66,27 @@ export interface Timing {
 }
 
 type PerRoute = Record<Route, number>;
+/** The scenario's surface blocks. */
+export type SurfaceBlock = keyof Scenario['surfaces'];
 type PerAbuse = Record<AbuseKind, number>;
 
 export interface RunResult {
   scenario: { name: string; file: string; seed: number };
-  messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
+  /** Each surface's encryption as the scenario sets it: when its rollout starts and over how many days (see messages.encryptedPerDay). */
+  surfaces: Record<SurfaceBlock, { encryption: 'none' | 'e2ee'; fromDay: number; rampDays: number }>;
+  messages: {
+    total: number;
+    encrypted: number;
+    scanned: number;
+    unscannable: number;
+    deadLettered: number;
+    /** Messages sent per simulated day (index 0 = day 1), and those of them end-to-end encrypted: a rollout shows here. */
+    perDay: number[];
+    encryptedPerDay: number[];
+    /** The same per 30-day month (index 0 = days 1-30; a last, shorter month holds the days left). */
+    perMonth: number[];
+    encryptedPerMonth: number[];
+  };
   /** Detection events per route, before review. */
   detections: PerRoute;
   reports: {
@@ -75,6 +94,8 @@ export interface RunResult {
     total: number;
     /** Reports filed per simulated day (index 0 = day 1). */
     perDay: number[];
+    /** Reports filed per 30-day month (index 0 = days 1-30; a last, shorter month holds the days left). */
+    perMonth: number[];
     /** Reports about offenders, and about innocent accounts. */
     truePositive: number;
     falsePositive: number;
@@ -123,6 +144,8 @@ export interface RunResult {
     capacityPerDay: number;
     flags: number;
     flagsPerDay: number[];
+    /** Flags per 30-day month, as reports.perMonth. */
+    flagsPerMonth: number[];
     reviewed: number;
     confirmed: number;
     rejected: number;
@@ -135,6 +158,29 @@ export interface RunResult {
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Days in a month of the per-month series. */
+export const MONTH_DAYS = 30;
+
+/** A per-day series summed by 30-day months: days 1-30, 31-60, ...; a last, shorter month holds the days left. */
+export function perMonth(perDay: readonly number[]): number[] {
+  const out = new Array<number>(Math.ceil(perDay.length / MONTH_DAYS)).fill(0);
+  perDay.forEach((n, day) => {
+    const m = Math.floor(day / MONTH_DAYS);
+    out[m] = (out[m] as number) + n;
+  });
+  return out;
+}
+
+/** A series of `days` days from one whose last days may be missing; a day past the run counts in its last, as the reporter counts. */
+function ofDays(series: readonly number[] | undefined, days: number): number[] {
+  const out = new Array<number>(days).fill(0);
+  (series ?? []).forEach((n, day) => {
+    const d = Math.min(day, days - 1);
+    out[d] = (out[d] as number) + n;
+  });
+  return out;
+}
 
 export function buildResult(scenario: Scenario, file: string, state: ReporterState, detected: Iterable<number>, ledger: LedgerView, timing: Timing): RunResult {
   const kindOf = new Map<number, OffenderKind>();
@@ -232,13 +278,28 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   if (state.userReports.received !== reportsMade) warnings.push(`${reportsMade} user reports made but ${state.userReports.received} received`);
 
   const offenderTotal = kindOf.size;
+  const messagesPerDay = ofDays(ledger.messagesPerDay, scenario.durationDays);
+  const encryptedPerDay = ofDays(ledger.encryptedPerDay, scenario.durationDays);
   return {
     scenario: { name: scenario.name, file, seed: scenario.seed },
-    messages: { ...state.messages, total: ledger.messages },
+    surfaces: {
+      directMessages: { ...scenario.surfaces.directMessages },
+      publicPosts: { ...scenario.surfaces.publicPosts },
+      profilePhotos: { ...scenario.surfaces.profilePhotos },
+    },
+    messages: {
+      ...state.messages,
+      total: ledger.messages,
+      perDay: messagesPerDay,
+      encryptedPerDay,
+      perMonth: perMonth(messagesPerDay),
+      encryptedPerMonth: perMonth(encryptedPerDay),
+    },
     detections: { ...state.detections },
     reports: {
       total: tp + fp,
       perDay: [...state.perDay],
+      perMonth: perMonth(state.perDay),
       truePositive: tp,
       falsePositive: fp,
       byRoute,
@@ -278,6 +339,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       capacityPerDay: scenario.review.capacityPerDay,
       flags: state.review.flags,
       flagsPerDay: [...state.flagsPerDay],
+      flagsPerMonth: perMonth(state.flagsPerDay),
       reviewed: state.review.reviewed,
       confirmed: state.review.confirmed,
       rejected: state.review.rejected,

@@ -51,6 +51,8 @@ const e2eeScenario = scenario('e2ee');
 /** E2EE DMs with client-side scanning at a small threshold and ample review: every route has work. */
 const allRoutes: Json = { detection: { clientSideScanning: { enabled: true, threshold: 3 } }, review: { capacityPerDay: 100_000 } };
 const cssScenario = scenario('e2ee', allRoutes);
+/** DMs encrypted from day 1, reaching every account by day 3. */
+const rolloutScenario = scenario('e2ee', { surfaces: { directMessages: { encryption: 'e2ee', fromDay: 1, rampDays: 2 } } });
 const plain = runEmbedded(plainScenario, { file: 'scenarios/small.yaml' });
 const e2ee = runEmbedded(e2eeScenario, { file: 'scenarios/small-e2ee.yaml' });
 const css = runEmbedded(cssScenario, { file: 'scenarios/small-css.yaml' });
@@ -146,6 +148,7 @@ describe('runEmbeddedParallel', () => {
       [plainScenario, plain],
       [e2eeScenario, e2ee],
       [cssScenario, css],
+      [rolloutScenario, runEmbedded(rolloutScenario, { file: 'scenarios/small-rollout.yaml', batchSize: 97 })],
     ] as const) {
       for (const threads of [1, 2, 4]) {
         const r = await runEmbeddedParallel(s, { file: expected.scenario.file, threads });
@@ -250,6 +253,45 @@ describe('runEmbedded: plaintext versus end-to-end encrypted DMs', () => {
     // Only recipients' reports can still find abuse.
     expect(all.recall.newImage!).toBeLessThanOrEqual(plain.recall.newImage!);
     expect(all.detections.userReport).toBe(plain.detections.userReport);
+  });
+});
+
+describe('runEmbedded: encryption rolled out', () => {
+  const rolled = runEmbedded(rolloutScenario, { file: 'scenarios/small-rollout.yaml' });
+
+  it('is encrypted from its fromDay, rising over the ramp to every DM, in a sound result', () => {
+    expect(rolled.warnings).toEqual([]);
+    const enc = rolled.messages.encryptedPerDay;
+    expect(enc).toHaveLength(4);
+    expect(enc[0]).toBe(0);
+    expect(enc[1]).toBeGreaterThan(0);
+    expect(enc[2]).toBeGreaterThan(enc[1]!);
+    // After the ramp, every DM: as many as with DMs encrypted from the start.
+    expect(enc[3]).toBe(e2ee.messages.encryptedPerDay[3]);
+    expect(enc[2]).toBeLessThan(e2ee.messages.encryptedPerDay[2]!);
+    expect(sum(enc)).toBe(rolled.messages.encrypted);
+    // The same messages as without encryption, day by day.
+    expect(rolled.messages.perDay).toEqual(plain.messages.perDay);
+    expect(sum(plain.messages.perDay)).toBe(plain.messages.total);
+    expect(plain.messages.encryptedPerDay).toEqual([0, 0, 0, 0]);
+  });
+
+  it('leaves readable what was sent before the rollout: privacy and detection between plaintext and e2ee', () => {
+    const readable = (r: RunResult) => r.privacy.readableInnocentMessages;
+    expect(readable(rolled)).toBeGreaterThan(readable(e2ee));
+    expect(readable(rolled)).toBeLessThan(readable(plain));
+    // Before the rollout, the platform sees what it sees without encryption.
+    expect(rolled.review.flagsPerDay[0]).toBe(plain.review.flagsPerDay[0]);
+    expect(rolled.reports.perDay[0]).toBe(plain.reports.perDay[0]);
+  });
+
+  it('sums its per-day series into 30-day months', () => {
+    for (const r of [plain, rolled]) {
+      expect(r.reports.perMonth).toEqual([sum(r.reports.perDay)]);
+      expect(r.review.flagsPerMonth).toEqual([sum(r.review.flagsPerDay)]);
+      expect(r.messages.perMonth).toEqual([r.messages.total]);
+      expect(r.messages.encryptedPerMonth).toEqual([r.messages.encrypted]);
+    }
   });
 });
 

@@ -7,9 +7,16 @@ const loaded = (...names: string[]): LoadedScenario[] => names.map((name) => ({ 
 const names = (command: 'run' | 'compare', ...scenarios: string[]) => planFiles(command, loaded(...scenarios)).map((f) => f.name);
 
 describe('planFiles', () => {
-  it('run: the result, the report, the per-day, figures and reports CSV, named after the scenario', () => {
-    expect(names('run', 'e2ee')).toEqual(['e2ee.json', 'e2ee.html', 'e2ee-per-day.csv', 'e2ee-figures.csv', 'e2ee-reports.csv']);
-    expect(names('run', '暗号化')).toEqual(['暗号化.json', '暗号化.html', '暗号化-per-day.csv', '暗号化-figures.csv', '暗号化-reports.csv']);
+  it('run: the result, the report, the per-day, per-month, figures and reports CSV, named after the scenario', () => {
+    expect(names('run', 'e2ee')).toEqual(['e2ee.json', 'e2ee.html', 'e2ee-per-day.csv', 'e2ee-per-month.csv', 'e2ee-figures.csv', 'e2ee-reports.csv']);
+    expect(names('run', '暗号化')).toEqual([
+      '暗号化.json',
+      '暗号化.html',
+      '暗号化-per-day.csv',
+      '暗号化-per-month.csv',
+      '暗号化-figures.csv',
+      '暗号化-reports.csv',
+    ]);
   });
 
   it('compare: no two files of one name, whatever the scenarios are called', () => {
@@ -24,6 +31,7 @@ describe('planFiles', () => {
       'comparison.json',
       'comparison.html',
       'comparison-per-day.csv',
+      'comparison-per-month.csv',
       'comparison-figures.csv',
       'e2ee-reports.csv',
       'e2ee-2-reports.csv',

@@ -22,7 +22,7 @@ import {
 import { Progress } from '../progress';
 import { listenForInterrupt } from '../interrupt';
 import { figuresCsv } from '../figures';
-import { perDayCsv, renderHtml, reportsCsv } from '../report-html';
+import { perDayCsv, perMonthCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
 import { jobKeyForRun, jobKeyProblemFor } from '../job-key';
 
@@ -86,11 +86,12 @@ interface Outcome {
 
 const labelsOf = (results: RunResult[]) => results.map((r) => r.scenario.name);
 
-/** The HTML report and the per-day CSV of a run or comparison: one line per file. */
+/** The HTML report, the per-day and per-month CSV and the figures of a run or comparison: one line per file. */
 function reportFiles(stem: string, title: string): PlannedFile<Outcome>[] {
   return [
     { name: `${stem}.html`, render: ({ results }) => renderHtml({ title, labels: labelsOf(results), results }) },
     { name: `${stem}-per-day.csv`, render: ({ results }) => perDayCsv(labelsOf(results), results) },
+    { name: `${stem}-per-month.csv`, render: ({ results }) => perMonthCsv(labelsOf(results), results) },
     { name: `${stem}-figures.csv`, render: ({ results }) => figuresCsv(labelsOf(results), results) },
   ];
 }

@@ -8,7 +8,7 @@ export const sweepCommand = defineCommand({
   summary: 'run one scenario once per value of a field, side by side',
   usage: ['sweep <scenario.yaml> --set <field.path>=<v1>,<v2>,... [--set ...] [options]'],
   about:
-    'Runs the scenario once per value (every combination of several --set options, at most\n64 runs), in parallel on this machine, prints a table with one row per run and writes\nsweep-<name>.json, .csv, .html and -per-day.csv. Every variant is checked first.',
+    'Runs the scenario once per value (every combination of several --set options, at most\n64 runs), in parallel on this machine, prints a table with one row per run and writes\nsweep-<name>.json, .csv, .html, -per-day.csv and -per-month.csv. Every variant is\nchecked first.',
   operands: { min: 1, max: 1, problem: 'sweep takes exactly one scenario file' },
   options: { set: opt.set, json: opt.json, out: opt.out, force: opt.force, seed: opt.seed, batchSize: opt.batchSize },
   refuse: { redis: 'sweep runs embedded, in parallel on this machine; --redis is not supported' },

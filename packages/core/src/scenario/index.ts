@@ -12,6 +12,7 @@ export {
   estimateMemory,
   formatBytes,
   memoryProblem,
+  readableShare,
   type MemoryCheckOptions,
   type MemoryEstimate,
   type MemoryOptions,

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testScenario } from '../testing';
 import { accountSlots } from './pairs';
-import { LIMITS, contactPairs, scenarioSchema, estimateMemory, formatBytes, memoryProblem, parseScenario, validateScenario, type Scenario } from '.';
+import { LIMITS, contactPairs, scenarioSchema, estimateMemory, formatBytes, memoryProblem, parseScenario, readableShare, validateScenario, type Scenario } from '.';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
@@ -134,22 +134,53 @@ describe('estimateMemory', () => {
         s.surfaces.directMessages.encryption = 'e2ee';
       }),
     ).toBeLessThan(flagAll);
+    // A rollout keeps readable, so flagged, what is sent before and during it.
+    const rolledOut = bigger((s) => {
+      s.detection.imageClassifier.threshold = 0;
+      s.surfaces.directMessages = { encryption: 'e2ee', fromDay: 0, rampDays: s.durationDays };
+    });
+    expect(rolledOut).toBeLessThan(flagAll);
+    expect(rolledOut).toBeGreaterThan(
+      bigger((s) => {
+        s.detection.imageClassifier.threshold = 0;
+        s.surfaces.directMessages.encryption = 'e2ee';
+      }),
+    );
     // The seed changes which messages there are, not how many.
     expect(bigger((s) => (s.seed = 99))).toBe(e);
+  });
+
+  it('counts as readable the share of a surface sent before its rollout reached both accounts (a DM) or the sender', () => {
+    const at = (directMessages: Scenario['surfaces']['directMessages'], durationDays = 30) =>
+      readableShare({ durationDays, surfaces: { ...shipped('plaintext').surfaces, directMessages } }, 'dm');
+    expect(at({ encryption: 'none', fromDay: 0, rampDays: 0 })).toBe(1);
+    expect(at({ encryption: 'e2ee', fromDay: 0, rampDays: 0 })).toBe(0);
+    expect(at({ encryption: 'e2ee', fromDay: 10, rampDays: 0 })).toBeCloseTo(1 / 3, 12);
+    // A DM during the ramp is readable until both accounts switched: after x of it, 1 - x^2; 2/3 of the ramp on average.
+    expect(at({ encryption: 'e2ee', fromDay: 10, rampDays: 10 })).toBeCloseTo((10 + (2 / 3) * 10) / 30, 12);
+    // A ramp that runs past the run: only its first half is in it (x up to 1/2: 1/2 - 1/24 of the ramp).
+    expect(at({ encryption: 'e2ee', fromDay: 10, rampDays: 40 })).toBeCloseTo((10 + 40 * (1 / 2 - 1 / 24)) / 30, 12);
+    // A post needs only its author: 1 - x, half the ramp.
+    const post = readableShare(
+      { durationDays: 30, surfaces: { ...shipped('plaintext').surfaces, publicPosts: { encryption: 'e2ee', fromDay: 10, rampDays: 10 } } },
+      'public',
+    );
+    expect(post).toBeCloseTo(15 / 30, 12);
   });
 
   it('never decreases when a count grows, and stays finite up to the limits', () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: LIMITS.users / 2 }),
-        fc.integer({ min: 0, max: LIMITS.users / 2 }),
+        // Open accounts that, with those joining over the longest run at lifetimes of 100 years, stay within the limit.
+        fc.integer({ min: 1, max: LIMITS.users / 2.5 }),
+        fc.integer({ min: 0, max: LIMITS.users / 2.5 }),
         fc.integer({ min: 1, max: LIMITS.days }),
         fc.integer({ min: 1, max: LIMITS.bankSize }),
         fc.double({ min: 0, max: LIMITS.messagesPerUserPerDay, noNaN: true }),
         (adults, minors, days, size, messages) => {
           const s = scenario({
             durationDays: days,
-            population: { adults, minors },
+            population: { adults, minors, accountAgeDays: 36_500 },
             traffic: { messagesPerUserPerDay: messages, contactsPerUser: 0 },
             detection: { hashBank: { size } },
           });

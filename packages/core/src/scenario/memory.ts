@@ -127,6 +127,27 @@ export interface MemoryEstimate {
 }
 
 /**
+ * Share of a surface's messages the server can read, traffic spread evenly over the run:
+ * all of them when it is not encrypted, none when encrypted from the start, and under a
+ * rollout those before it and those during the ramp whose accounts have not all switched
+ * (a DM needs both, after x of the ramp 1 - x^2 of them are readable; a post 1 - x).
+ */
+export function readableShare(scenario: Pick<Scenario, 'surfaces' | 'durationDays'>, surface: Surface): number {
+  if (!encryptedSurfaces(scenario)[surface]) return 1;
+  const block = { dm: scenario.surfaces.directMessages, public: scenario.surfaces.publicPosts, profile: scenario.surfaces.profilePhotos }[surface];
+  const days = scenario.durationDays;
+  const from = Math.min(block.fromDay, days);
+  const ramp = block.rampDays;
+  let readableDays = from;
+  if (ramp > 0 && days > from) {
+    const k = surface === 'dm' ? 2 : 1;
+    const x = Math.min(1, (days - from) / ramp);
+    readableDays += ramp * (x - x ** (k + 1) / (k + 1));
+  }
+  return readableDays / days;
+}
+
+/**
  * About how much memory one embedded run of the scenario needs at its peak. What
  * scales: the population (per account and per contact pair); the hash bank and the
  * popular images (one copy for the world and one per scanner context, with a multi-index
@@ -189,7 +210,7 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   for (const { module, detect } of routesOf('scanner')) {
     if (detect.kind !== 'content') continue;
     const settings = routeSettings(d, module);
-    const readable = [...new Set(detect.surfaces(settings))].reduce((n, s) => n + (encrypted[s] ? 0 : items[detect.media][s]), 0);
+    const readable = [...new Set(detect.surfaces(settings))].reduce((n, s) => n + readableShare(scenario, s) * items[detect.media][s], 0);
     detections += readable * detect.benignShare(settings, scenario.content);
   }
   // Open flags: at most one per account and route.
@@ -202,7 +223,9 @@ export function estimateMemory(scenario: Scenario, options: MemoryOptions = {}):
   const approaching = Math.min(p.adults, dms * t.unconnectedShare * (p.minors / Math.max(1, users)) + g.count + p.lookalikes.mentors.count);
   const watched = m.enabled ? Math.min(users, young + approaching) : 0;
   // Under encryption the clients count messages per conversation and side: contact
-  // pairs and public surfaces in arrays made once, the others one by one.
+  // pairs and public surfaces in arrays made once, the others one by one. Under a
+  // rollout the arrays are made whole on the first encrypted message, and the strangers'
+  // conversations are counted as if encrypted from the start: a bound from above.
   const counters = (encrypted.dm ? pairs * BYTES.pairCounter : 0) + ((encrypted.public ? 1 : 0) + (encrypted.profile ? 1 : 0)) * slots * BYTES.surfaceCounter;
   const mentors = p.lookalikes.mentors;
   const strangers = encrypted.dm ? Math.min(dms, dms * t.unconnectedShare + g.count * g.newTargetsPerDay * days + mentors.count * mentors.minorsEach) : 0;

@@ -150,3 +150,52 @@ describe('the default name', () => {
     expect(named(`${'n'.repeat(300)}.yaml`)).toBe('n'.repeat(200));
   });
 });
+
+describe('a rollout of encryption', () => {
+  const withSurfaces = (surfaces: string) => `${valid}surfaces:\n${surfaces}`;
+
+  it('accepts a rollout on an e2ee surface that starts within the run, its ramp running past the end or not', () => {
+    const r = parseScenario(withSurfaces('  directMessages: { encryption: e2ee, fromDay: 1, rampDays: 40 }\n'), 'x.yaml');
+    expect(r.ok ? r.scenario.surfaces.directMessages : r.problems).toEqual({ encryption: 'e2ee', fromDay: 1, rampDays: 40 });
+    const defaults = parseScenario(withSurfaces('  publicPosts: { encryption: e2ee }\n'), 'x.yaml');
+    expect(defaults.ok ? defaults.scenario.surfaces.publicPosts : defaults.problems).toEqual({ encryption: 'e2ee', fromDay: 0, rampDays: 0 });
+  });
+
+  it('refuses a rollout that would start when the run is over, naming file line and field', () => {
+    expect(problemsOf(withSurfaces('  directMessages:\n    encryption: e2ee\n    fromDay: 2\n'))).toEqual([
+      {
+        path: 'surfaces.directMessages.fromDay',
+        message: 'the rollout would start on day 2, when the run of 2 days is over: must be less than durationDays (2)',
+        line: 7,
+        column: 5,
+      },
+    ]);
+  });
+
+  it('refuses a rollout on a surface that is not encrypted, each field by name', () => {
+    expect(problemsOf(withSurfaces('  profilePhotos: { fromDay: 1, rampDays: 3 }\n'))).toEqual([
+      {
+        path: 'surfaces.profilePhotos.fromDay',
+        message: 'a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove fromDay',
+        line: 5,
+        column: 20,
+      },
+      {
+        path: 'surfaces.profilePhotos.rampDays',
+        message: 'a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove rampDays',
+        line: 5,
+        column: 32,
+      },
+    ]);
+    // Zero is the default, and says nothing: allowed.
+    expect(parseScenario(withSurfaces('  profilePhotos: { encryption: none, fromDay: 0, rampDays: 0 }\n'), 'x.yaml').ok).toBe(true);
+  });
+
+  it('refuses days that are not whole or negative', () => {
+    const ps = problemsOf(withSurfaces('  directMessages: { encryption: e2ee, fromDay: 0.5, rampDays: -1 }\n'));
+    expect(ps.map((p) => [p.path, p.message])).toEqual([
+      ['surfaces.directMessages.fromDay', 'must be a whole number, got 0.5'],
+      ['surfaces.directMessages.rampDays', 'must be at least 0, got -1'],
+    ]);
+  });
+});

@@ -336,6 +336,28 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
         ...(doc && counter ? position(doc, counter, ['traffic', 'contactsPerUser']) : {}),
       });
     }
+    // A rollout (fromDay, rampDays) switches encryption on: it needs e2ee, and to start within the run.
+    for (const block of ['directMessages', 'publicPosts', 'profilePhotos'] as const) {
+      const surface = s.surfaces[block];
+      const at = (field: string) => (doc && counter ? position(doc, counter, ['surfaces', block, field]) : {});
+      if (surface.encryption === 'none') {
+        for (const field of ['fromDay', 'rampDays'] as const) {
+          if (surface[field] > 0) {
+            problems.push({
+              path: `surfaces.${block}.${field}`,
+              message: `a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove ${field}`,
+              ...at(field),
+            });
+          }
+        }
+      } else if (surface.fromDay >= s.durationDays) {
+        problems.push({
+          path: `surfaces.${block}.fromDay`,
+          message: `the rollout would start on day ${surface.fromDay}, when the run of ${s.durationDays} days is over: must be less than durationDays (${s.durationDays})`,
+          ...at('fromDay'),
+        });
+      }
+    }
     if (s.traffic.contactsPerUser >= users) {
       problems.push({
         path: 'traffic.contactsPerUser',

@@ -76,9 +76,9 @@ const DEFAULTS = {
     blocksPerUserPerMonth: 0.05,
   },
   surfaces: {
-    directMessages: { encryption: 'none' },
-    publicPosts: { encryption: 'none' },
-    profilePhotos: { encryption: 'none' },
+    directMessages: { encryption: 'none', fromDay: 0, rampDays: 0 },
+    publicPosts: { encryption: 'none', fromDay: 0, rampDays: 0 },
+    profilePhotos: { encryption: 'none', fromDay: 0, rampDays: 0 },
   },
   content: {
     images: {
@@ -405,8 +405,18 @@ describe('parseScenario', () => {
     if (!r.ok) return;
     expect(r.scenario.name).toBe('plaintext');
     // Every field is in the file (nothing came from a default), so an analyst who copies
-    // it sees every assumption.
-    expect(r.scenario).toEqual(parse(text));
+    // it sees every assumption; but a rollout's, which a surface that is not encrypted
+    // refuses (e2ee-rollout.yaml spells them out).
+    const noRollout = { fromDay: 0, rampDays: 0 };
+    const written = parse(text) as Scenario;
+    expect(r.scenario).toEqual({
+      ...written,
+      surfaces: {
+        directMessages: { ...written.surfaces.directMessages, ...noRollout },
+        publicPosts: { ...written.surfaces.publicPosts, ...noRollout },
+        profilePhotos: { ...written.surfaces.profilePhotos, ...noRollout },
+      },
+    });
     expect(r.scenario.surfaces.directMessages.encryption).toBe('none');
   });
 
@@ -421,7 +431,9 @@ describe('parseScenario', () => {
     const strip = (s: Scenario) => ({ ...s, name: '', description: '' });
     const plaintext = strip(read('plaintext'));
     const e2ee = strip(read('e2ee'));
-    expect(e2ee).toEqual({ ...plaintext, surfaces: { ...plaintext.surfaces, directMessages: { encryption: 'e2ee' } } });
+    expect(e2ee).toEqual({ ...plaintext, surfaces: { ...plaintext.surfaces, directMessages: { encryption: 'e2ee', fromDay: 0, rampDays: 0 } } });
+    const rollout = strip(read('e2ee-rollout'));
+    expect(rollout).toEqual({ ...plaintext, surfaces: { ...plaintext.surfaces, directMessages: { encryption: 'e2ee', fromDay: 10, rampDays: 10 } } });
     const css = strip(read('e2ee-client-side-scanning'));
     expect(css).toEqual({
       ...e2ee,

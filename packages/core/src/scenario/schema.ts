@@ -13,6 +13,23 @@ import { LIMITS, count, positiveCount, printableText, probability, rate } from '
 
 const encryption = z.enum(['none', 'e2ee']);
 
+/**
+ * When an e2ee surface's encryption is switched on: from a day, over a ramp, account by
+ * account (see world/rollout.ts). Meaningful with `encryption: e2ee` only.
+ */
+const rollout = (which: string) => ({
+  fromDay: count(LIMITS.days)
+    .default(0)
+    .describe(
+      'With encryption e2ee: days into the run when the rollout starts (0: encrypted from the start; 10: from the start of day 11). Must be less than durationDays. Messenger default E2EE rolled out from 6 Dec 2023 over several months (docs/model.md).',
+    ),
+  rampDays: count(LIMITS.days)
+    .default(0)
+    .describe(
+      `With encryption e2ee: days over which the rollout reaches every account (0: all at once). Each account switches at fromDay + u * rampDays, u uniform in [0, 1) per account; the uniform ramp is an assumption. ${which} A ramp may run past the end of the run.`,
+    ),
+});
+
 /** `review.priority` names each route at most once: a second place would be meaningless. */
 function listedOnce(list: readonly string[], ctx: z.RefinementCtx): void {
   list.forEach((route, i) => {
@@ -162,20 +179,31 @@ export const scenarioSchema = z.strictObject({
   surfaces: z
     .strictObject({
       directMessages: z
-        .strictObject({ encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.') })
+        .strictObject({
+          encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
+          ...rollout(
+            'A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).',
+          ),
+        })
         .prefault({})
         .describe('Direct messages between two accounts.'),
       publicPosts: z
-        .strictObject({ encryption: encryption.default('none').describe('Public posts are normally readable by the platform.') })
+        .strictObject({
+          encryption: encryption.default('none').describe('Public posts are normally readable by the platform.'),
+          ...rollout('A post is encrypted once its author has switched.'),
+        })
         .prefault({})
         .describe('Public posts.'),
       profilePhotos: z
-        .strictObject({ encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.') })
+        .strictObject({
+          encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.'),
+          ...rollout('A photo is encrypted once its owner has switched.'),
+        })
         .prefault({})
         .describe('Profile and group photos.'),
     })
     .prefault({})
-    .describe("The platform's surfaces and whether each is end-to-end encrypted."),
+    .describe("The platform's surfaces, whether each is end-to-end encrypted, and from when."),
   content: contentSchema,
   detection: z
     .strictObject({
@@ -236,7 +264,7 @@ export const scenarioSchema = z.strictObject({
 
 export type Scenario = z.output<typeof scenarioSchema> & { name: string };
 
-/** Which surfaces the scenario encrypts end to end. */
+/** Which surfaces the scenario encrypts end to end, from the start or from its rollout on (see world/rollout.ts). */
 export function encryptedSurfaces(scenario: Pick<Scenario, 'surfaces'>): Record<Surface, boolean> {
   const s = scenario.surfaces;
   return { dm: s.directMessages.encryption === 'e2ee', public: s.publicPosts.encryption === 'e2ee', profile: s.profilePhotos.encryption === 'e2ee' };

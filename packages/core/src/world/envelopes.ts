@@ -1,22 +1,23 @@
 /**
  * Envelopes: the facts the platform knows about each message (surface, accounts, their
  * declared age groups, whether they are contacts, the sender's account age, whether the
- * surface is end-to-end encrypted). No draw.
+ * message is end-to-end encrypted: see rollout.ts). No draw.
  */
-import { encryptedSurfaces, type Scenario } from '../scenario';
+import type { Scenario } from '../scenario';
 import type { Envelope } from '../types';
 import { DAY } from '../types';
 import type { Media, Surface } from '../vocabulary';
 import type { Population } from './population';
+import { Encryption } from './rollout';
 
 export class Envelopes {
-  private readonly encrypted: Record<Surface, boolean>;
+  private readonly encryption: Encryption;
 
   constructor(
     scenario: Scenario,
     private readonly population: Population,
   ) {
-    this.encrypted = encryptedSurfaces(scenario);
+    this.encryption = new Encryption(scenario);
   }
 
   /** A message's envelope; `recipient` is -1 on public surfaces. Id and size are set at delivery. */
@@ -30,7 +31,7 @@ export class Envelopes {
       recipient,
       media,
       size: 0,
-      encrypted: this.encrypted[surface],
+      encrypted: this.encryption.encrypted(t, surface, sender, recipient),
       senderMinor: p.isMinor(sender),
       recipientMinor: recipient >= 0 && p.isMinor(recipient),
       connected: recipient >= 0 && p.connected(sender, recipient),

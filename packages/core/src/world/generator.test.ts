@@ -12,6 +12,7 @@ import { WorldShard, worldCommon } from './generator';
 import { buildPopulation } from './population';
 import type { Unsealed } from './clients';
 import { WorldGenerator, Clients, Sealer, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, Kind, newClientSecret } from './index';
+import { rollouts, rolloutSalt, switchTime } from './rollout';
 
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
@@ -553,7 +554,7 @@ describe('WorldGenerator: encryption', () => {
     expect(e2ee.reports).toEqual(plain.reports);
     expect(e2ee.blocks).toEqual(plain.blocks);
     const dms = plain.messages.filter((m) => m.envelope.surface === 'dm');
-    expect({ ...e2ee.gen.ledger, encrypted: 0, abusiveEncrypted: 0, privacy: null }).toEqual({ ...plain.gen.ledger, privacy: null });
+    expect({ ...e2ee.gen.ledger, encrypted: 0, encryptedPerDay: [], abusiveEncrypted: 0, privacy: null }).toEqual({ ...plain.gen.ledger, privacy: null });
     expect(e2ee.gen.ledger.encrypted).toBe(dms.length);
   });
 
@@ -671,6 +672,85 @@ describe('WorldGenerator: encryption', () => {
         .map((m) => `${Math.min(m.envelope.sender, m.envelope.recipient)}-${Math.max(m.envelope.sender, m.envelope.recipient)}`),
     );
     expect(e2ee.gen.keyCount).toBe(conversations.size);
+  });
+});
+
+describe('WorldGenerator: encryption rolled out', () => {
+  // DMs and public surfaces from day 1, reaching every account by day 2 (of 3).
+  const rollout = { encryption: 'e2ee', fromDay: 1, rampDays: 1 };
+  const rolled = scenario('e2ee', 'e2ee', { surfaces: { directMessages: rollout, publicPosts: rollout, profilePhotos: rollout } });
+  const run = generate(rolled);
+  const salt = rolloutSalt(rolled.seed);
+  const r = rollouts(rolled).dm!;
+  const switched = (account: number, t: number) => t >= switchTime(r, salt, account);
+
+  it('encrypts a DM once both its accounts have switched, a post or photo once its sender has', () => {
+    let during = { encrypted: 0, readable: 0 };
+    for (const { envelope: e, payload } of run.messages) {
+      const expected = switched(e.sender, e.t) && (e.recipient < 0 || switched(e.recipient, e.t));
+      expect(e.encrypted).toBe(expected);
+      expect(isContent(payload)).toBe(!expected);
+      if (e.t < DAY) expect(e.encrypted).toBe(false);
+      if (e.t >= 2 * DAY) expect(e.encrypted).toBe(true);
+      if (e.t >= DAY && e.t < 2 * DAY) during = e.encrypted ? { ...during, encrypted: during.encrypted + 1 } : { ...during, readable: during.readable + 1 };
+    }
+    // The ramp is gradual: both kinds of message during it.
+    expect(during.encrypted).toBeGreaterThan(100);
+    expect(during.readable).toBeGreaterThan(100);
+  });
+
+  it('plays the same world: only encryption differs from the plaintext run', () => {
+    expect(run.messages.map((m) => ({ ...m.envelope, encrypted: false, size: 0 }))).toEqual(plain.messages.map((m) => ({ ...m.envelope, size: 0 })));
+    expect(run.reports).toEqual(plain.reports);
+    expect(run.blocks).toEqual(plain.blocks);
+  });
+
+  it('counts messages and encrypted messages per day in the ledger: none encrypted before the rollout, every one after it', () => {
+    const l = run.gen.ledger;
+    const perDay = [0, 1, 2].map((d) => run.messages.filter((m) => Math.floor(m.envelope.t / DAY) === d));
+    expect(l.messagesPerDay).toEqual(perDay.map((ms) => ms.length));
+    expect(l.encryptedPerDay).toEqual([0, perDay[1]!.filter((m) => m.envelope.encrypted).length, perDay[2]!.length]);
+    expect(l.encryptedPerDay.reduce((a, b) => a + b, 0)).toBe(l.encrypted);
+  });
+
+  it('never reuses a nonce within a conversation that sent plaintext first, and keeps one key per conversation', () => {
+    const seen = new Set<string>();
+    const opened = new Set<string>();
+    let upgraded = 0;
+    const readableFirst = new Set<string>();
+    for (const { envelope: e, payload } of run.messages) {
+      const pair = e.recipient < 0 ? `${e.surface}:${e.sender}` : `${Math.min(e.sender, e.recipient)}-${Math.max(e.sender, e.recipient)}`;
+      if (!e.encrypted) {
+        readableFirst.add(pair);
+        continue;
+      }
+      if (!opened.has(pair) && readableFirst.has(pair)) upgraded++;
+      opened.add(pair);
+      const key = `${pair}/${Buffer.from(payload.subarray(0, NONCE_BYTES)).toString('hex')}`;
+      expect(seen.has(key)).toBe(false);
+      seen.add(key);
+    }
+    // Many conversations sent readable messages before their encrypted ones.
+    expect(upgraded).toBeGreaterThan(50);
+    expect(run.gen.keyCount).toBe(opened.size);
+  });
+
+  it('gives every account its switch time as a pure function of (seed, account), spread over the ramp', () => {
+    const times = Array.from({ length: 20_000 }, (_, a) => switchTime(r, salt, a));
+    // The same from a fresh salt of the same seed (another shard or thread), another with another seed.
+    expect(Array.from({ length: 20_000 }, (_, a) => switchTime(rollouts(rolled).dm!, rolloutSalt(rolled.seed), a))).toEqual(times);
+    const other = rolloutSalt(rolled.seed + 1);
+    expect(times.filter((t, a) => t === switchTime(r, other, a)).length).toBeLessThan(10);
+    for (const t of times) {
+      expect(t).toBeGreaterThanOrEqual(DAY);
+      expect(t).toBeLessThan(2 * DAY);
+    }
+    // Uniform over the ramp: each tenth holds about a tenth (2,000 ± 4.5 sd of 42).
+    const tenths = new Array<number>(10).fill(0);
+    for (const t of times) tenths[Math.floor(((t - DAY) / DAY) * 10)]!++;
+    for (const n of tenths) expect(Math.abs(n - 2_000)).toBeLessThan(190);
+    // No ramp: every account at fromDay.
+    expect(switchTime({ from: 5 * DAY, ramp: 0 }, salt, 123)).toBe(5 * DAY);
   });
 });
 

@@ -4,6 +4,7 @@
  */
 import type { LedgerView } from '../result';
 import type { Envelope } from '../types';
+import { DAY } from '../types';
 import type { AbuseKind } from '../vocabulary';
 import type { Population } from './population';
 
@@ -21,6 +22,8 @@ function emptyLedger(): Ledger {
     firstAbuse: [],
     messages: 0,
     encrypted: 0,
+    messagesPerDay: [],
+    encryptedPerDay: [],
     userReports: 0,
     forgedReports: 0,
     blocks: 0,
@@ -53,7 +56,12 @@ export class LedgerBook {
   message(e: Envelope, abusive: AbuseKind | null): void {
     const ledger = this.ledger;
     ledger.messages++;
-    if (e.encrypted) ledger.encrypted++;
+    const day = Math.floor(e.t / DAY);
+    bump(ledger.messagesPerDay, day);
+    if (e.encrypted) {
+      ledger.encrypted++;
+      bump(ledger.encryptedPerDay, day);
+    }
     // Privacy exposure: private messages (DMs) of innocent users that the platform can read.
     if (e.surface === 'dm' && !this.population.isOffender(e.sender) && !e.encrypted) {
       ledger.privacy.readableInnocentMessages++;
@@ -105,6 +113,20 @@ export class LedgerBook {
   }
 }
 
+/** One more in `series[day]`, the days before it counted as zero where they had none. */
+function bump(series: number[], day: number): void {
+  while (series.length <= day) series.push(0);
+  series[day] = (series[day] as number) + 1;
+}
+
+/** Adds series `from` into `to`, day by day (the longer one's length). */
+function addSeries(to: number[], from: readonly number[]): void {
+  from.forEach((n, day) => {
+    while (to.length <= day) to.push(0);
+    to[day] = (to[day] as number) + n;
+  });
+}
+
 /** What a LedgerBook kept of some shards' messages, once closed: merged with the other shards' by mergeLedgers. */
 export interface LedgerPart {
   ledger: Ledger;
@@ -131,6 +153,8 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
     });
     out.messages += l.messages;
     out.encrypted += l.encrypted;
+    addSeries(out.messagesPerDay, l.messagesPerDay);
+    addSeries(out.encryptedPerDay, l.encryptedPerDay);
     out.userReports += l.userReports;
     out.forgedReports += l.forgedReports;
     out.blocks += l.blocks;

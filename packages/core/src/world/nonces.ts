@@ -4,7 +4,9 @@
  * its own messages, and the nonce says which side sent it (odd for the lower account,
  * even for the higher): a conversation's nonces never repeat, and a sender's counter
  * depends on nothing but its own messages, so the world's shards (which own their
- * senders) count without ever sharing a counter.
+ * senders) count without ever sharing a counter. Under a rollout of encryption (see
+ * rollout.ts) a conversation's first messages may be readable: they take no nonce, and
+ * its encrypted ones, which come only after, count from 1 under its one key.
  *
  * A week of ten million accounts makes some 10^8 conversations, more than a Map holds,
  * so the counters are typed arrays:
