@@ -8,7 +8,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { testScenario } from '../testing';
 import { accountSlots } from './pairs';
-import { LIMITS, contactPairs, scenarioSchema, estimateMemory, formatBytes, memoryProblem, parseScenario, readableShare, validateScenario, type Scenario } from '.';
+import {
+  LIMITS,
+  contactPairs,
+  scenarioSchema,
+  estimateMemory,
+  formatBytes,
+  memoryProblem,
+  parseScenario,
+  readableShare,
+  validateScenario,
+  type Scenario,
+} from '.';
 
 const MB = 2 ** 20;
 const GB = 2 ** 30;
