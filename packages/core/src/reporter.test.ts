@@ -12,7 +12,12 @@ import { ROUTES, type Route } from './routes';
 import type { MetadataRule } from './metadata/rules';
 import { DAY, type Detection, type Message, type MetadataResult, type ScanCounts, type ScanResult, type UserReport, type VoucherMatch } from './types';
 
-function scenario(review: Record<string, unknown> = {}, durationDays = 5, detection: Record<string, unknown> = {}): Scenario {
+function scenario(
+  review: Record<string, unknown> = {},
+  durationDays = 5,
+  detection: Record<string, unknown> = {},
+  more: Record<string, unknown> = {},
+): Scenario {
   return testScenario(
     {
       seed: 1,
@@ -22,7 +27,7 @@ function scenario(review: Record<string, unknown> = {}, durationDays = 5, detect
       detection: { hashBank: { size: 100 } },
       review: { confirmThreshold: 0.5, metadataMinRules: 2, metadataMinStrength: 2 },
     },
-    { detection, review },
+    { detection, review, ...more },
   );
 }
 
@@ -359,6 +364,88 @@ describe('applyReporter: flags, review and reports to police', () => {
   });
 });
 
+describe('applyReporter: incidents', () => {
+  const hash = (account: number, t: number, bankEntry?: number): Detection => {
+    const d = det('hashMatch', account, t, 0.9);
+    if (bankEntry !== undefined) d.bankEntry = bankEntry;
+    return d;
+  };
+  const summary = (state: ReporterState) => state.incidents.map((i) => ({ n: i.n, filedAt: i.filedAt, routes: i.routes, evidence: i.evidence }));
+
+  it("opens the first incident at the first confirmation; the window's detections join it, a confirmed route's later one opens the next", () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const state = apply(s, [
+      [hash(1, 100), hash(1, 3 * DAY + 5)],
+      // The first window ends at 7 days + 100 s: this opens incident 2, filed at the end of its day.
+      [hash(1, 7 * DAY + 200), hash(1, 7 * DAY + 300)],
+      // Incident 2's window ends at 14 days + 200 s.
+      [hash(1, 14 * DAY + 150), hash(1, 14 * DAY + 250)],
+    ]);
+    expect(summary(state)).toEqual([
+      { n: 1, filedAt: DAY, routes: ['hashMatch'], evidence: { hashMatch: 2 } },
+      { n: 2, filedAt: 8 * DAY, routes: ['hashMatch'], evidence: { hashMatch: 3 } },
+      { n: 3, filedAt: 15 * DAY, routes: ['hashMatch'], evidence: { hashMatch: 1 } },
+    ]);
+    expect(state.incidentsPerDay.map((n, d) => [d, n]).filter(([, n]) => n)).toEqual([
+      [0, 1],
+      [7, 1],
+      [14, 1],
+    ]);
+    // One account reported, once: the per-account report keeps all of its evidence.
+    expect(Object.keys(state.tips)).toEqual(['1']);
+    expect(state.tips['1']?.evidence).toEqual({ hashMatch: 6 });
+    expect(state.review.reviewed).toBe(1);
+  });
+
+  it('reviews a route not yet confirmed for the account: it joins the open incident, or after the window opens the next at its review', () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const state = apply(s, [[hash(1, 100), det('imageClassifier', 1, 2 * DAY, 0.9), det('textClassifier', 1, 9 * DAY + 10, 0.9)]]);
+    expect(summary(state)).toEqual([
+      { n: 1, filedAt: DAY, routes: ['hashMatch', 'imageClassifier'], evidence: { hashMatch: 1, imageClassifier: 1 } },
+      { n: 2, filedAt: 10 * DAY, routes: ['textClassifier'], evidence: { textClassifier: 1 } },
+    ]);
+    expect(state.review.reviewed).toBe(3);
+  });
+
+  it("keeps an incident's bank entry only while all of its evidence matched that one entry", () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const one = apply(s, [[hash(1, 100, 5), hash(1, 200, 5), hash(1, DAY + 100, 5)]]);
+    expect(one.incidents.map((i) => i.bankEntry)).toEqual([5]);
+    // Two entries behind the flag, or a second entry after filing, or a second route: none.
+    const mixed = apply(s, [
+      [hash(1, 100, 5), hash(1, 200, 6), hash(2, 300, 5), hash(2, DAY + 100, 6), hash(3, 400, 5), det('imageClassifier', 3, DAY + 200, 0.9)],
+    ]);
+    expect(mixed.incidents.map((i) => [i.account, i.bankEntry])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+  });
+
+  it('files at least as many incidents as accounts, each account first when it is first reported, numbered 1, 2, ...', () => {
+    for (const window of [1, 2, 7]) {
+      const s = scenario({ capacityPerDay: 4 }, 12, {}, { reporting: { incidentWindowDays: window } });
+      const rng = Random.derive(window, 'incidents');
+      const ds: Detection[] = [];
+      for (let event = 0; event < 600; event++)
+        ds.push(
+          det((['hashMatch', 'imageClassifier', 'textClassifier'] as const)[rng.int(3)] as Route, rng.int(30), event * 1700, 0.4 + rng.next() * 0.6, event),
+        );
+      const state = apply(s, [ds]);
+      const accounts = Object.keys(state.tips).length;
+      expect(accounts).toBeGreaterThan(10);
+      expect(state.incidents.length).toBeGreaterThanOrEqual(accounts);
+      if (window === 1) expect(state.incidents.length).toBeGreaterThan(accounts);
+      expect(state.incidentsPerDay.reduce((a, x) => a + x, 0)).toBe(state.incidents.length);
+      for (const [account, tip] of Object.entries(state.tips)) {
+        const mine = state.incidents.filter((i) => i.account === Number(account));
+        expect(mine.map((i) => i.n)).toEqual(mine.map((_, k) => k + 1));
+        expect(mine[0]?.filedAt).toBe(tip.filedAt);
+      }
+    }
+  });
+});
+
 describe('applyReporter: user reports and franking', () => {
   const sent = { messageId: 40, reporter: 30, sender: 7, sentAt: 3000 };
 
@@ -607,6 +694,14 @@ describe('applyReporter: independence from batching', () => {
         ),
       ).toEqual(whole);
     }
+  });
+
+  it('cuts incidents the same however the stream is cut', () => {
+    const s = scenario({ capacityPerDay: 3 }, 6, { clientSideScanning: { enabled: true, threshold: 3 } }, { reporting: { incidentWindowDays: 1 } });
+    const stream = randomStream(4, 400, 6, s).map((i) => (isDetection(i) && i.route === 'hashMatch' ? { ...i, bankEntry: i.event % 3 } : i));
+    const whole = applyAll(s, [stream]);
+    expect(whole.state.incidents.length).toBeGreaterThan(Object.keys(whole.state.tips).length);
+    for (const size of [1, 7, 50]) expect(applyAll(s, cut(stream, size))).toEqual(whole);
   });
 
   it('keeps a plain-JSON state: persisting it between batches changes nothing', () => {

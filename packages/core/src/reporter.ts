@@ -10,6 +10,9 @@
  * - A confirmed flag is a route report; the first one for an account files a CyberTip-
  *   like report to police (account, routes, evidence counts, first and last detection),
  *   later ones add to it.
+ * - Reports are also cut into incidents, one CyberTip each (see Incident): an incident
+ *   covers an account's confirmed detections within `reporting.incidentWindowDays` of
+ *   its first one; a later detection opens the account's next incident.
  *
  * Inputs must be applied in batch order (the transports guarantee it); within a batch
  * everything is merged by stream event id, so the result does not depend on how the
@@ -35,6 +38,40 @@ export interface Flag {
   detections: number;
   /** Time of the latest detection behind the flag. */
   last: number;
+  /** The one hash-bank entry every detection behind it matched; null when none did or they differ. */
+  bankEntry: number | null;
+}
+
+/**
+ * One incident: a CyberTip as the platform files it. The first confirmation for an
+ * account opens its first incident, filed at the end of the review day. Later detections
+ * of the account whose time is inside the window (from the incident's first detection,
+ * `reporting.incidentWindowDays` long) join it as evidence, whenever they arrive. After
+ * the window:
+ *   - a detection by a route already confirmed for the account needs no new review: it
+ *     opens the account's next incident at once, filed at the end of that detection's
+ *     day (so the rest of that day's detections join it);
+ *   - a detection by a route not yet confirmed for it is flagged and reviewed as any
+ *     other; if confirmed, it joins the latest incident when the flag's first detection
+ *     is inside that incident's window, else it opens the next incident, filed at the end
+ *     of the review day.
+ */
+export interface Incident {
+  account: number;
+  /** 1, 2, ... for the account's incidents, in the order they were opened. */
+  n: number;
+  /** Routes with evidence in it, in the order they joined. */
+  routes: Route[];
+  /** Simulated time it is filed: the end of the review day, or of the opening detection's day. */
+  filedAt: number;
+  firstDetection: number;
+  lastDetection: number;
+  /** Detections of the account before this time join it. */
+  windowEnd: number;
+  /** Detections per route in it. */
+  evidence: Partial<Record<Route, number>>;
+  /** The one hash-bank entry all of its evidence matched, or null (then it is never bundled). */
+  bankEntry: number | null;
 }
 
 /** A report to police about one account (CyberTip-like). */
@@ -61,6 +98,18 @@ export interface ReporterState {
   confirmed: Record<string, true>;
   /** Reports to police by account. */
   tips: Record<string, Tip>;
+  /** Every incident (CyberTip), in the order opened. */
+  incidents: Incident[];
+  /** Each account's latest incident, as an index into `incidents`. */
+  latestIncident: Record<string, number>;
+  /** Incidents filed per day. */
+  incidentsPerDay: number[];
+  /**
+   * Per route, counted from day `burnInDays` on: flags raised (by the day of their first
+   * detection) and flags confirmed (by review day).
+   */
+  routeFlags: Record<Route, number>;
+  routeConfirmed: Record<Route, number>;
   /** Reports filed per day, and flags raised per day. */
   perDay: number[];
   flagsPerDay: number[];
@@ -94,6 +143,8 @@ const REPORT_ROUTE = routeOfKind('report');
 const VOUCHER_ROUTE = routeOfKind('voucher');
 /** The route a reviewer judges by behaviour (the rules that fired), not by content. */
 const PATTERN_ROUTE = routeOfKind('pattern');
+/** The route whose detections name the bank entry they matched. */
+const HASH_ROUTE: Route = 'hashMatch';
 
 /** A detector's settings in the scenario, for a route known to have a detector of that kind. */
 function detectorOf<K extends 'report' | 'voucher'>(scenario: Scenario, route: Route, kind: K) {
@@ -109,6 +160,11 @@ export function initialReporterState(scenario: Scenario): ReporterState {
     backlog: [],
     confirmed: {},
     tips: {},
+    incidents: [],
+    latestIncident: {},
+    incidentsPerDay: new Array<number>(scenario.durationDays).fill(0),
+    routeFlags: zeroRoutes(),
+    routeConfirmed: zeroRoutes(),
     perDay: new Array<number>(scenario.durationDays).fill(0),
     flagsPerDay: new Array<number>(scenario.durationDays).fill(0),
     detections: zeroRoutes(),
@@ -247,6 +303,7 @@ function detect(scenario: Scenario, state: ReporterState, d: Detection): void {
   if (tip) tip.lastDetection = Math.max(tip.lastDetection, d.t);
   if (state.confirmed[key]) {
     if (tip) tip.evidence[d.route] = (tip.evidence[d.route] ?? 0) + 1;
+    confirmedDetection(scenario, state, d);
     return;
   }
   const flag = state.flags[key];
@@ -254,13 +311,73 @@ function detect(scenario: Scenario, state: ReporterState, d: Detection): void {
     flag.detections++;
     flag.last = Math.max(flag.last, d.t);
     if (d.evidence > flag.evidence) flag.evidence = d.evidence;
+    if (flag.bankEntry !== (d.bankEntry ?? null)) flag.bankEntry = null;
     return;
   }
-  state.flags[key] = { account: d.account, route: d.route, t: d.t, last: d.t, evidence: d.evidence, detections: 1 };
+  state.flags[key] = { account: d.account, route: d.route, t: d.t, last: d.t, evidence: d.evidence, detections: 1, bankEntry: d.bankEntry ?? null };
   state.backlog.push(key);
   state.review.flags++;
-  const day = Math.min(Math.floor(d.t / DAY), scenario.durationDays - 1);
+  const day = dayOf(scenario, d.t);
   state.flagsPerDay[day] = (state.flagsPerDay[day] ?? 0) + 1;
+  if (day >= scenario.burnInDays) state.routeFlags[d.route]++;
+}
+
+/** The run's day a time falls in (a time past the end counts on the last day). */
+function dayOf(scenario: Scenario, t: number): number {
+  return Math.min(Math.floor(t / DAY), scenario.durationDays - 1);
+}
+
+/** The account's latest incident, if `t` is inside its window. */
+function openIncident(state: ReporterState, account: number, t: number): Incident | null {
+  const i = state.latestIncident[String(account)];
+  const incident = i === undefined ? undefined : state.incidents[i];
+  return incident && t < incident.windowEnd ? incident : null;
+}
+
+/** Adds evidence to an incident; its bank entry stays only while all of its evidence is hash matches of that one entry. */
+function joinIncident(incident: Incident, route: Route, detections: number, first: number, last: number, bankEntry: number | null): void {
+  if (!incident.routes.includes(route)) incident.routes.push(route);
+  incident.evidence[route] = (incident.evidence[route] ?? 0) + detections;
+  incident.firstDetection = Math.min(incident.firstDetection, first);
+  incident.lastDetection = Math.max(incident.lastDetection, last);
+  if (route !== HASH_ROUTE || bankEntry !== incident.bankEntry) incident.bankEntry = null;
+}
+
+/** Opens the account's next incident, filed at the end of `day`. */
+function newIncident(
+  scenario: Scenario,
+  state: ReporterState,
+  route: Route,
+  account: number,
+  day: number,
+  detections: number,
+  first: number,
+  last: number,
+  bankEntry: number | null,
+): void {
+  const previous = state.latestIncident[String(account)];
+  const n = previous === undefined ? 1 : (state.incidents[previous] as Incident).n + 1;
+  state.latestIncident[String(account)] = state.incidents.length;
+  state.incidents.push({
+    account,
+    n,
+    routes: [route],
+    filedAt: (day + 1) * DAY,
+    firstDetection: first,
+    lastDetection: last,
+    windowEnd: first + scenario.reporting.incidentWindowDays * DAY,
+    evidence: { [route]: detections },
+    bankEntry: route === HASH_ROUTE ? bankEntry : null,
+  });
+  state.incidentsPerDay[day] = (state.incidentsPerDay[day] ?? 0) + 1;
+}
+
+/** A detection by a route already confirmed for the account: evidence for its open incident, or its next incident. */
+function confirmedDetection(scenario: Scenario, state: ReporterState, d: Detection): void {
+  const bankEntry = d.bankEntry ?? null;
+  const incident = openIncident(state, d.account, d.t);
+  if (incident) joinIncident(incident, d.route, 1, d.t, d.t, bankEntry);
+  else newIncident(scenario, state, d.route, d.account, dayOf(scenario, d.t), 1, d.t, d.t, bankEntry);
 }
 
 /** Reviews every day before `day` that has not been reviewed yet. */
@@ -305,6 +422,10 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
     }
     state.review.confirmed++;
     state.confirmed[key] = true;
+    if (day >= scenario.burnInDays) state.routeConfirmed[flag.route]++;
+    const incident = openIncident(state, flag.account, flag.t);
+    if (incident) joinIncident(incident, flag.route, flag.detections, flag.t, flag.last, flag.bankEntry);
+    else newIncident(scenario, state, flag.route, flag.account, day, flag.detections, flag.t, flag.last, flag.bankEntry);
     const filedAt = (day + 1) * DAY;
     const tip = state.tips[String(flag.account)];
     if (tip) {

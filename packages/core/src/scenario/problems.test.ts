@@ -41,7 +41,7 @@ describe('YAML tags', () => {
       [`${valid}name: ! plain\n`, 'name', '!'],
       [`${valid}name: !<tag:example.com,2024:x> plain\n`, 'name', '!<tag:example.com,2024:x>'],
       [`--- !!map\n${valid}`, '', '!!map'],
-      [`${valid}referral: &r !!map {}\n`, 'referral', '!!map'],
+      [`${valid}police: &r !!map {}\n`, 'police', '!!map'],
     ];
     for (const [text, path, tag] of cases) {
       const problems = problemsOf(text);
@@ -148,5 +148,17 @@ describe('the default name', () => {
     expect(named('dir/a\nb\u001b]0;title\u0007.yaml')).toBe('a_b_]0;title_');
     expect(named('dir/x\ud800y.yaml')).toBe('x_y');
     expect(named(`${'n'.repeat(300)}.yaml`)).toBe('n'.repeat(200));
+  });
+});
+
+describe('burnInDays', () => {
+  it('must be less than durationDays, named with its line', () => {
+    for (const days of [2, 3]) {
+      expect(problemsOf(`seed: 1\ndurationDays: 2\nburnInDays: ${days}\npopulation: {adults: 30, minors: 10}\n`)).toEqual([
+        { path: 'burnInDays', message: expect.stringMatching(/must be less than durationDays/), line: 3, column: 1 },
+      ]);
+    }
+    const ok = parseScenario(`${valid}burnInDays: 1\n`, 'x.yaml');
+    expect(ok.ok && ok.scenario.burnInDays).toBe(1);
   });
 });

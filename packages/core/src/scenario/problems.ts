@@ -297,6 +297,13 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
     }
   } else {
     const s = parsed.data;
+    if (s.burnInDays >= s.durationDays) {
+      problems.push({
+        path: 'burnInDays',
+        message: `${s.burnInDays} burn-in days leave nothing of a ${s.durationDays}-day run to count; it must be less than durationDays`,
+        ...(doc && counter ? position(doc, counter, ['burnInDays']) : {}),
+      });
+    }
     const o = s.population.offenders;
     const special = o.sharers.count + o.producers.count + o.groomers.count + s.population.lookalikes.mentors.count;
     if (special > s.population.adults) {
