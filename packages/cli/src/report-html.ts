@@ -68,6 +68,7 @@ export const FUNNEL: { label: string; value: (r: RunResult) => number }[] = [
   { label: 'offenders on the platform', value: (r) => r.offenders.total },
   { label: 'reported to police', value: (r) => r.offenders.reported },
   { label: 'report investigated by police', value: (r) => r.referrals.offendersInvestigated },
+  { label: 'arrested', value: (r) => r.police.arrests },
 ];
 
 function charts(input: ReportInput): ChartSpec[] {
@@ -87,6 +88,35 @@ function charts(input: ReportInput): ChartSpec[] {
           datasets: perScenario((r) => r.reports.perDay).map((d) => ({ ...d, tension: 0.2 })),
         },
         options: { scales: { x: categoryAxis('simulated day'), y: countAxis('reports to police filed that day') } },
+      },
+    },
+    {
+      id: 'incidents-per-day',
+      title: 'CyberTip incidents per simulated day',
+      note: 'Incidents as the platform files them (solid) and after NCMEC-style bundling of viral duplicates (dashed), one colour per scenario. Burn-in days are drawn too.',
+      config: {
+        type: 'line',
+        data: {
+          labels: Array.from({ length: days }, (_, i) => String(i + 1)),
+          datasets: [
+            ...perScenario((r) => r.cyberTips.reportsPerDay).map((d) => ({ ...d, label: `${d.label}: reports`, tension: 0.2 })),
+            ...perScenario((r) => r.cyberTips.incidentsPerDay).map((d) => ({ ...d, label: `${d.label}: incidents`, tension: 0.2, borderDash: [6, 4] })),
+          ],
+        },
+        options: { scales: { x: categoryAxis('simulated day'), y: countAxis('incidents filed that day') } },
+      },
+    },
+    {
+      id: 'investigations-per-day',
+      title: 'Police investigations opened per simulated day',
+      note: 'Police open at most their capacity a day from the queue of relevant referrals, first filed first; one line per scenario.',
+      config: {
+        type: 'line',
+        data: {
+          labels: Array.from({ length: days }, (_, i) => String(i + 1)),
+          datasets: perScenario((r) => r.police.investigationsPerDay).map((d) => ({ ...d, stepped: true })),
+        },
+        options: { scales: { x: categoryAxis('simulated day'), y: countAxis('investigations opened that day') } },
       },
     },
     {
@@ -302,29 +332,66 @@ ${sections}
 `;
 }
 
-/** Per-day series as CSV (for spreadsheets): day, then reports and flags of each run. */
+/** Per-day series as CSV (for spreadsheets): day, then of each run reports (accounts), flags, incidents filed, incidents after bundling and investigations opened. */
 export function perDayCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
-  const header = ['day', ...labels.flatMap((l) => [`${l} reports to police`, `${l} flags raised`])];
+  const header = [
+    'day',
+    ...labels.flatMap((l) => [
+      `${l} reports to police`,
+      `${l} flags raised`,
+      `${l} incidents filed`,
+      `${l} incidents after bundling`,
+      `${l} investigations opened`,
+    ]),
+  ];
   const rows = Array.from({ length: days }, (_, d) => [
     String(d + 1),
-    ...results.flatMap((r) => [String(r.reports.perDay[d] ?? 0), String(r.review.flagsPerDay[d] ?? 0)]),
+    ...results.flatMap((r) => [
+      String(r.reports.perDay[d] ?? 0),
+      String(r.review.flagsPerDay[d] ?? 0),
+      String(r.cyberTips.reportsPerDay[d] ?? 0),
+      String(r.cyberTips.incidentsPerDay[d] ?? 0),
+      String(r.police.investigationsPerDay[d] ?? 0),
+    ]),
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
-/** Every report to police of one run as CSV: one row per report. */
+/** Every report to police of one run as CSV: one row per incident (CyberTip), burn-in days included. */
 export function reportsCsv(result: RunResult): string {
-  const header = ['account', 'truth', 'routes', 'filed at (h)', 'first detection (h)', 'last detection (h)', 'detections', 'investigated'];
-  const rows = result.reports.list.map((r) => [
+  const yes = (x: boolean) => (x ? 'yes' : 'no');
+  const header = [
+    'account',
+    'incident',
+    'truth',
+    'routes',
+    'filed at (h)',
+    'first detection (h)',
+    'last detection (h)',
+    'detections',
+    'bank entry',
+    'bundled',
+    'burn-in',
+    'relevant',
+    'investigated',
+    'arrested',
+  ];
+  const rows = result.cyberTips.list.map((r) => [
     String(r.account),
+    String(r.n),
     r.truth,
     r.routes.join(' '),
     String(r.filedAtHours),
     String(r.firstDetectionHours),
     String(r.lastDetectionHours),
     String(Object.values(r.evidence).reduce((s, x) => s + (x ?? 0), 0)),
-    r.investigated ? 'yes' : 'no',
+    r.bankEntry === null ? '' : String(r.bankEntry),
+    yes(r.bundled),
+    yes(r.burnIn),
+    yes(r.relevant),
+    yes(r.investigated),
+    yes(r.arrested),
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }

@@ -90,6 +90,8 @@ type PerAbuse = Record<AbuseKind, number>;
 
 export interface RunResult {
   scenario: { name: string; file: string; seed: number };
+  /** Days at the start left out of the headline counts (see README "Burn-in"). */
+  burnInDays: number;
   messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
   /** Detection events per route, before review. */
   detections: PerRoute;
@@ -292,6 +294,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const offenderTotal = kindOf.size;
   return {
     scenario: { name: scenario.name, file, seed: scenario.seed },
+    burnInDays: scenario.burnInDays,
     messages: { ...state.messages, total: ledger.messages },
     detections: { ...state.detections },
     reports: {
