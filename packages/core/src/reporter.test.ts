@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
 import { testScenario } from './testing';
-import { applyReporter, initialReporterState, type ReporterContext, type ReporterState } from './reporter';
+import { applyReporter, detectedEntry, detectedMessage, detectedRoute, initialReporterState, type ReporterContext, type ReporterState } from './reporter';
 import { scanBatch, scannerContext } from './scanner';
 import { encodeContent } from './content';
 import { bankEntry, randomHash } from './hash';
@@ -360,7 +360,15 @@ describe('applyReporter: flags, review and reports to police', () => {
       ],
     ]);
     // Message 100 twice (two routes), 110, and the verified report's message 90.
-    expect(detected).toEqual([100, 100, 110, 90]);
+    expect(detected.map(detectedMessage)).toEqual([100, 100, 110, 90]);
+    // Each entry names the route that detected the message.
+    expect(detected.map(detectedRoute)).toEqual(['hashMatch', 'imageClassifier', 'textClassifier', 'userReport']);
+    expect(detected).toEqual([
+      detectedEntry(100, 'hashMatch'),
+      detectedEntry(100, 'imageClassifier'),
+      detectedEntry(110, 'textClassifier'),
+      detectedEntry(90, 'userReport'),
+    ]);
   });
 });
 
@@ -469,7 +477,7 @@ describe('applyReporter: user reports and franking', () => {
     const { state, detected } = applyAll(s, [[genuine, forged, altered, misattributed, otherPlatform]]);
     expect(state.userReports).toEqual({ received: 5, accepted: 1, rejected: 4 });
     expect(state.detections.userReport).toBe(1);
-    expect(detected).toEqual([40]);
+    expect(detected.map(detectedMessage)).toEqual([40]);
     expect(Object.keys(state.confirmed)).toEqual(['7:userReport']);
     expect(state.tips['7']).toMatchObject({ routes: ['userReport'], firstDetection: 3600, evidence: { userReport: 1 } });
     // No flag at all for the accounts the rejected reports named.
@@ -493,7 +501,7 @@ describe('applyReporter: user reports and franking', () => {
     ];
     const { state, detected } = applyAll(s, [reports]);
     expect(state.userReports).toEqual({ received: 3, accepted: 3, rejected: 0 });
-    expect(detected).toEqual([12, 5, 6]);
+    expect(detected.map(detectedMessage)).toEqual([12, 5, 6]);
     // The unreadable report has no evidence: rejected at review.
     expect(Object.keys(state.confirmed).sort()).toEqual(['7:userReport', '8:userReport']);
     expect(state.review.rejected).toBe(1);
@@ -539,7 +547,7 @@ describe('applyReporter: client-side scanning', () => {
       const state = initialReporterState(s);
       const step = (seq: number, messages: Message[], final = false) => {
         const scan = scanBatch(scanner, { run: 'r', seq, final, messages });
-        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] });
+        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] }).map(detectedMessage);
       };
 
       // Account 21: T − 1 matches and synthetic vouchers; account 22: one match.
@@ -595,7 +603,7 @@ describe('applyReporter: client-side scanning', () => {
       return { account: 5, t: 100 * (i + 1), messageId: 10 + i, event: 10 + i, share: encodeShare(share), inner: v.inner };
     });
     const { state, detected } = applyAll(s, [matches]);
-    expect(detected).toEqual([10, 11, 12]);
+    expect(detected.map(detectedMessage)).toEqual([10, 11, 12]);
     expect(state.flags).toEqual({});
     // Every opened voucher is a detection at the crossing voucher's time; the best look (0.45) is below 0.5: rejected.
     expect(state.detections.clientSideScanning).toBe(3);

@@ -23,7 +23,7 @@ import type { Scenario } from './scenario';
 import type { Detection, MetadataResult, ScanResult, UserReport, VoucherMatch } from './types';
 import { DAY } from './types';
 import type { MetadataRule } from './metadata/rules';
-import { MERGE_RANK, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
+import { MERGE_RANK, ROUTES, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
 import { fromBase64, toBase64 } from './base64';
 import { decodeContent, ContentError } from './content';
 import { decodeShare, openAccount } from './css';
@@ -134,8 +134,19 @@ export interface ReporterContext {
   platformKey: Uint8Array;
 }
 
-/** Messages a batch's detections point at (for recall), kept apart from the state because they only grow. */
+/**
+ * Messages a batch's detections point at (for recall), kept apart from the state because
+ * they only grow: each entry is the message id × DETECTED_ROUTE_SLOTS plus the detecting
+ * route's index in ROUTES, so recall can be counted per route in the same 8 bytes.
+ */
 export type DetectedMessages = number[];
+export const DETECTED_ROUTE_SLOTS = 8;
+if (ROUTES.length > DETECTED_ROUTE_SLOTS)
+  throw new Error(`reporter: ${ROUTES.length} routes do not fit a detected entry's ${DETECTED_ROUTE_SLOTS} route slots`);
+/** A detected entry: the message and the route that detected it. */
+export const detectedEntry = (messageId: number, route: Route) => messageId * DETECTED_ROUTE_SLOTS + ROUTES.indexOf(route);
+export const detectedMessage = (entry: number) => Math.floor(entry / DETECTED_ROUTE_SLOTS);
+export const detectedRoute = (entry: number) => ROUTES[entry % DETECTED_ROUTE_SLOTS] as Route;
 
 checkStageHandles('reporter', ['report']);
 /** The routes whose detections the reporter makes or reviews in its own way. */
@@ -223,17 +234,17 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
   for (const item of items) {
     closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY));
     if (item.kind === 'detection') {
-      if (item.detection.route !== PATTERN_ROUTE) detected.push(item.detection.messageId);
+      if (item.detection.route !== PATTERN_ROUTE) detected.push(detectedEntry(item.detection.messageId, item.detection.route));
       detect(scenario, state, item.detection);
     } else if (item.kind === 'report') {
       const d = userReport(ctx, state, item.report);
       if (d) {
-        detected.push(d.messageId);
+        detected.push(detectedEntry(d.messageId, d.route));
         detect(scenario, state, d);
       }
     } else {
       for (const d of voucher(scenario, state, item.voucher)) {
-        detected.push(d.messageId);
+        detected.push(detectedEntry(d.messageId, d.route));
         detect(scenario, state, d);
       }
     }

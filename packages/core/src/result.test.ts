@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
 import { testScenario } from './testing';
-import { applyReporter, initialReporterState, type ReporterState } from './reporter';
+import { applyReporter, detectedMessage, initialReporterState, type ReporterState } from './reporter';
 import { buildResult, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
@@ -145,8 +145,18 @@ describe('buildResult', () => {
   it('measures recall per abuse type from the detected messages, null where there was no abuse of a type', () => {
     const { r, detected } = result();
     // Known images 100, 101 (content routes) and 102 (the verified report); new image 200; grooming 300.
-    expect([...new Set(detected)].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
+    expect([...new Set(detected.map(detectedMessage))].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
     expect(r.recall).toEqual({ knownImage: 0.75, newImage: 0.5, grooming: 0.3333 });
+    // Per route: what each route itself detected.
+    const recall = Object.fromEntries(ROUTES.map((route) => [route, r.routes[route].recall]));
+    expect(recall).toEqual({
+      hashMatch: { knownImage: 0.25, newImage: 0, grooming: 0 },
+      imageClassifier: { knownImage: 0.25, newImage: 0.5, grooming: 0 },
+      textClassifier: { knownImage: 0, newImage: 0, grooming: 0.3333 },
+      metadata: { knownImage: 0, newImage: 0, grooming: 0 },
+      userReport: { knownImage: 0.25, newImage: 0, grooming: 0 },
+      clientSideScanning: { knownImage: 0, newImage: 0, grooming: 0 },
+    });
     const none = result({
       abusiveMessages: { knownImage: 4, newImage: 0, grooming: 3 },
       abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [], grooming: [300, 301, 302] },

@@ -4,9 +4,9 @@
  * function of (scenario, seed).
  */
 import type { Scenario } from './scenario';
-import type { Incident, ReporterState } from './reporter';
+import { DETECTED_ROUTE_SLOTS, type Incident, type ReporterState } from './reporter';
 import { DAY } from './types';
-import { zeroRoutes, type Route } from './routes';
+import { ROUTES, zeroRoutes, type Route } from './routes';
 import { ABUSE_KINDS, ABUSE_OF_OFFENDER, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
 import { Random } from './random';
 import { percentile } from './stats';
@@ -184,8 +184,13 @@ export interface RunResult {
     /** Investigations opened per simulated day. */
     investigationsPerDay: number[];
   };
-  /** Per route, headline counts: flags raised and flags confirmed by review. */
-  routes: Record<Route, { flags: number; confirmed: number }>;
+  /**
+   * Per route: flags raised and flags confirmed by review (headline counts), and recall
+   * per abuse type, over the whole run: the share of abusive messages of the type that this
+   * route detected (0 for the metadata route, which points at no message; null where there
+   * was no abuse of a type).
+   */
+  routes: Record<Route, { flags: number; confirmed: number; recall: Record<AbuseKind, number | null> }>;
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
@@ -258,18 +263,29 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const routeReports = zeroRoutes();
   for (const key of Object.keys(state.confirmed)) routeReports[key.slice(key.indexOf(':') + 1) as Route]++;
 
-  // Every detected id (with repeats), sorted and searched: 8 bytes an id, however many
-  // (a Set holds at most 2^24).
+  // Every detected entry (message id × slots + route, with repeats), sorted and searched:
+  // 8 bytes an entry, however many (a Set holds at most 2^24). A message's entries are
+  // next to each other, one per route that detected it.
   const seen = Float64Array.from(detected).sort();
-  const recall = Object.fromEntries(
-    ABUSE_KINDS.map((k) => {
-      const ids = ledger.abusiveIds[k];
-      if (ids.length === 0) return [k, null];
-      let hit = 0;
-      for (const id of ids) if (sortedHas(seen, id)) hit++;
-      return [k, round(hit / ids.length)];
-    }),
-  ) as Record<AbuseKind, number | null>;
+  const detectedByAny = (id: number) => {
+    const i = lowerBound(seen, id * DETECTED_ROUTE_SLOTS);
+    return i < seen.length && (seen[i] as number) < (id + 1) * DETECTED_ROUTE_SLOTS;
+  };
+  const recallOf = (hit: (id: number) => boolean) =>
+    Object.fromEntries(
+      ABUSE_KINDS.map((k) => {
+        const ids = ledger.abusiveIds[k];
+        if (ids.length === 0) return [k, null];
+        let n = 0;
+        for (const id of ids) if (hit(id)) n++;
+        return [k, round(n / ids.length)];
+      }),
+    ) as Record<AbuseKind, number | null>;
+  const recall = recallOf(detectedByAny);
+  const routeRecall = (route: Route) => {
+    const slot = ROUTES.indexOf(route);
+    return recallOf((id) => sortedHas(seen, id * DETECTED_ROUTE_SLOTS + slot));
+  };
 
   delays.sort((a, b) => a - b);
   const median = percentile(delays, 0.5);
@@ -365,7 +381,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       investigationsPerDay: tips.investigationsPerDay,
     },
     routes: Object.fromEntries(
-      Object.keys(state.routeFlags).map((r) => [r, { flags: state.routeFlags[r as Route], confirmed: state.routeConfirmed[r as Route] }]),
+      ROUTES.map((r) => [r, { flags: state.routeFlags[r], confirmed: state.routeConfirmed[r], recall: routeRecall(r) }]),
     ) as RunResult['routes'],
     warnings,
     timing,
@@ -484,4 +500,16 @@ function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<numbe
     else backlogAtEnd++;
   }
   return { list, counts, incidentsPerDay, investigationsPerDay, investigations, backlogAtEnd };
+}
+
+/** The first index of the ascending array `sorted` whose value is at least `x`. */
+function lowerBound(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
