@@ -30,7 +30,7 @@ export function summarize(r: RunResult): string {
     `Police              ${n(r.police.referred)} referred, ${n(r.police.relevant)} relevant, ${n(r.police.investigations)} investigations (offenders ${n(r.police.offendersInvestigated)}, innocent ${n(r.police.innocentInvestigated)}), ${n(r.police.arrests)} arrests, backlog ${n(r.police.backlogAtEnd)} (capacity ${n(r.police.capacityPerDay)}/day)`,
     `Flags by route      ${
       ROUTES.filter((k) => r.routes[k].flags > 0)
-        .map((k) => `${ROUTE_LABELS[k]} ${n(r.routes[k].flags)} (${n(r.routes[k].confirmed)} confirmed)`)
+        .map((k) => `${ROUTE_LABELS[k]} ${n(r.routes[k].flags)} (${pct(r.routes[k].precision)} about abuse, ${n(r.routes[k].confirmed)} confirmed)`)
         .join(' · ') || 'none'
     }`,
     `Offenders reported  ${n(o.reported)} of ${n(o.total)} (${OFFENDER_KINDS.map((k) => `${OFFENDER_KIND_LABELS[k]} ${o.byKind[k].reported}/${o.byKind[k].total}`).join(', ')})`,

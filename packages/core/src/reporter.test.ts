@@ -77,6 +77,8 @@ function applyAll(s: Scenario, batches: Item[][]): { state: ReporterState; detec
   return { state, detected };
 }
 const apply = (s: Scenario, batches: Item[][]) => applyAll(s, batches).state;
+/** The detected messages, without the flag records. */
+const messagesOf = (detected: number[]) => detected.filter((x) => x >= 0).map(detectedMessage);
 
 /** A genuine franked user report of message `messageId` from `sender` to `reporter`. */
 function genuineReport(
@@ -360,10 +362,10 @@ describe('applyReporter: flags, review and reports to police', () => {
       ],
     ]);
     // Message 100 twice (two routes), 110, and the verified report's message 90.
-    expect(detected.map(detectedMessage)).toEqual([100, 100, 110, 90]);
+    expect(messagesOf(detected)).toEqual([100, 100, 110, 90]);
     // Each entry names the route that detected the message.
-    expect(detected.map(detectedRoute)).toEqual(['hashMatch', 'imageClassifier', 'textClassifier', 'userReport']);
-    expect(detected).toEqual([
+    expect(detected.filter((x) => x >= 0).map(detectedRoute)).toEqual(['hashMatch', 'imageClassifier', 'textClassifier', 'userReport']);
+    expect(detected.filter((x) => x >= 0)).toEqual([
       detectedEntry(100, 'hashMatch'),
       detectedEntry(100, 'imageClassifier'),
       detectedEntry(110, 'textClassifier'),
@@ -477,7 +479,7 @@ describe('applyReporter: user reports and franking', () => {
     const { state, detected } = applyAll(s, [[genuine, forged, altered, misattributed, otherPlatform]]);
     expect(state.userReports).toEqual({ received: 5, accepted: 1, rejected: 4 });
     expect(state.detections.userReport).toBe(1);
-    expect(detected.map(detectedMessage)).toEqual([40]);
+    expect(messagesOf(detected)).toEqual([40]);
     expect(Object.keys(state.confirmed)).toEqual(['7:userReport']);
     expect(state.tips['7']).toMatchObject({ routes: ['userReport'], firstDetection: 3600, evidence: { userReport: 1 } });
     // No flag at all for the accounts the rejected reports named.
@@ -501,7 +503,7 @@ describe('applyReporter: user reports and franking', () => {
     ];
     const { state, detected } = applyAll(s, [reports]);
     expect(state.userReports).toEqual({ received: 3, accepted: 3, rejected: 0 });
-    expect(detected.map(detectedMessage)).toEqual([12, 5, 6]);
+    expect(messagesOf(detected)).toEqual([12, 5, 6]);
     // The unreadable report has no evidence: rejected at review.
     expect(Object.keys(state.confirmed).sort()).toEqual(['7:userReport', '8:userReport']);
     expect(state.review.rejected).toBe(1);
@@ -547,7 +549,9 @@ describe('applyReporter: client-side scanning', () => {
       const state = initialReporterState(s);
       const step = (seq: number, messages: Message[], final = false) => {
         const scan = scanBatch(scanner, { run: 'r', seq, final, messages });
-        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] }).map(detectedMessage);
+        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] })
+          .filter((x) => x >= 0)
+          .map(detectedMessage);
       };
 
       // Account 21: T − 1 matches and synthetic vouchers; account 22: one match.
@@ -603,7 +607,7 @@ describe('applyReporter: client-side scanning', () => {
       return { account: 5, t: 100 * (i + 1), messageId: 10 + i, event: 10 + i, share: encodeShare(share), inner: v.inner };
     });
     const { state, detected } = applyAll(s, [matches]);
-    expect(detected.map(detectedMessage)).toEqual([10, 11, 12]);
+    expect(messagesOf(detected)).toEqual([10, 11, 12]);
     expect(state.flags).toEqual({});
     // Every opened voucher is a detection at the crossing voucher's time; the best look (0.45) is below 0.5: rejected.
     expect(state.detections.clientSideScanning).toBe(3);

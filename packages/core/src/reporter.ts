@@ -40,6 +40,8 @@ export interface Flag {
   last: number;
   /** The one hash-bank entry every detection behind it matched; null when none did or they differ. */
   bankEntry: number | null;
+  /** The message of the strongest evidence, the one a reviewer judges by (-1 for a pattern). */
+  strongest: number;
 }
 
 /**
@@ -137,7 +139,8 @@ export interface ReporterContext {
 /**
  * Messages a batch's detections point at (for recall), kept apart from the state because
  * they only grow: each entry is the message id × DETECTED_ROUTE_SLOTS plus the detecting
- * route's index in ROUTES, so recall can be counted per route in the same 8 bytes.
+ * route's index in ROUTES, so recall can be counted per route in the same 8 bytes; and one
+ * negative flag record per flag leaving review (see flagRecord), for precision.
  */
 export type DetectedMessages = number[];
 export const DETECTED_ROUTE_SLOTS = 8;
@@ -147,6 +150,18 @@ if (ROUTES.length > DETECTED_ROUTE_SLOTS)
 export const detectedEntry = (messageId: number, route: Route) => messageId * DETECTED_ROUTE_SLOTS + ROUTES.indexOf(route);
 export const detectedMessage = (entry: number) => Math.floor(entry / DETECTED_ROUTE_SLOTS);
 export const detectedRoute = (entry: number) => ROUTES[entry % DETECTED_ROUTE_SLOTS] as Route;
+/**
+ * A flag record, written into the detected messages when a flag counted in the headline
+ * (raised from day burnInDays on) is reviewed or the run ends with it open: negative, so
+ * it sorts apart from the entries. It names the flag's route and what ground truth judges
+ * it by: for a content route the message of its strongest evidence, for the pattern
+ * route the account.
+ */
+export const flagRecord = (subject: number, route: Route) => -(1 + ROUTES.indexOf(route) + DETECTED_ROUTE_SLOTS * (subject + 1));
+export const flagRecordOf = (record: number): { route: Route; subject: number } => {
+  const x = -record - 1;
+  return { route: ROUTES[x % DETECTED_ROUTE_SLOTS] as Route, subject: Math.floor(x / DETECTED_ROUTE_SLOTS) - 1 };
+};
 
 checkStageHandles('reporter', ['report']);
 /** The routes whose detections the reporter makes or reviews in its own way. */
@@ -232,7 +247,7 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
   const detected: DetectedMessages = [];
   const t0 = (i: Item) => (i.kind === 'detection' ? i.detection.t : i.kind === 'report' ? i.report.t : i.voucher.t);
   for (const item of items) {
-    closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY));
+    closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY), detected);
     if (item.kind === 'detection') {
       if (item.detection.route !== PATTERN_ROUTE) detected.push(detectedEntry(item.detection.messageId, item.detection.route));
       detect(scenario, state, item.detection);
@@ -250,7 +265,9 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
     }
   }
   if (scan.final) {
-    closeDaysBefore(scenario, state, scenario.durationDays);
+    closeDaysBefore(scenario, state, scenario.durationDays, detected);
+    // Flags never reviewed are recorded too: precision is of every flag raised.
+    for (const key of state.backlog) recordFlag(scenario, state.flags[key] as Flag, detected);
     state.done = true;
   }
   return detected;
@@ -321,16 +338,34 @@ function detect(scenario: Scenario, state: ReporterState, d: Detection): void {
   if (flag) {
     flag.detections++;
     flag.last = Math.max(flag.last, d.t);
-    if (d.evidence > flag.evidence) flag.evidence = d.evidence;
+    if (d.evidence > flag.evidence) {
+      flag.evidence = d.evidence;
+      flag.strongest = d.messageId;
+    }
     if (flag.bankEntry !== (d.bankEntry ?? null)) flag.bankEntry = null;
     return;
   }
-  state.flags[key] = { account: d.account, route: d.route, t: d.t, last: d.t, evidence: d.evidence, detections: 1, bankEntry: d.bankEntry ?? null };
+  state.flags[key] = {
+    account: d.account,
+    route: d.route,
+    t: d.t,
+    last: d.t,
+    evidence: d.evidence,
+    detections: 1,
+    bankEntry: d.bankEntry ?? null,
+    strongest: d.messageId,
+  };
   state.backlog.push(key);
   state.review.flags++;
   const day = dayOf(scenario, d.t);
   state.flagsPerDay[day] = (state.flagsPerDay[day] ?? 0) + 1;
   if (day >= scenario.burnInDays) state.routeFlags[d.route]++;
+}
+
+/** Writes a headline flag's record (see flagRecord) as it leaves review. */
+function recordFlag(scenario: Scenario, flag: Flag, detected: DetectedMessages): void {
+  if (dayOf(scenario, flag.t) < scenario.burnInDays) return;
+  detected.push(flagRecord(flag.route === PATTERN_ROUTE ? flag.account : flag.strongest, flag.route));
 }
 
 /** The run's day a time falls in (a time past the end counts on the last day). */
@@ -392,10 +427,10 @@ function confirmedDetection(scenario: Scenario, state: ReporterState, d: Detecti
 }
 
 /** Reviews every day before `day` that has not been reviewed yet. */
-function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number): void {
+function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number, detected: DetectedMessages): void {
   const last = Math.min(day, scenario.durationDays);
   while (state.day < last) {
-    reviewDay(scenario, state, state.day);
+    reviewDay(scenario, state, state.day, detected);
     state.day++;
   }
 }
@@ -407,7 +442,7 @@ function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number):
  * rules have fired for the account, and how strongly) and confirms when several rules
  * agree or one is far past its threshold.
  */
-function reviewDay(scenario: Scenario, state: ReporterState, day: number): void {
+function reviewDay(scenario: Scenario, state: ReporterState, day: number, detected: DetectedMessages): void {
   const { capacityPerDay, confirmThreshold, metadataMinRules, metadataMinStrength, priority } = scenario.review;
   if (state.backlog.length === 0 || capacityPerDay === 0) return;
   const rank = (route: Route) => {
@@ -421,6 +456,7 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
   state.backlog = state.backlog.filter((key) => !take.has(key));
   for (const { key, flag } of order.slice(0, capacityPerDay)) {
     delete state.flags[key];
+    recordFlag(scenario, flag, detected);
     state.review.reviewed++;
     state.reviewed[String(flag.account)] = true;
     const ok =

@@ -145,7 +145,7 @@ describe('buildResult', () => {
   it('measures recall per abuse type from the detected messages, null where there was no abuse of a type', () => {
     const { r, detected } = result();
     // Known images 100, 101 (content routes) and 102 (the verified report); new image 200; grooming 300.
-    expect([...new Set(detected.map(detectedMessage))].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
+    expect([...new Set(detected.filter((x) => x >= 0).map(detectedMessage))].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
     expect(r.recall).toEqual({ knownImage: 0.75, newImage: 0.5, grooming: 0.3333 });
     // Per route: what each route itself detected.
     const recall = Object.fromEntries(ROUTES.map((route) => [route, r.routes[route].recall]));
@@ -162,6 +162,29 @@ describe('buildResult', () => {
       abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [], grooming: [300, 301, 302] },
     });
     expect(none.r.recall.newImage).toBeNull();
+  });
+
+  it('measures precision per route before review: flags about an abusive message, or for patterns about an offender', () => {
+    const { r } = result();
+    const precision = Object.fromEntries(ROUTES.map((route) => [route, [r.routes[route].flags, r.routes[route].flagsAbusive, r.routes[route].precision]]));
+    expect(precision).toEqual({
+      // Accounts 1 (message 100, abusive), 3 (999) and 6 (600).
+      hashMatch: [3, 1, 0.3333],
+      imageClassifier: [2, 2, 1],
+      textClassifier: [1, 1, 1],
+      // The groomer (account 2) and the mentor (account 7).
+      metadata: [2, 1, 0.5],
+      userReport: [1, 1, 1],
+      clientSideScanning: [0, 0, null],
+    });
+    expect(r.warnings).toEqual([]);
+    // A flag is judged by the message of its strongest evidence.
+    const s = scenario();
+    const weakThenStrong = run(s, [det('imageClassifier', 9, 100, 0.2, 999), det('imageClassifier', 9, 200, 0.9, 101)]);
+    const judged = buildResult(s, 'x.yaml', weakThenStrong.state, weakThenStrong.detected, ledger(), timing).routes.imageClassifier;
+    expect([judged.flags, judged.flagsAbusive]).toEqual([1, 1]);
+    const strongThenWeak = run(s, [det('imageClassifier', 9, 100, 0.9, 999), det('imageClassifier', 9, 200, 0.2, 101)]);
+    expect(buildResult(s, 'x.yaml', strongThenWeak.state, strongThenWeak.detected, ledger(), timing).routes.imageClassifier.flagsAbusive).toBe(0);
   });
 
   it("measures the time from an offender's first abuse to the report (nearest-rank median and 90th percentile)", () => {
@@ -400,6 +423,9 @@ describe('buildResult: burn-in', () => {
     expect(r.cyberTips.list.map((e) => e.burnIn)).toEqual([true, true, true, true, false]);
     // Flags: those raised on day 1 are left out of the per-route counts.
     expect(r.routes.imageClassifier.flags).toBe(1);
+    expect(r.routes.imageClassifier.flagsAbusive).toBe(1);
+    expect(r.routes.hashMatch).toMatchObject({ flags: 0, flagsAbusive: 0, precision: null });
+    expect(r.warnings).toEqual([]);
     expect(whole.routes.imageClassifier.flags).toBe(2);
     expect(r.review.flags).toBe(whole.review.flags);
   });

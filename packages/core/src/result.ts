@@ -4,9 +4,9 @@
  * function of (scenario, seed).
  */
 import type { Scenario } from './scenario';
-import { DETECTED_ROUTE_SLOTS, type Incident, type ReporterState } from './reporter';
+import { DETECTED_ROUTE_SLOTS, flagRecordOf, type Incident, type ReporterState } from './reporter';
 import { DAY } from './types';
-import { ROUTES, zeroRoutes, type Route } from './routes';
+import { ROUTES, routeOfKind, zeroRoutes, type Route } from './routes';
 import { ABUSE_KINDS, ABUSE_OF_OFFENDER, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
 import { Random } from './random';
 import { percentile } from './stats';
@@ -185,12 +185,23 @@ export interface RunResult {
     investigationsPerDay: number[];
   };
   /**
-   * Per route: flags raised and flags confirmed by review (headline counts), and recall
+   * Per route: flags raised, those about abuse and flags confirmed by review (headline counts), and recall
    * per abuse type, over the whole run: the share of abusive messages of the type that this
    * route detected (0 for the metadata route, which points at no message; null where there
    * was no abuse of a type).
    */
-  routes: Record<Route, { flags: number; confirmed: number; recall: Record<AbuseKind, number | null> }>;
+  routes: Record<
+    Route,
+    {
+      flags: number;
+      /** Flags about abuse, as ground truth judges the message a reviewer judges by (its strongest evidence), or for the pattern route the account. */
+      flagsAbusive: number;
+      /** flagsAbusive / flags: precision before review; null without flags. */
+      precision: number | null;
+      confirmed: number;
+      recall: Record<AbuseKind, number | null>;
+    }
+  >;
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
@@ -282,6 +293,15 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       }),
     ) as Record<AbuseKind, number | null>;
   const recall = recallOf(detectedByAny);
+  // Flag records sort first (negative): per route, the flags about abuse.
+  const flagsAbusive = zeroRoutes();
+  const flagsRecorded = zeroRoutes();
+  const abusive = (id: number) => ABUSE_KINDS.some((k) => sortedHas(ledger.abusiveIds[k], id));
+  for (let i = 0; i < seen.length && (seen[i] as number) < 0; i++) {
+    const { route, subject } = flagRecordOf(seen[i] as number);
+    flagsRecorded[route]++;
+    if (route === routeOfKind('pattern') ? kindOf.has(subject) : abusive(subject)) flagsAbusive[route]++;
+  }
   const routeRecall = (route: Route) => {
     const slot = ROUTES.indexOf(route);
     return recallOf((id) => sortedHas(seen, id * DETECTED_ROUTE_SLOTS + slot));
@@ -303,6 +323,10 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   }
   if (state.messages.encrypted !== ledger.encrypted) {
     warnings.push(`${ledger.encrypted} messages encrypted by clients but ${state.messages.encrypted} seen encrypted by the scanner`);
+  }
+  if (state.done) {
+    for (const r of ROUTES)
+      if (flagsRecorded[r] !== state.routeFlags[r]) warnings.push(`${state.routeFlags[r]} ${r} flags raised but ${flagsRecorded[r]} recorded`);
   }
   const reportsMade = ledger.userReports + ledger.forgedReports;
   if (state.userReports.received !== reportsMade) warnings.push(`${reportsMade} user reports made but ${state.userReports.received} received`);
@@ -381,7 +405,16 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       investigationsPerDay: tips.investigationsPerDay,
     },
     routes: Object.fromEntries(
-      ROUTES.map((r) => [r, { flags: state.routeFlags[r], confirmed: state.routeConfirmed[r], recall: routeRecall(r) }]),
+      ROUTES.map((r) => [
+        r,
+        {
+          flags: state.routeFlags[r],
+          flagsAbusive: flagsAbusive[r],
+          precision: flagsRecorded[r] === 0 ? null : round(flagsAbusive[r] / flagsRecorded[r]),
+          confirmed: state.routeConfirmed[r],
+          recall: routeRecall(r),
+        },
+      ]),
     ) as RunResult['routes'],
     warnings,
     timing,
