@@ -162,3 +162,11 @@ describe('burnInDays', () => {
     expect(ok.ok && ok.scenario.burnInDays).toBe(1);
   });
 });
+
+describe('fields of earlier versions', () => {
+  it('names what replaced referral, with its line', () => {
+    expect(problemsOf(`${valid}referral:\n  investigationRate: 0.03\n`)).toEqual([
+      { path: 'referral', message: expect.stringMatching(/^referral was replaced by police: .*police\.capacityPerDay/), line: 4, column: 1 },
+    ]);
+  });
+});
