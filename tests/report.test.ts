@@ -125,7 +125,16 @@ describe('the HTML report', () => {
     const { charts, errors, requests, headers, rows } = await openReport(html, join(REPO_ROOT, 'results', 'report-screenshot.png'));
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
-    expect(charts.map((c) => c.id)).toEqual(['per-day', 'encrypted-per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports']);
+    expect(charts.map((c) => c.id)).toEqual([
+      'per-day',
+      'encrypted-per-day',
+      'incidents-per-day',
+      'investigations-per-day',
+      'filed-by-route',
+      'part-by-route',
+      'funnel',
+      'false-reports',
+    ]);
     const chart = (id: string) => charts.find((c) => c.id === id) as ChartState;
 
     // The headline table: each later scenario has its change and percentage against the first.

@@ -144,6 +144,11 @@ export function figuresCsv(labels: readonly string[], results: readonly RunResul
     'privacy.innocentAccountsReviewed',
     'referrals.investigated',
     'timeToReport.medianHours',
+    'cyberTips.reports',
+    'cyberTips.incidents',
+    'police.investigations',
+    'police.arrests',
+    'burnInDays',
   ];
   const rows = results.map((r, i) => [
     labels[i] ?? r.scenario.name,
@@ -156,6 +161,11 @@ export function figuresCsv(labels: readonly string[], results: readonly RunResul
     r.privacy.innocentAccountsReviewed,
     r.referrals.investigated,
     r.timeToReport.medianHours,
+    r.cyberTips.reports,
+    r.cyberTips.incidents,
+    r.police.investigations,
+    r.police.arrests,
+    r.burnInDays,
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }

@@ -36,6 +36,35 @@ describe('formatting results', () => {
     expect(summarize(e2ee)).not.toContain('Rollout');
   });
 
+  it('summarizes incidents, police and per-route flags, and names the burn-in', () => {
+    const text = summarize(plain);
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(plain.cyberTips.reports).toBeGreaterThanOrEqual(plain.reports.total);
+    expect(text).toContain(
+      `CyberTips           ${n(plain.cyberTips.reports)} reports (incidents as filed), ${n(plain.cyberTips.incidents)} incidents after bundling`,
+    );
+    expect(text).toContain(
+      `Police              ${n(plain.police.referred)} referred, ${n(plain.police.relevant)} relevant, ${n(plain.police.investigations)} investigations`,
+    );
+    const hm = plain.routes.hashMatch;
+    expect(hm.flags).toBeGreaterThan(0);
+    expect(text).toContain(`hash match ${n(hm.flags)} (${Math.round((hm.precision as number) * 1000) / 10}% about abuse, ${n(hm.confirmed)} confirmed)`);
+    expect(text).not.toContain('Burn-in');
+    expect(summarize({ ...plain, burnInDays: 1 })).toContain('Burn-in             the first 1 days are left out of the headline counts');
+  });
+
+  it('compares incidents, investigations and arrests', () => {
+    const rows = formatComparison(compareResults(plain, e2ee)).split('\n');
+    const row = (label: string) =>
+      rows
+        .find((l) => l.startsWith(label))
+        ?.trim()
+        .split(/\s{2,}/);
+    expect(row('CyberTips (incidents as filed)')?.slice(1, 3)).toEqual([plain.cyberTips.reports, e2ee.cyberTips.reports].map((x) => x.toLocaleString('en-US')));
+    expect(row('Police investigations')?.slice(1, 3)).toEqual([plain.police.investigations, e2ee.police.investigations].map((x) => x.toLocaleString('en-US')));
+    expect(row('  arrests')?.slice(1, 3)).toEqual([plain.police.arrests, e2ee.police.arrests].map((x) => x.toLocaleString('en-US')));
+  });
+
   it('compares two runs with the change in reports', () => {
     expect(plain.messages.unscannable).toBe(0);
     expect(e2ee.messages.unscannable).toBeGreaterThan(0);

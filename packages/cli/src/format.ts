@@ -26,6 +26,13 @@ export function summarize(r: RunResult): string {
     `  by route that filed it    ${routes(r.reports.byFirstRoute)} (${ROUTE_COUNTS.filedIt.note})`,
     `  false, by route that had a part  ${routes(r.reports.falsePositiveByRoute)}`,
     `  investigated      ${n(r.referrals.investigated)} (offenders ${n(r.referrals.offendersInvestigated)})`,
+    `CyberTips           ${n(r.cyberTips.reports)} reports (incidents as filed), ${n(r.cyberTips.incidents)} incidents after bundling (${n(r.cyberTips.bundled)} viral duplicates bundled), about ${n(r.cyberTips.accounts)} accounts`,
+    `Police              ${n(r.police.referred)} referred, ${n(r.police.relevant)} relevant, ${n(r.police.investigations)} investigations (offenders ${n(r.police.offendersInvestigated)}, innocent ${n(r.police.innocentInvestigated)}), ${n(r.police.arrests)} arrests, backlog ${n(r.police.backlogAtEnd)} (capacity ${n(r.police.capacityPerDay)}/day)`,
+    `Flags by route      ${
+      ROUTES.filter((k) => r.routes[k].flags > 0)
+        .map((k) => `${ROUTE_LABELS[k]} ${n(r.routes[k].flags)} (${pct(r.routes[k].precision)} about abuse, ${n(r.routes[k].confirmed)} confirmed)`)
+        .join(' · ') || 'none'
+    }`,
     `Offenders reported  ${n(o.reported)} of ${n(o.total)} (${OFFENDER_KINDS.map((k) => `${OFFENDER_KIND_LABELS[k]} ${o.byKind[k].reported}/${o.byKind[k].total}`).join(', ')})`,
     `Time to report      median ${hours(r.timeToReport.medianHours)}, 90th percentile ${hours(r.timeToReport.p90Hours)} after the first abuse`,
     `User reports        ${n(r.userReports.received)} received, ${n(r.userReports.accepted)} accepted, ${n(r.userReports.rejected)} rejected as forged`,
@@ -35,6 +42,7 @@ export function summarize(r: RunResult): string {
   ];
   const rollouts = rolloutLines(r);
   if (rollouts.length > 0) lines.splice(3, 0, ...rollouts);
+  if (r.burnInDays) lines.push(`Burn-in             the first ${r.burnInDays} days are left out of the headline counts`);
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   // Names and file names come from the scenario: no control characters reach the terminal.
   return printable(lines.join('\n'));
@@ -116,6 +124,12 @@ export function comparisonRows(a: RunResult, b: RunResult): Row[] {
     ]),
     ['  about innocent accounts', a.reports.falsePositive, b.reports.falsePositive],
     ['  investigated by police', a.referrals.investigated, b.referrals.investigated],
+    ['CyberTips (incidents as filed)', a.cyberTips.reports, b.cyberTips.reports],
+    ['  incidents after bundling', a.cyberTips.incidents, b.cyberTips.incidents],
+    ['Police investigations', a.police.investigations, b.police.investigations],
+    ['  of offenders', a.police.offendersInvestigated, b.police.offendersInvestigated],
+    ['  arrests', a.police.arrests, b.police.arrests],
+    ['  relevant referrals waiting at end', a.police.backlogAtEnd, b.police.backlogAtEnd],
     ['Offenders reported', a.offenders.reported, b.offenders.reported],
     ...OFFENDER_KINDS.map((k): Row => [`  ${OFFENDER_KIND_LABELS[k]}`, a.offenders.byKind[k].reported, b.offenders.byKind[k].reported]),
     ['Detections'],

@@ -19,7 +19,16 @@ describe('renderHtml', () => {
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html).toMatch(/Chart\.js v4/);
     expect(html).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
-    for (const id of ['per-day', 'encrypted-per-day', 'filed-by-route', 'part-by-route', 'funnel', 'false-reports'])
+    for (const id of [
+      'per-day',
+      'encrypted-per-day',
+      'incidents-per-day',
+      'investigations-per-day',
+      'filed-by-route',
+      'part-by-route',
+      'funnel',
+      'false-reports',
+    ])
       expect(html).toContain(`<canvas id="${id}">`);
     expect(html).not.toContain('sweep-0');
   });
@@ -87,21 +96,40 @@ describe('the figures CSV', () => {
     expect(cells[columns.indexOf('reports.total')]).toBe(String(a.reports.total));
     expect(cells[columns.indexOf('reports.byFirstRoute.hashMatch')]).toBe(String(a.reports.byFirstRoute.hashMatch));
     expect(cells[columns.indexOf('privacy.innocentAccountsReviewed')]).toBe(String(a.privacy.innocentAccountsReviewed));
+    expect(cells[columns.indexOf('cyberTips.reports')]).toBe(String(a.cyberTips.reports));
+    expect(cells[columns.indexOf('cyberTips.incidents')]).toBe(String(a.cyberTips.incidents));
+    expect(cells[columns.indexOf('police.investigations')]).toBe(String(a.police.investigations));
+    expect(cells[columns.indexOf('police.arrests')]).toBe(String(a.police.arrests));
     // A name a spreadsheet would take for a formula is written as text.
     expect(rows[1]?.startsWith("'=b,")).toBe(true);
   });
 });
 
 describe('perDayCsv', () => {
-  it('has a row per simulated day and four columns per run', () => {
+  it('has a row per simulated day and seven columns per run', () => {
     const rows = perDayCsv(['a', 'b, quoted'], [a, a]).trim().split('\n');
-    expect(rows[0]).toBe(
-      'day,a reports to police,a flags raised,a messages,a encrypted messages,"b, quoted reports to police","b, quoted flags raised","b, quoted messages","b, quoted encrypted messages"',
-    );
+    const columns = (l: string) => [
+      `${l} reports to police`,
+      `${l} flags raised`,
+      `${l} messages`,
+      `${l} encrypted messages`,
+      `${l} incidents filed`,
+      `${l} incidents after bundling`,
+      `${l} investigations opened`,
+    ];
+    expect(rows[0]).toBe(['day', ...columns('a'), ...columns('"b, quoted').map((c) => `${c}"`)].join(','));
     expect(rows).toHaveLength(4);
-    const day1 = [a.reports.perDay[0], a.review.flagsPerDay[0], a.messages.perDay[0], a.messages.encryptedPerDay[0]].join(',');
+    const day = (d: number) => [
+      a.reports.perDay[d],
+      a.review.flagsPerDay[d],
+      a.messages.perDay[d],
+      a.messages.encryptedPerDay[d],
+      a.cyberTips.reportsPerDay[d],
+      a.cyberTips.incidentsPerDay[d],
+      a.police.investigationsPerDay[d],
+    ];
     expect(a.messages.perDay[0]).toBeGreaterThan(0);
-    expect(rows[1]).toBe(`1,${day1},${day1}`);
+    expect(rows[1]).toBe([1, ...day(0), ...day(0)].join(','));
   });
 });
 
@@ -169,8 +197,21 @@ describe('the list of reports', () => {
       expect(e.firstDetectionHours).toBeLessThanOrEqual(e.lastDetectionHours);
       expect(e.firstDetectionHours).toBeLessThanOrEqual(e.filedAtHours);
     }
+  });
+
+  it('has one CSV row per incident, with its number, bundling, triage, investigation and arrest', () => {
+    const r = a;
+    expect(r.cyberTips.list.length).toBeGreaterThanOrEqual(r.reports.total);
     const rows = reportsCsv(r).trim().split('\n');
-    expect(rows[0]).toBe('account,truth,routes,filed at (h),first detection (h),last detection (h),detections,investigated');
-    expect(rows).toHaveLength(r.reports.total + 1);
+    expect(rows[0]).toBe(
+      'account,incident,truth,routes,filed at (h),first detection (h),last detection (h),detections,bank entry,bundled,burn-in,relevant,investigated,arrested',
+    );
+    expect(rows).toHaveLength(r.cyberTips.list.length + 1);
+    const first = r.cyberTips.list[0];
+    if (!first) throw new Error('premise: the run filed an incident');
+    expect(rows[1]?.split(',').slice(0, 3)).toEqual([String(first.account), String(first.n), first.truth]);
+    expect(rows.slice(1).filter((row) => row.endsWith(',yes,yes') || row.endsWith(',yes,no')).length).toBe(
+      r.cyberTips.list.filter((e) => e.investigated).length,
+    );
   });
 });

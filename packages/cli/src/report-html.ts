@@ -68,6 +68,7 @@ export const FUNNEL: { label: string; value: (r: RunResult) => number }[] = [
   { label: 'offenders on the platform', value: (r) => r.offenders.total },
   { label: 'reported to police', value: (r) => r.offenders.reported },
   { label: 'report investigated by police', value: (r) => r.referrals.offendersInvestigated },
+  { label: 'arrested', value: (r) => r.police.arrests },
 ];
 
 /** The surfaces' names in a band's label. */
@@ -134,6 +135,35 @@ function charts(input: ReportInput): ChartSpec[] {
           scales: { x: categoryAxis('simulated day'), y: countAxis("% of the day's messages encrypted", { min: 0, max: 100 }) },
           plugins,
         },
+      },
+    },
+    {
+      id: 'incidents-per-day',
+      title: 'CyberTip incidents per simulated day',
+      note: 'Incidents as the platform files them (solid) and after NCMEC-style bundling of viral duplicates (dashed), one colour per scenario. Burn-in days are drawn too.',
+      config: {
+        type: 'line',
+        data: {
+          labels: Array.from({ length: days }, (_, i) => String(i + 1)),
+          datasets: [
+            ...perScenario((r) => r.cyberTips.reportsPerDay).map((d) => ({ ...d, label: `${d.label}: reports`, tension: 0.2 })),
+            ...perScenario((r) => r.cyberTips.incidentsPerDay).map((d) => ({ ...d, label: `${d.label}: incidents`, tension: 0.2, borderDash: [6, 4] })),
+          ],
+        },
+        options: { scales: { x: categoryAxis('simulated day'), y: countAxis('incidents filed that day') } },
+      },
+    },
+    {
+      id: 'investigations-per-day',
+      title: 'Police investigations opened per simulated day',
+      note: 'Police open at most their capacity a day from the queue of relevant referrals, first filed first; one line per scenario.',
+      config: {
+        type: 'line',
+        data: {
+          labels: Array.from({ length: days }, (_, i) => String(i + 1)),
+          datasets: perScenario((r) => r.police.investigationsPerDay).map((d) => ({ ...d, stepped: true })),
+        },
+        options: { scales: { x: categoryAxis('simulated day'), y: countAxis('investigations opened that day') } },
       },
     },
     {
@@ -376,18 +406,28 @@ ${sections}
 /** The columns of the per-day and per-month CSV, for each run. */
 const seriesHeader = (l: string) => [`${l} reports to police`, `${l} flags raised`, `${l} messages`, `${l} encrypted messages`];
 
-/** Per-day series as CSV (for spreadsheets): day, then reports, flags, messages and encrypted messages of each run. */
+/** Per-day series as CSV (for spreadsheets): day, then of each run reports (accounts), flags, messages, encrypted messages, incidents filed, incidents after bundling and investigations opened. */
 export function perDayCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
-  const header = ['day', ...labels.flatMap(seriesHeader)];
+  const header = ['day', ...labels.flatMap((l) => [...seriesHeader(l), `${l} incidents filed`, `${l} incidents after bundling`, `${l} investigations opened`])];
   const rows = Array.from({ length: days }, (_, d) => [
     String(d + 1),
-    ...results.flatMap((r) => [r.reports.perDay[d], r.review.flagsPerDay[d], r.messages.perDay[d], r.messages.encryptedPerDay[d]].map((x) => String(x ?? 0))),
+    ...results.flatMap((r) =>
+      [
+        r.reports.perDay[d],
+        r.review.flagsPerDay[d],
+        r.messages.perDay[d],
+        r.messages.encryptedPerDay[d],
+        r.cyberTips.reportsPerDay[d],
+        r.cyberTips.incidentsPerDay[d],
+        r.police.investigationsPerDay[d],
+      ].map((x) => String(x ?? 0)),
+    ),
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
-/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then the per-day CSV's columns summed. */
+/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then reports, flags, messages and encrypted messages summed. */
 export function perMonthCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
   const months = Math.max(...results.map((r) => r.reports.perMonth.length));
@@ -402,18 +442,40 @@ export function perMonthCsv(labels: string[], results: RunResult[]): string {
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
-/** Every report to police of one run as CSV: one row per report. */
+/** Every report to police of one run as CSV: one row per incident (CyberTip), burn-in days included. */
 export function reportsCsv(result: RunResult): string {
-  const header = ['account', 'truth', 'routes', 'filed at (h)', 'first detection (h)', 'last detection (h)', 'detections', 'investigated'];
-  const rows = result.reports.list.map((r) => [
+  const yes = (x: boolean) => (x ? 'yes' : 'no');
+  const header = [
+    'account',
+    'incident',
+    'truth',
+    'routes',
+    'filed at (h)',
+    'first detection (h)',
+    'last detection (h)',
+    'detections',
+    'bank entry',
+    'bundled',
+    'burn-in',
+    'relevant',
+    'investigated',
+    'arrested',
+  ];
+  const rows = result.cyberTips.list.map((r) => [
     String(r.account),
+    String(r.n),
     r.truth,
     r.routes.join(' '),
     String(r.filedAtHours),
     String(r.firstDetectionHours),
     String(r.lastDetectionHours),
     String(Object.values(r.evidence).reduce((s, x) => s + (x ?? 0), 0)),
-    r.investigated ? 'yes' : 'no',
+    r.bankEntry === null ? '' : String(r.bankEntry),
+    yes(r.bundled),
+    yes(r.burnIn),
+    yes(r.relevant),
+    yes(r.investigated),
+    yes(r.arrested),
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
 import { testScenario } from './testing';
-import { applyReporter, initialReporterState, type ReporterContext, type ReporterState } from './reporter';
+import { applyReporter, detectedEntry, detectedMessage, detectedRoute, initialReporterState, type ReporterContext, type ReporterState } from './reporter';
 import { scanBatch, scannerContext } from './scanner';
 import { encodeContent } from './content';
 import { bankEntry, randomHash } from './hash';
@@ -12,7 +12,12 @@ import { ROUTES, type Route } from './routes';
 import type { MetadataRule } from './metadata/rules';
 import { DAY, type Detection, type Message, type MetadataResult, type ScanCounts, type ScanResult, type UserReport, type VoucherMatch } from './types';
 
-function scenario(review: Record<string, unknown> = {}, durationDays = 5, detection: Record<string, unknown> = {}): Scenario {
+function scenario(
+  review: Record<string, unknown> = {},
+  durationDays = 5,
+  detection: Record<string, unknown> = {},
+  more: Record<string, unknown> = {},
+): Scenario {
   return testScenario(
     {
       seed: 1,
@@ -22,7 +27,7 @@ function scenario(review: Record<string, unknown> = {}, durationDays = 5, detect
       detection: { hashBank: { size: 100 } },
       review: { confirmThreshold: 0.5, metadataMinRules: 2, metadataMinStrength: 2 },
     },
-    { detection, review },
+    { detection, review, ...more },
   );
 }
 
@@ -72,6 +77,8 @@ function applyAll(s: Scenario, batches: Item[][]): { state: ReporterState; detec
   return { state, detected };
 }
 const apply = (s: Scenario, batches: Item[][]) => applyAll(s, batches).state;
+/** The detected messages, without the flag records. */
+const messagesOf = (detected: number[]) => detected.filter((x) => x >= 0).map(detectedMessage);
 
 /** A genuine franked user report of message `messageId` from `sender` to `reporter`. */
 function genuineReport(
@@ -355,7 +362,97 @@ describe('applyReporter: flags, review and reports to police', () => {
       ],
     ]);
     // Message 100 twice (two routes), 110, and the verified report's message 90.
-    expect(detected).toEqual([100, 100, 110, 90]);
+    expect(messagesOf(detected)).toEqual([100, 100, 110, 90]);
+    // Each entry names the route that detected the message.
+    expect(detected.filter((x) => x >= 0).map(detectedRoute)).toEqual(['hashMatch', 'imageClassifier', 'textClassifier', 'userReport']);
+    expect(detected.filter((x) => x >= 0)).toEqual([
+      detectedEntry(100, 'hashMatch'),
+      detectedEntry(100, 'imageClassifier'),
+      detectedEntry(110, 'textClassifier'),
+      detectedEntry(90, 'userReport'),
+    ]);
+  });
+});
+
+describe('applyReporter: incidents', () => {
+  const hash = (account: number, t: number, bankEntry?: number): Detection => {
+    const d = det('hashMatch', account, t, 0.9);
+    if (bankEntry !== undefined) d.bankEntry = bankEntry;
+    return d;
+  };
+  const summary = (state: ReporterState) => state.incidents.map((i) => ({ n: i.n, filedAt: i.filedAt, routes: i.routes, evidence: i.evidence }));
+
+  it("opens the first incident at the first confirmation; the window's detections join it, a confirmed route's later one opens the next", () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const state = apply(s, [
+      [hash(1, 100), hash(1, 3 * DAY + 5)],
+      // The first window ends at 7 days + 100 s: this opens incident 2, filed at the end of its day.
+      [hash(1, 7 * DAY + 200), hash(1, 7 * DAY + 300)],
+      // Incident 2's window ends at 14 days + 200 s.
+      [hash(1, 14 * DAY + 150), hash(1, 14 * DAY + 250)],
+    ]);
+    expect(summary(state)).toEqual([
+      { n: 1, filedAt: DAY, routes: ['hashMatch'], evidence: { hashMatch: 2 } },
+      { n: 2, filedAt: 8 * DAY, routes: ['hashMatch'], evidence: { hashMatch: 3 } },
+      { n: 3, filedAt: 15 * DAY, routes: ['hashMatch'], evidence: { hashMatch: 1 } },
+    ]);
+    expect(state.incidentsPerDay.map((n, d) => [d, n]).filter(([, n]) => n)).toEqual([
+      [0, 1],
+      [7, 1],
+      [14, 1],
+    ]);
+    // One account reported, once: the per-account report keeps all of its evidence.
+    expect(Object.keys(state.tips)).toEqual(['1']);
+    expect(state.tips['1']?.evidence).toEqual({ hashMatch: 6 });
+    expect(state.review.reviewed).toBe(1);
+  });
+
+  it('reviews a route not yet confirmed for the account: it joins the open incident, or after the window opens the next at its review', () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const state = apply(s, [[hash(1, 100), det('imageClassifier', 1, 2 * DAY, 0.9), det('textClassifier', 1, 9 * DAY + 10, 0.9)]]);
+    expect(summary(state)).toEqual([
+      { n: 1, filedAt: DAY, routes: ['hashMatch', 'imageClassifier'], evidence: { hashMatch: 1, imageClassifier: 1 } },
+      { n: 2, filedAt: 10 * DAY, routes: ['textClassifier'], evidence: { textClassifier: 1 } },
+    ]);
+    expect(state.review.reviewed).toBe(3);
+  });
+
+  it("keeps an incident's bank entry only while all of its evidence matched that one entry", () => {
+    const s = scenario({ capacityPerDay: 10 }, 20);
+    const one = apply(s, [[hash(1, 100, 5), hash(1, 200, 5), hash(1, DAY + 100, 5)]]);
+    expect(one.incidents.map((i) => i.bankEntry)).toEqual([5]);
+    // Two entries behind the flag, or a second entry after filing, or a second route: none.
+    const mixed = apply(s, [
+      [hash(1, 100, 5), hash(1, 200, 6), hash(2, 300, 5), hash(2, DAY + 100, 6), hash(3, 400, 5), det('imageClassifier', 3, DAY + 200, 0.9)],
+    ]);
+    expect(mixed.incidents.map((i) => [i.account, i.bankEntry])).toEqual([
+      [1, null],
+      [2, null],
+      [3, null],
+    ]);
+  });
+
+  it('files at least as many incidents as accounts, each account first when it is first reported, numbered 1, 2, ...', () => {
+    for (const window of [1, 2, 7]) {
+      const s = scenario({ capacityPerDay: 4 }, 12, {}, { reporting: { incidentWindowDays: window } });
+      const rng = Random.derive(window, 'incidents');
+      const ds: Detection[] = [];
+      for (let event = 0; event < 600; event++)
+        ds.push(
+          det((['hashMatch', 'imageClassifier', 'textClassifier'] as const)[rng.int(3)] as Route, rng.int(30), event * 1700, 0.4 + rng.next() * 0.6, event),
+        );
+      const state = apply(s, [ds]);
+      const accounts = Object.keys(state.tips).length;
+      expect(accounts).toBeGreaterThan(10);
+      expect(state.incidents.length).toBeGreaterThanOrEqual(accounts);
+      if (window === 1) expect(state.incidents.length).toBeGreaterThan(accounts);
+      expect(state.incidentsPerDay.reduce((a, x) => a + x, 0)).toBe(state.incidents.length);
+      for (const [account, tip] of Object.entries(state.tips)) {
+        const mine = state.incidents.filter((i) => i.account === Number(account));
+        expect(mine.map((i) => i.n)).toEqual(mine.map((_, k) => k + 1));
+        expect(mine[0]?.filedAt).toBe(tip.filedAt);
+      }
+    }
   });
 });
 
@@ -382,7 +479,7 @@ describe('applyReporter: user reports and franking', () => {
     const { state, detected } = applyAll(s, [[genuine, forged, altered, misattributed, otherPlatform]]);
     expect(state.userReports).toEqual({ received: 5, accepted: 1, rejected: 4 });
     expect(state.detections.userReport).toBe(1);
-    expect(detected).toEqual([40]);
+    expect(messagesOf(detected)).toEqual([40]);
     expect(Object.keys(state.confirmed)).toEqual(['7:userReport']);
     expect(state.tips['7']).toMatchObject({ routes: ['userReport'], firstDetection: 3600, evidence: { userReport: 1 } });
     // No flag at all for the accounts the rejected reports named.
@@ -406,7 +503,7 @@ describe('applyReporter: user reports and franking', () => {
     ];
     const { state, detected } = applyAll(s, [reports]);
     expect(state.userReports).toEqual({ received: 3, accepted: 3, rejected: 0 });
-    expect(detected).toEqual([12, 5, 6]);
+    expect(messagesOf(detected)).toEqual([12, 5, 6]);
     // The unreadable report has no evidence: rejected at review.
     expect(Object.keys(state.confirmed).sort()).toEqual(['7:userReport', '8:userReport']);
     expect(state.review.rejected).toBe(1);
@@ -452,7 +549,9 @@ describe('applyReporter: client-side scanning', () => {
       const state = initialReporterState(s);
       const step = (seq: number, messages: Message[], final = false) => {
         const scan = scanBatch(scanner, { run: 'r', seq, final, messages });
-        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] });
+        return applyReporter(context(s), state, scan, { run: 'r', seq, final, detections: [], reports: [] })
+          .filter((x) => x >= 0)
+          .map(detectedMessage);
       };
 
       // Account 21: T − 1 matches and synthetic vouchers; account 22: one match.
@@ -508,7 +607,7 @@ describe('applyReporter: client-side scanning', () => {
       return { account: 5, t: 100 * (i + 1), messageId: 10 + i, event: 10 + i, share: encodeShare(share), inner: v.inner };
     });
     const { state, detected } = applyAll(s, [matches]);
-    expect(detected).toEqual([10, 11, 12]);
+    expect(messagesOf(detected)).toEqual([10, 11, 12]);
     expect(state.flags).toEqual({});
     // Every opened voucher is a detection at the crossing voucher's time; the best look (0.45) is below 0.5: rejected.
     expect(state.detections.clientSideScanning).toBe(3);
@@ -607,6 +706,14 @@ describe('applyReporter: independence from batching', () => {
         ),
       ).toEqual(whole);
     }
+  });
+
+  it('cuts incidents the same however the stream is cut', () => {
+    const s = scenario({ capacityPerDay: 3 }, 6, { clientSideScanning: { enabled: true, threshold: 3 } }, { reporting: { incidentWindowDays: 1 } });
+    const stream = randomStream(4, 400, 6, s).map((i) => (isDetection(i) && i.route === 'hashMatch' ? { ...i, bankEntry: i.event % 3 } : i));
+    const whole = applyAll(s, [stream]);
+    expect(whole.state.incidents.length).toBeGreaterThan(Object.keys(whole.state.tips).length);
+    for (const size of [1, 7, 50]) expect(applyAll(s, cut(stream, size))).toEqual(whole);
   });
 
   it('keeps a plain-JSON state: persisting it between batches changes nothing', () => {

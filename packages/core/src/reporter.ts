@@ -10,6 +10,9 @@
  * - A confirmed flag is a route report; the first one for an account files a CyberTip-
  *   like report to police (account, routes, evidence counts, first and last detection),
  *   later ones add to it.
+ * - Reports are also cut into incidents, one CyberTip each (see Incident): an incident
+ *   covers an account's confirmed detections within `reporting.incidentWindowDays` of
+ *   its first one; a later detection opens the account's next incident.
  *
  * Inputs must be applied in batch order (the transports guarantee it); within a batch
  * everything is merged by stream event id, so the result does not depend on how the
@@ -20,7 +23,7 @@ import type { Scenario } from './scenario';
 import type { Detection, MetadataResult, ScanResult, UserReport, VoucherMatch } from './types';
 import { DAY } from './types';
 import type { MetadataRule } from './metadata/rules';
-import { MERGE_RANK, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
+import { MERGE_RANK, ROUTES, checkStageHandles, routeModule, routeOfKind, routeSettings, zeroRoutes, type Detector, type Route } from './routes';
 import { fromBase64, toBase64 } from './base64';
 import { decodeContent, ContentError } from './content';
 import { decodeShare, openAccount } from './css';
@@ -35,6 +38,42 @@ export interface Flag {
   detections: number;
   /** Time of the latest detection behind the flag. */
   last: number;
+  /** The one hash-bank entry every detection behind it matched; null when none did or they differ. */
+  bankEntry: number | null;
+  /** The message of the strongest evidence, the one a reviewer judges by (-1 for a pattern). */
+  strongest: number;
+}
+
+/**
+ * One incident: a CyberTip as the platform files it. The first confirmation for an
+ * account opens its first incident, filed at the end of the review day. Later detections
+ * of the account whose time is inside the window (from the incident's first detection,
+ * `reporting.incidentWindowDays` long) join it as evidence, whenever they arrive. After
+ * the window:
+ *   - a detection by a route already confirmed for the account needs no new review: it
+ *     opens the account's next incident at once, filed at the end of that detection's
+ *     day (so the rest of that day's detections join it);
+ *   - a detection by a route not yet confirmed for it is flagged and reviewed as any
+ *     other; if confirmed, it joins the latest incident when the flag's first detection
+ *     is inside that incident's window, else it opens the next incident, filed at the end
+ *     of the review day.
+ */
+export interface Incident {
+  account: number;
+  /** 1, 2, ... for the account's incidents, in the order they were opened. */
+  n: number;
+  /** Routes with evidence in it, in the order they joined. */
+  routes: Route[];
+  /** Simulated time it is filed: the end of the review day, or of the opening detection's day. */
+  filedAt: number;
+  firstDetection: number;
+  lastDetection: number;
+  /** Detections of the account before this time join it. */
+  windowEnd: number;
+  /** Detections per route in it. */
+  evidence: Partial<Record<Route, number>>;
+  /** The one hash-bank entry all of its evidence matched, or null (then it is never bundled). */
+  bankEntry: number | null;
 }
 
 /** A report to police about one account (CyberTip-like). */
@@ -61,6 +100,18 @@ export interface ReporterState {
   confirmed: Record<string, true>;
   /** Reports to police by account. */
   tips: Record<string, Tip>;
+  /** Every incident (CyberTip), in the order opened. */
+  incidents: Incident[];
+  /** Each account's latest incident, as an index into `incidents`. */
+  latestIncident: Record<string, number>;
+  /** Incidents filed per day. */
+  incidentsPerDay: number[];
+  /**
+   * Per route, counted from day `burnInDays` on: flags raised (by the day of their first
+   * detection) and flags confirmed (by review day).
+   */
+  routeFlags: Record<Route, number>;
+  routeConfirmed: Record<Route, number>;
   /** Reports filed per day, and flags raised per day. */
   perDay: number[];
   flagsPerDay: number[];
@@ -85,8 +136,32 @@ export interface ReporterContext {
   platformKey: Uint8Array;
 }
 
-/** Messages a batch's detections point at (for recall), kept apart from the state because they only grow. */
+/**
+ * Messages a batch's detections point at (for recall), kept apart from the state because
+ * they only grow: each entry is the message id × DETECTED_ROUTE_SLOTS plus the detecting
+ * route's index in ROUTES, so recall can be counted per route in the same 8 bytes; and one
+ * negative flag record per flag leaving review (see flagRecord), for precision.
+ */
 export type DetectedMessages = number[];
+export const DETECTED_ROUTE_SLOTS = 8;
+if (ROUTES.length > DETECTED_ROUTE_SLOTS)
+  throw new Error(`reporter: ${ROUTES.length} routes do not fit a detected entry's ${DETECTED_ROUTE_SLOTS} route slots`);
+/** A detected entry: the message and the route that detected it. */
+export const detectedEntry = (messageId: number, route: Route) => messageId * DETECTED_ROUTE_SLOTS + ROUTES.indexOf(route);
+export const detectedMessage = (entry: number) => Math.floor(entry / DETECTED_ROUTE_SLOTS);
+export const detectedRoute = (entry: number) => ROUTES[entry % DETECTED_ROUTE_SLOTS] as Route;
+/**
+ * A flag record, written into the detected messages when a flag counted in the headline
+ * (raised from day burnInDays on) is reviewed or the run ends with it open: negative, so
+ * it sorts apart from the entries. It names the flag's route and what ground truth judges
+ * it by: for a content route the message of its strongest evidence, for the pattern
+ * route the account.
+ */
+export const flagRecord = (subject: number, route: Route) => -(1 + ROUTES.indexOf(route) + DETECTED_ROUTE_SLOTS * (subject + 1));
+export const flagRecordOf = (record: number): { route: Route; subject: number } => {
+  const x = -record - 1;
+  return { route: ROUTES[x % DETECTED_ROUTE_SLOTS] as Route, subject: Math.floor(x / DETECTED_ROUTE_SLOTS) - 1 };
+};
 
 checkStageHandles('reporter', ['report']);
 /** The routes whose detections the reporter makes or reviews in its own way. */
@@ -94,6 +169,8 @@ const REPORT_ROUTE = routeOfKind('report');
 const VOUCHER_ROUTE = routeOfKind('voucher');
 /** The route a reviewer judges by behaviour (the rules that fired), not by content. */
 const PATTERN_ROUTE = routeOfKind('pattern');
+/** The route whose detections name the bank entry they matched. */
+const HASH_ROUTE: Route = 'hashMatch';
 
 /** A detector's settings in the scenario, for a route known to have a detector of that kind. */
 function detectorOf<K extends 'report' | 'voucher'>(scenario: Scenario, route: Route, kind: K) {
@@ -109,6 +186,11 @@ export function initialReporterState(scenario: Scenario): ReporterState {
     backlog: [],
     confirmed: {},
     tips: {},
+    incidents: [],
+    latestIncident: {},
+    incidentsPerDay: new Array<number>(scenario.durationDays).fill(0),
+    routeFlags: zeroRoutes(),
+    routeConfirmed: zeroRoutes(),
     perDay: new Array<number>(scenario.durationDays).fill(0),
     flagsPerDay: new Array<number>(scenario.durationDays).fill(0),
     detections: zeroRoutes(),
@@ -165,25 +247,27 @@ export function applyReporter(ctx: ReporterContext, state: ReporterState, scan: 
   const detected: DetectedMessages = [];
   const t0 = (i: Item) => (i.kind === 'detection' ? i.detection.t : i.kind === 'report' ? i.report.t : i.voucher.t);
   for (const item of items) {
-    closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY));
+    closeDaysBefore(scenario, state, Math.floor(t0(item) / DAY), detected);
     if (item.kind === 'detection') {
-      if (item.detection.route !== PATTERN_ROUTE) detected.push(item.detection.messageId);
+      if (item.detection.route !== PATTERN_ROUTE) detected.push(detectedEntry(item.detection.messageId, item.detection.route));
       detect(scenario, state, item.detection);
     } else if (item.kind === 'report') {
       const d = userReport(ctx, state, item.report);
       if (d) {
-        detected.push(d.messageId);
+        detected.push(detectedEntry(d.messageId, d.route));
         detect(scenario, state, d);
       }
     } else {
       for (const d of voucher(scenario, state, item.voucher)) {
-        detected.push(d.messageId);
+        detected.push(detectedEntry(d.messageId, d.route));
         detect(scenario, state, d);
       }
     }
   }
   if (scan.final) {
-    closeDaysBefore(scenario, state, scenario.durationDays);
+    closeDaysBefore(scenario, state, scenario.durationDays, detected);
+    // Flags never reviewed are recorded too: precision is of every flag raised.
+    for (const key of state.backlog) recordFlag(scenario, state.flags[key] as Flag, detected);
     state.done = true;
   }
   return detected;
@@ -247,27 +331,106 @@ function detect(scenario: Scenario, state: ReporterState, d: Detection): void {
   if (tip) tip.lastDetection = Math.max(tip.lastDetection, d.t);
   if (state.confirmed[key]) {
     if (tip) tip.evidence[d.route] = (tip.evidence[d.route] ?? 0) + 1;
+    confirmedDetection(scenario, state, d);
     return;
   }
   const flag = state.flags[key];
   if (flag) {
     flag.detections++;
     flag.last = Math.max(flag.last, d.t);
-    if (d.evidence > flag.evidence) flag.evidence = d.evidence;
+    if (d.evidence > flag.evidence) {
+      flag.evidence = d.evidence;
+      flag.strongest = d.messageId;
+    }
+    if (flag.bankEntry !== (d.bankEntry ?? null)) flag.bankEntry = null;
     return;
   }
-  state.flags[key] = { account: d.account, route: d.route, t: d.t, last: d.t, evidence: d.evidence, detections: 1 };
+  state.flags[key] = {
+    account: d.account,
+    route: d.route,
+    t: d.t,
+    last: d.t,
+    evidence: d.evidence,
+    detections: 1,
+    bankEntry: d.bankEntry ?? null,
+    strongest: d.messageId,
+  };
   state.backlog.push(key);
   state.review.flags++;
-  const day = Math.min(Math.floor(d.t / DAY), scenario.durationDays - 1);
+  const day = dayOf(scenario, d.t);
   state.flagsPerDay[day] = (state.flagsPerDay[day] ?? 0) + 1;
+  if (day >= scenario.burnInDays) state.routeFlags[d.route]++;
+}
+
+/** Writes a headline flag's record (see flagRecord) as it leaves review. */
+function recordFlag(scenario: Scenario, flag: Flag, detected: DetectedMessages): void {
+  if (dayOf(scenario, flag.t) < scenario.burnInDays) return;
+  detected.push(flagRecord(flag.route === PATTERN_ROUTE ? flag.account : flag.strongest, flag.route));
+}
+
+/** The run's day a time falls in (a time past the end counts on the last day). */
+function dayOf(scenario: Scenario, t: number): number {
+  return Math.min(Math.floor(t / DAY), scenario.durationDays - 1);
+}
+
+/** The account's latest incident, if `t` is inside its window. */
+function openIncident(state: ReporterState, account: number, t: number): Incident | null {
+  const i = state.latestIncident[String(account)];
+  const incident = i === undefined ? undefined : state.incidents[i];
+  return incident && t < incident.windowEnd ? incident : null;
+}
+
+/** Adds evidence to an incident; its bank entry stays only while all of its evidence is hash matches of that one entry. */
+function joinIncident(incident: Incident, route: Route, detections: number, first: number, last: number, bankEntry: number | null): void {
+  if (!incident.routes.includes(route)) incident.routes.push(route);
+  incident.evidence[route] = (incident.evidence[route] ?? 0) + detections;
+  incident.firstDetection = Math.min(incident.firstDetection, first);
+  incident.lastDetection = Math.max(incident.lastDetection, last);
+  if (route !== HASH_ROUTE || bankEntry !== incident.bankEntry) incident.bankEntry = null;
+}
+
+/** Opens the account's next incident, filed at the end of `day`. */
+function newIncident(
+  scenario: Scenario,
+  state: ReporterState,
+  route: Route,
+  account: number,
+  day: number,
+  detections: number,
+  first: number,
+  last: number,
+  bankEntry: number | null,
+): void {
+  const previous = state.latestIncident[String(account)];
+  const n = previous === undefined ? 1 : (state.incidents[previous] as Incident).n + 1;
+  state.latestIncident[String(account)] = state.incidents.length;
+  state.incidents.push({
+    account,
+    n,
+    routes: [route],
+    filedAt: (day + 1) * DAY,
+    firstDetection: first,
+    lastDetection: last,
+    windowEnd: first + scenario.reporting.incidentWindowDays * DAY,
+    evidence: { [route]: detections },
+    bankEntry: route === HASH_ROUTE ? bankEntry : null,
+  });
+  state.incidentsPerDay[day] = (state.incidentsPerDay[day] ?? 0) + 1;
+}
+
+/** A detection by a route already confirmed for the account: evidence for its open incident, or its next incident. */
+function confirmedDetection(scenario: Scenario, state: ReporterState, d: Detection): void {
+  const bankEntry = d.bankEntry ?? null;
+  const incident = openIncident(state, d.account, d.t);
+  if (incident) joinIncident(incident, d.route, 1, d.t, d.t, bankEntry);
+  else newIncident(scenario, state, d.route, d.account, dayOf(scenario, d.t), 1, d.t, d.t, bankEntry);
 }
 
 /** Reviews every day before `day` that has not been reviewed yet. */
-function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number): void {
+function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number, detected: DetectedMessages): void {
   const last = Math.min(day, scenario.durationDays);
   while (state.day < last) {
-    reviewDay(scenario, state, state.day);
+    reviewDay(scenario, state, state.day, detected);
     state.day++;
   }
 }
@@ -279,7 +442,7 @@ function closeDaysBefore(scenario: Scenario, state: ReporterState, day: number):
  * rules have fired for the account, and how strongly) and confirms when several rules
  * agree or one is far past its threshold.
  */
-function reviewDay(scenario: Scenario, state: ReporterState, day: number): void {
+function reviewDay(scenario: Scenario, state: ReporterState, day: number, detected: DetectedMessages): void {
   const { capacityPerDay, confirmThreshold, metadataMinRules, metadataMinStrength, priority } = scenario.review;
   if (state.backlog.length === 0 || capacityPerDay === 0) return;
   const rank = (route: Route) => {
@@ -293,6 +456,7 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
   state.backlog = state.backlog.filter((key) => !take.has(key));
   for (const { key, flag } of order.slice(0, capacityPerDay)) {
     delete state.flags[key];
+    recordFlag(scenario, flag, detected);
     state.review.reviewed++;
     state.reviewed[String(flag.account)] = true;
     const ok =
@@ -305,6 +469,10 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number): void 
     }
     state.review.confirmed++;
     state.confirmed[key] = true;
+    if (day >= scenario.burnInDays) state.routeConfirmed[flag.route]++;
+    const incident = openIncident(state, flag.account, flag.t);
+    if (incident) joinIncident(incident, flag.route, flag.detections, flag.t, flag.last, flag.bankEntry);
+    else newIncident(scenario, state, flag.route, flag.account, day, flag.detections, flag.t, flag.last, flag.bankEntry);
     const filedAt = (day + 1) * DAY;
     const tip = state.tips[String(flag.account)];
     if (tip) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Scenario } from './scenario';
 import { testScenario } from './testing';
-import { applyReporter, initialReporterState, type ReporterState } from './reporter';
+import { applyReporter, detectedMessage, initialReporterState, type ReporterState } from './reporter';
 import { buildResult, perMonth, type LedgerView, type Timing } from './result';
 import { encodeContent } from './content';
 import { commit, countersign, newFrankingKey, newPlatformKey } from './franking';
@@ -9,16 +9,31 @@ import { DAY, type Detection, type ScanCounts, type UserReport } from './types';
 import { ROUTES, type Route } from './routes';
 import type { MetadataRule } from './metadata/rules';
 
-function scenario(over: { capacityPerDay?: number; durationDays?: number; investigationRate?: number; seed?: number } = {}): Scenario {
-  return testScenario({
-    seed: over.seed ?? 99,
-    name: 'unit',
-    durationDays: over.durationDays ?? 3,
-    population: { adults: 40, minors: 10 },
-    review: { capacityPerDay: over.capacityPerDay ?? 20, metadataMinRules: 2, metadataMinStrength: 2 },
-    referral: { investigationRate: over.investigationRate ?? 0.03 },
-  });
+interface Over {
+  capacityPerDay?: number;
+  durationDays?: number;
+  seed?: number;
+  burnInDays?: number;
+  police?: Record<string, unknown>;
+  reporting?: Record<string, unknown>;
 }
+
+function scenario(over: Over = {}): Scenario {
+  return testScenario(
+    {
+      seed: over.seed ?? 99,
+      name: 'unit',
+      durationDays: over.durationDays ?? 3,
+      burnInDays: over.burnInDays ?? 0,
+      population: { adults: 40, minors: 10 },
+      review: { capacityPerDay: over.capacityPerDay ?? 20, metadataMinRules: 2, metadataMinStrength: 2 },
+    },
+    { police: over.police ?? {}, reporting: over.reporting ?? {} },
+  );
+}
+
+/** Police who find every referral relevant and can open `capacityPerDay` investigations a day. */
+const allRelevant = (capacityPerDay: number, arrestRate = 0.5) => ({ triage: { offenderRelevant: 1, innocentRelevant: 1 }, capacityPerDay, arrestRate });
 
 const platformKey = newPlatformKey();
 
@@ -136,13 +151,46 @@ describe('buildResult', () => {
   it('measures recall per abuse type from the detected messages, null where there was no abuse of a type', () => {
     const { r, detected } = result();
     // Known images 100, 101 (content routes) and 102 (the verified report); new image 200; grooming 300.
-    expect([...new Set(detected)].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
+    expect([...new Set(detected.filter((x) => x >= 0).map(detectedMessage))].sort((a, b) => a - b)).toEqual([100, 101, 102, 200, 300, 600, 999]);
     expect(r.recall).toEqual({ knownImage: 0.75, newImage: 0.5, grooming: 0.3333 });
+    // Per route: what each route itself detected.
+    const recall = Object.fromEntries(ROUTES.map((route) => [route, r.routes[route].recall]));
+    expect(recall).toEqual({
+      hashMatch: { knownImage: 0.25, newImage: 0, grooming: 0 },
+      imageClassifier: { knownImage: 0.25, newImage: 0.5, grooming: 0 },
+      textClassifier: { knownImage: 0, newImage: 0, grooming: 0.3333 },
+      metadata: { knownImage: 0, newImage: 0, grooming: 0 },
+      userReport: { knownImage: 0.25, newImage: 0, grooming: 0 },
+      clientSideScanning: { knownImage: 0, newImage: 0, grooming: 0 },
+    });
     const none = result({
       abusiveMessages: { knownImage: 4, newImage: 0, grooming: 3 },
       abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [], grooming: [300, 301, 302] },
     });
     expect(none.r.recall.newImage).toBeNull();
+  });
+
+  it('measures precision per route before review: flags about an abusive message, or for patterns about an offender', () => {
+    const { r } = result();
+    const precision = Object.fromEntries(ROUTES.map((route) => [route, [r.routes[route].flags, r.routes[route].flagsAbusive, r.routes[route].precision]]));
+    expect(precision).toEqual({
+      // Accounts 1 (message 100, abusive), 3 (999) and 6 (600).
+      hashMatch: [3, 1, 0.3333],
+      imageClassifier: [2, 2, 1],
+      textClassifier: [1, 1, 1],
+      // The groomer (account 2) and the mentor (account 7).
+      metadata: [2, 1, 0.5],
+      userReport: [1, 1, 1],
+      clientSideScanning: [0, 0, null],
+    });
+    expect(r.warnings).toEqual([]);
+    // A flag is judged by the message of its strongest evidence.
+    const s = scenario();
+    const weakThenStrong = run(s, [det('imageClassifier', 9, 100, 0.2, 999), det('imageClassifier', 9, 200, 0.9, 101)]);
+    const judged = buildResult(s, 'x.yaml', weakThenStrong.state, weakThenStrong.detected, ledger(), timing).routes.imageClassifier;
+    expect([judged.flags, judged.flagsAbusive]).toEqual([1, 1]);
+    const strongThenWeak = run(s, [det('imageClassifier', 9, 100, 0.9, 999), det('imageClassifier', 9, 200, 0.2, 101)]);
+    expect(buildResult(s, 'x.yaml', strongThenWeak.state, strongThenWeak.detected, ledger(), timing).routes.imageClassifier.flagsAbusive).toBe(0);
   });
 
   it("measures the time from an offender's first abuse to the report (nearest-rank median and 90th percentile)", () => {
@@ -255,42 +303,168 @@ describe('buildResult', () => {
   });
 });
 
-describe('buildResult: referrals', () => {
-  it('refers every report; police investigate none at rate 0 and all at rate 1', () => {
-    expect(result({}, scenario({ investigationRate: 0 })).r.referrals).toEqual({ referred: 5, investigated: 0, offendersInvestigated: 0 });
-    expect(result({}, scenario({ investigationRate: 1 })).r.referrals).toEqual({ referred: 5, investigated: 5, offendersInvestigated: 3 });
+describe('buildResult: police', () => {
+  const oneEach = (n: number, t = (a: number) => 10 + a) => Array.from({ length: n }, (_, a) => det('hashMatch', a, t(a), 0.9, a));
+  const sharers = (accounts: number[]) => ledger({ offenders: { sharer: accounts, producer: [], groomer: [] }, userReports: 0, forgedReports: 0 });
+  const build = (s: Scenario, ds: Detection[], l: LedgerView) => buildResult(s, 'x.yaml', run(s, ds).state, [], l, timing);
+
+  it('refers every incident; no capacity investigates none, ample capacity every relevant account once', () => {
+    const none = result({}, scenario({ police: { ...allRelevant(0) } })).r;
+    expect(none.referrals).toEqual({ referred: 5, investigated: 0, offendersInvestigated: 0 });
+    expect(none.police).toMatchObject({ referred: 5, relevant: 5, investigations: 0, arrests: 0, backlogAtEnd: 5 });
+    const all = result({}, scenario({ police: allRelevant(100) })).r;
+    expect(all.referrals).toEqual({ referred: 5, investigated: 5, offendersInvestigated: 3 });
+    expect(all.police).toMatchObject({ investigations: 5, offendersInvestigated: 3, innocentInvestigated: 2, backlogAtEnd: 0 });
+    // Filed at the end of day 1 (four) and day 2 (one): police open them the next day.
+    expect(all.police.investigationsPerDay).toEqual([0, 4, 1]);
+    expect(all.cyberTips.list.every((e) => e.relevant && e.investigated)).toBe(true);
+    // Triage keeps innocent referrals out when it never finds them relevant.
+    const triaged = result({}, scenario({ police: { ...allRelevant(100), triage: { offenderRelevant: 1, innocentRelevant: 0 } } })).r;
+    expect(triaged.police).toMatchObject({ relevant: 3, investigations: 3, innocentInvestigated: 0 });
   });
 
-  it('draws per account: a higher rate investigates a superset, whatever order reports were filed in', () => {
-    const accounts = Array.from({ length: 60 }, (_, i) => i);
-    const ds = accounts.map((a) => det('hashMatch', a, 10 + a, 0.9, a));
-    const investigatedAt = (rate: number, order: Detection[]) => {
-      const s = scenario({ investigationRate: rate, capacityPerDay: 1000 });
-      const sorted = order.map((d, i) => ({ ...d, t: 10 + i, event: i }));
-      const r = buildResult(
-        s,
-        'x.yaml',
-        run(s, sorted).state,
-        [],
-        ledger({ offenders: { sharer: accounts.slice(0, 30), producer: [], groomer: [] }, userReports: 0, forgedReports: 0 }),
-        timing,
-      );
-      return r.referrals;
-    };
-    let last = { investigated: -1, offendersInvestigated: -1 };
-    for (const rate of [0, 0.2, 0.5, 0.8, 1]) {
-      const r = investigatedAt(rate, ds);
-      expect(r.referred).toBe(60);
-      expect(r.investigated).toBeGreaterThanOrEqual(last.investigated);
-      expect(r.offendersInvestigated).toBeGreaterThanOrEqual(last.offendersInvestigated);
-      // Filing the same accounts in reverse order draws the same.
-      expect(investigatedAt(rate, [...ds].reverse())).toEqual(r);
-      last = r;
+  it('never opens more investigations a day than capacity; the backlog carries over, first filed first', () => {
+    const accounts = Array.from({ length: 60 }, (_, a) => a);
+    for (const capacity of [1, 2, 5]) {
+      const r = build(scenario({ durationDays: 10, capacityPerDay: 1000, police: allRelevant(capacity) }), oneEach(60), sharers(accounts));
+      for (const n of r.police.investigationsPerDay) expect(n).toBeLessThanOrEqual(capacity);
+      // All 60 filed at the end of day 1; days 2..10 open `capacity` each.
+      expect(r.police.investigationsPerDay).toEqual([0, ...new Array(9).fill(Math.min(capacity, 60 / 9))].map((x) => Math.floor(x)));
+      expect(r.police.investigations).toBe(9 * capacity);
+      expect(r.police.backlogAtEnd).toBe(60 - 9 * capacity);
+      const investigated = r.cyberTips.list.filter((e) => e.investigated).map((e) => e.account);
+      expect(investigated).toEqual(accounts.slice(0, 9 * capacity));
     }
-    // About half at rate 0.5 (binomial, 60 draws: well within 15..45).
-    const half = investigatedAt(0.5, ds).investigated;
-    expect(half).toBeGreaterThan(15);
-    expect(half).toBeLessThan(45);
+    // A fractional capacity accrues: 0.5 a day opens one every other day.
+    const half = build(scenario({ durationDays: 10, capacityPerDay: 1000, police: allRelevant(0.5) }), oneEach(60), sharers(accounts));
+    expect(half.police.investigationsPerDay).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0, 1]);
+  });
+
+  it('opens one investigation per account; its later incidents join it', () => {
+    // One account detected on days 1, 9 and 17: three incidents (7-day window), one investigation.
+    const s = scenario({ durationDays: 20, police: allRelevant(5, 1) });
+    const r = build(
+      s,
+      [0, 8, 16].map((d) => det('hashMatch', 1, d * DAY + 100, 0.9, d * 10)),
+      sharers([1]),
+    );
+    expect(r.cyberTips.reports).toBe(3);
+    expect(r.police.investigations).toBe(1);
+    expect(r.police.arrests).toBe(1);
+    expect(r.cyberTips.list.map((e) => [e.n, e.investigated, e.arrested])).toEqual([
+      [1, true, true],
+      [2, true, true],
+      [3, true, true],
+    ]);
+  });
+
+  it('arrests offenders at the arrest rate and innocent accounts never', () => {
+    const accounts = Array.from({ length: 60 }, (_, a) => a);
+    const arrests = (rate: number) => build(scenario({ capacityPerDay: 1000, police: allRelevant(100, rate) }), oneEach(60), sharers(accounts.slice(0, 30)));
+    expect(arrests(0).police.arrests).toBe(0);
+    const all = arrests(1);
+    expect(all.police).toMatchObject({ investigations: 60, offendersInvestigated: 30, arrests: 30 });
+    expect(all.cyberTips.list.filter((e) => e.arrested).every((e) => e.truth === 'sharer')).toBe(true);
+    const half = arrests(0.5).police.arrests;
+    expect(half).toBeGreaterThan(5);
+    expect(half).toBeLessThan(25);
+  });
+
+  it('draws triage and arrests per account and incident, whatever order reports were filed in', () => {
+    const accounts = Array.from({ length: 60 }, (_, a) => a);
+    const police = { triage: { offenderRelevant: 0.5, innocentRelevant: 0.5 }, capacityPerDay: 100, arrestRate: 0.5 };
+    const outcome = (order: Detection[]) => {
+      const s = scenario({ capacityPerDay: 1000, police });
+      const r = build(
+        s,
+        order.map((d, i) => ({ ...d, t: 10 + i, event: i })),
+        sharers(accounts.slice(0, 30)),
+      );
+      return r.cyberTips.list.map((e) => [e.account, e.relevant, e.investigated, e.arrested]).sort((a, b) => (a[0] as number) - (b[0] as number));
+    };
+    const forward = outcome(oneEach(60));
+    expect(outcome([...oneEach(60)].reverse())).toEqual(forward);
+    const relevant = forward.filter((e) => e[1]).length;
+    expect(relevant).toBeGreaterThan(15);
+    expect(relevant).toBeLessThan(45);
+  });
+});
+
+describe('buildResult: incidents and bundling', () => {
+  const hash = (account: number, t: number, bankEntry: number): Detection => ({ ...det('hashMatch', account, t, 0.9, Math.floor(t)), bankEntry });
+  const innocent = ledger({ offenders: { sharer: [], producer: [], groomer: [] }, userReports: 0, forgedReports: 0 });
+  const build = (s: Scenario, ds: Detection[]) => buildResult(s, 'x.yaml', run(s, ds).state, [], innocent, timing);
+
+  it('bundles incidents of only hash matches of one bank entry, filed within the bundle window', () => {
+    const ds = [
+      hash(1, 100, 7),
+      hash(2, 200, 7),
+      hash(3, DAY + 300, 7),
+      hash(4, 400, 8),
+      // Account 5's incident also holds a classifier's detection: never bundled.
+      hash(5, 500, 7),
+      det('imageClassifier', 5, 510, 0.9, 510),
+      // Account 6's two matches are of different entries: not bundled either.
+      hash(6, 600, 7),
+      hash(6, 610, 9),
+    ];
+    const s = scenario({ durationDays: 3 });
+    const r = build(s, ds);
+    expect(r.cyberTips).toMatchObject({ reports: 6, incidents: 4, bundled: 2, accounts: 6 });
+    expect(r.cyberTips.list.filter((e) => e.bundled).map((e) => e.account)).toEqual([2, 3]);
+    expect(r.cyberTips.list.map((e) => e.bankEntry)).toEqual([7, 7, 8, null, null, 7]);
+    // A bundle counts on the day its first report was filed.
+    expect(r.cyberTips.reportsPerDay).toEqual([5, 1, 0]);
+    expect(r.cyberTips.incidentsPerDay).toEqual([4, 0, 0]);
+    const off = build(scenario({ durationDays: 3, reporting: { bundleViral: false } }), ds).cyberTips;
+    expect(off).toMatchObject({ reports: 6, incidents: 6, bundled: 0 });
+  });
+
+  it('opens a new bundle once the window has passed', () => {
+    const ds = [hash(1, 100, 7), hash(2, 2 * DAY + 100, 7), hash(3, 5 * DAY + 100, 7), hash(4, 6 * DAY + 100, 7)];
+    const r = build(scenario({ durationDays: 8, reporting: { bundleWindowDays: 3 } }), ds);
+    expect(r.cyberTips.list.map((e) => e.bundled)).toEqual([false, true, false, true]);
+    expect(r.cyberTips.incidents).toBe(2);
+  });
+});
+
+describe('buildResult: burn-in', () => {
+  it('leaves what was filed in the burn-in days out of the headline counts, not out of the per-day series', () => {
+    const whole = result({}, scenario({ police: allRelevant(100) })).r;
+    const r = result({}, scenario({ burnInDays: 1, police: allRelevant(100) })).r;
+    // Four accounts are reported at the end of day 1 (in the burn-in), account 5 at the end of day 2.
+    expect(whole.reports.total).toBe(5);
+    expect(r.reports.total).toBe(1);
+    expect(r.reports.list.map((e) => e.account)).toEqual([5]);
+    expect(r.offenders.reported).toBe(1);
+    expect(r.innocentReported).toBe(0);
+    expect(r.cyberTips).toMatchObject({ reports: 1, incidents: 1, accounts: 1 });
+    expect(r.referrals.referred).toBe(1);
+    // Investigations opened on day 2 (of the four burn-in reports) still count; day 1 had none.
+    expect(r.police.investigations).toBe(5);
+    expect(r.police.investigationsPerDay).toEqual(whole.police.investigationsPerDay);
+    expect(r.reports.perDay).toEqual(whole.reports.perDay);
+    expect(r.cyberTips.reportsPerDay).toEqual(whole.cyberTips.reportsPerDay);
+    expect(r.cyberTips.list.map((e) => e.burnIn)).toEqual([true, true, true, true, false]);
+    // Flags: those raised on day 1 are left out of the per-route counts.
+    expect(r.routes.imageClassifier.flags).toBe(1);
+    expect(r.routes.imageClassifier.flagsAbusive).toBe(1);
+    expect(r.routes.hashMatch).toMatchObject({ flags: 0, flagsAbusive: 0, precision: null });
+    expect(r.warnings).toEqual([]);
+    expect(whole.routes.imageClassifier.flags).toBe(2);
+    expect(r.review.flags).toBe(whole.review.flags);
+  });
+
+  it('counts investigations opened from day burnInDays on', () => {
+    const accounts = Array.from({ length: 10 }, (_, a) => a);
+    const ds = accounts.map((a) => det('hashMatch', a, 10 + a, 0.9, a));
+    const l = ledger({ offenders: { sharer: accounts, producer: [], groomer: [] }, userReports: 0, forgedReports: 0 });
+    const at = (burnInDays: number) => {
+      const s = scenario({ durationDays: 6, burnInDays, capacityPerDay: 100, police: allRelevant(1, 1) });
+      return buildResult(s, 'x.yaml', run(s, ds).state, [], l, timing).police;
+    };
+    expect(at(0)).toMatchObject({ investigations: 5, arrests: 5, investigationsPerDay: [0, 1, 1, 1, 1, 1] });
+    expect(at(3)).toMatchObject({ investigations: 3, arrests: 3, investigationsPerDay: [0, 1, 1, 1, 1, 1] });
   });
 });
 

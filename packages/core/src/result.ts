@@ -4,8 +4,9 @@
  * function of (scenario, seed).
  */
 import type { Scenario } from './scenario';
-import type { ReporterState } from './reporter';
-import { zeroRoutes, type Route } from './routes';
+import { DETECTED_ROUTE_SLOTS, flagRecordOf, type Incident, type ReporterState } from './reporter';
+import { DAY } from './types';
+import { ROUTES, routeOfKind, zeroRoutes, type Route } from './routes';
 import { ABUSE_KINDS, ABUSE_OF_OFFENDER, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
 import { Random } from './random';
 import { percentile } from './stats';
@@ -56,7 +57,33 @@ export interface ReportEntry {
   evidence: Partial<Record<Route, number>>;
   /** Ground truth: the offender archetype, `mentor` for a teacher or coach, `viral` for an innocent account that forwarded a viral abuse image, else `innocent`. */
   truth: OffenderKind | 'mentor' | 'viral' | 'innocent';
+  /** Police opened an investigation of the account (during the run). */
   investigated: boolean;
+}
+
+/** One incident (CyberTip) as the platform filed it, joined with the ground truth and what police did with it. */
+export interface IncidentEntry {
+  account: number;
+  /** 1, 2, ... for the account's incidents. */
+  n: number;
+  routes: Route[];
+  filedAtHours: number;
+  firstDetectionHours: number;
+  lastDetectionHours: number;
+  evidence: Partial<Record<Route, number>>;
+  /** The one hash-bank entry all of its evidence matched, or null. */
+  bankEntry: number | null;
+  /** Folded into an earlier incident of the same bank entry (NCMEC-style bundling of viral content). */
+  bundled: boolean;
+  /** Filed during the burn-in days: in the per-day series, not in the headline counts. */
+  burnIn: boolean;
+  truth: OffenderKind | 'mentor' | 'innocent';
+  /** Police triage judged it criminally relevant. */
+  relevant: boolean;
+  /** It opened an investigation, or joined one already open for the account. */
+  investigated: boolean;
+  /** The investigation it belongs to ended in an arrest. */
+  arrested: boolean;
 }
 
 export interface Timing {
@@ -72,6 +99,8 @@ type PerAbuse = Record<AbuseKind, number>;
 
 export interface RunResult {
   scenario: { name: string; file: string; seed: number };
+  /** Days at the start left out of the headline counts (see README "Burn-in"). */
+  burnInDays: number;
   /** Each surface's encryption as the scenario sets it: when its rollout starts and over how many days (see messages.encryptedPerDay). */
   surfaces: Record<SurfaceBlock, { encryption: 'none' | 'e2ee'; fromDay: number; rampDays: number }>;
   messages: {
@@ -151,7 +180,59 @@ export interface RunResult {
     rejected: number;
     backlogAtEnd: number;
   };
+  /** Reports referred (every incident the platform files), investigations opened and those of offenders; headline counts. */
   referrals: { referred: number; investigated: number; offendersInvestigated: number };
+  /** CyberTips counted per incident (headline counts from day burnInDays on; per-day series over every day). */
+  cyberTips: {
+    /** Incidents as the platform files them. */
+    reports: number;
+    /** Incidents after NCMEC-style bundling of viral duplicates (reports − bundled). */
+    incidents: number;
+    /** Reports folded into an earlier incident of the same bank entry. */
+    bundled: number;
+    /** Unique accounts reported (equal to reports.total). */
+    accounts: number;
+    /** Reports filed per simulated day, and incidents after bundling (a bundle counts on the day its first report was filed). */
+    reportsPerDay: number[];
+    incidentsPerDay: number[];
+    /** Every incident, burn-in days included, in filing order (then account, then number). */
+    list: IncidentEntry[];
+  };
+  /** Police: triage, a queue bounded by capacity, investigations and arrests (headline counts; per-day series over every day). */
+  police: {
+    capacityPerDay: number;
+    /** Referrals (platform reports) received, and those triage judged criminally relevant. */
+    referred: number;
+    relevant: number;
+    /** Investigations opened (at most one per account), those of offenders and of innocent accounts. */
+    investigations: number;
+    offendersInvestigated: number;
+    innocentInvestigated: number;
+    /** Investigations that ended in an arrest. */
+    arrests: number;
+    /** Relevant referrals still waiting when the run ended (over the whole run). */
+    backlogAtEnd: number;
+    /** Investigations opened per simulated day. */
+    investigationsPerDay: number[];
+  };
+  /**
+   * Per route: flags raised, those about abuse and flags confirmed by review (headline counts), and recall
+   * per abuse type, over the whole run: the share of abusive messages of the type that this
+   * route detected (0 for the metadata route, which points at no message; null where there
+   * was no abuse of a type).
+   */
+  routes: Record<
+    Route,
+    {
+      flags: number;
+      /** Flags about abuse, as ground truth judges the message a reviewer judges by (its strongest evidence), or for the pattern route the account. */
+      flagsAbusive: number;
+      /** flagsAbusive / flags: precision before review; null without flags. */
+      precision: number | null;
+      confirmed: number;
+      recall: Record<AbuseKind, number | null>;
+    }
+  >;
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
@@ -202,20 +283,21 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const delays: number[] = [];
   const list: ReportEntry[] = [];
   const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
+  const from = scenario.burnInDays * DAY;
+  const counted = (filedAt: number) => filedAt > from;
+  const tips = incidentsOf(scenario, state, kindOf, mentors);
+  const investigatedAccounts = new Set(tips.list.filter((e) => e.investigated).map((e) => e.account));
   const accounts = Object.keys(state.tips)
     .map(Number)
     .sort((a, b) => a - b);
   for (const account of accounts) {
     const tip = state.tips[String(account)];
-    if (!tip) continue;
+    if (!tip || !counted(tip.filedAt)) continue;
     for (const r of new Set(tip.routes)) byRoute[r]++;
     const first = tip.routes[0] as Route;
     byFirstRoute[first]++;
     const kind = kindOf.get(account);
-    // Police investigate a share of referrals; the draw is per account, so it does not
-    // depend on the order reports were filed in.
-    const isInvestigated = Random.derive(scenario.seed, `referral:${account}`).next() < scenario.referral.investigationRate;
-    if (isInvestigated) investigated++;
+    const isInvestigated = investigatedAccounts.has(account);
     list.push({
       account,
       routes: [...tip.routes],
@@ -230,7 +312,6 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       tp++;
       byKind[kind].reported++;
       byAbuseType[ABUSE_OF_OFFENDER[kind]]++;
-      if (isInvestigated) offendersInvestigated++;
       const start = firstAbuse.get(account);
       if (start !== undefined) delays.push((tip.filedAt - start) / 3600);
     } else {
@@ -241,21 +322,46 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       for (const r of new Set(tip.routes)) fpByRoute[r]++;
     }
   }
+  for (const i of tips.investigations) {
+    if (i.day < scenario.burnInDays) continue;
+    investigated++;
+    if (kindOf.has(i.account)) offendersInvestigated++;
+  }
   const routeReports = zeroRoutes();
   for (const key of Object.keys(state.confirmed)) routeReports[key.slice(key.indexOf(':') + 1) as Route]++;
 
-  // Every detected id (with repeats), sorted and searched: 8 bytes an id, however many
-  // (a Set holds at most 2^24).
+  // Every detected entry (message id × slots + route, with repeats), sorted and searched:
+  // 8 bytes an entry, however many (a Set holds at most 2^24). A message's entries are
+  // next to each other, one per route that detected it.
   const seen = Float64Array.from(detected).sort();
-  const recall = Object.fromEntries(
-    ABUSE_KINDS.map((k) => {
-      const ids = ledger.abusiveIds[k];
-      if (ids.length === 0) return [k, null];
-      let hit = 0;
-      for (const id of ids) if (sortedHas(seen, id)) hit++;
-      return [k, round(hit / ids.length)];
-    }),
-  ) as Record<AbuseKind, number | null>;
+  const detectedByAny = (id: number) => {
+    const i = lowerBound(seen, id * DETECTED_ROUTE_SLOTS);
+    return i < seen.length && (seen[i] as number) < (id + 1) * DETECTED_ROUTE_SLOTS;
+  };
+  const recallOf = (hit: (id: number) => boolean) =>
+    Object.fromEntries(
+      ABUSE_KINDS.map((k) => {
+        const ids = ledger.abusiveIds[k];
+        if (ids.length === 0) return [k, null];
+        let n = 0;
+        for (const id of ids) if (hit(id)) n++;
+        return [k, round(n / ids.length)];
+      }),
+    ) as Record<AbuseKind, number | null>;
+  const recall = recallOf(detectedByAny);
+  // Flag records sort first (negative): per route, the flags about abuse.
+  const flagsAbusive = zeroRoutes();
+  const flagsRecorded = zeroRoutes();
+  const abusive = (id: number) => ABUSE_KINDS.some((k) => sortedHas(ledger.abusiveIds[k], id));
+  for (let i = 0; i < seen.length && (seen[i] as number) < 0; i++) {
+    const { route, subject } = flagRecordOf(seen[i] as number);
+    flagsRecorded[route]++;
+    if (route === routeOfKind('pattern') ? kindOf.has(subject) : abusive(subject)) flagsAbusive[route]++;
+  }
+  const routeRecall = (route: Route) => {
+    const slot = ROUTES.indexOf(route);
+    return recallOf((id) => sortedHas(seen, id * DETECTED_ROUTE_SLOTS + slot));
+  };
 
   delays.sort((a, b) => a - b);
   const median = percentile(delays, 0.5);
@@ -274,6 +380,10 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   if (state.messages.encrypted !== ledger.encrypted) {
     warnings.push(`${ledger.encrypted} messages encrypted by clients but ${state.messages.encrypted} seen encrypted by the scanner`);
   }
+  if (state.done) {
+    for (const r of ROUTES)
+      if (flagsRecorded[r] !== state.routeFlags[r]) warnings.push(`${state.routeFlags[r]} ${r} flags raised but ${flagsRecorded[r]} recorded`);
+  }
   const reportsMade = ledger.userReports + ledger.forgedReports;
   if (state.userReports.received !== reportsMade) warnings.push(`${reportsMade} user reports made but ${state.userReports.received} received`);
 
@@ -282,6 +392,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const encryptedPerDay = ofDays(ledger.encryptedPerDay, scenario.durationDays);
   return {
     scenario: { name: scenario.name, file, seed: scenario.seed },
+    burnInDays: scenario.burnInDays,
     surfaces: {
       directMessages: { ...scenario.surfaces.directMessages },
       publicPosts: { ...scenario.surfaces.publicPosts },
@@ -345,8 +456,166 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       rejected: state.review.rejected,
       backlogAtEnd: state.backlog.length,
     },
-    referrals: { referred: tp + fp, investigated, offendersInvestigated },
+    referrals: { referred: tips.counts.reports, investigated, offendersInvestigated },
+    cyberTips: {
+      reports: tips.counts.reports,
+      incidents: tips.counts.incidents,
+      bundled: tips.counts.reports - tips.counts.incidents,
+      accounts: tp + fp,
+      reportsPerDay: [...state.incidentsPerDay],
+      incidentsPerDay: tips.incidentsPerDay,
+      list: tips.list,
+    },
+    police: {
+      capacityPerDay: scenario.police.capacityPerDay,
+      referred: tips.counts.reports,
+      relevant: tips.counts.relevant,
+      investigations: investigated,
+      offendersInvestigated,
+      innocentInvestigated: investigated - offendersInvestigated,
+      arrests: tips.counts.arrests,
+      backlogAtEnd: tips.backlogAtEnd,
+      investigationsPerDay: tips.investigationsPerDay,
+    },
+    routes: Object.fromEntries(
+      ROUTES.map((r) => [
+        r,
+        {
+          flags: state.routeFlags[r],
+          flagsAbusive: flagsAbusive[r],
+          precision: flagsRecorded[r] === 0 ? null : round(flagsAbusive[r] / flagsRecorded[r]),
+          confirmed: state.routeConfirmed[r],
+          recall: routeRecall(r),
+        },
+      ]),
+    ) as RunResult['routes'],
     warnings,
     timing,
   };
+}
+
+/** An investigation police opened: the account and the day. */
+interface Investigation {
+  account: number;
+  day: number;
+  arrested: boolean;
+}
+
+/**
+ * The incidents joined with the ground truth, bundled, and run through police: triage,
+ * then a first-filed-first queue that opens at most `police.capacityPerDay` investigations
+ * a day (a fractional capacity accrues: day d may open floor(c·(d+1)) − floor(c·d) more),
+ * one per account. Every draw is keyed by account and incident number, and the order is
+ * by filing time, account and number, so nothing depends on how the stream was batched.
+ */
+function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<number, OffenderKind>, mentors: Set<number>) {
+  const { reporting, police, seed, durationDays, burnInDays } = scenario;
+  const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
+  const dayFiled = (i: Incident) => Math.min(Math.max(Math.round(i.filedAt / DAY) - 1, 0), durationDays - 1);
+  const sorted = [...state.incidents].sort((a, b) => a.filedAt - b.filedAt || a.account - b.account || a.n - b.n);
+  const incidentsPerDay = new Array<number>(durationDays).fill(0);
+  const investigationsPerDay = new Array<number>(durationDays).fill(0);
+  const counts = { reports: 0, incidents: 0, relevant: 0, arrests: 0 };
+  // Bundling: per bank entry, when its open bundle started.
+  const bundles = new Map<number, number>();
+  const list: IncidentEntry[] = sorted.map((i) => {
+    let bundled = false;
+    if (reporting.bundleViral && i.bankEntry !== null) {
+      const start = bundles.get(i.bankEntry);
+      if (start !== undefined && i.filedAt < start + reporting.bundleWindowDays * DAY) bundled = true;
+      else bundles.set(i.bankEntry, i.filedAt);
+    }
+    const kind = kindOf.get(i.account);
+    const p = kind ? police.triage.offenderRelevant : police.triage.innocentRelevant;
+    const relevant = Random.derive(seed, `triage:${i.account}:${i.n}`).next() < p;
+    const day = dayFiled(i);
+    if (!bundled) incidentsPerDay[day] = (incidentsPerDay[day] ?? 0) + 1;
+    const burnIn = day < burnInDays;
+    if (!burnIn) {
+      counts.reports++;
+      if (!bundled) counts.incidents++;
+      if (relevant) counts.relevant++;
+    }
+    return {
+      account: i.account,
+      n: i.n,
+      routes: [...i.routes],
+      filedAtHours: hours(i.filedAt),
+      firstDetectionHours: hours(i.firstDetection),
+      lastDetectionHours: hours(i.lastDetection),
+      evidence: { ...i.evidence },
+      bankEntry: i.bankEntry,
+      bundled,
+      burnIn,
+      truth: kind ?? (mentors.has(i.account) ? 'mentor' : 'innocent'),
+      relevant,
+      investigated: false,
+      arrested: false,
+    };
+  });
+
+  // Police: relevant referrals reach police when filed and wait, first filed first.
+  const open = new Map<number, Investigation>();
+  const investigations: Investigation[] = [];
+  const queue: IncidentEntry[] = [];
+  let head = 0;
+  let next = 0;
+  const attach = (e: IncidentEntry, inv: Investigation) => {
+    e.investigated = true;
+    e.arrested = inv.arrested;
+  };
+  const arrive = (until: number) => {
+    for (; next < list.length && (sorted[next] as Incident).filedAt <= until; next++) {
+      const e = list[next] as IncidentEntry;
+      if (!e.relevant) continue;
+      const inv = open.get(e.account);
+      if (inv) attach(e, inv);
+      else queue.push(e);
+    }
+  };
+  const capacity = police.capacityPerDay;
+  for (let day = 0; day < durationDays; day++) {
+    arrive(day * DAY);
+    // A tiny allowance keeps 0.1 × 10 from rounding down to 0.999….
+    let allowed = Math.floor(capacity * (day + 1) + 1e-9) - Math.floor(capacity * day + 1e-9);
+    while (allowed > 0 && head < queue.length) {
+      const e = queue[head++] as IncidentEntry;
+      const already = open.get(e.account);
+      if (already) {
+        attach(e, already);
+        continue;
+      }
+      const offender = kindOf.has(e.account);
+      const arrested = offender && Random.derive(seed, `arrest:${e.account}`).next() < police.arrestRate;
+      const inv = { account: e.account, day, arrested };
+      open.set(e.account, inv);
+      investigations.push(inv);
+      attach(e, inv);
+      investigationsPerDay[day] = (investigationsPerDay[day] ?? 0) + 1;
+      allowed--;
+      if (arrested && day >= burnInDays) counts.arrests++;
+    }
+  }
+  // Those filed at the end of the last day arrive too late for the run's police.
+  arrive(Number.POSITIVE_INFINITY);
+  // Waiting incidents about an account whose investigation opened meanwhile join it.
+  let backlogAtEnd = 0;
+  for (const e of queue.slice(head)) {
+    const inv = open.get(e.account);
+    if (inv) attach(e, inv);
+    else backlogAtEnd++;
+  }
+  return { list, counts, incidentsPerDay, investigationsPerDay, investigations, backlogAtEnd };
+}
+
+/** The first index of the ascending array `sorted` whose value is at least `x`. */
+function lowerBound(sorted: ArrayLike<number>, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = Math.floor((lo + hi) / 2);
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

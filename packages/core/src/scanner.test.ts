@@ -119,7 +119,7 @@ describe('scanBatch: hash matching', () => {
       const m = msg(image(perturb(bankEntry(ctx.bank, 42), bits, rng), { look: 0.77 }), { sender: 7 + bits });
       const e = m.envelope;
       const r = scanBatch(ctx, batch([m]));
-      expect(r.detections).toEqual([{ route: 'hashMatch', account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: quantize(0.77) }]);
+      expect(r.detections).toEqual([{ route: 'hashMatch', account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: quantize(0.77), bankEntry: 42 }]);
       expect(r.vouchers).toEqual([]);
       expect(r.counts).toEqual({ ...zeroCounts, messages: 1, scanned: 1 });
     }

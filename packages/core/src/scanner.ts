@@ -13,7 +13,7 @@
 import type { Scenario } from './scenario';
 import type { Content, Detection, ScanBatch, ScanResult, VoucherMatch } from './types';
 import type { Media, Surface } from './vocabulary';
-import { checkStageHandles, routesOf, routeSettings, type Route } from './routes';
+import { checkStageHandles, routesOf, routeSettings, type Route, type Verdict } from './routes';
 import { platformBank, popularImages, type HashBank } from './hash';
 import { bankMatcher, type BankMatcher } from './bank-match';
 import { decodeContent, ContentError } from './content';
@@ -24,8 +24,8 @@ export interface ContentCheck {
   route: Route;
   media: Media;
   on: Set<Surface>;
-  /** Whether each of a batch's items (of its media, on its surfaces, in batch order) is flagged. */
-  test: (contents: readonly Content[]) => readonly boolean[];
+  /** Whether each of a batch's items (of its media, on its surfaces, in batch order) is flagged, and for a bank match the entry. */
+  test: (contents: readonly Content[]) => readonly Verdict[];
 }
 
 export interface ScannerContext {
@@ -108,15 +108,22 @@ export function scanBatch(ctx: ScannerContext, batch: ScanBatch): ScanResult {
     const flagged = new Uint8Array(readable.length);
     const verdicts = items.length ? check.test(items.map((i) => (readable[i] as (typeof readable)[number]).content)) : [];
     if (verdicts.length !== items.length) throw new Error(`route "${check.route}": its check gave ${verdicts.length} verdicts for ${items.length} items`);
+    const entries = new Map<number, number>();
     items.forEach((i, j) => {
-      if (verdicts[j]) flagged[i] = 1;
+      const v = verdicts[j];
+      if (!v) return;
+      flagged[i] = 1;
+      if (typeof v === 'object') entries.set(i, v.bankEntry);
     });
-    return flagged;
+    return { flagged, entries };
   });
   readable.forEach(({ envelope: e, content }, i) => {
     const base = { account: e.sender, t: e.t, messageId: e.id, event: e.id, evidence: content.look };
     ctx.checks.forEach((check, k) => {
-      if ((flags[k] as Uint8Array)[i]) detections.push({ route: check.route, ...base });
+      const f = flags[k] as (typeof flags)[number];
+      if (!f.flagged[i]) return;
+      const bankEntry = f.entries.get(i);
+      detections.push(bankEntry === undefined ? { route: check.route, ...base } : { route: check.route, ...base, bankEntry });
     });
   });
   return { run: batch.run, seq: batch.seq, final: batch.final, detections, vouchers, counts };

@@ -140,6 +140,8 @@ export interface Detection {
   evidence: number;
   /** For metadata detections, the rule that fired. */
   rule?: MetadataRule;
+  /** For hash matches, the index of the bank entry the image matched (what makes reports of one viral image bundle). */
+  bankEntry?: number;
 }
 
 export interface ScanCounts {

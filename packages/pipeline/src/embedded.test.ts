@@ -344,3 +344,39 @@ describe('runEmbedded: each detection route can be switched off alone', () => {
     expect(others(r)).toEqual(others(css));
   });
 });
+
+describe('runEmbedded: incidents, bundling and police', () => {
+  // A bank of three entries and sharers who send few images: many incidents rest on one
+  // match of one entry, so viral duplicates are there to bundle; a short incident window
+  // and a burn-in day exercise the rest.
+  const viral = testScenario({
+    name: 'viral',
+    seed: 4242,
+    durationDays: 6,
+    burnInDays: 1,
+    population: { adults: 300, minors: 100, offenders: { sharers: { count: 12, abusiveImagesPerDay: 0.4, publicActivityShare: 0.6 } } },
+    traffic: { messagesPerUserPerDay: 4, contactsPerUser: 10 },
+    detection: { hashBank: { size: 3, wronglyListedShare: 0 }, imageClassifier: { enabled: false } },
+    reporting: { incidentWindowDays: 1 },
+    police: { capacityPerDay: 1 },
+  });
+  const r = runEmbedded(viral, { file: 'viral.yaml' });
+
+  it('bundles incidents of one bank entry, counts incidents at least per account, and keeps police within capacity', () => {
+    expect(r.warnings).toEqual([]);
+    expect(r.cyberTips.bundled).toBeGreaterThan(0);
+    expect(r.cyberTips.incidents).toBe(r.cyberTips.reports - r.cyberTips.bundled);
+    expect(r.cyberTips.reports).toBeGreaterThanOrEqual(r.cyberTips.accounts);
+    for (const e of r.cyberTips.list.filter((x) => x.bundled)) {
+      expect(e.bankEntry).not.toBeNull();
+      expect(Object.keys(e.evidence)).toEqual(['hashMatch']);
+    }
+    for (const n of r.police.investigationsPerDay) expect(n).toBeLessThanOrEqual(1);
+    expect(r.police.investigations).toBeLessThanOrEqual(viral.durationDays - 1);
+  });
+
+  it('gives the same incidents and police for every batch size and thread count', async () => {
+    for (const batchSize of [7, 250]) expect(withoutTiming(runEmbedded(viral, { file: 'viral.yaml', batchSize }))).toEqual(withoutTiming(r));
+    expect(withoutTiming(await runEmbeddedParallel(viral, { file: 'viral.yaml', threads: 2 }))).toEqual(withoutTiming(r));
+  });
+});

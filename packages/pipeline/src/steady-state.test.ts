@@ -70,7 +70,9 @@ describe('steady state', () => {
     // The same world closed: offenders' accounts last for ever, no newcomers, no returns.
     const forever = { accountLifetimeDays: 36_500, returnShare: 0 };
     const closed = await runEmbeddedParallel(
-      platform({ population: { offenders: { sharers: forever, producers: forever, groomers: forever }, lookalikes: { viralSharers: { perMillionPerDay: 0 } } } }),
+      platform({
+        population: { offenders: { sharers: forever, producers: forever, groomers: forever }, lookalikes: { viralSharers: { perMillionPerDay: 0 } } },
+      }),
       { file: 'platform.yaml' },
     );
     // There every offender is reported within days; afterwards only innocent accounts are.

@@ -43,7 +43,12 @@ export const hashMatch = defineRoute({
       if (k === 0) return queried;
       const { index } = bank.matchMany(hashes, s.matchDistance);
       k = 0;
-      return queried.map((q) => q && (index[k++] as number) >= 0);
+      // A match is reported as the entry it matched, so the reports of one viral image can be bundled.
+      return queried.map((q) => {
+        if (!q) return false;
+        const entry = index[k++] as number;
+        return entry >= 0 ? { bankEntry: entry } : false;
+      });
     },
     // Unrelated hashes within the match distance (only a very wide distance matches them).
     benignShare: (s) => upperTail(-(s.matchDistance + 0.5), -RANDOM_DISTANCE.mean, RANDOM_DISTANCE.sd),

@@ -109,4 +109,4 @@ export function checkRouteRegistry(routes: readonly RouteModule[]): void {
   }
 }
 
-export { defineRoute, type BankMatcher, type ContentDetector, type Detector, type DetectorKind, type RouteModule } from './route';
+export { defineRoute, type BankMatcher, type ContentDetector, type Detector, type DetectorKind, type RouteModule, type Verdict } from './route';

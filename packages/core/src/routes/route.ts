@@ -11,6 +11,9 @@ import type { Media, Surface } from '../vocabulary';
 
 export type { BankMatcher };
 
+/** One item's verdict: flagged or not, or flagged as a match of this bank entry. */
+export type Verdict = boolean | { bankEntry: number };
+
 /**
  * A content route: the scanner runs its check on every readable item of its media on
  * the surfaces it is on, one scan batch at a time.
@@ -23,10 +26,10 @@ export interface ContentDetector<S> {
   surfaces(settings: S): readonly Surface[];
   /**
    * The check of one scan batch: given the batch's readable items of its media on its
-   * surfaces, in batch order, whether each is flagged, in the same order. A route that
+   * surfaces, in batch order, whether each is flagged (for a bank match, the entry it matched), in the same order. A route that
    * matches against the bank puts all of the batch's queries into one matchMany call.
    */
-  prepare(settings: S, bank: BankMatcher): (contents: readonly Content[]) => readonly boolean[];
+  prepare(settings: S, bank: BankMatcher): (contents: readonly Content[]) => readonly Verdict[];
   /** Share of readable benign items of its media it flags (for the memory estimate). */
   benignShare(settings: S, content: ContentModel): number;
 }

@@ -41,7 +41,7 @@ describe('YAML tags', () => {
       [`${valid}name: ! plain\n`, 'name', '!'],
       [`${valid}name: !<tag:example.com,2024:x> plain\n`, 'name', '!<tag:example.com,2024:x>'],
       [`--- !!map\n${valid}`, '', '!!map'],
-      [`${valid}referral: &r !!map {}\n`, 'referral', '!!map'],
+      [`${valid}police: &r !!map {}\n`, 'police', '!!map'],
     ];
     for (const [text, path, tag] of cases) {
       const problems = problemsOf(text);
@@ -196,6 +196,26 @@ describe('a rollout of encryption', () => {
     expect(ps.map((p) => [p.path, p.message])).toEqual([
       ['surfaces.directMessages.fromDay', 'must be a whole number, got 0.5'],
       ['surfaces.directMessages.rampDays', 'must be at least 0, got -1'],
+    ]);
+  });
+});
+
+describe('burnInDays', () => {
+  it('must be less than durationDays, named with its line', () => {
+    for (const days of [2, 3]) {
+      expect(problemsOf(`seed: 1\ndurationDays: 2\nburnInDays: ${days}\npopulation: {adults: 30, minors: 10}\n`)).toEqual([
+        { path: 'burnInDays', message: expect.stringMatching(/must be less than durationDays/), line: 3, column: 1 },
+      ]);
+    }
+    const ok = parseScenario(`${valid}burnInDays: 1\n`, 'x.yaml');
+    expect(ok.ok && ok.scenario.burnInDays).toBe(1);
+  });
+});
+
+describe('fields of earlier versions', () => {
+  it('names what replaced referral, with its line', () => {
+    expect(problemsOf(`${valid}referral:\n  investigationRate: 0.03\n`)).toEqual([
+      { path: 'referral', message: expect.stringMatching(/^referral was replaced by police: .*police\.capacityPerDay/), line: 4, column: 1 },
     ]);
   });
 });

@@ -273,6 +273,14 @@ function nestedTooDeep(text: string): { line: number; col: number } | null {
 }
 
 /** Validates an already-parsed object (from YAML or JSON). */
+/** Top-level fields of earlier versions, and what replaced them. */
+const REPLACED_FIELDS = new Map<string, string>([
+  [
+    'referral',
+    'referral was replaced by police: police investigate from a queue under police.capacityPerDay (investigations a day) after police.triage, instead of a fixed referral.investigationRate',
+  ],
+]);
+
 export function validateScenario(data: unknown, file: string, doc?: Document, counter?: LineCounter): ScenarioResult {
   const parsed = scenarioSchema.safeParse(data, { reportInput: true });
   const problems: Problem[] = [];
@@ -281,9 +289,10 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
       if (issue.code === 'unrecognized_keys') {
         const allowed = allowedKeysAt(issue.path);
         for (const key of issue.keys) {
+          const replaced = issue.path.length === 0 ? REPLACED_FIELDS.get(key) : undefined;
           problems.push({
             path: formatPath([...issue.path, key]),
-            message: `unknown field ${quoteKey(key)}${allowed.length ? `; allowed here: ${allowed.join(', ')}` : ''}`,
+            message: replaced ?? `unknown field ${quoteKey(key)}${allowed.length ? `; allowed here: ${allowed.join(', ')}` : ''}`,
             ...(doc && counter ? position(doc, counter, issue.path, key) : {}),
           });
         }
@@ -297,6 +306,13 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
     }
   } else {
     const s = parsed.data;
+    if (s.burnInDays >= s.durationDays) {
+      problems.push({
+        path: 'burnInDays',
+        message: `${s.burnInDays} burn-in days leave nothing of a ${s.durationDays}-day run to count; it must be less than durationDays`,
+        ...(doc && counter ? position(doc, counter, ['burnInDays']) : {}),
+      });
+    }
     const o = s.population.offenders;
     const special = o.sharers.count + o.producers.count + o.groomers.count + s.population.lookalikes.mentors.count;
     if (special > s.population.adults) {

@@ -115,7 +115,9 @@ const DEFAULTS = {
     metadataMinStrength: 2,
     priority: ['hashMatch', 'clientSideScanning', 'userReport', 'imageClassifier', 'textClassifier', 'metadata'],
   },
-  referral: { investigationRate: 0.03 },
+  reporting: { incidentWindowDays: 7, bundleViral: true, bundleWindowDays: 30 },
+  police: { triage: { offenderRelevant: 0.9, innocentRelevant: 0.05 }, capacityPerDay: 0.7, arrestRate: 0.5 },
+  burnInDays: 0,
 };
 
 describe('validateScenario: defaults', () => {

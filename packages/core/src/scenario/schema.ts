@@ -106,6 +106,11 @@ export const scenarioSchema = z.strictObject({
   description: printableText(10_000, { multiline: true }).optional().describe('Free text: what this scenario is for.'),
   seed: z.int().min(0).max(Number.MAX_SAFE_INTEGER).describe('Seed of every random draw: the same scenario and seed always give the same result.'),
   durationDays: positiveCount(LIMITS.days).describe('Length of the simulated period, in days.'),
+  burnInDays: count(LIMITS.days)
+    .default(0)
+    .describe(
+      'Days at the start that warm the world up: everything happens in them, but the headline counts of the result count only what happens from this day on (per-day series keep every day). Must be less than durationDays.',
+    ),
   population: z
     .strictObject({
       adults: positiveCount(LIMITS.users).describe('Adult accounts (including offenders and look-alikes).'),
@@ -254,12 +259,49 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({})
     .describe('Human review of flags, in simulated time.'),
-  referral: z
+  reporting: z
     .strictObject({
-      investigationRate: probability.default(0.03).describe('Share of referrals police investigate (Ireland 2020: 160 of 6,959).'),
+      incidentWindowDays: positiveCount(LIMITS.days)
+        .default(7)
+        .describe(
+          "Days an incident (one CyberTip) covers from its first detection: the account's later detections inside the window join it as evidence; a detection after it opens a new incident. Assumption.",
+        ),
+      bundleViral: z
+        .boolean()
+        .default(true)
+        .describe(
+          'Count incidents whose only evidence is hash matches of one bank entry, filed within bundleWindowDays, as one incident (NCMEC bundles viral reports since 2024).',
+        ),
+      bundleWindowDays: positiveCount(LIMITS.days)
+        .default(30)
+        .describe('Days a bundle of viral incidents stays open for more incidents of its bank entry, from the first one filed. Assumption.'),
     })
     .prefault({})
-    .describe('What happens to reports once filed.'),
+    .describe('How reports to NCMEC are cut into incidents and bundled.'),
+  police: z
+    .strictObject({
+      triage: z
+        .strictObject({
+          offenderRelevant: probability
+            .default(0.9)
+            .describe('Probability that police triage judges a referral about an offender criminally relevant. Assumption.'),
+          innocentRelevant: probability
+            .default(0.05)
+            .describe('Probability that police triage judges a referral about an innocent account criminally relevant. Assumption.'),
+        })
+        .prefault({})
+        .describe('Triage of referrals: each incident is judged criminally relevant or not.'),
+      capacityPerDay: rate(1_000_000)
+        .default(0.7)
+        .describe(
+          'Investigations police can open per simulated day (fractions accrue: 0.7 is seven every ten days); relevant referrals wait in a queue, first filed first. Assumption: set so that the shipped plaintext scenario gets about 3% of its referrals investigated, as in Ireland 2020 (160 of 6,959).',
+        ),
+      arrestRate: probability
+        .default(0.5)
+        .describe('Probability that an investigation of an offender ends in an arrest; investigations of innocent accounts never do. Assumption.'),
+    })
+    .prefault({})
+    .describe('What police do with the incidents referred to them.'),
 });
 
 export type Scenario = z.output<typeof scenarioSchema> & { name: string };

@@ -59,6 +59,7 @@ const detectionSchema = z.strictObject({
   event: z.int().min(0),
   evidence: z.number(),
   rule: z.enum(METADATA_RULES).optional(),
+  bankEntry: z.int().min(0).optional(),
 });
 
 const voucherMatchSchema = z.strictObject({
