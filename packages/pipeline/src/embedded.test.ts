@@ -154,6 +154,26 @@ describe('runEmbeddedParallel', () => {
     }
   });
 
+  it('gives the same result on 1 and 2 world threads with the protections for minors on', async () => {
+    // Blocks are counted, and requests answered, in the shard that plays the sender, so
+    // no thread needs another's: the same messages are refused however shards are spread.
+    const s = scenario('e2ee', {
+      protections: {
+        teenDmLimit: { enabled: true, fromDay: 1, requestAcceptShare: 0.2 },
+        safetyPrompts: { enabled: true },
+        restrictions: { enabled: true, minBlocks: 1 },
+      },
+    });
+    const expected = runEmbedded(s, { file: 'scenarios/small-protected.yaml' });
+    expect(expected.warnings).toEqual([]);
+    const p = expected.protections;
+    expect([p.refusedRequests, p.restrictedMessages, p.prompted].every((n) => n > 0)).toBe(true);
+    for (const threads of [1, 2]) {
+      const r = await runEmbeddedParallel(s, { file: expected.scenario.file, threads });
+      expect(withoutTiming(r), `${threads} threads`).toEqual(withoutTiming(expected));
+    }
+  });
+
   it('reports progress in batch order, ending with the total', async () => {
     const calls: number[] = [];
     await runEmbeddedParallel(e2eeScenario, { file: 'x', threads: 2, onProgress: (messages) => calls.push(messages) });
