@@ -33,6 +33,13 @@ export function summarize(r: RunResult): string {
     `Privacy             ${n(r.privacy.readableInnocentMessages)} private messages of innocent users readable by the platform; ${n(r.privacy.innocentUsersExposed)} of ${n(r.privacy.innocentUsers)} innocent users exposed; ${n(r.privacy.innocentAccountsReviewed)} innocent accounts looked at by reviewers`,
     `Review              ${n(r.review.flags)} flags, ${n(r.review.reviewed)} reviewed, ${n(r.review.confirmed)} confirmed, ${n(r.review.rejected)} rejected, backlog ${n(r.review.backlogAtEnd)} (capacity ${n(r.review.capacityPerDay)}/day)`,
   ];
+  // Only when a protection for minors did something: a run without them reads as before.
+  const p = r.protections;
+  if (Object.values(p).some((x) => x > 0)) {
+    lines.push(
+      `Protections         ${n(p.refusedRequests)} DMs refused for want of an accepted request, ${n(p.restrictedMessages)} from ${n(p.restrictedAccounts)} restricted adults (${n(p.restrictedInnocent)} innocent); ${n(p.refusedAbusive)} of them abusive; ${n(p.prompted)} safety notices on abuse, then ${n(p.promptedReports)} reports and ${n(p.promptedBlocks)} blocks`,
+    );
+  }
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   // Names and file names come from the scenario: no control characters reach the terminal.
   return printable(lines.join('\n'));
