@@ -100,7 +100,7 @@ const protections = z
           .describe(
             'Minors receive no DMs from adults they are not connected to unless they accept the message request (Meta, January 2024: teens under 16, under 18 in some countries, by default get no DMs from accounts they are not connected to on Instagram and Messenger). Refused messages are never sent.',
           ),
-        fromDay: count(LIMITS.days).default(0).describe('Day of the run (from 0) the limit starts on.'),
+        fromDay: count(LIMITS.days).default(0).describe('Day of the run (from 0) the limit starts on; 0: in force throughout. Assumption.'),
         requestAcceptShare: probability
           .default(0.1)
           .describe(
@@ -115,7 +115,7 @@ const protections = z
           .boolean()
           .default(false)
           .describe(
-            'A minor who receives a DM from an adult they are not connected to sees a safety notice (Messenger, 21 May 2020: notices driven by behavioural signals such as an adult sending many requests to under-18s, designed to keep working under E2EE), and reacts to an abusive one with the probabilities below instead of detection.userReports.probability and blockProbability.',
+            'A minor who receives a DM from an adult they are not connected to sees a safety notice (Messenger, 21 May 2020: notices driven by behavioural signals such as an adult sending many requests to under-18s, designed to keep working under E2EE), and reacts to an abusive one with the probabilities below instead of detection.userReports.probability and blockProbability. The model shows a notice on every such DM, not only after a signal.',
           ),
         reportProbability: probability
           .default(0.06)
