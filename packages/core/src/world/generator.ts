@@ -5,7 +5,8 @@
  * look-alike, viral forwards, blockers, forgers) what its accounts do in the hour, in a fixed order;
  * then delivers the hour's messages in time order, merged with the reports and blocks
  * that fall due, provoking the recipients' reactions and attaching client-side-scanning
- * vouchers where enabled. The sequencer takes the hour's events shard by shard, numbers
+ * vouchers where enabled; the protections for minors (protections.ts) refuse some
+ * messages there, before delivery, so those are never sent. The sequencer takes the hour's events shard by shard, numbers
  * them and keeps the ledger; the stream is cut into batches. The delivery relay
  * countersigns franking commitments with the platform key. Ground truth goes to the
  * ledger only.
