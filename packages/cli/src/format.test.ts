@@ -65,6 +65,26 @@ describe('formatting results', () => {
     expect(row('  arrests')?.slice(1, 3)).toEqual([plain.police.arrests, e2ee.police.arrests].map((x) => x.toLocaleString('en-US')));
   });
 
+  it('says what the protections for minors did, and nothing of them when they did nothing', () => {
+    expect(summarize(plain)).not.toContain('Protections');
+    const p = {
+      refusedRequests: 1200,
+      restrictedMessages: 30,
+      refusedAbusive: 41,
+      restrictedAccounts: 2,
+      restrictedInnocent: 1,
+      prompted: 9,
+      promptedReports: 3,
+      promptedBlocks: 4,
+    };
+    const line = summarize({ ...plain, protections: p })
+      .split('\n')
+      .find((l) => l.startsWith('Protections'));
+    expect(line).toBe(
+      'Protections         1,200 DMs refused for want of an accepted request, 30 from 2 restricted adults (1 innocent); 41 of them abusive; 9 safety notices on abuse, then 3 reports and 4 blocks',
+    );
+  });
+
   it('compares two runs with the change in reports', () => {
     expect(plain.messages.unscannable).toBe(0);
     expect(e2ee.messages.unscannable).toBeGreaterThan(0);

@@ -43,6 +43,13 @@ export function summarize(r: RunResult): string {
   const rollouts = rolloutLines(r);
   if (rollouts.length > 0) lines.splice(3, 0, ...rollouts);
   if (r.burnInDays) lines.push(`Burn-in             the first ${r.burnInDays} days are left out of the headline counts`);
+  // Only when a protection for minors did something: a run without them reads as before.
+  const p = r.protections;
+  if (Object.values(p).some((x) => x > 0)) {
+    lines.push(
+      `Protections         ${n(p.refusedRequests)} DMs refused for want of an accepted request, ${n(p.restrictedMessages)} from ${n(p.restrictedAccounts)} restricted adults (${n(p.restrictedInnocent)} innocent); ${n(p.refusedAbusive)} of them abusive; ${n(p.prompted)} safety notices on abuse, then ${n(p.promptedReports)} reports and ${n(p.promptedBlocks)} blocks`,
+    );
+  }
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   // Names and file names come from the scenario: no control characters reach the terminal.
   return printable(lines.join('\n'));

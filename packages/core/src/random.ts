@@ -126,3 +126,21 @@ export class Random {
     return items;
   }
 }
+
+/** The splitmix32 finaliser: a bijection of 32-bit integers that mixes every bit into every other. */
+function mix32(x: number): number {
+  let z = x >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return (z ^ (z >>> 16)) >>> 0;
+}
+
+/**
+ * A uniform number in [0, 1) that is a fixed function of (seed, label, a, b): no stream
+ * and no state, so asking it, or not, changes no draw anywhere. For answers that must be
+ * the same every time a pair (of accounts, say) comes up, whenever and in whatever shard.
+ */
+export function pairUniform(seed: number, label: string): (a: number, b: number) => number {
+  const key = mix32((fnv1a(label) ^ Math.imul(seed >>> 0, 0x9e3779b1) ^ mix32(Math.floor(seed / 2 ** 32) >>> 0)) >>> 0);
+  return (a, b) => mix32(mix32(mix32(key ^ (a >>> 0)) + 0x9e3779b9) ^ (b >>> 0)) / 4294967296;
+}

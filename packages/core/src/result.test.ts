@@ -89,6 +89,16 @@ function ledger(over: Partial<LedgerView> = {}): LedgerView {
     userReports: 1,
     forgedReports: 1,
     blocks: 5,
+    protections: {
+      refusedRequests: 11,
+      restrictedMessages: 3,
+      refusedAbusive: 4,
+      restrictedAccounts: 1,
+      restrictedInnocent: 1,
+      prompted: 6,
+      promptedReports: 2,
+      promptedBlocks: 1,
+    },
     privacy: { readableInnocentMessages: 40, innocentUsersExposed: 12, innocentUsers: 44 },
     ...over,
   };
@@ -222,6 +232,23 @@ describe('buildResult', () => {
     const l = ledger({ offenders: { sharer: sharers, producer: [], groomer: [] }, firstAbuse: sharers.map((a) => [a, 0]), userReports: 0, forgedReports: 0 });
     const r = buildResult(s, 'x.yaml', run(s, ds).state, [], l, timing);
     expect(r.timeToReport).toEqual({ reported: 10, medianHours: 120, p90Hours: 216 });
+  });
+
+  it("carries the protections' counts through, as a copy", () => {
+    const { state, detected } = run(scenario(), detections, reports);
+    const l = ledger();
+    const r = buildResult(scenario(), 'scenarios/x.yaml', state, detected, l, timing);
+    expect(r.protections).toEqual({
+      refusedRequests: 11,
+      restrictedMessages: 3,
+      refusedAbusive: 4,
+      restrictedAccounts: 1,
+      restrictedInnocent: 1,
+      prompted: 6,
+      promptedReports: 2,
+      promptedBlocks: 1,
+    });
+    expect(r.protections).not.toBe(l.protections);
   });
 
   it('carries user reports, client-side scanning, privacy and review through', () => {

@@ -12,6 +12,25 @@ import { Random } from './random';
 import { percentile } from './stats';
 import { sortedHas } from './tables';
 
+/** What the platform's protections for minors (scenario `protections`) did in the run. */
+export interface ProtectionCounts {
+  /** DMs from adults to unconnected minors refused because the minor had not accepted the message request (teen DM limit). */
+  refusedRequests: number;
+  /** Such DMs refused because minors had blocked the adult (restrictions). */
+  restrictedMessages: number;
+  /** Ground truth: of the refused DMs (both kinds), the abusive ones. */
+  refusedAbusive: number;
+  /** Adults restricted during the run (blocked by restrictions.minBlocks distinct minors). */
+  restrictedAccounts: number;
+  /** Ground truth: of those, accounts of no offender (teachers and coaches, ordinary adults). */
+  restrictedInnocent: number;
+  /** Abusive DMs from unconnected adults whose minor recipient saw a safety notice. */
+  prompted: number;
+  /** Reports and blocks those prompted minors made within the run. */
+  promptedReports: number;
+  promptedBlocks: number;
+}
+
 /** The ground truth the join needs, as the ledger records it. */
 export interface LedgerView {
   offenders: Record<OffenderKind, number[]>;
@@ -36,6 +55,8 @@ export interface LedgerView {
   userReports: number;
   forgedReports: number;
   blocks: number;
+  /** What the protections for minors did. */
+  protections: ProtectionCounts;
   privacy: {
     /** Private messages (DMs) sent by innocent accounts that the platform could read. */
     readableInnocentMessages: number;
@@ -233,6 +254,8 @@ export interface RunResult {
       recall: Record<AbuseKind, number | null>;
     }
   >;
+  /** What the platform's protections for minors did: messages refused, accounts restricted, safety notices and the reactions to them. */
+  protections: ProtectionCounts;
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
@@ -489,6 +512,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
         },
       ]),
     ) as RunResult['routes'],
+    protections: { ...ledger.protections },
     warnings,
     timing,
   };

@@ -46,7 +46,10 @@ port.on('message', (request: WorldRequest) => {
   try {
     if (request.type === 'step') step(request.hour);
     else {
-      book.close((a) => owned.has(shardOf(a)));
+      book.close(
+        shards.map((s) => s.protectionCounts),
+        (a) => owned.has(shardOf(a)),
+      );
       reply({ type: 'ledger', part: { ledger: book.ledger, firstAbuseIds: book.firstAbuseIds } });
     }
   } catch (err) {

@@ -7,7 +7,7 @@ export { LIMITS } from './fields';
 export type { ContentModel } from './content';
 export { encryptedSurfaces, scenarioSchema, type Scenario } from './schema';
 export { formatProblem, parseScenario, parseScenarioYaml, validateScenario, type Problem, type ScenarioResult, type YamlResult } from './problems';
-export { contactPairs } from './pairs';
+export { accountSlots, contactPairs } from './pairs';
 export {
   estimateMemory,
   formatBytes,

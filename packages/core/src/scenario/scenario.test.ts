@@ -108,6 +108,11 @@ const DEFAULTS = {
     userReports: { enabled: true, probability: 0.03, blockProbability: 0.1, meanDelayHours: 6, franking: true, forgedPerDay: 0.5 },
     clientSideScanning: { enabled: false, surfaces: ['dm'], threshold: 30 },
   },
+  protections: {
+    teenDmLimit: { enabled: false, fromDay: 0, requestAcceptShare: 0.1 },
+    safetyPrompts: { enabled: false, reportProbability: 0.06, blockProbability: 0.2 },
+    restrictions: { enabled: false, minBlocks: 2 },
+  },
   review: {
     capacityPerDay: 20,
     confirmThreshold: 0.5,

@@ -101,6 +101,66 @@ const groomers = z
   .prefault({})
   .describe('Offenders who contact minors they are not connected to, in conversations that escalate over days.');
 
+/**
+ * Protections platforms describe for teens that need no content, so survive end-to-end
+ * encryption: they act on what the envelope says (declared ages, whether the two are
+ * connected) and on blocks. Each applies to DMs from an adult to a minor who is not
+ * their contact.
+ */
+const protections = z
+  .strictObject({
+    teenDmLimit: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Minors receive no DMs from adults they are not connected to unless they accept the message request (Meta, January 2024: teens under 16, under 18 in some countries, by default get no DMs from accounts they are not connected to on Instagram and Messenger). Refused messages are never sent.',
+          ),
+        fromDay: count(LIMITS.days).default(0).describe('Day of the run (from 0) the limit starts on; 0: in force throughout. Assumption.'),
+        requestAcceptShare: probability
+          .default(0.1)
+          .describe(
+            'Share of (adult, minor) pairs whose message request the minor accepts; the same answer for every message of a pair, a fixed function of (seed, sender, recipient). Assumption.',
+          ),
+      })
+      .prefault({})
+      .describe('Teen DM limit: DMs from unconnected adults to minors need the minor to accept a message request.'),
+    safetyPrompts: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            'A minor who receives a DM from an adult they are not connected to sees a safety notice (Messenger, 21 May 2020: notices driven by behavioural signals such as an adult sending many requests to under-18s, designed to keep working under E2EE), and reacts to an abusive one with the probabilities below instead of detection.userReports.probability and blockProbability. The model shows a notice on every such DM, not only after a signal.',
+          ),
+        reportProbability: probability
+          .default(0.06)
+          .describe('Probability that a prompted minor reports an abusive message (0.03 unprompted, about twice that when prompted). Assumption.'),
+        blockProbability: probability.default(0.2).describe('Probability that a prompted minor blocks the sender of an abusive message. Assumption.'),
+      })
+      .prefault({})
+      .describe('Safety notices to minors messaged by unconnected adults: more reports and blocks.'),
+    restrictions: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Adults blocked by minors can no longer DM minors they are not connected to (Meta, November 2022: adults a teen has blocked or reported are treated as suspicious, not recommended to teens, and the message button on a teen's profile is removed for them in a test). Refused messages are never sent.",
+          ),
+        minBlocks: positiveCount(1_000_000)
+          .default(2)
+          .describe(
+            'Distinct minors who must have blocked an adult before the adult is restricted (from the time the last of those blocks is made). Assumption.',
+          ),
+      })
+      .prefault({})
+      .describe('Restrictions on adults that minors have blocked.'),
+  })
+  .prefault({})
+  .describe('Platform protections for minors that read no content, so work under end-to-end encryption. All off by default.');
+
 export const scenarioSchema = z.strictObject({
   name: printableText(200, { multiline: false }).min(1).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
   description: printableText(10_000, { multiline: true }).optional().describe('Free text: what this scenario is for.'),
@@ -233,6 +293,7 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({})
     .describe('The detection routes; each is on or off, and the content routes per surface.'),
+  protections,
   review: z
     .strictObject({
       capacityPerDay: count(100_000_000)

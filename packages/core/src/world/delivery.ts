@@ -68,6 +68,15 @@ export class ShardDelivery {
     if (o.abusive) this.recipients.react(e, plain);
     return { type: 'message', message: { envelope: e, plain, conversation, nonce, voucher }, abusive: o.abusive };
   }
+
+  /**
+   * Message `o` is refused (a protection stops it: it is never sent). It still takes its
+   * size draw, the one draw delivery makes from the traffic stream, so every later draw
+   * of the shard is where it would be had the message been sent.
+   */
+  refuse(o: Outgoing): void {
+    this.content.size(o.envelope.media);
+  }
 }
 
 /** Numbers shard-hours' events, and keeps the ledger (of the shards it numbers). */

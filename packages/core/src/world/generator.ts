@@ -5,7 +5,8 @@
  * look-alike, viral forwards, blockers, forgers) what its accounts do in the hour, in a fixed order;
  * then delivers the hour's messages in time order, merged with the reports and blocks
  * that fall due, provoking the recipients' reactions and attaching client-side-scanning
- * vouchers where enabled. The sequencer takes the hour's events shard by shard, numbers
+ * vouchers where enabled; the protections for minors (protections.ts) refuse some
+ * messages there, before delivery, so those are never sent. The sequencer takes the hour's events shard by shard, numbers
  * them and keeps the ledger; the stream is cut into batches. The delivery relay
  * countersigns franking commitments with the platform key. Ground truth goes to the
  * ledger only.
@@ -42,6 +43,7 @@ import { addEvent, type ShardEvent, ShardDelivery, Sequencer, type StreamEvent }
 import { Envelopes } from './envelopes';
 import { type Ledger, LedgerBook, type LedgerPart } from './ledger';
 import { Picks } from './picks';
+import { type ProtectionCounts, Protections } from './protections';
 import { buildPopulation, type Population } from './population';
 import type { SharedCounters } from './nonces';
 import { Relay } from './relay';
@@ -88,6 +90,8 @@ export class WorldShard {
   private readonly actors: readonly Actor[];
   private readonly later = new Schedule();
   private readonly delivery: ShardDelivery;
+  /** The shard's protections (scenario `protections`): what they refuse, and the blocks they count. */
+  private readonly protections: Protections;
 
   constructor(
     common: Common,
@@ -99,8 +103,14 @@ export class WorldShard {
     const content = new ContentDraws(scenario, rng, common.popular);
     const world: World = { scenario, population, bank: common.bank, shard, rng, picks, content, envelopes: common.envelopes };
     this.actors = ACTORS.map((actor) => actor(world));
-    const recipients = new Recipients(scenario, population, picks, this.later, shard.index);
+    this.protections = new Protections(scenario, population);
+    const recipients = new Recipients(scenario, population, picks, this.later, shard.index, this.protections);
     this.delivery = new ShardDelivery(scenario, population, common.clients, common.vouchers, content, recipients);
+  }
+
+  /** What the shard's protections did so far (the ledger sums every shard's at the end). */
+  get protectionCounts(): ProtectionCounts {
+    return this.protections.counts;
   }
 
   /** The shard's events of `hour` (hours must come in order), in its stream order. */
@@ -111,15 +121,22 @@ export class WorldShard {
 
     // Messages in time order (stable: ties keep draw order), merged with the reports and
     // blocks due this hour, including those the hour's own messages provoke: at equal
-    // times messages first, then reports, then blocks.
+    // times messages first, then reports, then blocks. The protections see each block as
+    // it enters the stream, and refuse messages here, before delivery: a refused message
+    // is never sent.
     messages.sort((a, b) => a.envelope.t - b.envelope.t);
     const events: ShardEvent[] = [];
+    const protections = this.protections;
     const dueBefore = (t: number) => {
-      for (let s = this.later.takeBefore(t); s; s = this.later.takeBefore(t)) events.push({ type: 'scheduled', scheduled: s });
+      for (let s = this.later.takeBefore(t); s; s = this.later.takeBefore(t)) {
+        if (s.type === 'block') protections.block(s.blocker, s.blocked);
+        events.push({ type: 'scheduled', scheduled: s });
+      }
     };
     for (const message of messages) {
       dueBefore(message.envelope.t);
-      events.push(this.delivery.deliver(message));
+      if (protections.filters && !protections.admits(message.envelope, message.abusive !== null)) this.delivery.refuse(message);
+      else events.push(this.delivery.deliver(message));
     }
     dueBefore(hour.start + HOUR);
     return events;
@@ -211,7 +228,7 @@ export class WorldGenerator {
         }
       }
     }
-    this.book.close();
+    this.book.close(this.shards.map((s) => s.protectionCounts));
     batch.final = true;
     yield batch;
   }
@@ -243,7 +260,10 @@ export class WorldGenerator {
 
   private closeGroup(): void {
     const owned = new Set(this.shards.map((s) => s.shard.index));
-    this.book.close((a) => owned.has(shardOf(a)));
+    this.book.close(
+      this.shards.map((s) => s.protectionCounts),
+      (a) => owned.has(shardOf(a)),
+    );
   }
 
   /** What this generator's ledger holds, to merge with the other groups' (mergeLedgers): complete once the last batch is yielded. */

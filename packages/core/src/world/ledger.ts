@@ -7,6 +7,7 @@ import type { Envelope } from '../types';
 import { DAY } from '../types';
 import type { AbuseKind } from '../vocabulary';
 import type { Population } from './population';
+import { addProtectionCounts, type ProtectionCounts, zeroProtectionCounts } from './protections';
 
 export type Ledger = LedgerView;
 
@@ -27,6 +28,7 @@ function emptyLedger(): Ledger {
     userReports: 0,
     forgedReports: 0,
     blocks: 0,
+    protections: zeroProtectionCounts(),
     privacy: { readableInnocentMessages: 0, innocentUsersExposed: 0, innocentUsers: 0 },
   };
 }
@@ -95,9 +97,11 @@ export class LedgerBook {
    * The stream is over: how many innocent accounts the platform could read a DM of, of
    * how many (every account slot but the spare ones is open at some time of the run), and which innocent
    * accounts forwarded abuse; counting only the accounts `owns` (a book that saw only
-   * some shards' messages).
+   * some shards' messages). `protections`: what the protections of the shards it numbered
+   * did (each shard's counts, see WorldShard.protectionCounts).
    */
-  close(owns: (account: number) => boolean = () => true): void {
+  close(protections: readonly ProtectionCounts[], owns: (account: number) => boolean = () => true): void {
+    for (const c of protections) addProtectionCounts(this.ledger.protections, c);
     const p = this.population;
     let senders = 0;
     let readable = 0;
@@ -158,6 +162,7 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
     out.userReports += l.userReports;
     out.forgedReports += l.forgedReports;
     out.blocks += l.blocks;
+    addProtectionCounts(out.protections, l.protections);
     for (const a of l.viralSharers) out.viralSharers.push(a);
     out.privacy.readableInnocentMessages += l.privacy.readableInnocentMessages;
     out.privacy.innocentUsersExposed += l.privacy.innocentUsersExposed;

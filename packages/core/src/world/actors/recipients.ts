@@ -8,6 +8,14 @@
  * itself untouched (common random numbers: a sweep over those settings compares like
  * with like). Unlike the other actors, recipients are not asked each hour: the shard's
  * delivery asks them about each abusive message, in the shard's stream order.
+ *
+ * Under safety prompts (protections.safetyPrompts) a minor messaged by an unconnected
+ * adult reacts with the prompted probabilities. The reaction stream's draws stay the
+ * same whatever the prompts: the same uniform decides the report (or block) against
+ * either probability, a delay is drawn from the reaction stream exactly when the
+ * unprompted probability would have made the report, and a report only the prompt
+ * brings about takes its delay from a stream of its own (`prompts:<shard>`). So
+ * switching prompts on adds (or takes away) reactions and moves nothing else.
  */
 import { Random } from '../../random';
 import type { Scenario } from '../../scenario';
@@ -15,10 +23,13 @@ import type { Envelope } from '../../types';
 import { DAY, HOUR } from '../../types';
 import type { Picks } from '../picks';
 import { Kind, type Population } from '../population';
+import { type Protections, unconnectedAdultToMinor } from '../protections';
 import type { Schedule } from '../schedule';
 
 export class Recipients {
   private readonly rng: Random;
+  /** Delays of the reactions only a safety prompt brings about. */
+  private readonly promptRng: Random;
 
   constructor(
     private readonly scenario: Scenario,
@@ -26,24 +37,49 @@ export class Recipients {
     private readonly picks: Picks,
     private readonly later: Schedule,
     shard: number,
+    private readonly protections: Protections,
   ) {
     this.rng = Random.derive(scenario.seed, `reactions:${shard}`);
+    this.promptRng = Random.derive(scenario.seed, `prompts:${shard}`);
   }
 
   /** Abusive message `e` (plaintext `plain`) was delivered: its recipients may report it or block its sender. */
   react(e: Envelope, plain: Uint8Array): void {
-    const { rng, population, scenario } = this;
+    const { population, scenario } = this;
     const u = scenario.detection.userReports;
     const end = scenario.durationDays * DAY;
+    const prompted = this.protections.prompts && unconnectedAdultToMinor(e);
+    const sp = scenario.protections.safetyPrompts;
+    const counts = this.protections.counts;
+    if (prompted) counts.prompted++;
     const reporter = this.reporterFor(e);
-    if (reporter >= 0 && rng.chance(u.probability)) {
-      const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;
-      if (t < end) this.later.add({ type: 'report', t, reporter, envelope: e, plain });
+    if (reporter >= 0) {
+      const t = this.decide(e.t, u.probability, prompted ? sp.reportProbability : u.probability);
+      if (t < end) {
+        this.later.add({ type: 'report', t, reporter, envelope: e, plain });
+        if (prompted) counts.promptedReports++;
+      }
     }
-    if (e.recipient >= 0 && population.isMinor(e.recipient) && rng.chance(u.blockProbability)) {
-      const t = Math.round((e.t + rng.exponential(u.meanDelayHours * HOUR)) * 1000) / 1000;
-      if (t < end) this.later.add({ type: 'block', t, blocker: e.recipient, blocked: e.sender });
+    if (e.recipient >= 0 && population.isMinor(e.recipient)) {
+      const t = this.decide(e.t, u.blockProbability, prompted ? sp.blockProbability : u.blockProbability);
+      if (t < end) {
+        this.later.add({ type: 'block', t, blocker: e.recipient, blocked: e.sender });
+        if (prompted) counts.promptedBlocks++;
+      }
     }
+  }
+
+  /**
+   * Whether a reaction to a message received at `at` happens, with probability `p` (`base`
+   * without a prompt): its time, or Infinity when it does not. Draws from the reaction
+   * stream as `base` alone would: one uniform, and a delay when it falls below `base`.
+   */
+  private decide(at: number, base: number, p: number): number {
+    const x = this.rng.next();
+    const unprompted = x < base;
+    if (!unprompted && !(x < p)) return Number.POSITIVE_INFINITY;
+    const delay = (unprompted ? this.rng : this.promptRng).exponential(this.scenario.detection.userReports.meanDelayHours * HOUR);
+    return x < p ? Math.round((at + delay) * 1000) / 1000 : Number.POSITIVE_INFINITY;
   }
 
   /** Who would report an abusive message: its recipient, or for a public one a viewer. Offenders never report. */
