@@ -98,7 +98,8 @@ export interface IncidentEntry {
   bundled: boolean;
   /** Filed during the burn-in days: in the per-day series, not in the headline counts. */
   burnIn: boolean;
-  truth: OffenderKind | 'mentor' | 'innocent';
+  /** Ground truth: as for reports (an offender archetype, `mentor`, `viral` or `innocent`). */
+  truth: OffenderKind | 'mentor' | 'viral' | 'innocent';
   /** Police triage judged it criminally relevant. */
   relevant: boolean;
   /** It opened an investigation, or joined one already open for the account. */
@@ -308,7 +309,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
   const from = scenario.burnInDays * DAY;
   const counted = (filedAt: number) => filedAt > from;
-  const tips = incidentsOf(scenario, state, kindOf, mentors);
+  const tips = incidentsOf(scenario, state, kindOf, mentors, ledger.viralSharers);
   const investigatedAccounts = new Set(tips.list.filter((e) => e.investigated).map((e) => e.account));
   const accounts = Object.keys(state.tips)
     .map(Number)
@@ -532,7 +533,7 @@ interface Investigation {
  * one per account. Every draw is keyed by account and incident number, and the order is
  * by filing time, account and number, so nothing depends on how the stream was batched.
  */
-function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<number, OffenderKind>, mentors: Set<number>) {
+function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<number, OffenderKind>, mentors: Set<number>, viral: readonly number[]) {
   const { reporting, police, seed, durationDays, burnInDays } = scenario;
   const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
   const dayFiled = (i: Incident) => Math.min(Math.max(Math.round(i.filedAt / DAY) - 1, 0), durationDays - 1);
@@ -571,7 +572,7 @@ function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<numbe
       bankEntry: i.bankEntry,
       bundled,
       burnIn,
-      truth: kind ?? (mentors.has(i.account) ? 'mentor' : 'innocent'),
+      truth: kind ?? (mentors.has(i.account) ? 'mentor' : sortedHas(viral, i.account) ? 'viral' : 'innocent'),
       relevant,
       investigated: false,
       arrested: false,
