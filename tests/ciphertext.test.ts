@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { ContentError, decodeContent, decodeEnvelopes, parseScenario, type Message, type Scenario } from '@blindspot/core';
+import { accountSlots } from '@blindspot/core/scenario';
 import {
   RunKeys,
   decodeScanJob,
@@ -131,7 +132,8 @@ describe('what reaches the scanner', () => {
   });
 
   it('no scanner or metadata job carries key material, in any encoding', () => {
-    const users = 3_200 + 800;
+    // Conversations are keyed by account slot: the 4,000 open accounts and those that join during the run.
+    const users = accountSlots(load('scenarios/e2ee.yaml')).users;
     const derive = (key: Buffer, label: string) => createHmac('sha256', key).update(label).digest();
     const conversations = derive(e2ee.clientSecret, 'conversations');
     const secrets: Buffer[] = [

@@ -7,15 +7,28 @@ import { describe, expect, inject, it } from 'vitest';
 import { blindspot, scenarioCopy, withoutTiming } from './support/cli';
 import { uniquePrefix } from './support/redis';
 
-// The headline pair at full size; the other shipped scenarios cut to 10 days (with the
-// voucher threshold lowered to 10 so accounts still open, the rollout moved inside) to
-// keep CI short.
+// The small headline pair at full size; the other small scenarios cut to 10 days (with
+// the voucher threshold lowered to 10 so accounts still open, the rollout moved inside),
+// and the realistic rollout cut to 20,000 accounts and 20 days, to keep CI short.
 const TEN_DAYS = { 'durationDays: 30': 'durationDays: 10' };
 const shortCss = () => scenarioCopy('scenarios/e2ee-client-side-scanning.yaml', { ...TEN_DAYS, 'threshold: 30                 # Apple 2021': 'threshold: 10' });
 // The rollout cut to 10 days too: from the start of day 4, over 4 days.
 const shortRollout = () => scenarioCopy('scenarios/e2ee-rollout.yaml', { ...TEN_DAYS, 'fromDay: 10 ': 'fromDay: 3 ', 'rampDays: 10 ': 'rampDays: 4 ' });
 
 describe.each([
+  [
+    'scenarios/platform-rollout.yaml (20,000 accounts, 20 days, the rollout from day 9)',
+    () =>
+      scenarioCopy('scenarios/platform-rollout.yaml', {
+        'adults: 64000': 'adults: 16000',
+        'minors: 16000': 'minors: 4000',
+        'durationDays: 80': 'durationDays: 20',
+        'fromDay: 30 ': 'fromDay: 8 ',
+        'rampDays: 25 ': 'rampDays: 6 ',
+        'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
+        'burnInDays: 10 ': 'burnInDays: 4 ',
+      }),
+  ],
   ['scenarios/plaintext.yaml', () => 'scenarios/plaintext.yaml'],
   ['scenarios/e2ee.yaml', () => 'scenarios/e2ee.yaml'],
   ['scenarios/e2ee-metadata.yaml (10 days)', () => scenarioCopy('scenarios/e2ee-metadata.yaml', TEN_DAYS)],
