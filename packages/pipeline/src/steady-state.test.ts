@@ -1,6 +1,6 @@
 /**
- * The open population keeps the platform in steady state: after a burn-in, reports to
- * police per day show no trend, as real CyberTip volumes are roughly steady month to
+ * The open population keeps the platform in steady state: after the burn-in, CyberTips
+ * filed per day show no trend, as real CyberTip volumes are roughly steady month to
  * month. A closed world (offenders' accounts never end, nobody arrives) shows the
  * transient instead: every offender is reported early, and after that only innocent
  * accounts are. Both on
@@ -16,7 +16,6 @@ import { testScenario } from '@blindspot/core/testing';
 import { runEmbeddedParallel } from './embedded';
 
 const DAYS = 60;
-const BURN_IN = 10;
 
 function platform(overrides: Record<string, unknown> = {}): Scenario {
   const file = fileURLToPath(new URL('../../../scenarios/platform.yaml', import.meta.url));
@@ -51,9 +50,12 @@ function trend(y: readonly number[]): { slope: number; se: number; mean: number 
 }
 
 describe('steady state', () => {
-  it('files about as many reports a day at the end of the run as after the burn-in, unlike a closed world', { timeout: 240_000 }, async () => {
-    const open = await runEmbeddedParallel(platform(), { file: 'platform.yaml' });
-    const after = open.reports.perDay.slice(BURN_IN);
+  it('files about as many CyberTips a day at the end of the run as after the burn-in, unlike a closed world', { timeout: 240_000 }, async () => {
+    const scenario = platform();
+    const burnIn = scenario.burnInDays;
+    expect(burnIn).toBeGreaterThan(0);
+    const open = await runEmbeddedParallel(scenario, { file: 'platform.yaml' });
+    const after = open.cyberTips.reportsPerDay.slice(burnIn);
     const t = trend(after);
     expect(t.mean).toBeGreaterThan(2);
     // No trend: the slope is within three standard errors of zero, and small against the mean over the run.
@@ -77,7 +79,7 @@ describe('steady state', () => {
     );
     // There every offender is reported within days; afterwards only innocent accounts are.
     const offenderReports = (r: typeof open) =>
-      r.reports.list.filter((e) => e.truth !== 'innocent' && e.truth !== 'mentor' && e.truth !== 'viral' && e.filedAtHours > BURN_IN * 24).length;
+      r.reports.list.filter((e) => e.truth !== 'innocent' && e.truth !== 'mentor' && e.truth !== 'viral' && e.filedAtHours > burnIn * 24).length;
     expect(offenderReports(open)).toBeGreaterThan(8);
     expect(offenderReports(closed)).toBeLessThan(0.2 * offenderReports(open));
   });
