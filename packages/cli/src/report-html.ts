@@ -427,16 +427,23 @@ export function perDayCsv(labels: string[], results: RunResult[]): string {
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
-/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then reports, flags, messages and encrypted messages summed. */
+/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then reports, flags, messages, encrypted messages, incidents filed and incidents after bundling summed. */
 export function perMonthCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
   const months = Math.max(...results.map((r) => r.reports.perMonth.length));
-  const header = ['month', 'days', ...labels.flatMap(seriesHeader)];
+  const header = ['month', 'days', ...labels.flatMap((l) => [...seriesHeader(l), `${l} incidents filed`, `${l} incidents after bundling`])];
   const rows = Array.from({ length: months }, (_, m) => [
     String(m + 1),
     `${m * MONTH_DAYS + 1}-${Math.min(days, (m + 1) * MONTH_DAYS)}`,
     ...results.flatMap((r) =>
-      [r.reports.perMonth[m], r.review.flagsPerMonth[m], r.messages.perMonth[m], r.messages.encryptedPerMonth[m]].map((x) => String(x ?? 0)),
+      [
+        r.reports.perMonth[m],
+        r.review.flagsPerMonth[m],
+        r.messages.perMonth[m],
+        r.messages.encryptedPerMonth[m],
+        r.cyberTips.reportsPerMonth[m],
+        r.cyberTips.incidentsPerMonth[m],
+      ].map((x) => String(x ?? 0)),
     ),
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;

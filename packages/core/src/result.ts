@@ -217,6 +217,9 @@ export interface RunResult {
     /** Reports filed per simulated day, and incidents after bundling (a bundle counts on the day its first report was filed). */
     reportsPerDay: number[];
     incidentsPerDay: number[];
+    /** The same per 30-day month (as messages.perMonth): the series year-over-year NCMEC figures compare. */
+    reportsPerMonth: number[];
+    incidentsPerMonth: number[];
     /** Every incident, burn-in days included, in filing order (then account, then number). */
     list: IncidentEntry[];
   };
@@ -488,6 +491,8 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       accounts: tp + fp,
       reportsPerDay: [...state.incidentsPerDay],
       incidentsPerDay: tips.incidentsPerDay,
+      reportsPerMonth: perMonth(state.incidentsPerDay),
+      incidentsPerMonth: perMonth(tips.incidentsPerDay),
       list: tips.list,
     },
     police: {
