@@ -66,6 +66,9 @@ export interface LedgerView {
   };
 }
 
+/** Ground truth about an account: the offender archetype, `mentor` for a teacher or coach, `viral` for an innocent account that forwarded a viral abuse image, else `innocent`. */
+export type Truth = OffenderKind | 'mentor' | 'viral' | 'innocent';
+
 export interface ReportEntry {
   account: number;
   /** Routes confirmed by review, in the order they were. */
@@ -76,8 +79,7 @@ export interface ReportEntry {
   lastDetectionHours: number;
   /** Detections per route attached to the report. */
   evidence: Partial<Record<Route, number>>;
-  /** Ground truth: the offender archetype, `mentor` for a teacher or coach, `viral` for an innocent account that forwarded a viral abuse image, else `innocent`. */
-  truth: OffenderKind | 'mentor' | 'viral' | 'innocent';
+  truth: Truth;
   /** Police opened an investigation of the account (during the run). */
   investigated: boolean;
 }
@@ -98,8 +100,7 @@ export interface IncidentEntry {
   bundled: boolean;
   /** Filed during the burn-in days: in the per-day series, not in the headline counts. */
   burnIn: boolean;
-  /** Ground truth: as for reports (an offender archetype, `mentor`, `viral` or `innocent`). */
-  truth: OffenderKind | 'mentor' | 'viral' | 'innocent';
+  truth: Truth;
   /** Police triage judged it criminally relevant. */
   relevant: boolean;
   /** It opened an investigation, or joined one already open for the account. */
@@ -294,6 +295,8 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const kindOf = new Map<number, OffenderKind>();
   for (const k of OFFENDER_KINDS) for (const a of ledger.offenders[k]) kindOf.set(a, k);
   const mentors = new Set(ledger.mentors);
+  const truthOf = (account: number): Truth =>
+    kindOf.get(account) ?? (mentors.has(account) ? 'mentor' : sortedHas(ledger.viralSharers, account) ? 'viral' : 'innocent');
   const firstAbuse = new Map(ledger.firstAbuse);
 
   const byRoute = zeroRoutes();
@@ -312,7 +315,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
   const from = scenario.burnInDays * DAY;
   const counted = (filedAt: number) => filedAt > from;
-  const tips = incidentsOf(scenario, state, kindOf, mentors, ledger.viralSharers);
+  const tips = incidentsOf(scenario, state, truthOf);
   const investigatedAccounts = new Set(tips.list.filter((e) => e.investigated).map((e) => e.account));
   const accounts = Object.keys(state.tips)
     .map(Number)
@@ -332,7 +335,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       firstDetectionHours: hours(tip.firstDetection),
       lastDetectionHours: hours(tip.lastDetection),
       evidence: { ...tip.evidence },
-      truth: kind ?? (mentors.has(account) ? 'mentor' : sortedHas(ledger.viralSharers, account) ? 'viral' : 'innocent'),
+      truth: truthOf(account),
       investigated: isInvestigated,
     });
     if (kind) {
@@ -344,8 +347,9 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
     } else {
       fp++;
       byAbuseType.none++;
-      if (mentors.has(account)) lookalikes++;
-      if (sortedHas(ledger.viralSharers, account)) viral++;
+      const truth = truthOf(account);
+      if (truth === 'mentor') lookalikes++;
+      if (truth === 'viral') viral++;
       for (const r of new Set(tip.routes)) fpByRoute[r]++;
     }
   }
@@ -538,7 +542,8 @@ interface Investigation {
  * one per account. Every draw is keyed by account and incident number, and the order is
  * by filing time, account and number, so nothing depends on how the stream was batched.
  */
-function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<number, OffenderKind>, mentors: Set<number>, viral: readonly number[]) {
+function incidentsOf(scenario: Scenario, state: ReporterState, truthOf: (account: number) => Truth) {
+  const isOffender = (account: number) => OFFENDER_KINDS.includes(truthOf(account) as OffenderKind);
   const { reporting, police, seed, durationDays, burnInDays } = scenario;
   const hours = (t: number) => Math.round((t / 3600) * 100) / 100;
   const dayFiled = (i: Incident) => Math.min(Math.max(Math.round(i.filedAt / DAY) - 1, 0), durationDays - 1);
@@ -555,8 +560,8 @@ function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<numbe
       if (start !== undefined && i.filedAt < start + reporting.bundleWindowDays * DAY) bundled = true;
       else bundles.set(i.bankEntry, i.filedAt);
     }
-    const kind = kindOf.get(i.account);
-    const p = kind ? police.triage.offenderRelevant : police.triage.innocentRelevant;
+    const truth = truthOf(i.account);
+    const p = isOffender(i.account) ? police.triage.offenderRelevant : police.triage.innocentRelevant;
     const relevant = Random.derive(seed, `triage:${i.account}:${i.n}`).next() < p;
     const day = dayFiled(i);
     if (!bundled) incidentsPerDay[day] = (incidentsPerDay[day] ?? 0) + 1;
@@ -577,7 +582,7 @@ function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<numbe
       bankEntry: i.bankEntry,
       bundled,
       burnIn,
-      truth: kind ?? (mentors.has(i.account) ? 'mentor' : sortedHas(viral, i.account) ? 'viral' : 'innocent'),
+      truth,
       relevant,
       investigated: false,
       arrested: false,
@@ -615,7 +620,7 @@ function incidentsOf(scenario: Scenario, state: ReporterState, kindOf: Map<numbe
         attach(e, already);
         continue;
       }
-      const offender = kindOf.has(e.account);
+      const offender = isOffender(e.account);
       const arrested = offender && Random.derive(seed, `arrest:${e.account}`).next() < police.arrestRate;
       const inv = { account: e.account, day, arrested };
       open.set(e.account, inv);
