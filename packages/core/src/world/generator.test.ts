@@ -12,7 +12,7 @@ import { WorldShard, worldCommon } from './generator';
 import { buildPopulation } from './population';
 import type { Unsealed } from './clients';
 import { WorldGenerator, Clients, Sealer, NONCE_BYTES, TAG_BYTES, CLIENT_SECRET_BYTES, Kind, newClientSecret } from './index';
-import { rollouts, rolloutSalt, switchTime } from './rollout';
+import { rollouts, rolloutPlaces, switchTime } from './rollout';
 
 type Encryption = 'none' | 'e2ee';
 type Json = Record<string, unknown>;
@@ -680,9 +680,9 @@ describe('WorldGenerator: encryption rolled out', () => {
   const rollout = { encryption: 'e2ee', fromDay: 1, rampDays: 1 };
   const rolled = scenario('e2ee', 'e2ee', { surfaces: { directMessages: rollout, publicPosts: rollout, profilePhotos: rollout } });
   const run = generate(rolled);
-  const salt = rolloutSalt(rolled.seed);
+  const place = rolloutPlaces(rolled.seed);
   const r = rollouts(rolled).dm!;
-  const switched = (account: number, t: number) => t >= switchTime(r, salt, account);
+  const switched = (account: number, t: number) => t >= switchTime(r, place, account);
 
   it('encrypts a DM once both its accounts have switched, a post or photo once its sender has', () => {
     let during = { encrypted: 0, readable: 0 };
@@ -736,10 +736,10 @@ describe('WorldGenerator: encryption rolled out', () => {
   });
 
   it('gives every account its switch time as a pure function of (seed, account), spread over the ramp', () => {
-    const times = Array.from({ length: 20_000 }, (_, a) => switchTime(r, salt, a));
-    // The same from a fresh salt of the same seed (another shard or thread), another with another seed.
-    expect(Array.from({ length: 20_000 }, (_, a) => switchTime(rollouts(rolled).dm!, rolloutSalt(rolled.seed), a))).toEqual(times);
-    const other = rolloutSalt(rolled.seed + 1);
+    const times = Array.from({ length: 20_000 }, (_, a) => switchTime(r, place, a));
+    // The same from fresh places of the same seed (another shard or thread), another with another seed.
+    expect(Array.from({ length: 20_000 }, (_, a) => switchTime(rollouts(rolled).dm!, rolloutPlaces(rolled.seed), a))).toEqual(times);
+    const other = rolloutPlaces(rolled.seed + 1);
     expect(times.filter((t, a) => t === switchTime(r, other, a)).length).toBeLessThan(10);
     for (const t of times) {
       expect(t).toBeGreaterThanOrEqual(DAY);
@@ -750,7 +750,7 @@ describe('WorldGenerator: encryption rolled out', () => {
     for (const t of times) tenths[Math.floor(((t - DAY) / DAY) * 10)]!++;
     for (const n of tenths) expect(Math.abs(n - 2_000)).toBeLessThan(190);
     // No ramp: every account at fromDay.
-    expect(switchTime({ from: 5 * DAY, ramp: 0 }, salt, 123)).toBe(5 * DAY);
+    expect(switchTime({ from: 5 * DAY, ramp: 0 }, place, 123)).toBe(5 * DAY);
   });
 });
 

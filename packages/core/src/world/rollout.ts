@@ -15,9 +15,8 @@
  * once its sender has. Switch times never go back, so a conversation sends plaintext
  * messages and then only encrypted ones.
  */
-import { Random } from '../random';
+import { pairUniform } from '../random';
 import { encryptedSurfaces, type Scenario } from '../scenario';
-import { mixKey } from '../tables';
 import { DAY } from '../types';
 import { SURFACES, type Surface } from '../vocabulary';
 
@@ -38,29 +37,25 @@ export function rollouts(scenario: Pick<Scenario, 'surfaces'>): Record<Surface, 
   >;
 }
 
-/** The run's rollout salt: a function of the seed alone. */
-export function rolloutSalt(seed: number): number {
-  return Random.derive(seed, 'rollout').uint32();
-}
-
-/** Account `account`'s place in the rollout, uniform in [0, 1): a pure function of (salt, account). */
-export function rolloutPlace(salt: number, account: number): number {
-  return mixKey((mixKey(account) ^ salt) >>> 0) / 4294967296;
+/** Each account's place in the run's rollout, uniform in [0, 1): a pure function of (seed, account), from no stream. */
+export function rolloutPlaces(seed: number): (account: number) => number {
+  const uniform = pairUniform(seed, 'rollout');
+  return (account) => uniform(account, 0);
 }
 
 /** When `account`'s client switches to end-to-end encryption under rollout `r`, in simulated seconds. */
-export function switchTime(r: Rollout, salt: number, account: number): number {
-  return r.ramp === 0 ? r.from : r.from + rolloutPlace(salt, account) * r.ramp;
+export function switchTime(r: Rollout, place: (account: number) => number, account: number): number {
+  return r.ramp === 0 ? r.from : r.from + place(account) * r.ramp;
 }
 
 /** Which messages are encrypted: by surface, time and the accounts' switch times. No draw. */
 export class Encryption {
   private readonly rollouts: Record<Surface, Rollout | null>;
-  private readonly salt: number;
+  private readonly place: (account: number) => number;
 
   constructor(scenario: Pick<Scenario, 'surfaces' | 'seed'>) {
     this.rollouts = rollouts(scenario);
-    this.salt = rolloutSalt(scenario.seed);
+    this.place = rolloutPlaces(scenario.seed);
   }
 
   /** Whether a message sent at `t` by `sender` to `recipient` (-1 on a public surface) is end-to-end encrypted. */
@@ -68,6 +63,6 @@ export class Encryption {
     const r = this.rollouts[surface];
     if (r === null || t < r.from) return false;
     if (t >= r.from + r.ramp) return true;
-    return t >= switchTime(r, this.salt, sender) && (recipient < 0 || t >= switchTime(r, this.salt, recipient));
+    return t >= switchTime(r, this.place, sender) && (recipient < 0 || t >= switchTime(r, this.place, recipient));
   }
 }
