@@ -138,8 +138,8 @@ describe('perMonthCsv', () => {
     const sum = (xs: number[]) => xs.reduce((x, y) => x + y, 0);
     const rows = perMonthCsv(['a'], [a]).trim().split('\n');
     expect(rows).toEqual([
-      'month,days,a reports to police,a flags raised,a messages,a encrypted messages,a incidents filed,a incidents after bundling',
-      `1,1-3,${sum(a.reports.perDay)},${sum(a.review.flagsPerDay)},${a.messages.total},${a.messages.encrypted},${sum(a.cyberTips.reportsPerDay)},${sum(a.cyberTips.incidentsPerDay)}`,
+      'month,days,a reports to police,a flags raised,a messages,a encrypted messages,a incidents filed,a incidents after bundling,a investigations opened',
+      `1,1-3,${sum(a.reports.perDay)},${sum(a.review.flagsPerDay)},${a.messages.total},${a.messages.encrypted},${sum(a.cyberTips.reportsPerDay)},${sum(a.cyberTips.incidentsPerDay)},${sum(a.police.investigationsPerDay)}`,
     ]);
     // 65 days: two months of 30 and one of 5.
     const long = { ...a, reports: { ...a.reports, perDay: new Array(65).fill(1), perMonth: [30, 30, 5] } };

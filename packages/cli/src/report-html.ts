@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ABUSE_KIND_LABELS, ABUSE_KINDS, MONTH_DAYS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { ABUSE_KIND_LABELS, ABUSE_KINDS, MONTH_DAYS, perMonth, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
 import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, csvLine, routeCount } from './figures';
 import { change, comparisonRows, rolloutWords } from './format';
 
@@ -403,50 +403,43 @@ ${sections}
 `;
 }
 
-/** The columns of the per-day and per-month CSV, for each run. */
-const seriesHeader = (l: string) => [`${l} reports to police`, `${l} flags raised`, `${l} messages`, `${l} encrypted messages`];
+/** The series of the per-day and per-month CSV, for each run: a column's name, and its values per day and per 30-day month. */
+const SERIES: readonly { name: string; perDay: (r: RunResult) => readonly number[]; perMonth: (r: RunResult) => readonly number[] }[] = [
+  { name: 'reports to police', perDay: (r) => r.reports.perDay, perMonth: (r) => r.reports.perMonth },
+  { name: 'flags raised', perDay: (r) => r.review.flagsPerDay, perMonth: (r) => r.review.flagsPerMonth },
+  { name: 'messages', perDay: (r) => r.messages.perDay, perMonth: (r) => r.messages.perMonth },
+  { name: 'encrypted messages', perDay: (r) => r.messages.encryptedPerDay, perMonth: (r) => r.messages.encryptedPerMonth },
+  { name: 'incidents filed', perDay: (r) => r.cyberTips.reportsPerDay, perMonth: (r) => r.cyberTips.reportsPerMonth },
+  { name: 'incidents after bundling', perDay: (r) => r.cyberTips.incidentsPerDay, perMonth: (r) => r.cyberTips.incidentsPerMonth },
+  { name: 'investigations opened', perDay: (r) => r.police.investigationsPerDay, perMonth: (r) => perMonth(r.police.investigationsPerDay) },
+];
+
+/** A series CSV: the leading columns of each row, then every series of every run at that index. */
+function seriesCsv(labels: string[], results: RunResult[], lead: string[], rows: number, cells: (i: number) => string[], unit: 'perDay' | 'perMonth'): string {
+  const header = [...lead, ...labels.flatMap((l) => SERIES.map((c) => `${l} ${c.name}`))];
+  const values = results.map((r) => SERIES.map((c) => c[unit](r)));
+  const body = Array.from({ length: rows }, (_, i) => [...cells(i), ...values.flatMap((series) => series.map((v) => String(v[i] ?? 0)))]);
+  return `${[header, ...body].map(csvLine).join('\n')}\n`;
+}
 
 /** Per-day series as CSV (for spreadsheets): day, then of each run reports (accounts), flags, messages, encrypted messages, incidents filed, incidents after bundling and investigations opened. */
 export function perDayCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
-  const header = ['day', ...labels.flatMap((l) => [...seriesHeader(l), `${l} incidents filed`, `${l} incidents after bundling`, `${l} investigations opened`])];
-  const rows = Array.from({ length: days }, (_, d) => [
-    String(d + 1),
-    ...results.flatMap((r) =>
-      [
-        r.reports.perDay[d],
-        r.review.flagsPerDay[d],
-        r.messages.perDay[d],
-        r.messages.encryptedPerDay[d],
-        r.cyberTips.reportsPerDay[d],
-        r.cyberTips.incidentsPerDay[d],
-        r.police.investigationsPerDay[d],
-      ].map((x) => String(x ?? 0)),
-    ),
-  ]);
-  return `${[header, ...rows].map(csvLine).join('\n')}\n`;
+  return seriesCsv(labels, results, ['day'], days, (d) => [String(d + 1)], 'perDay');
 }
 
-/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then reports, flags, messages, encrypted messages, incidents filed and incidents after bundling summed. */
+/** Per-month series as CSV: 30-day months (the last may be shorter), with their days, then the per-day CSV's columns summed. */
 export function perMonthCsv(labels: string[], results: RunResult[]): string {
   const days = Math.max(...results.map((r) => r.reports.perDay.length));
   const months = Math.max(...results.map((r) => r.reports.perMonth.length));
-  const header = ['month', 'days', ...labels.flatMap((l) => [...seriesHeader(l), `${l} incidents filed`, `${l} incidents after bundling`])];
-  const rows = Array.from({ length: months }, (_, m) => [
-    String(m + 1),
-    `${m * MONTH_DAYS + 1}-${Math.min(days, (m + 1) * MONTH_DAYS)}`,
-    ...results.flatMap((r) =>
-      [
-        r.reports.perMonth[m],
-        r.review.flagsPerMonth[m],
-        r.messages.perMonth[m],
-        r.messages.encryptedPerMonth[m],
-        r.cyberTips.reportsPerMonth[m],
-        r.cyberTips.incidentsPerMonth[m],
-      ].map((x) => String(x ?? 0)),
-    ),
-  ]);
-  return `${[header, ...rows].map(csvLine).join('\n')}\n`;
+  return seriesCsv(
+    labels,
+    results,
+    ['month', 'days'],
+    months,
+    (m) => [String(m + 1), `${m * MONTH_DAYS + 1}-${Math.min(days, (m + 1) * MONTH_DAYS)}`],
+    'perMonth',
+  );
 }
 
 /** Every report to police of one run as CSV: one row per incident (CyberTip), burn-in days included. */
