@@ -161,6 +161,129 @@ const protections = z
   .prefault({})
   .describe('Platform protections for minors that read no content, so work under end-to-end encryption. All off by default.');
 
+const surfaces = z
+  .strictObject({
+    directMessages: z
+      .strictObject({
+        encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
+        ...rollout(
+          'A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).',
+        ),
+      })
+      .prefault({})
+      .describe('Direct messages between two accounts.'),
+    publicPosts: z
+      .strictObject({
+        encryption: encryption.default('none').describe('Public posts are normally readable by the platform.'),
+        ...rollout('A post is encrypted once its author has switched.'),
+      })
+      .prefault({})
+      .describe('Public posts.'),
+    profilePhotos: z
+      .strictObject({
+        encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.'),
+        ...rollout('A photo is encrypted once its owner has switched.'),
+      })
+      .prefault({})
+      .describe('Profile and group photos.'),
+  })
+  .prefault({})
+  .describe("The platform's surfaces, whether each is end-to-end encrypted, and from when.");
+
+const detection = z
+  .strictObject({
+    hashBank: z
+      .strictObject({
+        size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
+        perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
+        editedBeyondMatchShare: probability
+          .default(0.05)
+          .describe(
+            'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
+          ),
+        wronglyListedShare: probability
+          .default(0.0001)
+          .describe(
+            'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
+          ),
+      })
+      .prefault({})
+      .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
+    ...ROUTE_BLOCKS,
+  })
+  .prefault({})
+  .describe('The detection routes; each is on or off, and the content routes per surface.');
+
+const review = z
+  .strictObject({
+    capacityPerDay: count(100_000_000)
+      .default(20)
+      .describe(
+        'Flags the human review team can decide per simulated day; the rest waits. Assumption: the shipped scenarios set about 1.2x their daily flags without E2EE (range worth sweeping 0.5-3x, see docs/model.md).',
+      ),
+    confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
+    metadataMinRules: positiveCount(METADATA_RULES.length)
+      .default(2)
+      .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
+    metadataMinStrength: z
+      .number()
+      .min(0)
+      .max(1_000)
+      .default(2)
+      .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
+    priority: z
+      .array(z.enum(ROUTES))
+      .max(ROUTES.length)
+      .superRefine(listedOnce)
+      .default(DEFAULT_REVIEW_PRIORITY)
+      .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
+  })
+  .prefault({})
+  .describe('Human review of flags, in simulated time.');
+
+/**
+ * Several platforms in one world (see world/platforms.ts): the same people, each with an
+ * account on one or more of them; each platform with its own surfaces, detection and
+ * review, and its own reports to NCMEC. Without the list the world is one platform, set
+ * by the top-level surfaces, detection and review.
+ */
+const platform = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a name of letters, digits, - and _, starting with a letter, at most 40 characters')
+      .describe('The platform\'s name in results and reports.'),
+    members: probability
+      .default(1)
+      .describe(
+        'Share of the accounts (the people) who are on this platform; each person is on each platform independently, and on one at least (a person drawn on none is put on one, weighted by members). Assumption.',
+      ),
+    offenderShare: rate(1_000_000)
+      .default(1)
+      .describe(
+        "Relative weight offenders give this platform when they choose where to act: each offender account acts on one platform, drawn with these weights, and sends all its messages there. Assumption.",
+      ),
+    surfaces: surfaces.optional().describe("This platform's surfaces and their encryption; without it, the top-level surfaces."),
+    detection: detection
+      .optional()
+      .describe(
+        "This platform's detection routes; without it, the top-level detection. The hash bank is the one of the top-level detection, whatever this block says: every platform matches against the same shared list.",
+      ),
+    review: review.optional().describe("This platform's human review of flags; without it, the top-level review."),
+  })
+  .describe('One platform of the world.');
+
+const displacement = z
+  .strictObject({
+    toEncrypted: probability
+      .default(0)
+      .describe(
+        "Share of offenders who, opening an account once a platform's direct messages are being encrypted (from its rollout's fromDay), choose among the platforms whose DMs are then encrypted (weighted by offenderShare) rather than among all. Accounts opened after a ban or an account's end move this way; 0 (the default) is no displacement. Assumption.",
+      ),
+  })
+  .prefault({})
+  .describe('Whether offenders move to platforms that encrypt. Off by default.');
+
 export const scenarioSchema = z.strictObject({
   name: printableText(200, { multiline: false }).min(1).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
   description: printableText(10_000, { multiline: true }).optional().describe('Free text: what this scenario is for.'),
@@ -241,85 +364,11 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({})
     .describe('Ordinary traffic: what every user does, offenders included.'),
-  surfaces: z
-    .strictObject({
-      directMessages: z
-        .strictObject({
-          encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
-          ...rollout(
-            'A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).',
-          ),
-        })
-        .prefault({})
-        .describe('Direct messages between two accounts.'),
-      publicPosts: z
-        .strictObject({
-          encryption: encryption.default('none').describe('Public posts are normally readable by the platform.'),
-          ...rollout('A post is encrypted once its author has switched.'),
-        })
-        .prefault({})
-        .describe('Public posts.'),
-      profilePhotos: z
-        .strictObject({
-          encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.'),
-          ...rollout('A photo is encrypted once its owner has switched.'),
-        })
-        .prefault({})
-        .describe('Profile and group photos.'),
-    })
-    .prefault({})
-    .describe("The platform's surfaces, whether each is end-to-end encrypted, and from when."),
+  surfaces,
   content: contentSchema,
-  detection: z
-    .strictObject({
-      hashBank: z
-        .strictObject({
-          size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
-          perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
-          editedBeyondMatchShare: probability
-            .default(0.05)
-            .describe(
-              'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
-            ),
-          wronglyListedShare: probability
-            .default(0.0001)
-            .describe(
-              'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
-            ),
-        })
-        .prefault({})
-        .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
-      ...ROUTE_BLOCKS,
-    })
-    .prefault({})
-    .describe('The detection routes; each is on or off, and the content routes per surface.'),
+  detection,
   protections,
-  review: z
-    .strictObject({
-      capacityPerDay: count(100_000_000)
-        .default(20)
-        .describe(
-          'Flags the human review team can decide per simulated day; the rest waits. Assumption: the shipped scenarios set about 1.2x their daily flags without E2EE (range worth sweeping 0.5-3x, see docs/model.md).',
-        ),
-      confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
-      metadataMinRules: positiveCount(METADATA_RULES.length)
-        .default(2)
-        .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
-      metadataMinStrength: z
-        .number()
-        .min(0)
-        .max(1_000)
-        .default(2)
-        .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
-      priority: z
-        .array(z.enum(ROUTES))
-        .max(ROUTES.length)
-        .superRefine(listedOnce)
-        .default(DEFAULT_REVIEW_PRIORITY)
-        .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
-    })
-    .prefault({})
-    .describe('Human review of flags, in simulated time.'),
+  review,
   reporting: z
     .strictObject({
       incidentWindowDays: positiveCount(LIMITS.days)
@@ -339,6 +388,13 @@ export const scenarioSchema = z.strictObject({
     })
     .prefault({})
     .describe('How reports to NCMEC are cut into incidents and bundled.'),
+  platforms: z
+    .array(platform)
+    .min(1)
+    .max(8)
+    .optional()
+    .describe('The platforms of the world, when there are several (at most 8): each with its own surfaces, detection and review. Without it, one platform set by the top-level blocks.'),
+  displacement,
   police: z
     .strictObject({
       triage: z
