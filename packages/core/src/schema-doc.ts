@@ -78,6 +78,21 @@ export function scenarioFields(schema: JsonSchema = scenarioJsonSchema()): Field
         description: child.description ?? '',
       });
       if (child.properties) walk(child, path);
+      // A list of sections (platforms): each entry's own fields, one level deep; its
+      // sections are the top-level ones again, so are listed once, at the top.
+      else if (child.type === 'array' && child.items?.properties) {
+        for (const [field, item] of Object.entries(child.items.properties)) {
+          const itemRange = rangeOf(item);
+          out.push({
+            path: `${path}[].${field}`,
+            type: typeOf(item),
+            required: (child.items.required ?? []).includes(field) && item.default === undefined,
+            ...(item.default !== undefined && item.type !== 'object' ? { default: item.default } : {}),
+            ...(itemRange ? { range: itemRange } : {}),
+            description: item.description ?? '',
+          });
+        }
+      }
     }
   };
   walk(schema, '');

@@ -8,6 +8,7 @@
  * what its shards send, and keeps the ordered stages (metadata detector, reporter) on
  * the calling thread: the same events, the same result, using every core.
  */
+import { runPlatforms, runPlatformsSync } from './platform-runs';
 import { availableParallelism } from 'node:os';
 import {
   applyMetadata,
@@ -103,8 +104,12 @@ class EmbeddedRun {
   }
 }
 
-/** Runs a scenario on the calling thread. */
+/** Runs a scenario on the calling thread (a world of several platforms: a run per platform, see platform-runs.ts). */
 export function runEmbedded(scenario: Scenario, options: EmbeddedOptions): RunResult {
+  return runPlatformsSync(scenario, (s) => runOne(s, options));
+}
+
+function runOne(scenario: Scenario, options: EmbeddedOptions): RunResult {
   const run = new EmbeddedRun(scenario, options);
   const generator = run.generator();
   for (const batch of generator.batches()) run.apply(batch);
@@ -118,6 +123,10 @@ export function runEmbedded(scenario: Scenario, options: EmbeddedOptions): RunRe
  * simulated hour.
  */
 export async function runEmbeddedParallel(scenario: Scenario, options: ParallelOptions): Promise<RunResult> {
+  return runPlatforms(scenario, (s) => runOneParallel(s, options));
+}
+
+async function runOneParallel(scenario: Scenario, options: ParallelOptions): Promise<RunResult> {
   const run = new EmbeddedRun(scenario, options);
   const pool = new WorldPool(options.threads ?? availableParallelism(), {
     scenario,

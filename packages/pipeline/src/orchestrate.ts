@@ -5,6 +5,7 @@
  * gives up on (timeout, failure, a service gone, interrupted) is cancelled before it
  * returns: its keys deleted, the services told to drop it (cancel.ts).
  */
+import { runPlatforms } from './platform-runs';
 import { randomBytes } from 'node:crypto';
 import type { RunResult, Scenario } from '@blindspot/core';
 import { batchLayout } from '@blindspot/core/layout';
@@ -99,9 +100,11 @@ export async function submitRun(
   const partitions = options.partitions ?? 1;
   await agreePartitions(redis, options.prefix, partitions);
   const keys = new RunKeys(options.prefix, run, partitions);
-  const scenarioJson = JSON.stringify(scenario);
+  // One platform's run of a world of several: the file's scenario is stored, and the platform in the options.
+  const { platform, ...stored } = scenario;
+  const scenarioJson = JSON.stringify(stored);
   const layout = batchLayout(scenario, options.batchSize, options.groups ?? 1);
-  const optionsJson = JSON.stringify({ batchSize: options.batchSize, groups: layout.groups, parts: layout.parts });
+  const optionsJson = JSON.stringify({ batchSize: options.batchSize, groups: layout.groups, parts: layout.parts, ...(platform === undefined ? {} : { platform }) });
   await redis
     .multi()
     .set(keys.scenario, scenarioJson, 'EX', RUN_KEY_TTL_SECONDS)
@@ -121,7 +124,12 @@ export async function submitRun(
   return run;
 }
 
+/** Submits a run and waits for its result (a world of several platforms: a run per platform, one after the other, see platform-runs.ts). */
 export async function submitAndWait(redis: RedisClient, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
+  return runPlatforms(scenario, (s) => submitOneAndWait(redis, s, options));
+}
+
+async function submitOneAndWait(redis: RedisClient, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
   if (options.signal?.aborted) throw new RunInterrupted('interrupted before the run was submitted');
   const started = performance.now();
   const run = newRunId();

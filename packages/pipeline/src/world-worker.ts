@@ -18,7 +18,7 @@ const common = worldCommon(scenario, population, data.clientSecret, data.counter
 const franking = scenario.detection.userReports.franking;
 const shards = data.shards.map((i) => new WorldShard(common, new Shard(i, population.users)));
 const owned = new Set(data.shards);
-const book = new LedgerBook(population);
+const book = new LedgerBook(population, (a) => common.platforms.onRun(a));
 const sequencer = new Sequencer(book, new Relay(common.clients, data.platformKey, franking));
 const sealer = new Sealer(data.clientSecret, franking);
 const scanner = scannerContext(scenario);

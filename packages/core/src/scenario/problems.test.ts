@@ -219,3 +219,45 @@ describe('fields of earlier versions', () => {
     ]);
   });
 });
+
+describe('platforms', () => {
+  const withPlatforms = (list: string) => `${valid}platforms:\n${list}`;
+
+  it('takes each platform’s own blocks, and the top-level ones where it has none', () => {
+    const r = parseScenario(
+      withPlatforms('  - name: social\n  - name: chat\n    members: 0.4\n    surfaces: { directMessages: { encryption: e2ee } }\n'),
+      'x.yaml',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    expect(r.scenario.platforms?.map((p) => [p.name, p.members, p.offenderShare, p.surfaces?.directMessages.encryption])).toEqual([
+      ['social', 1, 1, undefined],
+      ['chat', 0.4, 1, 'e2ee'],
+    ]);
+  });
+
+  it('refuses two platforms of one name, and a rollout in a platform’s surfaces that starts after the run, naming line and field', () => {
+    expect(problemsOf(withPlatforms('  - name: a\n  - name: a\n    surfaces:\n      directMessages: { encryption: e2ee, fromDay: 5 }\n'))).toEqual([
+      { path: 'platforms[1].name', message: 'a names an earlier platform too; each platform needs a name of its own', line: 6, column: 5 },
+      {
+        path: 'platforms[1].surfaces.directMessages.fromDay',
+        message: 'the rollout would start on day 5, when the run of 2 days is over: must be less than durationDays (2)',
+        line: 8,
+        column: 43,
+      },
+    ]);
+  });
+
+  it('refuses a platform that sets the shared hash bank or what users do, pointing at the top level', () => {
+    const problems = problemsOf(withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 10 }\n      userReports: { probability: 0.5, franking: false }\n  - name: b\n'));
+    expect(problems.map((p) => [p.path, p.line])).toEqual([
+      ['platforms[0].detection.hashBank', 7],
+      ['platforms[0].detection.userReports.probability', 8],
+    ]);
+    expect(problems[0]?.message).toMatch(/same hash bank: set it in the top-level detection block/);
+    expect(problems[1]?.message).toMatch(/describes what users do, the same on every platform/);
+  });
+
+  it('refuses a platform name that is not a plain word', () => {
+    expect(problemsOf(withPlatforms('  - name: "two words"\n'))).toEqual([expect.objectContaining({ path: 'platforms[0].name', line: 5 })]);
+  });
+});

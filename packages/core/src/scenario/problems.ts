@@ -6,6 +6,7 @@
 import { LineCounter, Parser, parseDocument, isMap, isNode, isScalar, isSeq, type CST, type Document } from 'yaml';
 import type { z } from 'zod';
 import { LIMITS, unprintable } from './fields';
+import { WORLD_USER_REPORT_FIELDS } from './platforms';
 import { accountSlots, contactPairs } from './pairs';
 import { scenarioSchema, type Scenario } from './schema';
 
@@ -353,14 +354,19 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
       });
     }
     // A rollout (fromDay, rampDays) switches encryption on: it needs e2ee, and to start within the run.
+    const surfaceBlocks: { path: (string | number)[]; surfaces: typeof s.surfaces }[] = [{ path: ['surfaces'], surfaces: s.surfaces }];
+    s.platforms?.forEach((p, i) => {
+      if (p.surfaces) surfaceBlocks.push({ path: ['platforms', i, 'surfaces'], surfaces: p.surfaces });
+    });
+    for (const { path, surfaces } of surfaceBlocks)
     for (const block of ['directMessages', 'publicPosts', 'profilePhotos'] as const) {
-      const surface = s.surfaces[block];
-      const at = (field: string) => (doc && counter ? position(doc, counter, ['surfaces', block, field]) : {});
+      const surface = surfaces[block];
+      const at = (field: string) => (doc && counter ? position(doc, counter, [...path, block, field]) : {});
       if (surface.encryption === 'none') {
         for (const field of ['fromDay', 'rampDays'] as const) {
           if (surface[field] > 0) {
             problems.push({
-              path: `surfaces.${block}.${field}`,
+              path: formatPath([...path, block, field]),
               message: `a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove ${field}`,
               ...at(field),
             });
@@ -368,12 +374,37 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
         }
       } else if (surface.fromDay >= s.durationDays) {
         problems.push({
-          path: `surfaces.${block}.fromDay`,
+          path: formatPath([...path, block, 'fromDay']),
           message: `the rollout would start on day ${surface.fromDay}, when the run of ${s.durationDays} days is over: must be less than durationDays (${s.durationDays})`,
           ...at('fromDay'),
         });
       }
     }
+    // Platforms: each named once; the hash bank and what users do are the world's, so a platform may not set them.
+    const raw = (data as { platforms?: unknown[] }).platforms;
+    s.platforms?.forEach((p, i) => {
+      const at = (...rest: (string | number)[]) => (doc && counter ? position(doc, counter, ['platforms', i, ...rest]) : {});
+      if (s.platforms?.findIndex((q) => q.name === p.name) !== i) {
+        problems.push({ path: formatPath(['platforms', i, 'name']), message: `${p.name} names an earlier platform too; each platform needs a name of its own`, ...at('name') });
+      }
+      const own = (Array.isArray(raw) ? raw[i] : undefined) as { detection?: { hashBank?: unknown; userReports?: Record<string, unknown> } } | undefined;
+      if (own?.detection?.hashBank !== undefined) {
+        problems.push({
+          path: formatPath(['platforms', i, 'detection', 'hashBank']),
+          message: 'every platform matches against the same hash bank: set it in the top-level detection block',
+          ...at('detection', 'hashBank'),
+        });
+      }
+      for (const field of WORLD_USER_REPORT_FIELDS) {
+        if (own?.detection?.userReports?.[field] !== undefined) {
+          problems.push({
+            path: formatPath(['platforms', i, 'detection', 'userReports', field]),
+            message: `${field} describes what users do, the same on every platform: set it in the top-level detection.userReports block`,
+            ...at('detection', 'userReports', field),
+          });
+        }
+      }
+    });
     if (s.traffic.contactsPerUser >= users) {
       problems.push({
         path: 'traffic.contactsPerUser',

@@ -161,7 +161,7 @@ const protections = z
   .prefault({})
   .describe('Platform protections for minors that read no content, so work under end-to-end encryption. All off by default.');
 
-const surfaces = z
+const surfacesBlock = z
   .strictObject({
     directMessages: z
       .strictObject({
@@ -186,11 +186,13 @@ const surfaces = z
       })
       .prefault({})
       .describe('Profile and group photos.'),
-  })
+  });
+
+const surfaces = surfacesBlock
   .prefault({})
   .describe("The platform's surfaces, whether each is end-to-end encrypted, and from when.");
 
-const detection = z
+const detectionBlock = z
   .strictObject({
     hashBank: z
       .strictObject({
@@ -210,11 +212,13 @@ const detection = z
       .prefault({})
       .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
     ...ROUTE_BLOCKS,
-  })
+  });
+
+const detection = detectionBlock
   .prefault({})
   .describe('The detection routes; each is on or off, and the content routes per surface.');
 
-const review = z
+const reviewBlock = z
   .strictObject({
     capacityPerDay: count(100_000_000)
       .default(20)
@@ -237,7 +241,9 @@ const review = z
       .superRefine(listedOnce)
       .default(DEFAULT_REVIEW_PRIORITY)
       .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
-  })
+  });
+
+const review = reviewBlock
   .prefault({})
   .describe('Human review of flags, in simulated time.');
 
@@ -263,13 +269,13 @@ const platform = z
       .describe(
         "Relative weight offenders give this platform when they choose where to act: each offender account acts on one platform, drawn with these weights, and sends all its messages there. Assumption.",
       ),
-    surfaces: surfaces.optional().describe("This platform's surfaces and their encryption; without it, the top-level surfaces."),
-    detection: detection
+    surfaces: surfacesBlock.optional().describe("This platform's surfaces and their encryption; without it, the top-level surfaces."),
+    detection: detectionBlock
       .optional()
       .describe(
-        "This platform's detection routes; without it, the top-level detection. The hash bank is the one of the top-level detection, whatever this block says: every platform matches against the same shared list.",
+        "This platform's detection routes; without it, the top-level detection. It may not set hashBank, nor userReports' probability, blockProbability, meanDelayHours or forgedPerDay: every platform matches against the same shared list, and those describe what users do; they are the top-level values.",
       ),
-    review: review.optional().describe("This platform's human review of flags; without it, the top-level review."),
+    review: reviewBlock.optional().describe("This platform's human review of flags; without it, the top-level review."),
   })
   .describe('One platform of the world.');
 
@@ -278,7 +284,7 @@ const displacement = z
     toEncrypted: probability
       .default(0)
       .describe(
-        "Share of offenders who, opening an account once a platform's direct messages are being encrypted (from its rollout's fromDay), choose among the platforms whose DMs are then encrypted (weighted by offenderShare) rather than among all. Accounts opened after a ban or an account's end move this way; 0 (the default) is no displacement. Assumption.",
+        "Share of offenders who, opening an account once a platform's direct messages are being encrypted (from its rollout's fromDay), choose among the platforms whose DMs are then encrypted (weighted by offenderShare) rather than among all. So offenders whose accounts end, and come back, move this way, as do newcomers; accounts open before the rollout stay. 0 (the default) is no displacement. Assumption.",
       ),
   })
   .prefault({})
@@ -421,7 +427,11 @@ export const scenarioSchema = z.strictObject({
     .describe('What police do with the incidents referred to them.'),
 });
 
-export type Scenario = z.output<typeof scenarioSchema> & { name: string };
+/**
+ * A parsed scenario. `platform`: in a world of several platforms, the one whose events a
+ * run emits (set by world/platforms.ts forPlatform, never written in a file; 0 when absent).
+ */
+export type Scenario = z.output<typeof scenarioSchema> & { name: string; platform?: number };
 
 /** Which surfaces the scenario encrypts end to end, from the start or from its rollout on (see world/rollout.ts). */
 export function encryptedSurfaces(scenario: Pick<Scenario, 'surfaces'>): Record<Surface, boolean> {

@@ -30,6 +30,9 @@ import { eventId } from '../shards';
 import type { Vouchers } from './vouchers';
 
 /** One event of the stream, as a batch carries it. */
+/** The plaintext handed to the reactions of a message on another platform, whose reports are dropped. */
+const EMPTY = new Uint8Array(0);
+
 export type StreamEvent = { type: 'message'; message: Unsealed } | { type: 'report'; report: UserReport } | { type: 'block'; block: Block };
 
 /** Puts a numbered event in the list of its kind (a batch's messages, reports or blocks). */
@@ -67,6 +70,18 @@ export class ShardDelivery {
     e.size = this.content.size(e.media) + sealedOverhead(this.franking, e.encrypted);
     if (o.abusive) this.recipients.react(e, plain);
     return { type: 'message', message: { envelope: e, plain, conversation, nonce, voucher }, abusive: o.abusive };
+  }
+
+  /**
+   * Message `o` is on another platform than the run's (platforms.ts): it is sent, and its
+   * recipients react, with the draws delivery would make, but it takes no place in the
+   * run's stream, so needs no id, voucher, nonce or plaintext (the reactions it provokes are
+   * on its platform too, and dropped when they fall due).
+   */
+  pass(o: Outgoing): void {
+    const e = o.envelope;
+    this.content.size(e.media);
+    if (o.abusive) this.recipients.react(e, EMPTY);
   }
 
   /**

@@ -1,23 +1,28 @@
 /**
  * Envelopes: the facts the platform knows about each message (surface, accounts, their
  * declared age groups, whether they are contacts, the sender's account age, whether the
- * message is end-to-end encrypted: see rollout.ts). No draw.
+ * message is end-to-end encrypted, as the surfaces of the platform it is on say: see
+ * rollout.ts and platforms.ts). No draw.
  */
 import type { Scenario } from '../scenario';
 import type { Envelope } from '../types';
 import { DAY } from '../types';
 import type { Media, Surface } from '../vocabulary';
 import type { Population } from './population';
+import { platformsOf } from '../scenario/platforms';
+import type { Platforms } from './platforms';
 import { Encryption } from './rollout';
 
 export class Envelopes {
-  private readonly encryption: Encryption;
+  /** Each platform's encryption: a message is encrypted as its platform's surfaces say. */
+  private readonly encryption: Encryption[];
 
   constructor(
     scenario: Scenario,
     private readonly population: Population,
+    private readonly platforms: Platforms,
   ) {
-    this.encryption = new Encryption(scenario);
+    this.encryption = platformsOf(scenario).map((p) => new Encryption({ surfaces: p.surfaces, seed: scenario.seed }));
   }
 
   /** A message's envelope; `recipient` is -1 on public surfaces. Id and size are set at delivery. */
@@ -31,7 +36,7 @@ export class Envelopes {
       recipient,
       media,
       size: 0,
-      encrypted: this.encryption.encrypted(t, surface, sender, recipient),
+      encrypted: (this.encryption[this.platforms.of(sender, recipient, surface)] as Encryption).encrypted(t, surface, sender, recipient),
       senderMinor: p.isMinor(sender),
       recipientMinor: recipient >= 0 && p.isMinor(recipient),
       connected: recipient >= 0 && p.connected(sender, recipient),

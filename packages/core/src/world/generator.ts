@@ -47,7 +47,8 @@ import { type ProtectionCounts, Protections } from './protections';
 import { buildPopulation, type Population } from './population';
 import type { SharedCounters } from './nonces';
 import { Relay } from './relay';
-import { Schedule } from './schedule';
+import { Platforms } from './platforms';
+import { type Scheduled, Schedule } from './schedule';
 import { type BatchLayout, batchCount, groupShards, seqOf } from '../layout';
 import { SHARDS, Shard, shardOf } from '../shards';
 import { Vouchers } from './vouchers';
@@ -83,6 +84,8 @@ export interface Common {
   clients: Clients;
   vouchers: Vouchers;
   envelopes: Envelopes;
+  /** Which platform each event is on, and the one the run emits (platforms.ts). */
+  platforms: Platforms;
 }
 
 /** One shard of the world: its actors, its streams, its schedule of reports and blocks, its delivery. */
@@ -92,6 +95,7 @@ export class WorldShard {
   private readonly delivery: ShardDelivery;
   /** The shard's protections (scenario `protections`): what they refuse, and the blocks they count. */
   private readonly protections: Protections;
+  private readonly platforms: Platforms;
 
   constructor(
     common: Common,
@@ -103,6 +107,7 @@ export class WorldShard {
     const content = new ContentDraws(scenario, rng, common.popular);
     const world: World = { scenario, population, bank: common.bank, shard, rng, picks, content, envelopes: common.envelopes };
     this.actors = ACTORS.map((actor) => actor(world));
+    this.platforms = common.platforms;
     this.protections = new Protections(scenario, population);
     const recipients = new Recipients(scenario, population, picks, this.later, shard.index, this.protections);
     this.delivery = new ShardDelivery(scenario, population, common.clients, common.vouchers, content, recipients);
@@ -110,7 +115,7 @@ export class WorldShard {
 
   /** What the shard's protections did so far (the ledger sums every shard's at the end). */
   get protectionCounts(): ProtectionCounts {
-    return this.protections.counts;
+    return this.protections.totals;
   }
 
   /** The shard's events of `hour` (hours must come in order), in its stream order. */
@@ -127,17 +132,29 @@ export class WorldShard {
     messages.sort((a, b) => a.envelope.t - b.envelope.t);
     const events: ShardEvent[] = [];
     const protections = this.protections;
+    //
+    // In a world of several platforms every shard plays all of them, with the same draws,
+    // and keeps only the events of the run's platform (platforms.ts); the protections,
+    // which are the world's, see every event, and count only the kept ones.
+    const platforms = this.platforms;
     const dueBefore = (t: number) => {
       for (let s = this.later.takeBefore(t); s; s = this.later.takeBefore(t)) {
+        const kept = platforms.count === 1 || scheduledEmitted(platforms, s);
+        protections.counting(kept);
         if (s.type === 'block') protections.block(s.blocker, s.blocked);
-        events.push({ type: 'scheduled', scheduled: s });
+        if (kept) events.push({ type: 'scheduled', scheduled: s });
       }
     };
     for (const message of messages) {
       dueBefore(message.envelope.t);
-      if (protections.filters && !protections.admits(message.envelope, message.abusive !== null)) this.delivery.refuse(message);
-      else events.push(this.delivery.deliver(message));
+      const e = message.envelope;
+      const kept = platforms.emits(e.sender, e.recipient, e.surface);
+      protections.counting(kept);
+      if (protections.filters && !protections.admits(e, message.abusive !== null)) this.delivery.refuse(message);
+      else if (kept) events.push(this.delivery.deliver(message));
+      else this.delivery.pass(message);
     }
+    protections.counting(true);
     dueBefore(hour.start + HOUR);
     return events;
   }
@@ -149,7 +166,24 @@ export function worldCommon(scenario: Scenario, population: Population, clientSe
   const popular = popularImages(scenario.seed, scenario.traffic.popularImages);
   const bank = platformBank(scenario.seed, hb.size, hb.wronglyListedShare, popular);
   const clients = new Clients(clientSecret, population, counters);
-  return { scenario, population, bank, popular, clients, vouchers: new Vouchers(scenario, bank, clients), envelopes: new Envelopes(scenario, population) };
+  const platforms = new Platforms(scenario, population);
+  return {
+    scenario,
+    population,
+    bank,
+    popular,
+    clients,
+    vouchers: new Vouchers(scenario, bank, clients),
+    envelopes: new Envelopes(scenario, population, platforms),
+    platforms,
+  };
+}
+
+/** Whether a report or block is on the run's platform: a report on its message's, a block on that of a DM from the blocked to the blocker. */
+function scheduledEmitted(platforms: Platforms, s: Scheduled): boolean {
+  if (s.type === 'report') return platforms.emits(s.envelope.sender, s.envelope.recipient, s.envelope.surface);
+  if (s.type === 'forged') return platforms.emits(s.report.reported, s.report.recipient, s.report.surface);
+  return platforms.emits(s.blocked, s.blocker, 'dm');
 }
 
 export class WorldGenerator {
@@ -175,7 +209,7 @@ export class WorldGenerator {
     this.popular = common.popular;
     this.bank = common.bank;
     this.clients = common.clients;
-    this.book = new LedgerBook(population);
+    this.book = new LedgerBook(population, (a) => common.platforms.onRun(a));
     this.ledger = this.book.ledger;
     const [lo, hi] = options.group ? groupShards(options.group.index, options.group.layout.groups) : [0, SHARDS];
     this.shards = Array.from({ length: hi - lo }, (_, i) => new WorldShard(common, new Shard(lo + i, population.users)));

@@ -10,6 +10,7 @@ export { Relay } from './relay';
 export { SHARDS, Shard, shardOf } from '../shards';
 export { batchCount, batchLayout, groupOfSeq, groupShards, MAX_PARTS, seqOf, type BatchLayout } from '../layout';
 export { buildPopulation, Kind, populationFrom, sharePopulation, type Population, type SharedPopulation } from './population';
+export { Platforms } from './platforms';
 export { Encryption, rollouts, rolloutPlaces, switchTime, type Rollout } from './rollout';
 export { sharedCounters, type SharedCounters } from './nonces';
 export {

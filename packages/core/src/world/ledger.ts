@@ -43,15 +43,19 @@ export class LedgerBook {
   /** The id of each first abusive message in ledger.firstAbuse, in the same order. */
   readonly firstAbuseIds: number[] = [];
 
-  constructor(private readonly population: Population) {
+  /** `on`: the accounts on the run's platform (a world of several platforms: see platforms.ts); every account by default. */
+  constructor(
+    private readonly population: Population,
+    private readonly on: (account: number) => boolean = () => true,
+  ) {
     const p = population;
     this.readable = new Uint8Array(p.users);
     this.abused = new Uint8Array(p.users);
-    this.ledger.offenders.sharer = [...p.sharers];
-    this.ledger.offenders.producer = [...p.producers];
-    this.ledger.offenders.groomer = [...p.groomers];
-    this.ledger.mentors = [...p.mentors];
-    for (const list of [p.sharers, p.producers, p.groomers]) for (const a of list) if (p.previousAccount(a) !== -2) this.ledger.offenderReturns++;
+    this.ledger.offenders.sharer = p.sharers.filter(on);
+    this.ledger.offenders.producer = p.producers.filter(on);
+    this.ledger.offenders.groomer = p.groomers.filter(on);
+    this.ledger.mentors = p.mentors.filter(on);
+    for (const list of [p.sharers, p.producers, p.groomers]) for (const a of list) if (on(a) && p.previousAccount(a) !== -2) this.ledger.offenderReturns++;
   }
 
   /** A message entered the stream (its id set); `abusive` is its ground truth. */
@@ -106,7 +110,7 @@ export class LedgerBook {
     let senders = 0;
     let readable = 0;
     for (let a = 0; a < p.users; a++) {
-      if (p.isOffender(a) || !owns(a)) continue;
+      if (p.isOffender(a) || !owns(a) || !this.on(a)) continue;
       if (this.abused[a]) this.ledger.viralSharers.push(a);
       if ((p.createdAt[a] as number) === Number.POSITIVE_INFINITY) continue;
       senders++;

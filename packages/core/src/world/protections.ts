@@ -56,7 +56,11 @@ export function unconnectedAdultToMinor(e: Envelope): boolean {
 }
 
 export class Protections {
-  readonly counts: ProtectionCounts = zeroProtectionCounts();
+  /** What they did to the events the run keeps, and to those of other platforms (see counting). */
+  private readonly kept: ProtectionCounts = zeroProtectionCounts();
+  private readonly elsewhere: ProtectionCounts = zeroProtectionCounts();
+  /** Where what they do now is counted. */
+  counts: ProtectionCounts = this.kept;
   private readonly limit: boolean;
   private readonly limitFrom: number;
   private readonly acceptShare: number;
@@ -97,6 +101,19 @@ export class Protections {
   }
 
   /** Block of `blocked` by `blocker` entered the stream (in the shard that plays `blocked`, in stream order). */
+  /** What they did to the events the run keeps. */
+  get totals(): ProtectionCounts {
+    return this.kept;
+  }
+
+  /**
+   * Whether what they do next is counted: in a world of several platforms a run plays
+   * every platform's events but keeps (and counts) only its own (platforms.ts).
+   */
+  counting(kept: boolean): void {
+    this.counts = kept ? this.kept : this.elsewhere;
+  }
+
   block(blocker: number, blocked: number): void {
     if (!this.restrict || this.restricted.has(blocked)) return;
     const p = this.population;

@@ -4,7 +4,7 @@
  * so definitions are cached per run (a few at a time).
  */
 import { UnrecoverableError } from 'bullmq';
-import { validateScenario, type Scenario } from '@blindspot/core/scenario';
+import { forPlatform, platformsOf, validateScenario, type Scenario } from '@blindspot/core/scenario';
 import { type BatchLayout, MAX_PARTS, SHARDS } from '@blindspot/core/layout';
 import { z } from 'zod';
 import type { JobAuthenticator } from './authenticator';
@@ -25,6 +25,8 @@ export const runOptionsSchema = z.strictObject({
   batchSize: z.int().min(1).max(1_000_000),
   groups: z.int().min(1).max(SHARDS),
   parts: z.int().min(1).max(MAX_PARTS),
+  /** In a world of several platforms, the platform whose events the run emits (scenario/platforms.ts). */
+  platform: z.int().min(0).max(7).optional(),
 });
 
 /** The layout of a run's batches, from its stored options (null when they are missing or not as stored). */
@@ -68,9 +70,13 @@ export async function loadRun(redis: RedisClient, keys: RunKeys, auth: JobAuthen
     throw new UnrecoverableError(`run ${keys.run}: stored scenario is invalid: ${checked.problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`);
   }
   const options = runOptionsSchema.parse(JSON.parse(optionsJson));
+  const platforms = platformsOf(checked.scenario).length;
+  if (options.platform !== undefined && options.platform >= platforms) {
+    throw new UnrecoverableError(`run ${keys.run}: its options name platform ${options.platform}, but the scenario has ${platforms}`);
+  }
   return {
     run: keys.run,
-    scenario: checked.scenario,
+    scenario: options.platform === undefined ? checked.scenario : forPlatform(checked.scenario, options.platform),
     file: file ?? '',
     batchSize: options.batchSize,
     layout: { groups: options.groups, parts: options.parts },

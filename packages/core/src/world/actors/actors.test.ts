@@ -7,6 +7,7 @@ import { HOUR } from '../../types';
 import type { Actor, Emit, Hour, Outgoing, World } from '../actor';
 import { ContentDraws } from '../content-draws';
 import { Envelopes } from '../envelopes';
+import { Platforms } from '../platforms';
 import { Picks } from '../picks';
 import { buildPopulation } from '../population';
 import { Schedule, type Scheduled } from '../schedule';
@@ -57,7 +58,7 @@ function worldOf(s: Scenario, shard: number): World {
     rng,
     picks: new Picks(s, population, rng, own),
     content: new ContentDraws(s, rng, popular),
-    envelopes: new Envelopes(s, population),
+    envelopes: new Envelopes(s, population, new Platforms(s, population)),
   };
 }
 
