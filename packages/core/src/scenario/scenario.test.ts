@@ -113,6 +113,7 @@ const DEFAULTS = {
     safetyPrompts: { enabled: false, reportProbability: 0.06, blockProbability: 0.2 },
     restrictions: { enabled: false, minBlocks: 2 },
   },
+  displacement: { toEncrypted: 0 },
   review: {
     capacityPerDay: 20,
     confirmThreshold: 0.5,
