@@ -9,7 +9,8 @@ import { uniquePrefix } from './support/redis';
 
 // The small headline pair at full size; the other small scenarios cut to 10 days (with
 // the voucher threshold lowered to 10 so accounts still open, the rollout moved inside),
-// and the realistic rollout cut to 20,000 accounts and 20 days, to keep CI short.
+// the realistic rollout cut to 20,000 accounts and 20 days, and the two-platform world
+// to 15,000 and 16 days, to keep CI short.
 const TEN_DAYS = { 'durationDays: 30': 'durationDays: 10' };
 const shortCss = () => scenarioCopy('scenarios/e2ee-client-side-scanning.yaml', { ...TEN_DAYS, 'threshold: 30                 # Apple 2021': 'threshold: 10' });
 // The rollout cut to 10 days too: from the start of day 4, over 4 days.
@@ -27,6 +28,19 @@ describe.each([
         'rampDays: 25 ': 'rampDays: 6 ',
         'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
         'burnInDays: 10 ': 'burnInDays: 4 ',
+      }),
+  ],
+  [
+    'scenarios/facebook-2024.yaml (two platforms; 15,000 accounts, 16 days, the rollout from day 7)',
+    () =>
+      scenarioCopy('scenarios/facebook-2024.yaml', {
+        'adults: 64000': 'adults: 12000',
+        'minors: 16000': 'minors: 3000',
+        'durationDays: 60': 'durationDays: 16',
+        'fromDay: 20 ': 'fromDay: 6 ',
+        'rampDays: 12 ': 'rampDays: 4 ',
+        'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
+        'burnInDays: 10 ': 'burnInDays: 3 ',
       }),
   ],
   ['scenarios/plaintext.yaml', () => 'scenarios/plaintext.yaml'],
