@@ -8,7 +8,7 @@
  * what its shards send, and keeps the ordered stages (metadata detector, reporter) on
  * the calling thread: the same events, the same result, using every core.
  */
-import { runPlatforms, runPlatformsSync } from './platform-runs';
+import { progressOver, runPlatforms, runPlatformsSync } from './platform-runs';
 import { availableParallelism } from 'node:os';
 import {
   applyMetadata,
@@ -106,7 +106,11 @@ class EmbeddedRun {
 
 /** Runs a scenario on the calling thread (a world of several platforms: a run per platform, see platform-runs.ts). */
 export function runEmbedded(scenario: Scenario, options: EmbeddedOptions): RunResult {
-  return runPlatformsSync(scenario, (s) => runOne(s, options));
+  const progress = progressOver(options.onProgress, scenario.durationDays);
+  return runPlatformsSync(scenario, (s, i) => {
+    const onProgress = progress(i);
+    return runOne(s, { ...options, ...(onProgress ? { onProgress } : {}) });
+  });
 }
 
 function runOne(scenario: Scenario, options: EmbeddedOptions): RunResult {
@@ -123,7 +127,11 @@ function runOne(scenario: Scenario, options: EmbeddedOptions): RunResult {
  * simulated hour.
  */
 export async function runEmbeddedParallel(scenario: Scenario, options: ParallelOptions): Promise<RunResult> {
-  return runPlatforms(scenario, (s) => runOneParallel(s, options));
+  const progress = progressOver(options.onProgress, scenario.durationDays);
+  return runPlatforms(scenario, (s, i) => {
+    const onProgress = progress(i);
+    return runOneParallel(s, { ...options, ...(onProgress ? { onProgress } : {}) });
+  });
 }
 
 async function runOneParallel(scenario: Scenario, options: ParallelOptions): Promise<RunResult> {

@@ -5,7 +5,7 @@
  * gives up on (timeout, failure, a service gone, interrupted) is cancelled before it
  * returns: its keys deleted, the services told to drop it (cancel.ts).
  */
-import { runPlatforms } from './platform-runs';
+import { progressOver, runPlatforms } from './platform-runs';
 import { randomBytes } from 'node:crypto';
 import type { RunResult, Scenario } from '@blindspot/core';
 import { batchLayout } from '@blindspot/core/layout';
@@ -126,7 +126,11 @@ export async function submitRun(
 
 /** Submits a run and waits for its result (a world of several platforms: a run per platform, one after the other, see platform-runs.ts). */
 export async function submitAndWait(redis: RedisClient, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {
-  return runPlatforms(scenario, (s) => submitOneAndWait(redis, s, options));
+  const progress = progressOver(options.onProgress, scenario.durationDays);
+  return runPlatforms(scenario, (s, i) => {
+    const onProgress = progress(i);
+    return submitOneAndWait(redis, s, { ...options, ...(onProgress ? { onProgress } : {}) });
+  });
 }
 
 async function submitOneAndWait(redis: RedisClient, scenario: Scenario, options: SubmitOptions): Promise<RunResult> {

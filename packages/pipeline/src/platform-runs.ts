@@ -18,6 +18,36 @@ function single(scenario: Scenario): Scenario {
   return scenario.platforms !== undefined && scenario.platform === undefined ? forPlatform(scenario, 0) : scenario;
 }
 
+/** How many runs the scenario takes: one per platform. */
+export function runsOf(scenario: Scenario): number {
+  return splitsIntoPlatforms(scenario) ? platformsOf(scenario).length : 1;
+}
+
+type OnProgress = (messages: number, day: number) => void;
+
+/**
+ * Progress over the runs of a world of several platforms, as one: run `index`'s days
+ * follow the earlier runs' (so the days go to runsOf × durationDays) and its messages
+ * add to theirs.
+ */
+export function progressOver(onProgress: OnProgress | undefined, durationDays: number): ((index: number) => OnProgress | undefined) {
+  if (!onProgress) return () => undefined;
+  let before = 0;
+  let last = 0;
+  let current = 0;
+  return (index) => {
+    if (index !== current) {
+      before += last;
+      last = 0;
+      current = index;
+    }
+    return (messages, day) => {
+      last = messages;
+      onProgress(before + messages, index * durationDays + day);
+    };
+  };
+}
+
 /** Runs each platform's run in turn (`run` is given the scenario as that platform's run sees it), and combines their results. */
 export async function runPlatforms(scenario: Scenario, run: (platformScenario: Scenario, index: number) => Promise<RunResult>): Promise<RunResult> {
   if (!splitsIntoPlatforms(scenario)) return run(single(scenario), scenario.platform ?? 0);

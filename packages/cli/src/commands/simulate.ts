@@ -2,6 +2,7 @@
  * `blindspot run` and `blindspot compare`: run scenarios, embedded or over BullMQ, print
  * the figures and write the result documents, an HTML report and CSV.
  */
+import { runsOf } from '@blindspot/pipeline/platform-runs';
 import type { RunResult } from '@blindspot/core';
 import { runEmbeddedParallel } from '@blindspot/pipeline/embedded';
 import { compareResults, formatComparison, formatTable, summarize } from '../format';
@@ -186,7 +187,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
   const results: RunResult[] = [];
   if (v.redis === undefined) {
     for (const { scenario, file } of scenarios) {
-      const progress = new Progress(scenario.name, scenario.durationDays);
+      const progress = new Progress(scenario.name, runsOf(scenario) * scenario.durationDays);
       results.push(await runEmbeddedParallel(scenario, { file, batchSize: v.batchSize, onProgress: (m, day) => progress.update(m, day) }));
       progress.done();
     }
@@ -207,7 +208,7 @@ async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResul
         services = spawnServices(env, v.replicas);
       }
       for (const { scenario, file } of scenarios) {
-        const progress = new Progress(scenario.name, scenario.durationDays);
+        const progress = new Progress(scenario.name, runsOf(scenario) * scenario.durationDays);
         results.push(
           await submitAndWait(redis, scenario, {
             url,

@@ -253,8 +253,13 @@ describe('platforms', () => {
       ['platforms[0].detection.hashBank', 7],
       ['platforms[0].detection.userReports.probability', 8],
     ]);
-    expect(problems[0]?.message).toMatch(/same hash bank: set it in the top-level detection block/);
+    expect(problems[0]?.message).toMatch(/same hash bank: set it in the top-level detection block only/);
     expect(problems[1]?.message).toMatch(/describes what users do, the same on every platform/);
+  });
+
+  it('accepts a platform that repeats the top-level values, as a run of one platform stores it', () => {
+    const r = parseScenario(withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 2000 }\n      imageClassifier: { enabled: false }\n  - name: b\n'), 'x.yaml');
+    expect(r.ok ? r.scenario.platforms?.[0]?.detection?.imageClassifier.enabled : r.problems).toBe(false);
   });
 
   it('refuses a platform name that is not a plain word', () => {

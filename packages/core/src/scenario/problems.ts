@@ -380,26 +380,26 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
         });
       }
     }
-    // Platforms: each named once; the hash bank and what users do are the world's, so a platform may not set them.
-    const raw = (data as { platforms?: unknown[] }).platforms;
+    // Platforms: each named once; the hash bank and what users do are the world's, so a
+    // platform's may not differ from the top-level ones (the same values are harmless).
     s.platforms?.forEach((p, i) => {
       const at = (...rest: (string | number)[]) => (doc && counter ? position(doc, counter, ['platforms', i, ...rest]) : {});
       if (s.platforms?.findIndex((q) => q.name === p.name) !== i) {
         problems.push({ path: formatPath(['platforms', i, 'name']), message: `${p.name} names an earlier platform too; each platform needs a name of its own`, ...at('name') });
       }
-      const own = (Array.isArray(raw) ? raw[i] : undefined) as { detection?: { hashBank?: unknown; userReports?: Record<string, unknown> } } | undefined;
-      if (own?.detection?.hashBank !== undefined) {
+      if (!p.detection) return;
+      if (JSON.stringify(p.detection.hashBank) !== JSON.stringify(s.detection.hashBank)) {
         problems.push({
           path: formatPath(['platforms', i, 'detection', 'hashBank']),
-          message: 'every platform matches against the same hash bank: set it in the top-level detection block',
+          message: 'every platform matches against the same hash bank: set it in the top-level detection block only',
           ...at('detection', 'hashBank'),
         });
       }
       for (const field of WORLD_USER_REPORT_FIELDS) {
-        if (own?.detection?.userReports?.[field] !== undefined) {
+        if (p.detection.userReports[field] !== s.detection.userReports[field]) {
           problems.push({
             path: formatPath(['platforms', i, 'detection', 'userReports', field]),
-            message: `${field} describes what users do, the same on every platform: set it in the top-level detection.userReports block`,
+            message: `${field} describes what users do, the same on every platform: set it in the top-level detection.userReports block only (here ${p.detection.userReports[field]}, there ${s.detection.userReports[field]})`,
             ...at('detection', 'userReports', field),
           });
         }

@@ -273,7 +273,7 @@ const platform = z
     detection: detectionBlock
       .optional()
       .describe(
-        "This platform's detection routes; without it, the top-level detection. It may not set hashBank, nor userReports' probability, blockProbability, meanDelayHours or forgedPerDay: every platform matches against the same shared list, and those describe what users do; they are the top-level values.",
+        "This platform's detection routes; without it, the top-level detection. Its hashBank, and its userReports' probability, blockProbability, meanDelayHours and forgedPerDay, must be those of the top-level detection (left out, they are their defaults, so set them there): every platform matches against the same shared list, and those describe what users do.",
       ),
     review: reviewBlock.optional().describe("This platform's human review of flags; without it, the top-level review."),
   })

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { newPlatformKey } from '../franking';
-import { forPlatform, platformsOf, type Scenario } from '../scenario';
+import { forPlatform, platformsOf, type Scenario, validateScenario } from '../scenario';
 import { type ScenarioData, testScenario } from '../testing';
 import type { Batch } from '../types';
 import { WorldGenerator } from './generator';
@@ -78,6 +78,17 @@ describe('a world of several platforms', () => {
     for (const kind of ['sharer', 'producer', 'groomer'] as const) {
       const split = parts.flatMap((p) => p.gen.ledger.offenders[kind]).sort((a, b) => a - b);
       expect(split).toEqual([...whole.gen.ledger.offenders[kind]].sort((a, b) => a - b));
+    }
+  });
+
+  it('stores one platform’s run as a scenario that loads back to the same run (how a run reaches the services)', () => {
+    for (let i = 0; i < 3; i++) {
+      const run = forPlatform(three, i);
+      expect(run.platform).toBe(i);
+      const { platform: _, ...stored } = run;
+      const back = validateScenario(JSON.parse(JSON.stringify(stored)), 'x.yaml');
+      if (!back.ok) throw new Error(JSON.stringify(back.problems));
+      expect(forPlatform(back.scenario, i)).toEqual(run);
     }
   });
 
