@@ -3,7 +3,7 @@ import type { Scenario } from './scenario';
 import { testScenario } from './testing';
 import { applyReporter, initialReporterState } from './reporter';
 import { buildResult, type LedgerView, type RunResult, type Timing } from './result';
-import { combinePlatforms } from './platform-results';
+import { combinePlatforms, summaryOf } from './platform-results';
 import { newPlatformKey } from './franking';
 import { DAY, type Detection, type ScanCounts } from './types';
 import { ROUTES, type Route } from './routes';
@@ -167,6 +167,9 @@ describe('combinePlatforms', () => {
     expect(world.reports.total).toBe(chat.reports.total + photos.reports.total);
     expect(world.offenders).toMatchObject({ total: 7, reported: 5 });
     expect(world.offenders.byKind.sharer).toEqual({ total: 5, reported: 3 });
+    // A total row from the world's result has the same figures.
+    const total = leaves(summaryOf('all', world));
+    for (const [path, value] of total) expect([path, value]).toEqual([path, at(world, path)]);
   });
 
   it('sums the series day by day and month by month', () => {

@@ -71,6 +71,61 @@ function recallOf(parts: readonly RunResult[], recall: (r: RunResult) => Record<
   ) as Record<AbuseKind, number | null>;
 }
 
+/**
+ * A result's key figures as a platform summary (a copy): for a platform's own run, or,
+ * named as a total, for the world's combined result. combinePlatforms then puts in the
+ * platform's share of the world's police.
+ */
+export function summaryOf(name: string, r: RunResult): PlatformSummary {
+  return {
+    name,
+    surfaces: {
+      directMessages: { ...r.surfaces.directMessages },
+      publicPosts: { ...r.surfaces.publicPosts },
+      profilePhotos: { ...r.surfaces.profilePhotos },
+    },
+    messages: {
+      total: r.messages.total,
+      encrypted: r.messages.encrypted,
+      scanned: r.messages.scanned,
+      unscannable: r.messages.unscannable,
+      deadLettered: r.messages.deadLettered,
+    },
+    detections: { ...r.detections },
+    reports: {
+      total: r.reports.total,
+      truePositive: r.reports.truePositive,
+      falsePositive: r.reports.falsePositive,
+      byRoute: { ...r.reports.byRoute },
+      byFirstRoute: { ...r.reports.byFirstRoute },
+    },
+    offenders: { total: r.offenders.total, reported: r.offenders.reported },
+    innocentReported: r.innocentReported,
+    lookalikesReported: r.lookalikesReported,
+    cyberTips: { reports: r.cyberTips.reports, incidents: r.cyberTips.incidents, bundled: r.cyberTips.bundled, accounts: r.cyberTips.accounts },
+    referrals: { ...r.referrals },
+    police: {
+      referred: r.police.referred,
+      relevant: r.police.relevant,
+      investigations: r.police.investigations,
+      offendersInvestigated: r.police.offendersInvestigated,
+      innocentInvestigated: r.police.innocentInvestigated,
+      arrests: r.police.arrests,
+      backlogAtEnd: r.police.backlogAtEnd,
+    },
+    routes: Object.fromEntries(ROUTES.map((k) => [k, { flags: r.routes[k].flags, confirmed: r.routes[k].confirmed }])) as PlatformSummary['routes'],
+    review: {
+      capacityPerDay: r.review.capacityPerDay,
+      flags: r.review.flags,
+      reviewed: r.review.reviewed,
+      confirmed: r.review.confirmed,
+      rejected: r.review.rejected,
+      backlogAtEnd: r.review.backlogAtEnd,
+    },
+    privacy: { ...r.privacy },
+  };
+}
+
 /** The world's result from its platforms' results: `parts[i]` is platform `names[i]`'s run. */
 export function combinePlatforms(scenario: Scenario, names: readonly string[], parts: readonly RunResult[]): RunResult {
   if (parts.length === 0) throw new Error('combinePlatforms: no platform results');
@@ -167,53 +222,18 @@ export function combinePlatforms(scenario: Scenario, names: readonly string[], p
 
   const platforms: PlatformSummary[] = parts.map((r, p) => {
     const own = perPlatform[p] as (typeof perPlatform)[number];
-    return {
-      name: names[p] as string,
-      surfaces: {
-        directMessages: { ...r.surfaces.directMessages },
-        publicPosts: { ...r.surfaces.publicPosts },
-        profilePhotos: { ...r.surfaces.profilePhotos },
-      },
-      messages: {
-        total: r.messages.total,
-        encrypted: r.messages.encrypted,
-        scanned: r.messages.scanned,
-        unscannable: r.messages.unscannable,
-        deadLettered: r.messages.deadLettered,
-      },
-      detections: { ...r.detections },
-      reports: {
-        total: r.reports.total,
-        truePositive: r.reports.truePositive,
-        falsePositive: r.reports.falsePositive,
-        byRoute: { ...r.reports.byRoute },
-        byFirstRoute: { ...r.reports.byFirstRoute },
-      },
-      offenders: { total: r.offenders.total, reported: r.offenders.reported },
-      innocentReported: r.innocentReported,
-      lookalikesReported: r.lookalikesReported,
-      cyberTips: { reports: r.cyberTips.reports, incidents: r.cyberTips.incidents, bundled: r.cyberTips.bundled, accounts: r.cyberTips.accounts },
-      referrals: { referred: r.referrals.referred, investigated: own.investigated, offendersInvestigated: own.offendersInvestigated },
-      police: {
-        referred: r.police.referred,
-        relevant: r.police.relevant,
-        investigations: own.investigated,
-        offendersInvestigated: own.offendersInvestigated,
-        innocentInvestigated: own.investigated - own.offendersInvestigated,
-        arrests: own.arrests,
-        backlogAtEnd: own.backlogAtEnd,
-      },
-      routes: Object.fromEntries(ROUTES.map((k) => [k, { flags: r.routes[k].flags, confirmed: r.routes[k].confirmed }])) as PlatformSummary['routes'],
-      review: {
-        capacityPerDay: r.review.capacityPerDay,
-        flags: r.review.flags,
-        reviewed: r.review.reviewed,
-        confirmed: r.review.confirmed,
-        rejected: r.review.rejected,
-        backlogAtEnd: r.review.backlogAtEnd,
-      },
-      privacy: { ...r.privacy },
+    const summary = summaryOf(names[p] as string, r);
+    summary.referrals = { referred: r.referrals.referred, investigated: own.investigated, offendersInvestigated: own.offendersInvestigated };
+    summary.police = {
+      referred: r.police.referred,
+      relevant: r.police.relevant,
+      investigations: own.investigated,
+      offendersInvestigated: own.offendersInvestigated,
+      innocentInvestigated: own.investigated - own.offendersInvestigated,
+      arrests: own.arrests,
+      backlogAtEnd: own.backlogAtEnd,
     };
+    return summary;
   });
 
   const byKind = Object.fromEntries(
