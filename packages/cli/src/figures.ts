@@ -2,7 +2,7 @@
  * The headline figures of a run and what "by route" means, defined once for the terminal,
  * the HTML report and the CSV files, so that the three never count differently.
  */
-import { ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { ROUTE_LABELS, ROUTES, summaryOf, type PlatformSummary, type Route, type RunResult } from '@blindspot/core';
 
 /**
  * Two honest answers to "how many reports came from this route", shown side by side and
@@ -168,4 +168,82 @@ export function figuresCsv(labels: readonly string[], results: readonly RunResul
     r.burnInDays,
   ]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
+}
+
+/** The surfaces of a platform summary, as the per-platform table and CSV name them. */
+export const PLATFORM_SURFACES: readonly { key: keyof RunResult['surfaces']; header: string }[] = [
+  { key: 'directMessages', header: 'DMs' },
+  { key: 'publicPosts', header: 'posts' },
+  { key: 'profilePhotos', header: 'photos' },
+];
+
+/** A surface's encryption in a word or three: `none`, `e2ee`, or `e2ee day 11+` for a rollout that starts later (1-based days). */
+export function encryptionWords(s: RunResult['surfaces'][keyof RunResult['surfaces']]): string {
+  if (s.encryption !== 'e2ee') return 'none';
+  if (s.fromDay === 0 && s.rampDays === 0) return 'e2ee';
+  return `e2ee day ${s.fromDay + 1}${s.rampDays > 0 ? `-${s.fromDay + s.rampDays}` : ''}+`;
+}
+
+/** The label of the total row of a per-platform table (a platform's name has no space). */
+export const ALL_PLATFORMS = 'all platforms';
+
+/**
+ * The per-platform table's figures, for the terminal and the HTML report: each a count
+ * of a platform summary, whose rows add up to the total row.
+ */
+export const PLATFORM_FIGURES: readonly { key: string; header: string; value: (p: PlatformSummary) => number; cell?: (p: PlatformSummary) => string }[] = [
+  { key: 'messages.total', header: 'messages', value: (p) => p.messages.total },
+  { key: 'messages.encrypted', header: 'encrypted', value: (p) => p.messages.encrypted },
+  { key: 'messages.unscannable', header: 'unscannable', value: (p) => p.messages.unscannable },
+  { key: 'reports.total', header: 'reports', value: (p) => p.reports.total },
+  { key: 'reports.falsePositive', header: 'innocent', value: (p) => p.reports.falsePositive },
+  { key: 'cyberTips.reports', header: 'CyberTips', value: (p) => p.cyberTips.reports },
+  { key: 'cyberTips.incidents', header: 'incidents', value: (p) => p.cyberTips.incidents },
+  { key: 'police.investigations', header: 'investigated', value: (p) => p.police.investigations },
+  { key: 'police.arrests', header: 'arrests', value: (p) => p.police.arrests },
+  {
+    key: 'offenders.reported',
+    header: 'offenders reported',
+    value: (p) => p.offenders.reported,
+    cell: (p) => `${n(p.offenders.reported)} of ${n(p.offenders.total)}`,
+  },
+  { key: 'review.flags', header: 'flags', value: (p) => p.review.flags },
+  { key: 'review.confirmed', header: 'confirmed', value: (p) => p.review.confirmed },
+  { key: 'review.backlogAtEnd', header: 'review backlog', value: (p) => p.review.backlogAtEnd },
+];
+
+/** The rows of a per-platform table: each platform, then the world's total (from the headline figures); none without platforms. */
+export function platformRows(r: RunResult): { label: string; summary: PlatformSummary; total: boolean }[] {
+  if (!r.platforms) return [];
+  return [
+    ...r.platforms.map((p) => ({ label: p.name, summary: p, total: false })),
+    { label: ALL_PLATFORMS, summary: summaryOf(ALL_PLATFORMS, r), total: true },
+  ];
+}
+
+/** Every count of a platform summary, by its path (as in the result document), in the summary's order. */
+function summaryCounts(p: PlatformSummary): [string, number][] {
+  const walk = (x: unknown, path: string): [string, number][] =>
+    typeof x === 'number' ? [[path, x]] : typeof x === 'object' && x !== null ? Object.entries(x).flatMap(([k, v]) => walk(v, path ? `${path}.${k}` : k)) : [];
+  return Object.entries(p)
+    .filter(([k]) => k !== 'name' && k !== 'surfaces')
+    .flatMap(([k, v]) => walk(v, k));
+}
+
+/**
+ * A world's platforms as CSV: one row per platform and a last row for all platforms, with
+ * each surface's encryption and every count of the platform summary (columns named by
+ * their path in the result document; the total row holds the headline figures). Only a
+ * header and the total row for a result without platforms.
+ */
+export function platformsCsv(r: RunResult): string {
+  const rows = platformRows(r);
+  const lead = rows[0]?.summary ?? summaryOf(ALL_PLATFORMS, r);
+  const keys = summaryCounts(lead).map(([k]) => k);
+  const header = ['platform', ...PLATFORM_SURFACES.map((s) => `surfaces.${s.key}`), ...keys];
+  const body = (rows.length > 0 ? rows : [{ label: ALL_PLATFORMS, summary: lead, total: true }]).map(({ label, summary, total }) => {
+    const counts = new Map(summaryCounts(summary));
+    return [label, ...PLATFORM_SURFACES.map((s) => (total ? '' : encryptionWords(summary.surfaces[s.key]))), ...keys.map((k) => counts.get(k) ?? '')];
+  });
+  return `${[header, ...body].map(csvLine).join('\n')}\n`;
 }

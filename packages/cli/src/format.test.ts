@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { RunResult, Scenario } from '@blindspot/core';
+import { combinePlatforms, type RunResult, type Scenario } from '@blindspot/core';
 import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
-import { compareResults, formatComparison, formatTable, summarize } from './format';
+import { compareResults, formatComparison, formatTable, platformTable, summarize } from './format';
 
 function tiny(name: string, dm: 'none' | 'e2ee'): Scenario {
   return testScenario({
@@ -144,5 +144,55 @@ describe('one definition of "by route"', () => {
     const text = summarize(plain);
     expect(text).toContain('  by route that had a part  ');
     expect(text).toContain('  by route that filed it    ');
+  });
+});
+
+describe('a world of several platforms', () => {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const world = combinePlatforms(
+    testScenario({ ...tiny('world', 'none'), platforms: [{ name: 'chat' }, { name: 'vault' }] }),
+    ['chat', 'vault'],
+    [plain, e2ee],
+  );
+  const cells = (l: string | undefined) => (l ?? '').trim().split(/\s{2,}/);
+
+  it('shows a table of the platforms, with their encryption, and a total row of the headline figures', () => {
+    const lines = summarize(world).split('\n');
+    const at = lines.findIndex((l) => l.startsWith('Platforms: '));
+    expect(at).toBeGreaterThan(0);
+    const header = cells(lines[at + 1]);
+    expect(header.slice(0, 4)).toEqual(['DMs', 'posts', 'photos', 'messages']);
+    const rows = lines.slice(at + 2, at + 5).map(cells);
+    expect(rows.map((r) => r[0])).toEqual(['chat', 'vault', 'all platforms']);
+    expect(rows.slice(0, 2).map((r) => r.slice(1, 4))).toEqual([
+      ['none', 'none', 'none'],
+      ['e2ee', 'none', 'none'],
+    ]);
+    // The total row leaves the encryption columns blank.
+    const column = (h: string) => rows.map((r) => r[header.indexOf(h) + (r[0] === 'all platforms' ? -2 : 1)]);
+    expect(column('messages')).toEqual([plain, e2ee, world].map((r) => n(r.messages.total)));
+    expect(column('unscannable')).toEqual([plain, e2ee, world].map((r) => n(r.messages.unscannable)));
+    expect(column('reports')).toEqual([plain, e2ee, world].map((r) => n(r.reports.total)));
+    expect(column('offenders reported')).toEqual([plain, e2ee, world].map((r) => `${n(r.offenders.reported)} of ${n(r.offenders.total)}`));
+    expect(world.reports.total).toBe(plain.reports.total + e2ee.reports.total);
+    // Police are the world's: the platforms' investigations add up to the total row's.
+    const investigated = column('investigated').map((x) => Number(x?.replace(/,/g, '')));
+    expect((investigated[0] ?? 0) + (investigated[1] ?? 0)).toBe(investigated[2]);
+    expect(investigated[2]).toBe(world.police.investigations);
+  });
+
+  it('shows no table for a result of one platform', () => {
+    expect(platformTable(plain)).toEqual([]);
+    expect(summarize(plain)).not.toContain('Platforms');
+    expect(formatTable([plain, e2ee])).not.toContain('Platforms');
+  });
+
+  it('shows the table of each result that has platforms under a comparison', () => {
+    const two = formatComparison(compareResults(plain, world)).split('\n');
+    expect(two).toContain(platformTable(world, 'Platforms of world')[0]);
+    expect(two.filter((l) => l.startsWith('Platforms of '))).toHaveLength(1);
+    const many = formatTable([world, plain, world]).split('\n');
+    expect(many.filter((l) => l.startsWith('Platforms of world'))).toHaveLength(2);
+    expect(many.some((l) => l.startsWith('all platforms'))).toBe(true);
   });
 });

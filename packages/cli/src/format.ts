@@ -1,6 +1,6 @@
 /** Readable summaries of result documents for terminals. */
 import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
-import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
+import { encryptionWords, PLATFORM_FIGURES, PLATFORM_SURFACES, platformRows, PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
 import { printable } from './output';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -50,9 +50,45 @@ export function summarize(r: RunResult): string {
       `Protections         ${n(p.refusedRequests)} DMs refused for want of an accepted request, ${n(p.restrictedMessages)} from ${n(p.restrictedAccounts)} restricted adults (${n(p.restrictedInnocent)} innocent); ${n(p.refusedAbusive)} of them abusive; ${n(p.prompted)} safety notices on abuse, then ${n(p.promptedReports)} reports and ${n(p.promptedBlocks)} blocks`,
     );
   }
+  const platforms = platformTable(r);
+  if (platforms.length > 0) lines.push('', ...platforms);
   for (const w of r.warnings) lines.push(`WARNING: ${w}`);
   // Names and file names come from the scenario: no control characters reach the terminal.
   return printable(lines.join('\n'));
+}
+
+/**
+ * A world of several platforms: one row per platform and a total row (the headline
+ * figures), with each platform's encryption; no lines for a result of one platform.
+ */
+export function platformTable(r: RunResult, title = 'Platforms'): string[] {
+  const rows = platformRows(r);
+  if (rows.length === 0) return [];
+  const header = ['', ...PLATFORM_SURFACES.map((s) => s.header), ...PLATFORM_FIGURES.map((f) => f.header)];
+  const cells = rows.map(({ label, summary, total }) => [
+    label,
+    ...PLATFORM_SURFACES.map((s) => (total ? '' : encryptionWords(summary.surfaces[s.key]))),
+    ...PLATFORM_FIGURES.map((f) => (f.cell ? f.cell(summary) : n(f.value(summary)))),
+  ]);
+  const widths = header.map((h, c) => Math.max(h.length, ...cells.map((row) => (row[c] as string).length)));
+  const line = (row: string[]) =>
+    row
+      .map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number)))
+      .join('  ')
+      .trimEnd();
+  return [
+    `${title}: police investigations and arrests are the one police queue's, counted for the platform whose report opened them`,
+    line(header),
+    ...cells.map(line),
+  ];
+}
+
+/** The per-platform tables of results that have platforms, each under its scenario's name. */
+function platformTables(results: readonly RunResult[]): string[] {
+  return results.flatMap((r) => {
+    const t = platformTable(r, `Platforms of ${r.scenario.name}`);
+    return t.length > 0 ? ['', ...t] : [];
+  });
 }
 
 const SURFACE_NAMES: Record<keyof RunResult['surfaces'], string> = { directMessages: 'DMs', publicPosts: 'public posts', profilePhotos: 'profile photos' };
@@ -179,7 +215,7 @@ export function formatTable(results: RunResult[]): string {
   labels.forEach((label, row) => {
     out.push(`${label.padEnd(w0)}  ${results.map((_, col) => ((cells[col] ?? [])[row] ?? '').padStart(widths[col] as number)).join('  ')}`.trimEnd());
   });
-  out.push('', `Changes are against ${first.scenario.name}.`, ...routeNotes());
+  out.push('', `Changes are against ${first.scenario.name}.`, ...routeNotes(), ...platformTables(results));
   for (const r of results) for (const w of r.warnings) out.push(`WARNING: ${r.scenario.name}: ${w}`);
   return printable(out.join('\n'));
 }
@@ -206,6 +242,7 @@ export function formatComparison(c: Comparison): string {
     '',
     ...routeNotes(),
     `${a.scenario.name}: ${a.timing.transport}, ${a.timing.wallSeconds} s · ${b.scenario.name}: ${b.timing.transport}, ${b.timing.wallSeconds} s`,
+    ...platformTables([a, b]),
   );
   for (const w of [...a.warnings.map((x) => `${a.scenario.name}: ${x}`), ...b.warnings.map((x) => `${b.scenario.name}: ${x}`)]) out.push(`WARNING: ${w}`);
   return printable(out.join('\n'));

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { RunResult } from '@blindspot/core';
 import { testScenario } from '@blindspot/core/testing';
 import { runEmbedded } from '@blindspot/pipeline/embedded';
-import { ROUTES } from '@blindspot/core';
-import { FUNNEL, figuresCsv, perDayCsv, perMonthCsv, ROUTE_COLOURS, renderHtml, reportsCsv, rolloutBands, SCENARIO_COLOURS } from './report-html';
+import { combinePlatforms, ROUTES } from '@blindspot/core';
+import { FUNNEL, figuresCsv, perDayCsv, perMonthCsv, platformsCsv, ROUTE_COLOURS, renderHtml, reportsCsv, rolloutBands, SCENARIO_COLOURS } from './report-html';
 
 function run(name: string): RunResult {
   const scenario = testScenario({ name, seed: 3, durationDays: 3, population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } } });
@@ -213,5 +213,56 @@ describe('the list of reports', () => {
     expect(rows.slice(1).filter((row) => row.endsWith(',yes,yes') || row.endsWith(',yes,no')).length).toBe(
       r.cyberTips.list.filter((e) => e.investigated).length,
     );
+  });
+});
+
+describe('a world of several platforms', () => {
+  const worldScenario = testScenario({
+    name: 'world',
+    seed: 3,
+    durationDays: 3,
+    population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } },
+    platforms: [{ name: 'chat' }, { name: 'forum' }],
+  });
+  const world = combinePlatforms(worldScenario, ['chat', 'forum'], [a, b]);
+
+  it('has a table of the platforms in the report, with a total row, and none for a result of one platform', () => {
+    const html = renderHtml({ title: 'T', labels: ['world', 'a'], results: [world, a] });
+    const table = html.slice(html.indexOf('<table class="platforms" id="platforms-0">'), html.indexOf('</table>', html.indexOf('id="platforms-0"')));
+    expect(table.length).toBeGreaterThan(100);
+    expect([...table.matchAll(/data-platform="([^"]+)"/g)].map((m) => m[1])).toEqual(['chat', 'forum', 'all platforms']);
+    const cell = (platform: string, key: string) => new RegExp(`data-platform="${platform}"[^]*?data-key="${key}">([^<]*)<`).exec(table)?.[1];
+    const n = (x: number) => x.toLocaleString('en-US');
+    expect(cell('chat', 'reports.total')).toBe(n(a.reports.total));
+    expect(cell('forum', 'reports.total')).toBe(n(b.reports.total));
+    expect(cell('all platforms', 'reports.total')).toBe(n(world.reports.total));
+    expect(cell('all platforms', 'police.investigations')).toBe(n(world.police.investigations));
+    expect(html).not.toContain('id="platforms-1"');
+    expect(renderHtml({ title: 'T', labels: ['a'], results: [a] })).not.toContain('<h2>Platforms</h2>');
+  });
+
+  it('writes a CSV of the platforms whose rows add up to the total row', () => {
+    const [header, ...rows] = platformsCsv(world).trim().split('\n');
+    const columns = (header ?? '').split(',');
+    expect(columns.slice(0, 4)).toEqual(['platform', 'surfaces.directMessages', 'surfaces.publicPosts', 'surfaces.profilePhotos']);
+    for (const key of ['messages.total', 'cyberTips.bundled', 'police.arrests', 'offenders.total', 'routes.hashMatch.confirmed', 'review.backlogAtEnd'])
+      expect(columns).toContain(key);
+    const cells = rows.map((r) => r.split(','));
+    expect(cells.map((r) => r[0])).toEqual(['chat', 'forum', 'all platforms']);
+    expect(cells[0]?.slice(1, 4)).toEqual(['none', 'none', 'none']);
+    const [chat, forum, total] = cells as [string[], string[], string[]];
+    for (let c = 4; c < columns.length; c++) expect([columns[c], Number(chat[c]) + Number(forum[c])]).toEqual([columns[c], Number(total[c])]);
+    expect(total[columns.indexOf('messages.total')]).toBe(String(world.messages.total));
+    expect(Number(total[columns.indexOf('reports.total')])).toBeGreaterThan(0);
+    // A result of one platform: the header and its total.
+    expect(platformsCsv(a).trim().split('\n')).toHaveLength(2);
+  });
+
+  it('names the platform of each incident in the reports CSV', () => {
+    const rows = reportsCsv(world).trim().split('\n');
+    expect(rows[0]?.startsWith('platform,account,incident,')).toBe(true);
+    expect(rows).toHaveLength(world.cyberTips.list.length + 1);
+    expect(new Set(rows.slice(1).map((r) => r.split(',')[0]))).toEqual(new Set(['chat', 'forum']));
+    expect(reportsCsv(a).startsWith('account,')).toBe(true);
   });
 });

@@ -8,10 +8,20 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ABUSE_KIND_LABELS, ABUSE_KINDS, MONTH_DAYS, perMonth, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
-import { PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, csvLine, routeCount } from './figures';
+import {
+  encryptionWords,
+  PLATFORM_FIGURES,
+  PLATFORM_SURFACES,
+  platformRows,
+  PRIVACY_COSTS,
+  ROUTE_COUNT_KINDS,
+  ROUTE_COUNTS,
+  csvLine,
+  routeCount,
+} from './figures';
 import { change, comparisonRows, rolloutWords } from './format';
 
-export { figuresCsv } from './figures';
+export { figuresCsv, platformsCsv } from './figures';
 
 export interface ReportInput {
   title: string;
@@ -310,6 +320,31 @@ function recallTable(input: ReportInput): string {
 <p class="note">Recall: the share of abusive messages of each kind that some content route or a verified user report detected. Time to report: hours from an offender's first abusive message to their report.</p>`;
 }
 
+/**
+ * A world of several platforms: per result that has them, a table of its platforms (one
+ * row each, with their encryption) and a total row of the headline figures. Empty
+ * without platforms.
+ */
+function platformsSection(input: ReportInput): string {
+  const tables = input.results.flatMap((r, i) => {
+    const rows = platformRows(r);
+    if (rows.length === 0) return [];
+    const head = `<tr><th></th>${[...PLATFORM_SURFACES.map((x) => x.header), ...PLATFORM_FIGURES.map((f) => f.header)].map((h) => `<th scope="col">${escapeHtml(h)}</th>`).join('')}</tr>`;
+    const body = rows.map(({ label, summary, total }) => {
+      const surfaces = PLATFORM_SURFACES.map((x) => `<td>${total ? '' : escapeHtml(encryptionWords(summary.surfaces[x.key]))}</td>`);
+      const figures = PLATFORM_FIGURES.map((f) => `<td data-key="${f.key}">${escapeHtml(f.cell ? f.cell(summary) : n(f.value(summary)))}</td>`);
+      const th = total ? `<th scope="row"><strong>${escapeHtml(label)}</strong></th>` : `<th scope="row">${escapeHtml(label)}</th>`;
+      return `<tr data-platform="${escapeHtml(label)}"${total ? ' class="total"' : ''}>${th}${[...surfaces, ...figures].join('')}</tr>`;
+    });
+    const caption = input.results.length > 1 ? `<h3>${escapeHtml(input.labels[i] as string)}</h3>` : '';
+    return [`${caption}<div class="scroll"><table class="platforms" id="platforms-${i}"><thead>${head}</thead><tbody>${body.join('')}</tbody></table></div>`];
+  });
+  if (tables.length === 0) return '';
+  return `<h2>Platforms</h2>
+<p class="note">Each platform of the world: its encryption and its figures; the last row is the whole world's (the headline figures). Police are one force for the world: investigations and arrests are counted for the platform whose report opened them.</p>
+${tables.join('\n')}`;
+}
+
 /** The report as one HTML document. */
 export function renderHtml(input: ReportInput): string {
   const specs = charts(input);
@@ -353,6 +388,7 @@ export function renderHtml(input: ReportInput): string {
   ul.note { padding-left: 1.2rem; }
   .chart { position: relative; height: 340px; }
   .warning { color: #a00; }
+  tr.total th, tr.total td { border-top: 2px solid #999; font-weight: 600; }
 </style>
 </head>
 <body>
@@ -361,6 +397,7 @@ export function renderHtml(input: ReportInput): string {
 ${warnings.map((w) => `<p class="warning">Warning: ${escapeHtml(w)}</p>`).join('\n')}
 <h2>Headline figures</h2>
 ${headlineTable(input)}
+${platformsSection(input)}
 <h2>Recall and time to report</h2>
 ${recallTable(input)}
 ${sections}
@@ -442,10 +479,12 @@ export function perMonthCsv(labels: string[], results: RunResult[]): string {
   );
 }
 
-/** Every report to police of one run as CSV: one row per incident (CyberTip), burn-in days included. */
+/** Every report to police of one run as CSV: one row per incident (CyberTip), burn-in days included; in a world of several platforms, first the platform that filed it. */
 export function reportsCsv(result: RunResult): string {
   const yes = (x: boolean) => (x ? 'yes' : 'no');
+  const byPlatform = result.platforms !== undefined;
   const header = [
+    ...(byPlatform ? ['platform'] : []),
     'account',
     'incident',
     'truth',
@@ -462,6 +501,7 @@ export function reportsCsv(result: RunResult): string {
     'arrested',
   ];
   const rows = result.cyberTips.list.map((r) => [
+    ...(byPlatform ? [r.platform ?? ''] : []),
     String(r.account),
     String(r.n),
     r.truth,

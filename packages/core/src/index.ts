@@ -18,6 +18,7 @@ export * from './scanner';
 export * from './metadata';
 export * from './reporter';
 export * from './result';
+export * from './platform-results';
 export * from './franking';
 export * from './css';
 export * from './codec';

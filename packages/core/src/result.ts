@@ -82,6 +82,10 @@ export interface ReportEntry {
   truth: Truth;
   /** Police opened an investigation of the account (during the run). */
   investigated: boolean;
+  /** Simulated hours: the offender's first abusive message (reported offenders only; what timeToReport measures from). */
+  firstAbuseHours?: number;
+  /** The platform that filed it, in a world of several platforms. */
+  platform?: string;
 }
 
 /** One incident (CyberTip) as the platform filed it, joined with the ground truth and what police did with it. */
@@ -107,6 +111,8 @@ export interface IncidentEntry {
   investigated: boolean;
   /** The investigation it belongs to ended in an arrest. */
   arrested: boolean;
+  /** The platform that filed it, in a world of several platforms. */
+  platform?: string;
 }
 
 export interface Timing {
@@ -264,6 +270,46 @@ export interface RunResult {
   /** Consistency problems found while joining; empty on a sound run. */
   warnings: string[];
   timing: Timing;
+  /**
+   * In a world of several platforms (scenario `platforms`), each platform's key figures, in
+   * the scenario's order; the headline figures above are then the world's (see
+   * platform-results.ts). Absent for a world of one platform.
+   */
+  platforms?: PlatformSummary[];
+}
+
+/**
+ * One platform's key figures in a world of several: its counts add up, over the
+ * platforms, to the result's headline counts. Police investigations and arrests are
+ * those of the world's one police queue that this platform's incidents opened.
+ */
+export interface PlatformSummary {
+  name: string;
+  /** Its surfaces' encryption, as its block (or the top-level one) sets it. */
+  surfaces: RunResult['surfaces'];
+  messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
+  detections: PerRoute;
+  reports: { total: number; truePositive: number; falsePositive: number; byRoute: PerRoute; byFirstRoute: PerRoute };
+  offenders: { total: number; reported: number };
+  innocentReported: number;
+  lookalikesReported: number;
+  cyberTips: { reports: number; incidents: number; bundled: number; accounts: number };
+  /** Its incidents referred, and the investigations (of offenders) its incidents opened. */
+  referrals: { referred: number; investigated: number; offendersInvestigated: number };
+  /** Of the world's police: its relevant referrals, the investigations its incidents opened, their arrests, and its relevant referrals still waiting at the end. */
+  police: {
+    referred: number;
+    relevant: number;
+    investigations: number;
+    offendersInvestigated: number;
+    innocentInvestigated: number;
+    arrests: number;
+    backlogAtEnd: number;
+  };
+  /** Per route: flags raised and confirmed by its review. */
+  routes: Record<Route, { flags: number; confirmed: number }>;
+  review: { capacityPerDay: number; flags: number; reviewed: number; confirmed: number; rejected: number; backlogAtEnd: number };
+  privacy: { readableInnocentMessages: number; innocentUsersExposed: number; innocentUsers: number; innocentAccountsReviewed: number };
 }
 
 const round = (x: number, digits = 4) => Math.round(x * 10 ** digits) / 10 ** digits;
@@ -328,7 +374,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
     byFirstRoute[first]++;
     const kind = kindOf.get(account);
     const isInvestigated = investigatedAccounts.has(account);
-    list.push({
+    const entry: ReportEntry = {
       account,
       routes: [...tip.routes],
       filedAtHours: hours(tip.filedAt),
@@ -337,13 +383,17 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       evidence: { ...tip.evidence },
       truth: truthOf(account),
       investigated: isInvestigated,
-    });
+    };
+    list.push(entry);
     if (kind) {
       tp++;
       byKind[kind].reported++;
       byAbuseType[ABUSE_OF_OFFENDER[kind]]++;
       const start = firstAbuse.get(account);
-      if (start !== undefined) delays.push((tip.filedAt - start) / 3600);
+      if (start !== undefined) {
+        delays.push((tip.filedAt - start) / 3600);
+        entry.firstAbuseHours = hours(start);
+      }
     } else {
       fp++;
       byAbuseType.none++;
@@ -528,19 +578,19 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
   };
 }
 
-/** An investigation police opened: the account and the day. */
-interface Investigation {
+/** An investigation police opened: the account, the day, and the incident (its index in the list) that opened it. */
+export interface Investigation {
   account: number;
   day: number;
   arrested: boolean;
+  opener: number;
 }
 
 /**
  * The incidents joined with the ground truth, bundled, and run through police: triage,
- * then a first-filed-first queue that opens at most `police.capacityPerDay` investigations
- * a day (a fractional capacity accrues: day d may open floor(c·(d+1)) − floor(c·d) more),
- * one per account. Every draw is keyed by account and incident number, and the order is
- * by filing time, account and number, so nothing depends on how the stream was batched.
+ * then the police queue (policeQueue). Every draw is keyed by account and incident
+ * number, and the order is by filing time, account and number, so nothing depends on how
+ * the stream was batched.
  */
 function incidentsOf(scenario: Scenario, state: ReporterState, truthOf: (account: number) => Truth) {
   const isOffender = (account: number) => OFFENDER_KINDS.includes(truthOf(account) as OffenderKind);
@@ -549,7 +599,6 @@ function incidentsOf(scenario: Scenario, state: ReporterState, truthOf: (account
   const dayFiled = (i: Incident) => Math.min(Math.max(Math.round(i.filedAt / DAY) - 1, 0), durationDays - 1);
   const sorted = [...state.incidents].sort((a, b) => a.filedAt - b.filedAt || a.account - b.account || a.n - b.n);
   const incidentsPerDay = new Array<number>(durationDays).fill(0);
-  const investigationsPerDay = new Array<number>(durationDays).fill(0);
   const counts = { reports: 0, incidents: 0, relevant: 0, arrests: 0 };
   // Bundling: per bank entry, when its open bundle started.
   const bundles = new Map<number, number>();
@@ -588,24 +637,48 @@ function incidentsOf(scenario: Scenario, state: ReporterState, truthOf: (account
       arrested: false,
     };
   });
+  const q = policeQueue(scenario, list, (k) => (sorted[k] as Incident).filedAt);
+  counts.arrests = q.arrests;
+  return { list, counts, incidentsPerDay, investigationsPerDay: q.investigationsPerDay, investigations: q.investigations, backlogAtEnd: q.backlogAtEnd };
+}
 
-  // Police: relevant referrals reach police when filed and wait, first filed first.
+const OFFENDER_TRUTHS: ReadonlySet<Truth> = new Set(OFFENDER_KINDS);
+
+/**
+ * Police on a list of triaged incidents in filing order (`filedAt(k)`: the k-th one's
+ * filing time, simulated seconds): relevant referrals reach police when filed and wait in
+ * one first-filed-first queue that opens at most `police.capacityPerDay` investigations a
+ * day (a fractional capacity accrues: day d may open floor(c·(d+1)) − floor(c·d) more), one
+ * per account; an incident about an account already under investigation joins it. Sets
+ * each entry's `investigated` and `arrested`. The arrest draw is keyed by account. Used
+ * for one platform's incidents and, over the merged list, for all platforms of a world
+ * (one police force).
+ */
+export function policeQueue(
+  scenario: Pick<Scenario, 'police' | 'seed' | 'durationDays' | 'burnInDays'>,
+  list: readonly IncidentEntry[],
+  filedAt: (k: number) => number,
+): { investigations: Investigation[]; investigationsPerDay: number[]; arrests: number; backlogAtEnd: number; waiting: number[] } {
+  const { police, seed, durationDays, burnInDays } = scenario;
+  const investigationsPerDay = new Array<number>(durationDays).fill(0);
   const open = new Map<number, Investigation>();
   const investigations: Investigation[] = [];
-  const queue: IncidentEntry[] = [];
+  // Indices into `list` of the relevant incidents waiting, first filed first.
+  const queue: number[] = [];
   let head = 0;
   let next = 0;
+  let arrests = 0;
   const attach = (e: IncidentEntry, inv: Investigation) => {
     e.investigated = true;
     e.arrested = inv.arrested;
   };
   const arrive = (until: number) => {
-    for (; next < list.length && (sorted[next] as Incident).filedAt <= until; next++) {
+    for (; next < list.length && filedAt(next) <= until; next++) {
       const e = list[next] as IncidentEntry;
       if (!e.relevant) continue;
       const inv = open.get(e.account);
       if (inv) attach(e, inv);
-      else queue.push(e);
+      else queue.push(next);
     }
   };
   const capacity = police.capacityPerDay;
@@ -614,33 +687,34 @@ function incidentsOf(scenario: Scenario, state: ReporterState, truthOf: (account
     // A tiny allowance keeps 0.1 × 10 from rounding down to 0.999….
     let allowed = Math.floor(capacity * (day + 1) + 1e-9) - Math.floor(capacity * day + 1e-9);
     while (allowed > 0 && head < queue.length) {
-      const e = queue[head++] as IncidentEntry;
+      const k = queue[head++] as number;
+      const e = list[k] as IncidentEntry;
       const already = open.get(e.account);
       if (already) {
         attach(e, already);
         continue;
       }
-      const offender = isOffender(e.account);
-      const arrested = offender && Random.derive(seed, `arrest:${e.account}`).next() < police.arrestRate;
-      const inv = { account: e.account, day, arrested };
+      const arrested = OFFENDER_TRUTHS.has(e.truth) && Random.derive(seed, `arrest:${e.account}`).next() < police.arrestRate;
+      const inv = { account: e.account, day, arrested, opener: k };
       open.set(e.account, inv);
       investigations.push(inv);
       attach(e, inv);
       investigationsPerDay[day] = (investigationsPerDay[day] ?? 0) + 1;
       allowed--;
-      if (arrested && day >= burnInDays) counts.arrests++;
+      if (arrested && day >= burnInDays) arrests++;
     }
   }
   // Those filed at the end of the last day arrive too late for the run's police.
   arrive(Number.POSITIVE_INFINITY);
   // Waiting incidents about an account whose investigation opened meanwhile join it.
-  let backlogAtEnd = 0;
-  for (const e of queue.slice(head)) {
+  const waiting: number[] = [];
+  for (const k of queue.slice(head)) {
+    const e = list[k] as IncidentEntry;
     const inv = open.get(e.account);
     if (inv) attach(e, inv);
-    else backlogAtEnd++;
+    else waiting.push(k);
   }
-  return { list, counts, incidentsPerDay, investigationsPerDay, investigations, backlogAtEnd };
+  return { investigations, investigationsPerDay, arrests, backlogAtEnd: waiting.length, waiting };
 }
 
 /** The first index of the ascending array `sorted` whose value is at least `x`. */

@@ -19,6 +19,21 @@ describe('planFiles', () => {
     ]);
   });
 
+  it('a world of several platforms: a CSV of its platforms too', () => {
+    const world: LoadedScenario = { file: 'world.yaml', scenario: { name: 'world', platforms: [{ name: 'chat' }] } as Scenario };
+    expect(planFiles('run', [world]).map((f) => f.name)).toEqual([
+      'world.json',
+      'world.html',
+      'world-per-day.csv',
+      'world-per-month.csv',
+      'world-figures.csv',
+      'world-reports.csv',
+      'world-platforms.csv',
+    ]);
+    expect(planFiles('compare', [world, ...loaded('one')]).map((f) => f.name)).toContain('world-platforms.csv');
+    expect(planFiles('compare', [world, ...loaded('one')]).map((f) => f.name)).not.toContain('one-platforms.csv');
+  });
+
   it('compare: no two files of one name, whatever the scenarios are called', () => {
     const all = names('compare', 'e2ee', 'e2ee', 'comparison', 'Ende zu Ende', 'エンド');
     expect(new Set(all).size).toBe(all.length);

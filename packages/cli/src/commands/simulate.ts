@@ -23,7 +23,7 @@ import {
 import { Progress } from '../progress';
 import { listenForInterrupt } from '../interrupt';
 import { figuresCsv } from '../figures';
-import { perDayCsv, perMonthCsv, renderHtml, reportsCsv } from '../report-html';
+import { perDayCsv, perMonthCsv, platformsCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
 import { jobKeyForRun, jobKeyProblemFor } from '../job-key';
 
@@ -113,6 +113,8 @@ export function planFiles(command: 'run' | 'compare', loaded: readonly LoadedSce
       { name: `${stem}.json`, render: (o: Outcome) => jsonText(o.results[i]) },
       ...(command === 'run' ? reportFiles(stem, title) : []),
       { name: `${stem}-reports.csv`, render: (o: Outcome) => reportsCsv(o.results[i] as RunResult) },
+      // A world of several platforms: a row per platform, and the total.
+      ...(l.scenario.platforms ? [{ name: `${stem}-platforms.csv`, render: (o: Outcome) => platformsCsv(o.results[i] as RunResult) }] : []),
     ]),
   );
   // In the order of old: the result documents, the comparison's files, the reports to police.

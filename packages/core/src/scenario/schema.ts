@@ -258,7 +258,7 @@ const platform = z
     name: z
       .string()
       .regex(/^[A-Za-z][A-Za-z0-9_-]{0,39}$/, 'a name of letters, digits, - and _, starting with a letter, at most 40 characters')
-      .describe('The platform\'s name in results and reports.'),
+      .describe("The platform's name in results and reports."),
     members: probability
       .default(1)
       .describe(
@@ -267,7 +267,7 @@ const platform = z
     offenderShare: rate(1_000_000)
       .default(1)
       .describe(
-        "Relative weight offenders give this platform when they choose where to act: each offender account acts on one platform, drawn with these weights, and sends all its messages there. Assumption.",
+        'Relative weight offenders give this platform when they choose where to act: each offender account acts on one platform, drawn with these weights, and sends all its messages there. Assumption.',
       ),
     surfaces: surfacesBlock.optional().describe("This platform's surfaces and their encryption; without it, the top-level surfaces."),
     detection: detectionBlock
@@ -399,7 +399,9 @@ export const scenarioSchema = z.strictObject({
     .min(1)
     .max(8)
     .optional()
-    .describe('The platforms of the world, when there are several (at most 8): each with its own surfaces, detection and review. Without it, one platform set by the top-level blocks.'),
+    .describe(
+      'The platforms of the world, when there are several (at most 8): each with its own surfaces, detection and review. Without it, one platform set by the top-level blocks.',
+    ),
   displacement,
   police: z
     .strictObject({
