@@ -26,7 +26,10 @@ describe('rolloutSummary', () => {
     expect(rolloutSummary(testScenario(base, { durationDays: 10 }), series, series)).toBeNull();
     expect(rolloutSummary(testScenario(base, { durationDays: 10, surfaces: { directMessages: { encryption: 'e2ee' } } }), series, series)).toBeNull();
     const late = rolloutSummary(
-      testScenario(base, { durationDays: 10, surfaces: { publicPosts: { encryption: 'e2ee', fromDay: 6, rampDays: 20 }, directMessages: { encryption: 'e2ee', fromDay: 8 } } }),
+      testScenario(base, {
+        durationDays: 10,
+        surfaces: { publicPosts: { encryption: 'e2ee', fromDay: 6, rampDays: 20 }, directMessages: { encryption: 'e2ee', fromDay: 8 } },
+      }),
       series,
       series,
     );

@@ -104,7 +104,12 @@ export async function submitRun(
   const { platform, ...stored } = scenario;
   const scenarioJson = JSON.stringify(stored);
   const layout = batchLayout(scenario, options.batchSize, options.groups ?? 1);
-  const optionsJson = JSON.stringify({ batchSize: options.batchSize, groups: layout.groups, parts: layout.parts, ...(platform === undefined ? {} : { platform }) });
+  const optionsJson = JSON.stringify({
+    batchSize: options.batchSize,
+    groups: layout.groups,
+    parts: layout.parts,
+    ...(platform === undefined ? {} : { platform }),
+  });
   await redis
     .multi()
     .set(keys.scenario, scenarioJson, 'EX', RUN_KEY_TTL_SECONDS)

@@ -30,7 +30,7 @@ type OnProgress = (messages: number, day: number) => void;
  * follow the earlier runs' (so the days go to runsOf × durationDays) and its messages
  * add to theirs.
  */
-export function progressOver(onProgress: OnProgress | undefined, durationDays: number): ((index: number) => OnProgress | undefined) {
+export function progressOver(onProgress: OnProgress | undefined, durationDays: number): (index: number) => OnProgress | undefined {
   if (!onProgress) return () => undefined;
   let before = 0;
   let last = 0;

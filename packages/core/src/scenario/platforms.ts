@@ -39,7 +39,13 @@ function shared(own: Scenario['detection'], top: Scenario['detection']): Scenari
   return {
     ...own,
     hashBank: top.hashBank,
-    userReports: { ...own.userReports, probability: u.probability, blockProbability: u.blockProbability, meanDelayHours: u.meanDelayHours, forgedPerDay: u.forgedPerDay },
+    userReports: {
+      ...own.userReports,
+      probability: u.probability,
+      blockProbability: u.blockProbability,
+      meanDelayHours: u.meanDelayHours,
+      forgedPerDay: u.forgedPerDay,
+    },
   };
 }
 

@@ -248,7 +248,9 @@ describe('platforms', () => {
   });
 
   it('refuses a platform that sets the shared hash bank or what users do, pointing at the top level', () => {
-    const problems = problemsOf(withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 10 }\n      userReports: { probability: 0.5, franking: false }\n  - name: b\n'));
+    const problems = problemsOf(
+      withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 10 }\n      userReports: { probability: 0.5, franking: false }\n  - name: b\n'),
+    );
     expect(problems.map((p) => [p.path, p.line])).toEqual([
       ['platforms[0].detection.hashBank', 7],
       ['platforms[0].detection.userReports.probability', 8],
@@ -258,7 +260,10 @@ describe('platforms', () => {
   });
 
   it('accepts a platform that repeats the top-level values, as a run of one platform stores it', () => {
-    const r = parseScenario(withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 2000 }\n      imageClassifier: { enabled: false }\n  - name: b\n'), 'x.yaml');
+    const r = parseScenario(
+      withPlatforms('  - name: a\n    detection:\n      hashBank: { size: 2000 }\n      imageClassifier: { enabled: false }\n  - name: b\n'),
+      'x.yaml',
+    );
     expect(r.ok ? r.scenario.platforms?.[0]?.detection?.imageClassifier.enabled : r.problems).toBe(false);
   });
 

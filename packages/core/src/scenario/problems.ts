@@ -359,33 +359,37 @@ export function validateScenario(data: unknown, file: string, doc?: Document, co
       if (p.surfaces) surfaceBlocks.push({ path: ['platforms', i, 'surfaces'], surfaces: p.surfaces });
     });
     for (const { path, surfaces } of surfaceBlocks)
-    for (const block of ['directMessages', 'publicPosts', 'profilePhotos'] as const) {
-      const surface = surfaces[block];
-      const at = (field: string) => (doc && counter ? position(doc, counter, [...path, block, field]) : {});
-      if (surface.encryption === 'none') {
-        for (const field of ['fromDay', 'rampDays'] as const) {
-          if (surface[field] > 0) {
-            problems.push({
-              path: formatPath([...path, block, field]),
-              message: `a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove ${field}`,
-              ...at(field),
-            });
+      for (const block of ['directMessages', 'publicPosts', 'profilePhotos'] as const) {
+        const surface = surfaces[block];
+        const at = (field: string) => (doc && counter ? position(doc, counter, [...path, block, field]) : {});
+        if (surface.encryption === 'none') {
+          for (const field of ['fromDay', 'rampDays'] as const) {
+            if (surface[field] > 0) {
+              problems.push({
+                path: formatPath([...path, block, field]),
+                message: `a rollout of encryption, but encryption is none here: set encryption: e2ee, or remove ${field}`,
+                ...at(field),
+              });
+            }
           }
+        } else if (surface.fromDay >= s.durationDays) {
+          problems.push({
+            path: formatPath([...path, block, 'fromDay']),
+            message: `the rollout would start on day ${surface.fromDay}, when the run of ${s.durationDays} days is over: must be less than durationDays (${s.durationDays})`,
+            ...at('fromDay'),
+          });
         }
-      } else if (surface.fromDay >= s.durationDays) {
-        problems.push({
-          path: formatPath([...path, block, 'fromDay']),
-          message: `the rollout would start on day ${surface.fromDay}, when the run of ${s.durationDays} days is over: must be less than durationDays (${s.durationDays})`,
-          ...at('fromDay'),
-        });
       }
-    }
     // Platforms: each named once; the hash bank and what users do are the world's, so a
     // platform's may not differ from the top-level ones (the same values are harmless).
     s.platforms?.forEach((p, i) => {
       const at = (...rest: (string | number)[]) => (doc && counter ? position(doc, counter, ['platforms', i, ...rest]) : {});
       if (s.platforms?.findIndex((q) => q.name === p.name) !== i) {
-        problems.push({ path: formatPath(['platforms', i, 'name']), message: `${p.name} names an earlier platform too; each platform needs a name of its own`, ...at('name') });
+        problems.push({
+          path: formatPath(['platforms', i, 'name']),
+          message: `${p.name} names an earlier platform too; each platform needs a name of its own`,
+          ...at('name'),
+        });
       }
       if (!p.detection) return;
       if (JSON.stringify(p.detection.hashBank) !== JSON.stringify(s.detection.hashBank)) {

@@ -161,91 +161,80 @@ const protections = z
   .prefault({})
   .describe('Platform protections for minors that read no content, so work under end-to-end encryption. All off by default.');
 
-const surfacesBlock = z
-  .strictObject({
-    directMessages: z
-      .strictObject({
-        encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
-        ...rollout(
-          'A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).',
+const surfacesBlock = z.strictObject({
+  directMessages: z
+    .strictObject({
+      encryption: encryption.default('none').describe('none: the server can read DMs; e2ee: only the clients can.'),
+      ...rollout('A DM is encrypted once both its sender and its recipient have switched (a conversation upgrades when both clients support it; assumption).'),
+    })
+    .prefault({})
+    .describe('Direct messages between two accounts.'),
+  publicPosts: z
+    .strictObject({
+      encryption: encryption.default('none').describe('Public posts are normally readable by the platform.'),
+      ...rollout('A post is encrypted once its author has switched.'),
+    })
+    .prefault({})
+    .describe('Public posts.'),
+  profilePhotos: z
+    .strictObject({
+      encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.'),
+      ...rollout('A photo is encrypted once its owner has switched.'),
+    })
+    .prefault({})
+    .describe('Profile and group photos.'),
+});
+
+const surfaces = surfacesBlock.prefault({}).describe("The platform's surfaces, whether each is end-to-end encrypted, and from when.");
+
+const detectionBlock = z.strictObject({
+  hashBank: z
+    .strictObject({
+      size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
+      perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
+      editedBeyondMatchShare: probability
+        .default(0.05)
+        .describe(
+          'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
         ),
-      })
-      .prefault({})
-      .describe('Direct messages between two accounts.'),
-    publicPosts: z
-      .strictObject({
-        encryption: encryption.default('none').describe('Public posts are normally readable by the platform.'),
-        ...rollout('A post is encrypted once its author has switched.'),
-      })
-      .prefault({})
-      .describe('Public posts.'),
-    profilePhotos: z
-      .strictObject({
-        encryption: encryption.default('none').describe('Profile and group photos are normally readable by the platform.'),
-        ...rollout('A photo is encrypted once its owner has switched.'),
-      })
-      .prefault({})
-      .describe('Profile and group photos.'),
-  });
+      wronglyListedShare: probability
+        .default(0.0001)
+        .describe(
+          'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
+        ),
+    })
+    .prefault({})
+    .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
+  ...ROUTE_BLOCKS,
+});
 
-const surfaces = surfacesBlock
-  .prefault({})
-  .describe("The platform's surfaces, whether each is end-to-end encrypted, and from when.");
+const detection = detectionBlock.prefault({}).describe('The detection routes; each is on or off, and the content routes per surface.');
 
-const detectionBlock = z
-  .strictObject({
-    hashBank: z
-      .strictObject({
-        size: positiveCount(LIMITS.bankSize).default(2_000).describe('Entries in the hash bank of known abuse images.'),
-        perturbationBits: count(256).default(8).describe('Mean number of bits a re-shared copy differs from its bank entry (light edits, re-encoding).'),
-        editedBeyondMatchShare: probability
-          .default(0.05)
-          .describe(
-            'Share of re-shared copies edited so heavily that they fall beyond the match distance: hash-match recall on known items about 0.95 (assumption).',
-          ),
-        wronglyListedShare: probability
-          .default(0.0001)
-          .describe(
-            'Share of bank entries that are wrongly listed benign images, drawn from the popular images (weakly curated lists; HMA false-match floods). Assumption.',
-          ),
-      })
-      .prefault({})
-      .describe('The hash bank of known abuse images the platform matches against (PDQ-style 256-bit hashes).'),
-    ...ROUTE_BLOCKS,
-  });
+const reviewBlock = z.strictObject({
+  capacityPerDay: count(100_000_000)
+    .default(20)
+    .describe(
+      'Flags the human review team can decide per simulated day; the rest waits. Assumption: the shipped scenarios set about 1.2x their daily flags without E2EE (range worth sweeping 0.5-3x, see docs/model.md).',
+    ),
+  confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
+  metadataMinRules: positiveCount(METADATA_RULES.length)
+    .default(2)
+    .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
+  metadataMinStrength: z
+    .number()
+    .min(0)
+    .max(1_000)
+    .default(2)
+    .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
+  priority: z
+    .array(z.enum(ROUTES))
+    .max(ROUTES.length)
+    .superRefine(listedOnce)
+    .default(DEFAULT_REVIEW_PRIORITY)
+    .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
+});
 
-const detection = detectionBlock
-  .prefault({})
-  .describe('The detection routes; each is on or off, and the content routes per surface.');
-
-const reviewBlock = z
-  .strictObject({
-    capacityPerDay: count(100_000_000)
-      .default(20)
-      .describe(
-        'Flags the human review team can decide per simulated day; the rest waits. Assumption: the shipped scenarios set about 1.2x their daily flags without E2EE (range worth sweeping 0.5-3x, see docs/model.md).',
-      ),
-    confirmThreshold: probability.default(0.5).describe('A reviewer confirms content that looks at least this explicit.'),
-    metadataMinRules: positiveCount(METADATA_RULES.length)
-      .default(2)
-      .describe('A reviewer, who sees only behaviour, confirms a metadata flag when at least this many different rules have fired for the account ...'),
-    metadataMinStrength: z
-      .number()
-      .min(0)
-      .max(1_000)
-      .default(2)
-      .describe("... or when one rule's count reached this multiple of its threshold. (The UK NCA: metadata alone will rarely justify a search warrant.)"),
-    priority: z
-      .array(z.enum(ROUTES))
-      .max(ROUTES.length)
-      .superRefine(listedOnce)
-      .default(DEFAULT_REVIEW_PRIORITY)
-      .describe('Review order of flags by route, most urgent first; routes left out come last. Within a route, oldest first.'),
-  });
-
-const review = reviewBlock
-  .prefault({})
-  .describe('Human review of flags, in simulated time.');
+const review = reviewBlock.prefault({}).describe('Human review of flags, in simulated time.');
 
 /**
  * Several platforms in one world (see world/platforms.ts): the same people, each with an

@@ -110,8 +110,8 @@ export class Platforms {
   of(sender: number, recipient: number, surface: Surface): number {
     if (this.count === 1) return 0;
     if (recipient < 0 || surface !== 'dm') return this.home[sender] as number;
-    const lo = sender < recipient ? sender : recipient;
-    const hi = sender < recipient ? recipient : sender;
+    const lo = Math.min(sender, recipient);
+    const hi = Math.max(sender, recipient);
     if (this.offender[lo]) return this.home[lo] as number;
     if (this.offender[hi]) return this.home[hi] as number;
     const both = (this.member[lo] as number) & (this.member[hi] as number);
