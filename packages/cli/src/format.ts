@@ -1,5 +1,5 @@
 /** Readable summaries of result documents for terminals. */
-import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type Route, type RunResult } from '@blindspot/core';
+import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type RolloutSummary, type RolloutWindow, type Route, type RunResult } from '@blindspot/core';
 import { encryptionWords, PLATFORM_FIGURES, PLATFORM_SURFACES, platformRows, PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
 import { printable } from './output';
 
@@ -76,10 +76,12 @@ export function platformTable(r: RunResult, title = 'Platforms'): string[] {
       .map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number)))
       .join('  ')
       .trimEnd();
+  const rollouts = rows.flatMap(({ label, summary, total }) => (!total && summary.rollout ? [`  ${label} ${SURFACE_NAMES[BLOCK_OF[summary.rollout.surface]]} rollout, CyberTips a day: ${rolloutRates(summary.rollout)}`] : []));
   return [
     `${title}: police investigations and arrests are the one police queue's, counted for the platform whose report opened them`,
     line(header),
     ...cells.map(line),
+    ...rollouts,
   ];
 }
 
@@ -92,6 +94,7 @@ function platformTables(results: readonly RunResult[]): string[] {
 }
 
 const SURFACE_NAMES: Record<keyof RunResult['surfaces'], string> = { directMessages: 'DMs', publicPosts: 'public posts', profilePhotos: 'profile photos' };
+const BLOCK_OF: Record<RolloutSummary['surface'], keyof RunResult['surfaces']> = { dm: 'directMessages', public: 'publicPosts', profile: 'profilePhotos' };
 
 /** When a rollout happens, in the 1-based days of the per-day series: fromDay 10 starts at the start of day 11. */
 export function rolloutWords(s: { fromDay: number; rampDays: number }): string {
@@ -107,7 +110,15 @@ function rolloutLines(r: RunResult): string[] {
     const first = r.messages.encryptedPerDay.findIndex((x) => x > 0);
     const seen = first < 0 ? 'no message encrypted in the run' : `first encrypted message on day ${first + 1}`;
     return [`Rollout             ${SURFACE_NAMES[k]}: ${rolloutWords(s)} (${seen})`];
-  });
+  }).concat(r.rollout ? [`  CyberTips a day    ${rolloutRates(r.rollout)}`] : []);
+}
+
+/** CyberTips a day before a rollout, since its start and once complete, in the 1-based days of the series. */
+export function rolloutRates(x: RolloutSummary): string {
+  const days = (w: RolloutWindow) => `days ${w.fromDay + 1}-${w.toDay}`;
+  const ratio = (v: number | null) => (v === null ? '' : ` (ratio ${v})`);
+  const complete = x.complete ? `, ${x.complete.reportsPerDay} once complete (${days(x.complete)})` : '';
+  return `${x.before.reportsPerDay} before (${days(x.before)}), ${x.since.reportsPerDay} since its start (${days(x.since)})${ratio(x.ratio.reports)}${complete}; after bundling ${x.before.incidentsPerDay} → ${x.since.incidentsPerDay}${ratio(x.ratio.incidents)}`;
 }
 
 export interface Change {

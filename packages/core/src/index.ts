@@ -25,3 +25,4 @@ export * from './codec';
 export * from './base64';
 export * from './stats';
 export { LargeMap, NumberList } from './tables';
+export * from './rollout-summary';

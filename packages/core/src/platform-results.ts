@@ -28,6 +28,7 @@
  *   is the world's messages over that; the transport is the first part's;
  * - warnings: each part's, prefixed with its platform's name, and any of the joining.
  */
+import { rolloutSummary } from './rollout-summary';
 import type { Scenario } from './scenario';
 import { ROUTES, type Route } from './routes';
 import { ABUSE_KINDS, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
@@ -84,6 +85,7 @@ export function summaryOf(name: string, r: RunResult): PlatformSummary {
       publicPosts: { ...r.surfaces.publicPosts },
       profilePhotos: { ...r.surfaces.profilePhotos },
     },
+    rollout: r.rollout,
     messages: {
       total: r.messages.total,
       encrypted: r.messages.encrypted,
@@ -252,6 +254,7 @@ export function combinePlatforms(scenario: Scenario, names: readonly string[], p
       publicPosts: { ...scenario.surfaces.publicPosts },
       profilePhotos: { ...scenario.surfaces.profilePhotos },
     },
+    rollout: rolloutSummary(scenario, tipsPerDay, incidentsPerDay),
     messages: {
       total: totalMessages,
       encrypted: sum(parts, (r) => r.messages.encrypted),

@@ -3,6 +3,7 @@
  * the reporter's state with the evaluation ledger. Everything but `timing` is a
  * function of (scenario, seed).
  */
+import { type RolloutSummary, rolloutSummary } from './rollout-summary';
 import type { Scenario } from './scenario';
 import { DETECTED_ROUTE_SLOTS, flagRecordOf, type Incident, type ReporterState } from './reporter';
 import { DAY } from './types';
@@ -132,6 +133,8 @@ export interface RunResult {
   burnInDays: number;
   /** Each surface's encryption as the scenario sets it: when its rollout starts and over how many days (see messages.encryptedPerDay). */
   surfaces: Record<SurfaceBlock, { encryption: 'none' | 'e2ee'; fromDay: number; rampDays: number }>;
+  /** CyberTips a day before a rollout of encryption, since its start and once complete (rollout-summary.ts); null without a rollout after the burn-in. */
+  rollout: RolloutSummary | null;
   messages: {
     total: number;
     encrypted: number;
@@ -287,6 +290,8 @@ export interface PlatformSummary {
   name: string;
   /** Its surfaces' encryption, as its block (or the top-level one) sets it. */
   surfaces: RunResult['surfaces'];
+  /** Its rollout of encryption, before and after (RunResult.rollout). */
+  rollout: RolloutSummary | null;
   messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
   detections: PerRoute;
   reports: { total: number; truePositive: number; falsePositive: number; byRoute: PerRoute; byFirstRoute: PerRoute };
@@ -479,6 +484,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
       publicPosts: { ...scenario.surfaces.publicPosts },
       profilePhotos: { ...scenario.surfaces.profilePhotos },
     },
+    rollout: rolloutSummary(scenario, state.incidentsPerDay, tips.incidentsPerDay),
     messages: {
       ...state.messages,
       total: ledger.messages,
