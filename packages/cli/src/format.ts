@@ -1,5 +1,16 @@
 /** Readable summaries of result documents for terminals. */
-import { ABUSE_KIND_LABELS, ABUSE_KINDS, OFFENDER_KIND_LABELS, OFFENDER_KINDS, ROUTE_LABELS, ROUTES, type RolloutSummary, type RolloutWindow, type Route, type RunResult } from '@blindspot/core';
+import {
+  ABUSE_KIND_LABELS,
+  ABUSE_KINDS,
+  OFFENDER_KIND_LABELS,
+  OFFENDER_KINDS,
+  ROUTE_LABELS,
+  ROUTES,
+  type RolloutSummary,
+  type RolloutWindow,
+  type Route,
+  type RunResult,
+} from '@blindspot/core';
 import { encryptionWords, PLATFORM_FIGURES, PLATFORM_SURFACES, platformRows, PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
 import { printable } from './output';
 
@@ -76,7 +87,11 @@ export function platformTable(r: RunResult, title = 'Platforms'): string[] {
       .map((x, c) => (c === 0 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number)))
       .join('  ')
       .trimEnd();
-  const rollouts = rows.flatMap(({ label, summary, total }) => (!total && summary.rollout ? [`  ${label} ${SURFACE_NAMES[BLOCK_OF[summary.rollout.surface]]} rollout, CyberTips a day: ${rolloutRates(summary.rollout)}`] : []));
+  const rollouts = rows.flatMap(({ label, summary, total }) =>
+    !total && summary.rollout
+      ? [`  ${label} ${SURFACE_NAMES[BLOCK_OF[summary.rollout.surface]]} rollout, CyberTips a day: ${rolloutRates(summary.rollout)}`]
+      : [],
+  );
   return [
     `${title}: police investigations and arrests are the one police queue's, counted for the platform whose report opened them`,
     line(header),
@@ -104,13 +119,15 @@ export function rolloutWords(s: { fromDay: number; rampDays: number }): string {
 
 /** A line per surface whose encryption is rolled out during the run: when, and the encrypted messages by month. */
 function rolloutLines(r: RunResult): string[] {
-  return (Object.keys(SURFACE_NAMES) as (keyof RunResult['surfaces'])[]).flatMap((k) => {
-    const s = r.surfaces[k];
-    if (s.encryption !== 'e2ee' || (s.fromDay === 0 && s.rampDays === 0)) return [];
-    const first = r.messages.encryptedPerDay.findIndex((x) => x > 0);
-    const seen = first < 0 ? 'no message encrypted in the run' : `first encrypted message on day ${first + 1}`;
-    return [`Rollout             ${SURFACE_NAMES[k]}: ${rolloutWords(s)} (${seen})`];
-  }).concat(r.rollout ? [`  CyberTips a day    ${rolloutRates(r.rollout)}`] : []);
+  return (Object.keys(SURFACE_NAMES) as (keyof RunResult['surfaces'])[])
+    .flatMap((k) => {
+      const s = r.surfaces[k];
+      if (s.encryption !== 'e2ee' || (s.fromDay === 0 && s.rampDays === 0)) return [];
+      const first = r.messages.encryptedPerDay.findIndex((x) => x > 0);
+      const seen = first < 0 ? 'no message encrypted in the run' : `first encrypted message on day ${first + 1}`;
+      return [`Rollout             ${SURFACE_NAMES[k]}: ${rolloutWords(s)} (${seen})`];
+    })
+    .concat(r.rollout ? [`  CyberTips a day    ${rolloutRates(r.rollout)}`] : []);
 }
 
 /** CyberTips a day before a rollout, since its start and once complete, in the 1-based days of the series. */

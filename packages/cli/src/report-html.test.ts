@@ -184,6 +184,31 @@ describe('rollout bands', () => {
   });
 });
 
+describe('rollout bands of a world of several platforms', () => {
+  it('shade each platform’s rollout, named by the platform', () => {
+    const world = runEmbedded(
+      testScenario({
+        name: 'two',
+        seed: 4,
+        durationDays: 3,
+        population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } },
+        platforms: [{ name: 'open' }, { name: 'chat', surfaces: { directMessages: { encryption: 'e2ee', fromDay: 1, rampDays: 1 } } }],
+      }),
+      { file: 'two.yaml' },
+    );
+    expect(world.platforms?.map((p) => p.name)).toEqual(['open', 'chat']);
+    expect(rolloutBands(['w'], [world])).toEqual([
+      {
+        from: 1,
+        to: 2,
+        label: 'w chat: DMs e2ee from the start of day 2 (fromDay 1), reaching every account by the end of day 2',
+        colour: SCENARIO_COLOURS[0],
+        fill: `${SCENARIO_COLOURS[0]}1f`,
+      },
+    ]);
+  });
+});
+
 describe('the list of reports', () => {
   it('has one entry per report to police, joined with the truth, and a CSV row each', () => {
     const r = a;

@@ -94,16 +94,24 @@ export interface Band {
   fill: string;
 }
 
-/** Each run's rollouts (e2ee surfaces that are not encrypted from the start), as bands of the per-day charts. */
+/**
+ * Each run's rollouts (e2ee surfaces that are not encrypted from the start), as bands of
+ * the per-day charts; in a world of several platforms, each platform's, named.
+ */
 export function rolloutBands(labels: string[], results: RunResult[]): Band[] {
-  return results.flatMap((r, i) =>
-    (Object.keys(SURFACE_NAMES) as (keyof RunResult['surfaces'])[]).flatMap((k) => {
-      const s = r.surfaces[k];
-      if (s.encryption !== 'e2ee' || (s.fromDay === 0 && s.rampDays === 0)) return [];
-      const colour = scenarioColour(i);
-      return [{ from: s.fromDay, to: s.fromDay + s.rampDays, label: `${labels[i]}: ${SURFACE_NAMES[k]} ${rolloutWords(s)}`, colour, fill: `${colour}1f` }];
-    }),
-  );
+  return results.flatMap((r, i) => {
+    const owners = r.platforms
+      ? r.platforms.map((p) => ({ who: `${labels[i]} ${p.name}`, surfaces: p.surfaces }))
+      : [{ who: labels[i] as string, surfaces: r.surfaces }];
+    return owners.flatMap(({ who, surfaces }) =>
+      (Object.keys(SURFACE_NAMES) as (keyof RunResult['surfaces'])[]).flatMap((k) => {
+        const s = surfaces[k];
+        if (s.encryption !== 'e2ee' || (s.fromDay === 0 && s.rampDays === 0)) return [];
+        const colour = scenarioColour(i);
+        return [{ from: s.fromDay, to: s.fromDay + s.rampDays, label: `${who}: ${SURFACE_NAMES[k]} ${rolloutWords(s)}`, colour, fill: `${colour}1f` }];
+      }),
+    );
+  });
 }
 
 function charts(input: ReportInput): ChartSpec[] {
