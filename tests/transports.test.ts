@@ -36,9 +36,9 @@ describe.each([
       scenarioCopy('scenarios/facebook-2024.yaml', {
         'adults: 64000': 'adults: 12000',
         'minors: 16000': 'minors: 3000',
-        'durationDays: 60': 'durationDays: 16',
-        'fromDay: 20 ': 'fromDay: 6 ',
-        'rampDays: 12 ': 'rampDays: 4 ',
+        'durationDays: 70': 'durationDays: 16',
+        'fromDay: 30 ': 'fromDay: 6 ',
+        'rampDays: 20 ': 'rampDays: 4 ',
         'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
         'burnInDays: 10 ': 'burnInDays: 3 ',
       }),
