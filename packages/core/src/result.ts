@@ -302,15 +302,7 @@ export interface PlatformSummary {
   /** Its incidents referred, and the investigations (of offenders) its incidents opened. */
   referrals: { referred: number; investigated: number; offendersInvestigated: number };
   /** Of the world's police: its relevant referrals, the investigations its incidents opened, their arrests, and its relevant referrals still waiting at the end. */
-  police: {
-    referred: number;
-    relevant: number;
-    investigations: number;
-    offendersInvestigated: number;
-    innocentInvestigated: number;
-    arrests: number;
-    backlogAtEnd: number;
-  };
+  police: Omit<RunResult['police'], 'capacityPerDay' | 'investigationsPerDay'>;
   /** Per route: flags raised and confirmed by its review. */
   routes: Record<Route, { flags: number; confirmed: number }>;
   review: { capacityPerDay: number; flags: number; reviewed: number; confirmed: number; rejected: number; backlogAtEnd: number };

@@ -100,7 +100,8 @@ export async function submitRun(
   const partitions = options.partitions ?? 1;
   await agreePartitions(redis, options.prefix, partitions);
   const keys = new RunKeys(options.prefix, run, partitions);
-  // One platform's run of a world of several: the file's scenario is stored, and the platform in the options.
+  // One platform's run of a world of several: the scenario as that run sees it is stored
+  // (it loads back to the same run, see core scenario/platforms.ts), the platform in the options.
   const { platform, ...stored } = scenario;
   const scenarioJson = JSON.stringify(stored);
   const layout = batchLayout(scenario, options.batchSize, options.groups ?? 1);
