@@ -126,6 +126,17 @@ describe('applying a path to the document', () => {
     });
   });
 
+  it('reaches into a list of platforms by name, and names the entries it has when one is missing', () => {
+    const doc = { seed: 1, platforms: [{ name: 'social' }, { name: 'chat', members: 0.5 }] };
+    expect(applyPath(doc, 'platforms.chat.surfaces.directMessages.rampDays', 10)).toEqual({
+      ok: true,
+      doc: { seed: 1, platforms: [{ name: 'social' }, { name: 'chat', members: 0.5, surfaces: { directMessages: { rampDays: 10 } } }] },
+    });
+    expect(doc.platforms[1]).toEqual({ name: 'chat', members: 0.5 });
+    expect(applyPath(doc, 'platforms.forum.members', 0.2)).toEqual({ ok: false, message: 'platforms has no entry named forum (it has social, chat)' });
+    expect(applyPath(doc, 'platforms.chat', 1)).toEqual({ ok: false, message: 'platforms.chat is a whole entry of platforms; set one of its fields' });
+  });
+
   it('does not write through a YAML alias into the other field', () => {
     const shared = { mean: 0.5, sd: 0.1 };
     const r = applyPath({ a: shared, b: shared }, 'a.mean', 0.9);

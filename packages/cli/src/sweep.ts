@@ -158,8 +158,9 @@ function copy<T>(x: T): T {
 
 /**
  * A copy of `doc` with the field at `path` set to `value`, creating missing groups of
- * fields on the way. Fails if the path runs through something that is not a group of
- * fields (a number, text or list).
+ * fields on the way; in a list of named groups (`platforms`) the key after the list's
+ * names the entry (`platforms.facebook.members`). Fails if the path runs through
+ * something that is not a group of fields (a number, text or other list).
  */
 export function applyPath(doc: unknown, path: string, value: Scalar): { ok: true; doc: Doc } | { ok: false; message: string } {
   if (!isMapping(doc)) return { ok: false, message: 'the scenario is not a mapping of fields' };
@@ -170,9 +171,23 @@ export function applyPath(doc: unknown, path: string, value: Scalar): { ok: true
     const key = keys[i] as string;
     // Own properties only: an inherited one (`constructor`, `__proto__`) is no field of the file.
     const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    // A list of named groups (platforms): the next key names the entry.
+    if (Array.isArray(next) && next.every((e) => isMapping(e) && typeof e.name === 'string')) {
+      const name = keys[i + 1] as string;
+      const names = next.map((e) => (e as Doc).name as string);
+      if (i + 1 === keys.length - 1) return { ok: false, message: `${keys.slice(0, i + 2).join('.')} is a whole entry of ${key}; set one of its fields` };
+      const entry = next.find((e) => (e as Doc).name === name);
+      if (!entry) return { ok: false, message: `${key} has no entry named ${name} (it has ${names.join(', ')})` };
+      node = entry as Doc;
+      i++;
+      continue;
+    }
     if (next === undefined) setOwn(node, key, {});
     else if (!isMapping(next)) {
-      return { ok: false, message: `${keys.slice(0, i + 1).join('.')} is ${describe(next)} in the scenario, not a group of fields` };
+      return {
+        ok: false,
+        message: `${keys.slice(0, i + 1).join('.')} is ${describe(next)} in the scenario, not a group of fields`,
+      };
     }
     node = node[key] as Doc;
   }
