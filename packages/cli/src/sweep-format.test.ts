@@ -3,6 +3,8 @@ import { ROUTES, type RunResult } from '@blindspot/core';
 import { csvCell, headlineFigures } from './figures';
 import { formatSweep, movement, shortHeaders, sweepCsv } from './sweep-format';
 import type { SweepDocument } from './sweep';
+import { testScenario } from '@blindspot/core/testing';
+import { runEmbedded } from '@blindspot/pipeline/embedded';
 
 /** The parts of a result document the sweep table reads. */
 function result(
@@ -201,5 +203,38 @@ describe('sweep output', () => {
     expect(csvCell('e2ee')).toBe('e2ee');
     const csv = sweepCsv({ ...doc, runs: [{ values: { 'surfaces.directMessages.encryption': '=cmd|x' }, result: plain }] });
     expect(csv.split('\n')[1]?.startsWith("'=cmd|x,")).toBe(true);
+  });
+});
+
+describe('sweep output of a world of several platforms', () => {
+  it('gives each run’s table of its platforms, named by its values', () => {
+    const world = (members: number) =>
+      runEmbedded(
+        testScenario({
+          name: 'two',
+          seed: 8,
+          durationDays: 2,
+          population: { adults: 200, minors: 50, offenders: { sharers: { count: 10 } } },
+          platforms: [{ name: 'open' }, { name: 'chat', members }],
+        }),
+        { file: 'two.yaml' },
+      );
+    const [a, b] = [world(0.3), world(0.9)];
+    const sweepDoc: SweepDocument = {
+      scenario: { name: 'two', file: 'two.yaml' },
+      set: [{ path: 'platforms.chat.members', values: [0.3, 0.9] }],
+      runs: [
+        { values: { 'platforms.chat.members': 0.3 }, result: a as RunResult },
+        { values: { 'platforms.chat.members': 0.9 }, result: b as RunResult },
+      ],
+    };
+    const lines = formatSweep(sweepDoc, [{ 'platforms.chat.members': '0.3' }, { 'platforms.chat.members': '0.9' }], '2 runs').split('\n');
+    const titles = lines.filter((l) => l.startsWith('Platforms with'));
+    expect(titles.map((t) => t.split(':')[0])).toEqual(['Platforms with members=0.3', 'Platforms with members=0.9']);
+    const first = lines.indexOf(titles[0] as string);
+    expect(lines.slice(first + 2, first + 5).map((l) => l.split(/\s+/)[0])).toEqual(['open', 'chat', 'all']);
+    // More people on chat: more of the world's messages there.
+    const chatMessages = (r: RunResult) => r.platforms?.[1]?.messages.total ?? 0;
+    expect(chatMessages(b)).toBeGreaterThan(chatMessages(a));
   });
 });

@@ -1,5 +1,6 @@
 /** Tables, trend lines and CSV for `blindspot sweep`. */
 import { csvLine, type Figure, headlineFigures, ROUTE_COUNT_KINDS, ROUTE_COUNTS } from './figures';
+import { platformTable } from './format';
 import { printable } from './output';
 import type { Scalar, SweepDocument } from './sweep';
 
@@ -109,6 +110,11 @@ export function formatSweep(doc: SweepDocument, raw: readonly Record<string, str
       out.push(`${`${f.label}:`.padEnd(width)} ${m.slice(0, at).padStart(wa)}${(to ?? '').padEnd(wb)}${tail}`.trimEnd());
     });
   }
+  // A world of several platforms: each run's table of its platforms, named by its values.
+  results.forEach((r, i) => {
+    const t = platformTable(r, `Platforms with ${paths.map((p, j) => `${shortHeaders(paths)[j]}=${raw[i]?.[p] ?? ''}`).join(', ')}`);
+    if (t.length > 0) out.push('', ...t);
+  });
   results.forEach((r, i) => {
     for (const w of r.warnings) out.push(`WARNING: ${paths.map((p) => `${p}=${raw[i]?.[p] ?? ''}`).join(', ')}: ${w}`);
   });
