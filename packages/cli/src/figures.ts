@@ -224,7 +224,11 @@ export function platformRows(r: RunResult): { label: string; summary: PlatformSu
 /** Every count of a platform summary, by its path (as in the result document), in the summary's order. */
 function summaryCounts(p: PlatformSummary): [string, number][] {
   const walk = (x: unknown, path: string): [string, number][] =>
-    typeof x === 'number' ? [[path, x]] : typeof x === 'object' && x !== null ? Object.entries(x).flatMap(([k, v]) => walk(v, path ? `${path}.${k}` : k)) : [];
+    typeof x === 'number'
+      ? [[path, x]]
+      : typeof x === 'object' && x !== null && !Array.isArray(x)
+        ? Object.entries(x).flatMap(([k, v]) => walk(v, path ? `${path}.${k}` : k))
+        : [];
   return Object.entries(p)
     .filter(([k]) => k !== 'name' && k !== 'surfaces')
     .flatMap(([k, v]) => walk(v, k));
@@ -233,7 +237,8 @@ function summaryCounts(p: PlatformSummary): [string, number][] {
 /**
  * A world's platforms as CSV: one row per platform and a last row for all platforms, with
  * each surface's encryption and every count of the platform summary (columns named by
- * their path in the result document; the total row holds the headline figures). Only a
+ * their path in the result document; the total row holds the headline figures; the
+ * per-day series are in the per-day CSV's totals and the report's chart, not here). Only a
  * header and the total row for a result without platforms.
  */
 export function platformsCsv(r: RunResult): string {

@@ -206,6 +206,13 @@ describe('rollout bands of a world of several platforms', () => {
         fill: `${SCENARIO_COLOURS[0]}1f`,
       },
     ]);
+    // Each platform's CyberTips a day, in a chart of their own: they add up to the world's.
+    const [open, chat] = world.platforms ?? [];
+    expect(open?.cyberTipsPerDay.reports.map((n, d) => n + (chat?.cyberTipsPerDay.reports[d] ?? 0))).toEqual(world.cyberTips.reportsPerDay);
+    const html = renderHtml({ title: 'T', labels: ['w'], results: [world] });
+    expect(html).toContain('<canvas id="platform-incidents-per-day">');
+    expect(html).toContain(`"label":"w open","data":${JSON.stringify(open?.cyberTipsPerDay.reports)}`);
+    expect(renderHtml({ title: 'T', labels: ['a'], results: [a] })).not.toContain('platform-incidents-per-day');
   });
 });
 

@@ -171,6 +171,29 @@ function charts(input: ReportInput): ChartSpec[] {
         options: { scales: { x: categoryAxis('simulated day'), y: countAxis('incidents filed that day') } },
       },
     },
+    // A world of several platforms: each platform's CyberTips a day, its rollout shaded.
+    ...(results.some((r) => r.platforms)
+      ? [
+          {
+            id: 'platform-incidents-per-day',
+            title: 'CyberTips per simulated day, by platform',
+            note: `Each platform's incidents as it files them, one line per platform (per scenario with several platforms).${rolloutNote}`,
+            config: {
+              type: 'line',
+              data: {
+                labels: dayLabels,
+                datasets: results.flatMap((r, i) =>
+                  (r.platforms ?? []).map((p, j) => {
+                    const colour = scenarioColour(i * 3 + j);
+                    return { label: `${labels[i]} ${p.name}`, data: p.cyberTipsPerDay.reports, borderColor: colour, backgroundColor: colour, tension: 0.2 };
+                  }),
+                ),
+              },
+              options: { scales: { x: categoryAxis('simulated day'), y: countAxis('incidents filed that day') }, plugins },
+            },
+          } satisfies ChartSpec,
+        ]
+      : []),
     {
       id: 'investigations-per-day',
       title: 'Police investigations opened per simulated day',

@@ -155,7 +155,9 @@ describe('combinePlatforms', () => {
 
   it("gives each platform's key figures, and every count of them sums to the world's", () => {
     expect(world.platforms?.map((p) => p.name)).toEqual(['chat', 'photos']);
-    const paths = leaves(world.platforms?.[0]).filter(([p]) => !p.startsWith('surfaces.'));
+    // The per-day series have their own test below; surfaces are settings.
+    const counted = ([p]: [string, unknown]) => !p.startsWith('surfaces.') && !p.startsWith('cyberTipsPerDay.');
+    const paths = leaves(world.platforms?.[0]).filter(counted);
     expect(paths.length).toBeGreaterThan(40);
     for (const [path] of paths) {
       const total = (world.platforms ?? []).reduce((sum, p) => sum + (at(p, path) as number), 0);
@@ -168,7 +170,7 @@ describe('combinePlatforms', () => {
     expect(world.offenders).toMatchObject({ total: 7, reported: 5 });
     expect(world.offenders.byKind.sharer).toEqual({ total: 5, reported: 3 });
     // A total row from the world's result has the same figures.
-    const total = leaves(summaryOf('all', world));
+    const total = leaves(summaryOf('all', world)).filter(counted);
     for (const [path, value] of total) expect([path, value]).toEqual([path, at(world, path)]);
   });
 
@@ -186,6 +188,10 @@ describe('combinePlatforms', () => {
       expect(pick(world)).toEqual(pick(chat).map((x, i) => x + (pick(photos)[i] ?? 0)));
     }
     expect(world.reports.perDay).toEqual([5, 2, 0]);
+    // Each platform keeps its own CyberTips a day.
+    expect(world.platforms?.map((p) => p.cyberTipsPerDay)).toEqual(
+      [chat, photos].map((r) => ({ reports: r.cyberTips.reportsPerDay, incidents: r.cyberTips.incidentsPerDay })),
+    );
   });
 
   it('recomputes ratios from the summed counts, not as the mean of the parts', () => {

@@ -86,6 +86,7 @@ export function summaryOf(name: string, r: RunResult): PlatformSummary {
       profilePhotos: { ...r.surfaces.profilePhotos },
     },
     rollout: r.rollout,
+    cyberTipsPerDay: { reports: [...r.cyberTips.reportsPerDay], incidents: [...r.cyberTips.incidentsPerDay] },
     messages: {
       total: r.messages.total,
       encrypted: r.messages.encrypted,

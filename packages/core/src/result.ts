@@ -292,6 +292,8 @@ export interface PlatformSummary {
   surfaces: RunResult['surfaces'];
   /** Its rollout of encryption, before and after (RunResult.rollout). */
   rollout: RolloutSummary | null;
+  /** Its CyberTips per simulated day, as filed and after bundling (cyberTips.reportsPerDay and incidentsPerDay): the per-platform before and after. */
+  cyberTipsPerDay: { reports: number[]; incidents: number[] };
   messages: { total: number; encrypted: number; scanned: number; unscannable: number; deadLettered: number };
   detections: PerRoute;
   reports: { total: number; truePositive: number; falsePositive: number; byRoute: PerRoute; byFirstRoute: PerRoute };
