@@ -7,6 +7,7 @@ import { combinePlatforms, summaryOf } from './platform-results';
 import { newPlatformKey } from './franking';
 import { DAY, type Detection, type ScanCounts } from './types';
 import { ROUTES, type Route } from './routes';
+import { emptyLedger } from './world/ledger';
 
 const platformKey = newPlatformKey();
 const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
@@ -60,31 +61,9 @@ function part(s: Scenario, spec: PartSpec): RunResult {
     { run: 'r', seq: 0, final: true, detections: [], reports: [] },
   );
   const ledger: LedgerView = {
-    offenders: { sharer: [], producer: [], groomer: [] },
-    mentors: [],
-    viralSharers: [],
-    offenderReturns: 0,
-    abusiveMessages: { knownImage: 0, newImage: 0, grooming: 0 },
-    abusiveIds: { knownImage: [], newImage: [], grooming: [] },
-    abusiveEncrypted: 0,
-    firstAbuse: [],
+    ...emptyLedger(),
     messages: spec.messages,
     encrypted: spec.encrypted,
-    messagesPerDay: [],
-    encryptedPerDay: [],
-    userReports: 0,
-    forgedReports: 0,
-    blocks: 0,
-    protections: {
-      refusedRequests: 0,
-      restrictedMessages: 0,
-      refusedAbusive: 0,
-      restrictedAccounts: 0,
-      restrictedInnocent: 0,
-      prompted: 0,
-      promptedReports: 0,
-      promptedBlocks: 0,
-    },
     privacy: { readableInnocentMessages: 10, innocentUsersExposed: 3, innocentUsers: 30 },
     ...spec.ledger,
   };

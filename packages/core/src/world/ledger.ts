@@ -11,7 +11,8 @@ import { addProtectionCounts, type ProtectionCounts, zeroProtectionCounts } from
 
 export type Ledger = LedgerView;
 
-function emptyLedger(): Ledger {
+/** A ledger with nothing in it yet. */
+export function emptyLedger(): Ledger {
   return {
     offenders: { sharer: [], producer: [], groomer: [] },
     mentors: [],
