@@ -27,26 +27,11 @@ export function platformsOf(scenario: Scenario): PlatformSettings[] {
     members: p.members,
     offenderShare: p.offenderShare,
     surfaces: p.surfaces ?? top.surfaces,
-    // The hash bank and what users do (report, block, forge) belong to the world, not to a platform.
-    detection: p.detection ? shared(p.detection, top.detection) : top.detection,
+    // The hash bank and what users do (report, block, forge) are the world's: validation
+    // holds a platform's to the top-level values (problems.ts), so they agree.
+    detection: p.detection ?? top.detection,
     review: p.review ?? top.review,
   }));
-}
-
-/** A platform's detection with the world's parts (the shared hash bank, users' behaviour) from the top-level block. */
-function shared(own: Scenario['detection'], top: Scenario['detection']): Scenario['detection'] {
-  const u = top.userReports;
-  return {
-    ...own,
-    hashBank: top.hashBank,
-    userReports: {
-      ...own.userReports,
-      probability: u.probability,
-      blockProbability: u.blockProbability,
-      meanDelayHours: u.meanDelayHours,
-      forgedPerDay: u.forgedPerDay,
-    },
-  };
 }
 
 /** The fields of a platform's userReports block that describe the users, so are the world's (the top-level values). */

@@ -132,7 +132,6 @@ export class WorldShard {
     messages.sort((a, b) => a.envelope.t - b.envelope.t);
     const events: ShardEvent[] = [];
     const protections = this.protections;
-    //
     // In a world of several platforms every shard plays all of them, with the same draws,
     // and keeps only the events of the run's platform (platforms.ts); the protections,
     // which are the world's, see every event, and count only the kept ones.
