@@ -291,6 +291,12 @@ export function combinePlatforms(scenario: Scenario, names: readonly string[], p
       returns: sum(parts, (r) => r.offenders.returns),
       byKind,
     },
+    enforcement: {
+      closed: sum(parts, (r) => r.enforcement.closed),
+      offendersClosed: sum(parts, (r) => r.enforcement.offendersClosed),
+      innocentClosed: sum(parts, (r) => r.enforcement.innocentClosed),
+      returnsAfterClosing: sum(parts, (r) => r.enforcement.returnsAfterClosing),
+    },
     innocentReported: sum(parts, (r) => r.innocentReported),
     lookalikesReported: sum(parts, (r) => r.lookalikesReported),
     viralSharersReported: sum(parts, (r) => r.viralSharersReported),

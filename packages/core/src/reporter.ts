@@ -126,8 +126,20 @@ export interface ReporterState {
   vouchers: { received: number; matched: number; opened: number; accountsOpened: number };
   /** Client-side scanning: shares and sealed evidence per account, and whether it has opened. */
   css: Record<string, { shares: string[]; inners: string[]; messages: number[]; open: boolean }>;
+  /**
+   * Enforcement (scenario `enforcement`): the accounts each review day filed a first
+   * report about, which the platform closes; empty when it closes none.
+   */
+  closings: number[][];
   /** True once the final batch has been applied. */
   done: boolean;
+}
+
+/** An account the platform closes, and when: what the world is told (enforcement). */
+export interface Closing {
+  account: number;
+  /** Simulated seconds: the start of the day the account closes. */
+  t: number;
 }
 
 export interface ReporterContext {
@@ -201,8 +213,32 @@ export function initialReporterState(scenario: Scenario): ReporterState {
     userReports: { received: 0, accepted: 0, rejected: 0 },
     vouchers: { received: 0, matched: 0, opened: 0, accountsOpened: 0 },
     css: {},
+    closings: Array.from({ length: scenario.durationDays }, () => []),
     done: false,
   };
+}
+
+/**
+ * Reviews every day before `day` not yet reviewed: a runner calls it once every input
+ * before that day is applied and none after it (so the result is that of reviewing the
+ * day when its first later input came), to learn the day's closings without waiting for
+ * a detection on a later day. Returns the messages the review found (for recall).
+ */
+export function advanceReporter(scenario: Scenario, state: ReporterState, day: number): DetectedMessages {
+  const detected: DetectedMessages = [];
+  if (!state.done) closeDaysBefore(scenario, state, day, detected);
+  return detected;
+}
+
+/**
+ * The closings of review days from..to-1 (only those reviewed already): a first report
+ * filed at the end of day d closes its account at the start of day d + 1 + delayDays.
+ */
+export function closingsOf(scenario: Scenario, state: ReporterState, from: number, to: number): Closing[] {
+  const out: Closing[] = [];
+  const t = (d: number) => (d + 1 + scenario.enforcement.delayDays) * DAY;
+  for (let d = Math.max(0, from); d < Math.min(to, state.day); d++) for (const account of state.closings[d] ?? []) out.push({ account, t: t(d) });
+  return out;
 }
 
 type Item =
@@ -490,6 +526,7 @@ function reviewDay(scenario: Scenario, state: ReporterState, day: number, detect
         evidence: { [flag.route]: flag.detections },
       };
       state.perDay[day] = (state.perDay[day] ?? 0) + 1;
+      if (scenario.enforcement.banReported) (state.closings[day] ??= []).push(flag.account);
     }
   }
 }

@@ -73,6 +73,7 @@ function ledger(over: Partial<LedgerView> = {}): LedgerView {
     mentors: [7],
     viralSharers: [],
     offenderReturns: 0,
+    offenderReturnsAfterClosing: 0,
     abusiveMessages: { knownImage: 4, newImage: 2, grooming: 3 },
     abusiveIds: { knownImage: [100, 101, 102, 103], newImage: [200, 201], grooming: [300, 301, 302] },
     abusiveEncrypted: 6,

@@ -5,7 +5,7 @@
  */
 import { type RolloutSummary, rolloutSummary } from './rollout-summary';
 import type { Scenario } from './scenario';
-import { DETECTED_ROUTE_SLOTS, flagRecordOf, type Incident, type ReporterState } from './reporter';
+import { closingsOf, DETECTED_ROUTE_SLOTS, flagRecordOf, type Incident, type ReporterState } from './reporter';
 import { DAY } from './types';
 import { ROUTES, routeOfKind, zeroRoutes, type Route } from './routes';
 import { ABUSE_KINDS, ABUSE_OF_OFFENDER, OFFENDER_KINDS, type AbuseKind, type OffenderKind } from './vocabulary';
@@ -41,6 +41,8 @@ export interface LedgerView {
   viralSharers: number[];
   /** Offenders' accounts opened on coming back after an earlier account ended. */
   offenderReturns: number;
+  /** Of those, the ones whose earlier account the platform closed (enforcement). */
+  offenderReturnsAfterClosing: number;
   abusiveMessages: Record<AbuseKind, number>;
   /** Ids of the abusive messages, by type (for recall). */
   abusiveIds: Record<AbuseKind, number[]>;
@@ -183,6 +185,12 @@ export interface RunResult {
     returns: number;
     byKind: Record<OffenderKind, { total: number; reported: number }>;
   };
+  /**
+   * Enforcement, over the whole run (burn-in included): accounts the platform closed
+   * because it reported them (closing within the run), offenders' and innocent ones, and
+   * offenders' accounts opened on coming back after such a closing.
+   */
+  enforcement: { closed: number; offendersClosed: number; innocentClosed: number; returnsAfterClosing: number };
   /** Innocent accounts reported, in all, among the look-alikes (teachers, coaches), and among those who forwarded a viral abuse image. */
   innocentReported: number;
   lookalikesReported: number;
@@ -334,6 +342,19 @@ function ofDays(series: readonly number[] | undefined, days: number): number[] {
     out[d] = (out[d] as number) + n;
   });
   return out;
+}
+
+/** What the platform's closings did (RunResult.enforcement). */
+function enforcementOf(scenario: Scenario, state: ReporterState, kindOf: ReadonlyMap<number, OffenderKind>, ledger: LedgerView): RunResult['enforcement'] {
+  const end = scenario.durationDays * DAY;
+  let closed = 0;
+  let offendersClosed = 0;
+  for (const c of closingsOf(scenario, state, 0, scenario.durationDays)) {
+    if (c.t >= end) continue;
+    closed++;
+    if (kindOf.has(c.account)) offendersClosed++;
+  }
+  return { closed, offendersClosed, innocentClosed: closed - offendersClosed, returnsAfterClosing: ledger.offenderReturnsAfterClosing };
 }
 
 export function buildResult(scenario: Scenario, file: string, state: ReporterState, detected: Iterable<number>, ledger: LedgerView, timing: Timing): RunResult {
@@ -503,6 +524,7 @@ export function buildResult(scenario: Scenario, file: string, state: ReporterSta
     },
     recall,
     offenders: { total: offenderTotal, reported: tp, returns: ledger.offenderReturns, byKind },
+    enforcement: enforcementOf(scenario, state, kindOf, ledger),
     innocentReported: fp,
     lookalikesReported: lookalikes,
     viralSharersReported: viral,

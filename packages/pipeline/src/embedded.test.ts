@@ -36,6 +36,10 @@ function scenario(dm: Encryption, extra: Json = {}): Scenario {
       userReports: { probability: 0.3, meanDelayHours: 3, forgedPerDay: 3 },
     },
     review: { capacityPerDay: 6 },
+    // These tests compare one world under different settings; a report's closing of its
+    // account would make the worlds differ, so this platform closes none (closings have
+    // tests of their own, below).
+    enforcement: { banReported: false },
   };
   return testScenario(base, extra);
 }
@@ -190,6 +194,43 @@ describe('runEmbeddedParallel', () => {
     expect(calls.length).toBeGreaterThan(3);
     expect([...calls].sort((a, b) => a - b)).toEqual(calls);
     expect(calls.at(-1)).toBe(e2ee.messages.total);
+  });
+});
+
+describe('runEmbedded: the platform closes the accounts it reports', () => {
+  // Eight days with offenders who always come back soon: reports close accounts from day 2 on.
+  const closing = scenario('none', {
+    durationDays: 8,
+    population: { offenders: { sharers: { returnShare: 1, returnDelayDays: 1 }, groomers: { returnShare: 1, returnDelayDays: 1 } } },
+    review: { capacityPerDay: 40 },
+    enforcement: { banReported: true, delayDays: 1 },
+  });
+  const keeping = testScenario(closing, { enforcement: { banReported: false } });
+  const closed = runEmbedded(closing, { file: 'closing.yaml' });
+  const kept = runEmbedded(keeping, { file: 'keeping.yaml' });
+
+  it('closes reported accounts, offenders come back on new accounts, and closing nothing closes nothing', () => {
+    expect(closed.warnings).toEqual([]);
+    const e = closed.enforcement;
+    expect(e.offendersClosed).toBeGreaterThan(5);
+    expect(e.closed).toBe(e.offendersClosed + e.innocentClosed);
+    // A closing takes effect two days after the review day, so reports of the last two days close nothing within the run.
+    expect(e.closed).toBeLessThanOrEqual(closed.reports.total);
+    expect(e.returnsAfterClosing).toBeGreaterThan(0);
+    expect(e.returnsAfterClosing).toBeLessThanOrEqual(closed.offenders.returns);
+    expect(kept.enforcement).toEqual({ closed: 0, offendersClosed: 0, innocentClosed: 0, returnsAfterClosing: 0 });
+    // Coming back after closings, more offender accounts are open at some time of the run.
+    expect(closed.offenders.total).toBeGreaterThan(kept.offenders.total);
+    // The first two days are the same world: nothing closes before day 2.
+    expect(closed.messages.perDay.slice(0, 2)).toEqual(kept.messages.perDay.slice(0, 2));
+  });
+
+  it('gives the same result whatever the batches and threads', async () => {
+    expect(withoutTiming(runEmbedded(closing, { file: 'closing.yaml', batchSize: 137 }))).toEqual(withoutTiming(closed));
+    for (const threads of [1, 3]) {
+      const r = await runEmbeddedParallel(closing, { file: 'closing.yaml', threads });
+      expect(withoutTiming(r), `${threads} threads`).toEqual(withoutTiming(closed));
+    }
   });
 });
 

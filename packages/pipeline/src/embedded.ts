@@ -11,8 +11,11 @@
 import { progressOver, runPlatforms, runPlatformsSync } from './platform-runs';
 import { availableParallelism } from 'node:os';
 import {
+  advanceReporter,
   applyMetadata,
   applyReporter,
+  closingsOf,
+  type Closing,
   buildResult,
   envelopeBatchOf,
   initialReporterState,
@@ -70,14 +73,30 @@ class EmbeddedRun {
     this.reporter = initialReporterState(scenario);
   }
 
-  /** The world on this thread. */
+  /** Review days whose closings have been handed to the world. */
+  private closedDays = 0;
+
+  /** The world on this thread: at the start of each day it closes the accounts reported by the end of the day before. */
   generator(): WorldGenerator {
     return new WorldGenerator(this.scenario, {
       run: 'embedded',
       batchSize: this.options.batchSize ?? DEFAULT_BATCH_SIZE,
       platformKey: this.platformKey,
       clientSecret: this.clientSecret,
+      ...(this.scenario.enforcement.banReported ? { closings: (day: number) => this.closings(day) } : {}),
     });
+  }
+
+  /**
+   * Enforcement: reviews the days before `day` (every input before it must be applied,
+   * none after it) and returns the closings of those not handed over yet. Each takes
+   * effect at least a day after its review day ends, so no later than `day` + 1.
+   */
+  closings(day: number): Closing[] {
+    for (const id of advanceReporter(this.scenario, this.reporter, day)) this.detected.push(id);
+    const out = closingsOf(this.scenario, this.reporter, this.closedDays, day);
+    this.closedDays = Math.max(this.closedDays, Math.min(day, this.reporter.day));
+    return out;
   }
 
   /** Scans, detects and reviews one sealed batch; batches must come in order. */
@@ -143,6 +162,7 @@ async function runOneParallel(scenario: Scenario, options: ParallelOptions): Pro
     run: 'embedded',
   });
   try {
+    const closings = scenario.enforcement.banReported ? (day: number) => run.closings(day) : undefined;
     const ledger = await pool.play((h) => {
       const batch = {
         run: 'embedded',
@@ -153,7 +173,7 @@ async function runOneParallel(scenario: Scenario, options: ParallelOptions): Pro
         blocks: h.blocks,
       };
       run.applyScanned(batch, h.scan);
-    });
+    }, closings);
     return run.result(ledger);
   } finally {
     await pool.close();

@@ -91,14 +91,23 @@ export class SealPool {
    * thread busy while the caller produces the next ones, and few enough to keep memory
    * flat. A failed item rejects when its turn comes, not before.
    */
-  async inOrder<T, R>(items: Iterable<T>, start: (item: T) => Promise<R>, finish: (item: T, result: R) => Promise<void> | void): Promise<void> {
+  async inOrder<T, R>(
+    items: Iterable<T> | AsyncIterable<T> | ((drain: () => Promise<void>) => Iterable<T> | AsyncIterable<T>),
+    start: (item: T) => Promise<R>,
+    finish: (item: T, result: R) => Promise<void> | void,
+  ): Promise<void> {
     const ahead = 2 * this.threads.length + 2;
     const inFlight: { item: T; result: Promise<R> }[] = [];
     const finishOldest = async () => {
       const { item, result } = inFlight.shift() as (typeof inFlight)[number];
       await finish(item, await result);
     };
-    for (const item of items) {
+    // An iterable made by a function may, while asked for its next item, have every item
+    // so far finished first (drain): one that waits on what its finished items lead to.
+    const drain = async () => {
+      while (inFlight.length > 0) await finishOldest();
+    };
+    for await (const item of typeof items === 'function' ? items(drain) : items) {
       const result = start(item);
       result.catch(() => {});
       inFlight.push({ item, result });

@@ -11,7 +11,7 @@
  * this thread applies. At the end every thread hands over the ledger of its shards, and
  * they are merged.
  */
-import type { Block, Envelope, Scenario, ScanResult, UserReport } from '@blindspot/core';
+import type { Block, Closing, Envelope, Scenario, ScanResult, UserReport } from '@blindspot/core';
 import { decodeEnvelopes } from '@blindspot/core';
 import { encryptedSurfaces } from '@blindspot/core/scenario';
 import {
@@ -41,7 +41,8 @@ export interface WorldWorkerData {
   run: string;
 }
 
-export type WorldRequest = { type: 'step'; hour: number } | { type: 'close' };
+/** Play an hour (closing the accounts given first: see Population.ban), or hand over the ledger. */
+export type WorldRequest = { type: 'step'; hour: number; closings?: Closing[] } | { type: 'close' };
 
 export type WorldReply =
   | { type: 'hour'; hour: number; envelopes: Uint8Array; reports: UserReport[]; blocks: Block[]; scan: ScanResult }
@@ -134,14 +135,24 @@ export class WorldPool {
     (this.threads[w] as Worker).postMessage(request);
   }
 
-  /** Plays the whole run, handing each hour to `apply` in order; the ledger once every hour is applied. */
-  async play(apply: (hour: WorldHour) => Promise<void> | void): Promise<Ledger> {
+  /**
+   * Plays the whole run, handing each hour to `apply` in order; the ledger once every
+   * hour is applied. `closings` (enforcement): asked, when day D's first hour is sent
+   * to be played, for the closings of the days before D - 1 (every hour before D - 1 is
+   * applied by then, since a thread is at most AHEAD hours ahead), which take effect
+   * from day D on.
+   */
+  async play(apply: (hour: WorldHour) => Promise<void> | void, closings?: (day: number) => Closing[]): Promise<Ledger> {
     const hours = this.data.scenario.durationDays * 24;
     const n = this.threads.length;
-    for (let hour = 0; hour < Math.min(AHEAD, hours); hour++) for (let w = 0; w < n; w++) this.send(w, { type: 'step', hour });
+    const step = (hour: number) => {
+      const c = closings && hour >= 48 && hour % 24 === 0 ? closings(hour / 24 - 1) : [];
+      for (let w = 0; w < n; w++) this.send(w, c.length > 0 ? { type: 'step', hour, closings: c } : { type: 'step', hour });
+    };
+    for (let hour = 0; hour < Math.min(AHEAD, hours); hour++) step(hour);
     for (let hour = 0; hour < hours; hour++) {
       const parts = await Promise.all(this.inboxes.map((inbox) => inbox.take('hour', hour)));
-      if (hour + AHEAD < hours) for (let w = 0; w < n; w++) this.send(w, { type: 'step', hour: hour + AHEAD });
+      if (hour + AHEAD < hours) step(hour + AHEAD);
       await apply(merged(parts, hour, hour === hours - 1));
     }
     for (let w = 0; w < n; w++) this.send(w, { type: 'close' });

@@ -44,8 +44,10 @@ function step(hour: number): void {
 
 port.on('message', (request: WorldRequest) => {
   try {
-    if (request.type === 'step') step(request.hour);
-    else {
+    if (request.type === 'step') {
+      for (const c of request.closings ?? []) population.ban(c.account, c.t);
+      step(request.hour);
+    } else {
       book.close(
         shards.map((s) => s.protectionCounts),
         (a) => owned.has(shardOf(a)),

@@ -18,12 +18,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
-import { envelopeBatchOf } from '@blindspot/core';
+import { envelopeBatchOf, type Closing } from '@blindspot/core';
 import { WorldGenerator, CLIENT_SECRET_BYTES, type Ledger, type LedgerPart, mergeLedgers, seqOf, type UnsealedBatch } from '@blindspot/core/world';
 import { SealPool } from '@blindspot/pipeline/seal-pool';
 import {
   PICKUPS,
   QUEUES,
+  REPORTER_STATE,
   RUN_KEY_TTL_SECONDS,
   RunCancelledError,
   encodeMetadataJob,
@@ -206,7 +207,16 @@ export function bindGenerator(ctx: ServiceContext): void {
         const platformKey = await runSecret(ctx.redis, keys, keys.platformKey, 32);
         const clientSecret = await runSecret(ctx.redis, keys, keys.clientSecret, CLIENT_SECRET_BYTES);
         const done = Number((await ctx.redis.hget(keys.generated, String(group))) ?? '-1');
-        const generator = new WorldGenerator(spec.scenario, { run, batchSize: spec.batchSize, platformKey, clientSecret, group: { layout, index: group } });
+        /** Enforcement: the closings fetched for the next day, which the world asks for as it starts it. */
+        let closings: Closing[] = [];
+        const generator = new WorldGenerator(spec.scenario, {
+          run,
+          batchSize: spec.batchSize,
+          platformKey,
+          clientSecret,
+          group: { layout, index: group },
+          ...(spec.scenario.enforcement.banReported ? { closings: () => closings } : {}),
+        });
         const hours = spec.scenario.durationDays * 24;
         /** The group's last batch: after it is made, the group's part of the ledger is complete. */
         const lastOfGroup = seqOf(layout, hours - 1, group, layout.parts - 1);
@@ -278,11 +288,47 @@ export function bindGenerator(ctx: ServiceContext): void {
         const pool = new SealPool(sealers, { clientSecret, franking: spec.scenario.detection.userReports.franking });
         // After a crash the group is regenerated deterministically; batches already enqueued
         // are skipped (and their job ids would make re-adding harmless anyway).
-        function* notYetEnqueued() {
-          for (const batch of generator.unsealedBatches()) if (batch.seq > done) yield batch;
+        // With enforcement, the group's last batch of a day is followed by a wait for the
+        // closings the world needs to start the next one (every batch so far published
+        // first: the reporter reviews a day once the next day's batches reach it).
+        const perHour = layout.groups * layout.parts;
+        const dayEnds = (seq: number) => seq % layout.parts === layout.parts - 1 && Math.floor(seq / perHour) % 24 === 23;
+        async function* notYetEnqueued(drain: () => Promise<void>) {
+          for (const batch of generator.unsealedBatches()) {
+            if (batch.seq > done) yield batch;
+            const day = Math.floor(batch.seq / perHour / 24) + 1;
+            if (spec.scenario.enforcement.banReported && dayEnds(batch.seq) && day < spec.scenario.durationDays) {
+              await drain();
+              closings = await closingsFor(day);
+            }
+          }
+        }
+        /** Review days whose closings have been fetched. */
+        let fetched = 0;
+        /** The closings of the review days before `day` - 1, once the reporter has reviewed them (those of day 0 and 1 take effect from day 2 on). */
+        async function closingsFor(day: number): Promise<Closing[]> {
+          const out: Closing[] = [];
+          const state = keys.stage('reporter').state;
+          for (; fetched < day - 1; fetched++) {
+            for (;;) {
+              const [cancelled, raw] = await Promise.all([isCancelled(ctx.redis, keys), ctx.redis.hget(state, REPORTER_STATE.closings(fetched))]);
+              if (cancelled) throw stop(-1);
+              if (raw !== null) {
+                for (const c of JSON.parse(raw) as Closing[]) out.push(c);
+                break;
+              }
+              // Shutting down: hand the run back; whoever takes it up regenerates to here.
+              if (ctx.stopping.aborted) {
+                await ctx.redis.hdel(keys.pickups, `${PICKUPS.generated}:${group}`);
+                await ctx.release(job, token);
+              }
+              await sleep(25);
+            }
+          }
+          return out;
         }
         try {
-          await pool.inOrder(notYetEnqueued(), (batch) => pool.seal(batch.messages), publish);
+          await pool.inOrder(notYetEnqueued, (batch) => pool.seal(batch.messages), publish);
         } finally {
           await pool.close();
         }

@@ -4,7 +4,7 @@
  * client-side-scanning vouchers at the threshold, runs review and filing, and on the
  * final batch joins with the ledger and writes the result document.
  */
-import { applyReporter, initialReporterState, type ReporterState } from '@blindspot/core/reporter';
+import { advanceReporter, applyReporter, closingsOf, initialReporterState, type ReporterState } from '@blindspot/core/reporter';
 import { buildResult, type LedgerView } from '@blindspot/core/result';
 import type { MetadataResult, ScanResult } from '@blindspot/core';
 import { NumberList } from '@blindspot/core/tables';
@@ -62,7 +62,14 @@ export function bindReporter(ctx: ServiceContext): void {
           const raw = stored.get(STATE_KEY);
           const state: ReporterState = raw ? (JSON.parse(raw) as ReporterState) : initialReporterState(spec.scenario);
           const filedBefore = new Set(Object.keys(state.tips));
-          const detected = applyReporter({ scenario: spec.scenario, platformKey }, state, scan.result, metadata.result);
+          const reviewedBefore = state.day;
+          const enforcing = spec.scenario.enforcement.banReported;
+          // Enforcement: the days before this batch's are reviewed now (every batch before
+          // it is applied), so that the generators learn their closings without waiting
+          // for a detection on a later day.
+          const hour = Math.floor(seq / (spec.layout.groups * spec.layout.parts));
+          const detected = enforcing ? advanceReporter(spec.scenario, state, Math.floor(hour / 24)) : [];
+          for (const id of applyReporter({ scenario: spec.scenario, platformKey }, state, scan.result, metadata.result)) detected.push(id);
           // Reports filed by this batch, for the police sink: what the police receive
           // (account, routes, evidence, times), never ground truth.
           const newTips = Object.entries(state.tips)
@@ -84,6 +91,10 @@ export function bindReporter(ctx: ServiceContext): void {
             // Wall-clock time the batch was applied, for latency figures (never part of a result).
             [appliedKey(seq), String(Date.now())],
           ]);
+          // Each day reviewed by this batch: the accounts it closes, which the generators wait for.
+          if (enforcing) {
+            for (let d = reviewedBefore; d < state.day; d++) writes.set(REPORTER_STATE.closings(d), JSON.stringify(closingsOf(spec.scenario, state, d, d + 1)));
+          }
           let extra: string | undefined;
           if (state.done) {
             const ledgerJson = await ctx.redis.get(keys.ledger);

@@ -8,6 +8,13 @@ export function offenderArchetypes(scenario: Scenario) {
 }
 
 /**
+ * Accounts kept, per offender's career, past the run's end for closings to bring
+ * forward (enforcement on): how many times in a row a closing can bring an offender back
+ * sooner than their accounts' own lifetimes would.
+ */
+export const DORMANT_ACCOUNTS = 6;
+
+/**
  * The account slots a run needs (a function of the scenario alone, so the tables can be
  * sized before any draw). The population is open: adults and minors are the accounts
  * open at any time; accounts close at the rate accountAgeDays sets and as many join
@@ -19,8 +26,15 @@ export function accountSlots(scenario: Scenario): { adults: number; minors: numb
   const days = scenario.durationDays;
   const joiners = (open: number) => Math.round((open * days) / p.accountAgeDays);
   let expected = 0;
-  for (const a of offenderArchetypes(scenario)) expected += (a.count * days) / a.accountLifetimeDays;
-  const offenderReserve = Math.ceil(1.5 * expected + 6 * Math.sqrt(expected) + 8);
+  let careers = 0;
+  for (const a of offenderArchetypes(scenario)) {
+    expected += (a.count * days) / a.accountLifetimeDays;
+    careers += a.returnShare * a.count * (2 + days / a.accountLifetimeDays);
+  }
+  // Each career keeps a few accounts past the run's end, for closings to bring forward
+  // (kept with enforcement off too, so that the population does not depend on it).
+  const dormant = Math.ceil(DORMANT_ACCOUNTS * careers);
+  const offenderReserve = Math.ceil(1.5 * expected + 6 * Math.sqrt(expected) + 8) + dormant;
   const adults = p.adults + joiners(p.adults) + offenderReserve;
   const minors = p.minors + joiners(p.minors);
   return { adults, minors, users: adults + minors, offenderReserve };

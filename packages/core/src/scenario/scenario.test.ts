@@ -114,6 +114,7 @@ const DEFAULTS = {
     restrictions: { enabled: false, minBlocks: 2 },
   },
   displacement: { toEncrypted: 0 },
+  enforcement: { banReported: true, delayDays: 1 },
   review: {
     capacityPerDay: 20,
     confirmThreshold: 0.5,

@@ -43,7 +43,7 @@ const career = {
     .gt(0)
     .default(60)
     .describe(
-      "Mean days one of these offenders' accounts lasts before it is closed (abandoned, or disabled by enforcement the model does not otherwise represent); exponential. In steady state also the mean age of their accounts. Assumption.",
+      "Mean days one of these offenders' accounts lasts before it ends of itself (abandoned, or closed for a reason other than the platform's own reports, which `enforcement` represents); exponential. Assumption.",
     ),
   returnShare: probability
     .default(0.5)
@@ -279,6 +279,23 @@ const displacement = z
   .prefault({})
   .describe('Whether offenders move to platforms that encrypt. Off by default.');
 
+const enforcement = z
+  .strictObject({
+    banReported: z
+      .boolean()
+      .default(true)
+      .describe(
+        "Whether the platform closes every account it files a report to NCMEC about (Meta, Google and others disable accounts they report for child sexual abuse material), delayDays after the report. An offender whose account is closed comes back on a new account as when an account ends (the archetype's returnShare and returnDelayDays); an innocent account closed this way does not come back. Off, reports close no account and accounts end only at their drawn lifetime.",
+      ),
+    delayDays: positiveCount(LIMITS.days)
+      .default(1)
+      .describe(
+        'Days from the end of the review day a report is filed on to the closing of its account: a report filed at the end of day d closes the account at the start of day d + 1 + delayDays. Assumption.',
+      ),
+  })
+  .prefault({})
+  .describe('What the platform does to the accounts it reports: closes them (on by default).');
+
 export const scenarioSchema = z.strictObject({
   name: printableText(200, { multiline: false }).min(1).optional().describe('A short name for the scenario; defaults to the file name without extension.'),
   description: printableText(10_000, { multiline: true }).optional().describe('Free text: what this scenario is for.'),
@@ -392,6 +409,7 @@ export const scenarioSchema = z.strictObject({
       'The platforms of the world, when there are several (at most 8): each with its own surfaces, detection and review. Without it, one platform set by the top-level blocks.',
     ),
   displacement,
+  enforcement,
   police: z
     .strictObject({
       triage: z

@@ -40,7 +40,7 @@ export class Envelopes {
       senderMinor: p.isMinor(sender),
       recipientMinor: recipient >= 0 && p.isMinor(recipient),
       connected: recipient >= 0 && p.connected(sender, recipient),
-      senderAccountAgeDays: Math.round(((t - (p.createdAt[sender] as number)) / DAY) * 100) / 100,
+      senderAccountAgeDays: Math.round(((t - p.created(sender)) / DAY) * 100) / 100,
     };
   }
 }

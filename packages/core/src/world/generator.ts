@@ -25,6 +25,7 @@ import { type HashBank, type PlatformBank, platformBank, popularImages } from '.
 import { Random } from '../random';
 import type { Scenario } from '../scenario';
 import type { Batch } from '../types';
+import type { Closing } from '../reporter';
 import { HOUR } from '../types';
 import type { Actor, Emit, Hour, Outgoing, World } from './actor';
 import { blockers } from './actors/blockers';
@@ -67,6 +68,12 @@ export interface GenerateOptions {
    * group's part. Without it, the whole world, in batches of batchSize.
    */
   group?: { layout: BatchLayout; index: number };
+  /**
+   * Enforcement: the accounts the platform closes, asked for at the start of each day
+   * from day 1 on, before any of its hours is played (see closeAccounts). Without a group
+   * the batch is cut there, so that by then the caller has every event before the day.
+   */
+  closings?: (day: number) => readonly Closing[];
 }
 
 /** A batch whose messages are not yet sealed. */
@@ -216,6 +223,17 @@ export class WorldGenerator {
     this.sequencer = new Sequencer(this.book, relay);
   }
 
+  /**
+   * Closes accounts (enforcement): each at its time, which must not be before the next
+   * hour to be played (see Population.ban). Returns how many it closed (some may have
+   * closed already).
+   */
+  closeAccounts(closings: readonly Closing[]): number {
+    let n = 0;
+    for (const c of closings) if (this.population.ban(c.account, c.t)) n++;
+    return n;
+  }
+
   /** Number of conversation keys the clients hold (for tests and diagnostics). */
   get keyCount(): number {
     return this.clients.keyCount;
@@ -252,6 +270,14 @@ export class WorldGenerator {
     let batch: UnsealedBatch = { run, seq, final: false, messages: [], reports: [], blocks: [] };
     let size = 0;
     for (let hour = 0; hour < hours; hour++) {
+      if (this.options.closings && hour > 0 && hour % 24 === 0) {
+        if (size > 0) {
+          yield batch;
+          batch = { run, seq: ++seq, final: false, messages: [], reports: [], blocks: [] };
+          size = 0;
+        }
+        this.closeAccounts(this.options.closings(hour / 24));
+      }
       for (const event of this.generateHour(hour)) {
         addEvent(batch, event);
         if (++size >= this.options.batchSize) {
@@ -276,6 +302,7 @@ export class WorldGenerator {
     const run = this.options.run;
     const last = batchCount(layout, hours) - 1;
     for (let hour = 0; hour < hours; hour++) {
+      if (this.options.closings && hour > 0 && hour % 24 === 0) this.closeAccounts(this.options.closings(hour / 24));
       const events = this.generateHour(hour);
       if (hour === hours - 1) this.closeGroup();
       for (let part = 0; part < layout.parts; part++) {

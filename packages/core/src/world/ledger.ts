@@ -18,6 +18,7 @@ export function emptyLedger(): Ledger {
     mentors: [],
     viralSharers: [],
     offenderReturns: 0,
+    offenderReturnsAfterClosing: 0,
     abusiveMessages: { knownImage: 0, newImage: 0, grooming: 0 },
     abusiveIds: { knownImage: [], newImage: [], grooming: [] },
     abusiveEncrypted: 0,
@@ -52,11 +53,27 @@ export class LedgerBook {
     const p = population;
     this.readable = new Uint8Array(p.users);
     this.abused = new Uint8Array(p.users);
-    this.ledger.offenders.sharer = p.sharers.filter(on);
-    this.ledger.offenders.producer = p.producers.filter(on);
-    this.ledger.offenders.groomer = p.groomers.filter(on);
     this.ledger.mentors = p.mentors.filter(on);
-    for (const list of [p.sharers, p.producers, p.groomers]) for (const a of list) if (on(a) && p.previousAccount(a) !== -2) this.ledger.offenderReturns++;
+  }
+
+  /** The offenders' accounts the run opened (a closing may open some, or none, of those kept past its end), and how many of them came back. */
+  private offenders(): void {
+    const p = this.population;
+    const opened = (a: number) => this.on(a) && p.created(a) !== Number.POSITIVE_INFINITY;
+    this.ledger.offenders.sharer = p.sharers.filter(opened);
+    this.ledger.offenders.producer = p.producers.filter(opened);
+    this.ledger.offenders.groomer = p.groomers.filter(opened);
+    this.ledger.offenderReturns = 0;
+    this.ledger.offenderReturnsAfterClosing = 0;
+    for (const list of Object.values(this.ledger.offenders)) {
+      for (const a of list) {
+        const before = p.previousAccount(a);
+        if (before === -2) continue;
+        this.ledger.offenderReturns++;
+        // The account before closed sooner than it would have of itself: the platform closed it.
+        if (before >= 0 && p.closed(before) !== p.closedAt[before]) this.ledger.offenderReturnsAfterClosing++;
+      }
+    }
   }
 
   /** A message entered the stream (its id set); `abusive` is its ground truth. */
@@ -107,13 +124,14 @@ export class LedgerBook {
    */
   close(protections: readonly ProtectionCounts[], owns: (account: number) => boolean = () => true): void {
     for (const c of protections) addProtectionCounts(this.ledger.protections, c);
+    this.offenders();
     const p = this.population;
     let senders = 0;
     let readable = 0;
     for (let a = 0; a < p.users; a++) {
       if (p.isOffender(a) || !owns(a) || !this.on(a)) continue;
       if (this.abused[a]) this.ledger.viralSharers.push(a);
-      if ((p.createdAt[a] as number) === Number.POSITIVE_INFINITY) continue;
+      if (p.created(a) === Number.POSITIVE_INFINITY) continue;
       senders++;
       if (this.readable[a]) readable++;
     }
@@ -150,6 +168,7 @@ export function mergeLedgers(parts: readonly LedgerPart[]): Ledger {
   out.offenders = first.ledger.offenders;
   out.mentors = first.ledger.mentors;
   out.offenderReturns = first.ledger.offenderReturns;
+  out.offenderReturnsAfterClosing = first.ledger.offenderReturnsAfterClosing;
   const firsts: Array<{ id: number; entry: [number, number] }> = [];
   for (const { ledger: l, firstAbuseIds } of parts) {
     for (const kind of Object.keys(out.abusiveMessages) as (keyof Ledger['abusiveMessages'])[]) {

@@ -4,10 +4,11 @@
  * block happens on exactly one platform, a pure function of who sends it to whom on
  * which surface (no draw, so the traffic's draws are the same whatever the platforms):
  *
- * - An offender's account acts on one platform, drawn once per account with weights
- *   `offenderShare` (and, with `displacement.toEncrypted`, among the platforms whose DMs
- *   are being encrypted when the account opens); every message to or from it is there.
- *   (Between two offenders, the lower account's platform.)
+ * - An offender's account acts on one platform, drawn once per career with weights
+ *   `offenderShare`: an offender coming back on a new account comes back there, unless
+ *   `displacement.toEncrypted` moves them to the platforms whose DMs are being encrypted
+ *   when the account opens. Every message to or from it is there. (Between two
+ *   offenders, the lower account's platform.)
  * - A DM between two other people is on a platform both are on, fixed per pair (a
  *   conversation lives on one app); for a pair with none in common, on one either is on.
  * - A public post or profile photo is on the sender's own platform, fixed per account
@@ -16,8 +17,11 @@
  *   DM from the blocked to the blocker.
  *
  * A world of several platforms runs as one pipeline run per platform (forPlatform): each
- * plays the whole world, with the same draws, and emits only its platform's events, so
- * the runs' streams partition the world's. Without `platforms` the world is one
+ * plays the whole world and emits only its platform's events, so the runs' streams
+ * partition the world's. With enforcement on, a run closes the accounts its own platform
+ * reports: those change its world's draws from then on (not the other runs'), and since
+ * a closed account's career stays on its platform, what a closing does is on that
+ * platform. Without `platforms` the world is one
  * platform, and all of this is the identity.
  */
 import { pairUniform } from '../random';
@@ -69,10 +73,18 @@ export class Platforms {
     const toEncrypted = scenario.displacement.toEncrypted;
     for (let a = 0; a < n; a++) {
       if (population.isOffender(a)) {
+        // When the account opens as drawn (one kept past the run for a closing to bring
+        // forward counts as opening late), so that every platform's run, whatever its
+        // closings, puts it on the same platform.
         const opened = population.createdAt[a] as number;
         const encrypting = all.filter((i) => (dmFrom[i] as number) <= opened);
         const displaced = encrypting.length > 0 && draw(a, 1000) < toEncrypted;
-        const p = weighted(draw(a, 1001), displaced ? encrypting : all, (i) => (list[i] as PlatformSettings).offenderShare);
+        // An offender coming back comes back where they were, unless displaced.
+        const before = population.previousAccount(a);
+        const p =
+          !displaced && before >= 0
+            ? (this.home[before] as number)
+            : weighted(draw(a, 1001), displaced ? encrypting : all, (i) => (list[i] as PlatformSettings).offenderShare);
         this.offender[a] = 1;
         this.member[a] = 1 << p;
         this.home[a] = p;

@@ -84,10 +84,11 @@ describe('buildPopulation', () => {
     expect(a.closedAt).toEqual(b.closedAt);
     expect(a.contacts.items).toEqual(b.contacts.items);
     expect([a.sharers, a.producers, a.groomers, a.mentors]).toEqual([b.sharers, b.producers, b.groomers, b.mentors]);
-    // Every slot but the spare ones is open at some time of the run, and the kinds agree with the lists.
+    // Every slot but the spare ones (and the offenders' accounts kept for closings to
+    // bring forward) is open at some time of the run, and the kinds agree with the lists.
     const end = scenario.durationDays * DAY;
     for (let x = 0; x < a.users; x++) {
-      if (a.createdAt[x] === Number.POSITIVE_INFINITY && a.kind[x] === Kind.Ordinary) continue;
+      if (a.createdAt[x] === Number.POSITIVE_INFINITY && (a.kind[x] === Kind.Ordinary || a.previousAccount(x) >= 0)) continue;
       expect(a.createdAt[x] as number).toBeLessThan(end);
       expect(a.closedAt[x] as number).toBeGreaterThan(Math.max(0, a.createdAt[x] as number));
     }
@@ -143,7 +144,7 @@ describe('buildPopulation', () => {
     let returns = 0;
     for (const a of p.sharers) {
       const before = p.previousAccount(a);
-      if (before === -2) continue;
+      if (before === -2 || p.createdAt[a] === Number.POSITIVE_INFINITY) continue;
       returns++;
       expect(p.createdAt[a] as number).toBeGreaterThanOrEqual(0);
       if (before >= 0) {
@@ -164,6 +165,77 @@ describe('buildPopulation', () => {
     });
     expect(none.sharers.filter((a) => none.previousAccount(a) !== -2)).toEqual([]);
     expect(none.sharers.length).toBeGreaterThan(150);
+  });
+
+  describe('closings (enforcement)', () => {
+    const scenario = testScenario({
+      seed: 12,
+      durationDays: 60,
+      population: { adults: 4_000, minors: 1_000, offenders: { sharers: { count: 40, accountLifetimeDays: 200, returnShare: 1, returnDelayDays: 2 } } },
+      traffic: { contactsPerUser: 4 },
+    });
+    const end = scenario.durationDays * DAY;
+    /** Each account's open interval at the times given, for comparing before and after a closing. */
+    const openings = (p: Population, times: readonly number[]) => times.map((t) => Array.from({ length: p.users }, (_, a) => p.exists(a, t)));
+
+    it('closes an open account at its time, brings the career forward, and changes nothing before', () => {
+      const p = buildPopulation(scenario);
+      // A sharer open on day 10 whose account would outlive the run: its next account is one kept for a closing.
+      const t = 10 * DAY;
+      const first = p.sharers.find((a) => p.exists(a, t) && (p.closedAt[a] as number) >= end);
+      expect(first).toBeDefined();
+      const a = first as number;
+      const next = p.sharers.find((x) => p.previousAccount(x) === a);
+      expect(next).toBeDefined();
+      const b = next as number;
+      expect(p.created(b)).toBe(Number.POSITIVE_INFINITY);
+      const before = openings(p, [0, DAY, t - 1]);
+      expect(p.ban(a, t)).toBe(true);
+      expect(p.closed(a)).toBe(t);
+      expect(p.exists(a, t)).toBe(false);
+      expect(p.exists(a, t - 1)).toBe(true);
+      // The next account opens its drawn delay after the closing, and lasts its drawn lifetime.
+      expect(p.created(b)).toBeGreaterThan(t);
+      expect(p.created(b)).toBeLessThan(end);
+      expect(p.closed(b)).toBeGreaterThan(p.created(b));
+      expect(p.exists(b, p.created(b))).toBe(true);
+      expect(openings(p, [0, DAY, t - 1])).toEqual(before);
+      // The shared tables are untouched: only this instance's view moved.
+      expect(p.createdAt[b]).toBe(Number.POSITIVE_INFINITY);
+      // Closing it again, or later, changes nothing.
+      expect(p.ban(a, t)).toBe(false);
+      expect(p.ban(a, t + DAY)).toBe(false);
+    });
+
+    it('is the same for the same closings, and each instance keeps its own', () => {
+      const p = buildPopulation(scenario);
+      const q = buildPopulation(scenario);
+      const t = 5 * DAY;
+      const open = p.sharers.filter((a) => p.exists(a, t));
+      for (const a of open) p.ban(a, t);
+      for (const a of open) q.ban(a, t);
+      const times = [t, 20 * DAY, 40 * DAY];
+      expect(openings(p, times)).toEqual(openings(q, times));
+      const r = buildPopulation(scenario);
+      expect(openings(r, times)).not.toEqual(openings(p, times));
+      // Every sharer came back (returnShare 1): as many are open a few days later as before.
+      expect(open.filter((a) => p.exists(a, t)).length).toBe(0);
+      const later = p.sharers.filter((a) => p.exists(a, t + 10 * DAY)).length;
+      expect(later).toBeGreaterThan(0.8 * open.length);
+    });
+
+    it('is the same population whether or not the platform closes accounts', () => {
+      const off = buildPopulation({ ...scenario, enforcement: { ...scenario.enforcement, banReported: false } });
+      const on = buildPopulation(scenario);
+      expect(on.sharers.some((a) => on.createdAt[a] === Number.POSITIVE_INFINITY)).toBe(true);
+      expect([off.users, off.sharers, off.createdAt, off.closedAt, off.contacts.items]).toEqual([
+        on.users,
+        on.sharers,
+        on.createdAt,
+        on.closedAt,
+        on.contacts.items,
+      ]);
+    });
   });
 
   it('keeps mentors open for the whole run', () => {

@@ -19,7 +19,7 @@
  */
 import { Random } from '../random';
 import type { Scenario } from '../scenario';
-import { accountSlots, contactPairs, offenderArchetypes, RING_CONTACTS } from '../scenario/pairs';
+import { accountSlots, contactPairs, DORMANT_ACCOUNTS, offenderArchetypes, RING_CONTACTS } from '../scenario/pairs';
 import { NumberSet, sortedHas, sortedIndexOf } from '../tables';
 import { DAY } from '../types';
 import { Rows } from './rows';
@@ -62,8 +62,20 @@ export interface Population {
   isMinor(account: number): boolean;
   connected(a: number, b: number): boolean;
   isOffender(account: number): boolean;
-  /** Whether `account` is open at time t. */
+  /** Whether `account` is open at time t (after the closings so far: see ban). */
   exists(account: number, t: number): boolean;
+  /** When `account` opens and closes, after the closings so far (Infinity: never, or not in the run). */
+  created(account: number): number;
+  closed(account: number): number;
+  /**
+   * The platform closes `account` at time t (enforcement: it reported the account). If
+   * the account is open then, it closes at t, and an offender's later accounts (the ones
+   * their career continues on) move earlier: each opens its drawn delay after the one
+   * before closes and stays open its drawn lifetime, as when an account ends of itself.
+   * Nothing changes at times before t, so a closing may be applied at any time before it
+   * takes effect. Returns whether anything changed.
+   */
+  ban(account: number, t: number): boolean;
   /**
    * For an offender's account opened when they came back: the account they had before
    * (-1 when it closed before the run); -2 for any other account.
@@ -155,6 +167,9 @@ export function buildPopulation(scenario: Scenario): Population {
   let reserve = reserveStart;
   const returning: number[] = [];
   const previous: number[] = [];
+  /** For each of `returning`: the delay after the account before closed, and its own lifetime, seconds (what a closing re-times it by). */
+  const gaps: number[] = [];
+  const lives: number[] = [];
   /** A reserve slot opened for an offender of kind k at `start`, or -1 when the reserve is spent. */
   const newAccount = (k: Kind, start: number, lifetimeDays: number): number => {
     if (reserve >= reserveEnd) return -1;
@@ -174,20 +189,52 @@ export function buildPopulation(scenario: Scenario): Population {
       createdAt[a] = -Math.max(1, rng.exponential(o.accountLifetimeDays)) * day;
       closedAt[a] = rng.exponential(o.accountLifetimeDays) * day;
     }
+    const link = (a: number, prev: number, gap: number, life: number) => {
+      accounts.push(a);
+      returning.push(a);
+      previous.push(prev);
+      gaps.push(gap);
+      lives.push(life);
+    };
+    // Accounts past the run's end, for an offender whose account the platform may close
+    // early (enforcement): never opened unless a closing brings them forward. Kept
+    // whether or not the platform closes accounts, so that the population is the same. `gap`: the
+    // delay after `prev` closes if already drawn, else null.
+    const dormant = (from: number, firstGap: number | null) => {
+      let prev = from;
+      let gap = firstGap;
+      for (let i = 0; i < DORMANT_ACCOUNTS; i++) {
+        if (gap === null) {
+          if (!rng.chance(o.returnShare)) return;
+          gap = rng.exponential(o.returnDelayDays) * day;
+        }
+        if (reserve >= reserveEnd) return;
+        const a = reserve++;
+        kind[a] = k;
+        createdAt[a] = Number.POSITIVE_INFINITY;
+        closedAt[a] = Number.POSITIVE_INFINITY;
+        link(a, prev, gap, rng.exponential(o.accountLifetimeDays) * day);
+        prev = a;
+        gap = null;
+      }
+    };
     // The account an offender's career continues on when `from` closes: back (with
     // probability returnShare) after an exponential delay, if still within the run.
     const follow = (from: number) => {
       let prev = from;
       while ((closedAt[prev] as number) < duration && rng.chance(o.returnShare)) {
-        const start = (closedAt[prev] as number) + rng.exponential(o.returnDelayDays) * day;
-        if (start >= duration) return;
+        const gap = rng.exponential(o.returnDelayDays) * day;
+        const start = (closedAt[prev] as number) + gap;
+        if (start >= duration) {
+          dormant(prev, gap);
+          return;
+        }
         const a = newAccount(k, start, o.accountLifetimeDays);
         if (a < 0) return;
-        accounts.push(a);
-        returning.push(a);
-        previous.push(prev);
+        link(a, prev, (createdAt[a] as number) - (closedAt[prev] as number), (closedAt[a] as number) - (createdAt[a] as number));
         prev = a;
       }
+      if ((closedAt[prev] as number) >= duration) dormant(prev, null);
     };
     for (const a of [...accounts]) follow(a);
     // Offenders between accounts when the run starts (as many as steady state holds)
@@ -199,9 +246,7 @@ export function buildPopulation(scenario: Scenario): Population {
       if (start >= duration) continue;
       const a = newAccount(k, start, o.accountLifetimeDays);
       if (a < 0) break;
-      accounts.push(a);
-      returning.push(a);
-      previous.push(-1);
+      link(a, -1, 0, (closedAt[a] as number) - (createdAt[a] as number));
       follow(a);
     }
     const newcomers = rng.poisson((o.count * (1 - o.returnShare) * scenario.durationDays) / o.accountLifetimeDays);
@@ -267,7 +312,7 @@ export function buildPopulation(scenario: Scenario): Population {
     for (const minor of cls) if (rng.chance(m.connectedShare)) addEdge(mentor, minor);
   });
 
-  const byAccount = returning.map((a, i) => [a, previous[i] as number] as const).sort((x, y) => x[0] - y[0]);
+  const byAccount = returning.map((a, i) => [a, previous[i] as number, gaps[i] as number, lives[i] as number] as const).sort((x, y) => x[0] - y[0]);
   return new Accounts({
     users,
     adults,
@@ -287,6 +332,9 @@ export function buildPopulation(scenario: Scenario): Population {
     classes,
     returning: Int32Array.from(byAccount, (x) => x[0]),
     previous: Int32Array.from(byAccount, (x) => x[1]),
+    gaps: Float64Array.from(byAccount, (x) => x[2]),
+    lives: Float64Array.from(byAccount, (x) => x[3]),
+    end: duration,
   });
 }
 
@@ -303,9 +351,18 @@ interface Tables
   publicActive: Int32Array;
   /** Row i is the class of the i-th mentor. */
   classes: Rows;
-  /** Offenders' accounts opened on coming back, ascending, and the account each had before (-1: closed before the run). */
+  /**
+   * Offenders' accounts opened on coming back, ascending, and the account each had before
+   * (-1: closed before the run); each one's delay after that one closed and its own
+   * lifetime, seconds. With enforcement on, some open only if a closing brings them
+   * forward (their times are then Infinity).
+   */
   returning: Int32Array;
   previous: Int32Array;
+  gaps: Float64Array;
+  lives: Float64Array;
+  /** The run's end, seconds. */
+  end: number;
 }
 
 /**
@@ -332,6 +389,11 @@ class Accounts implements Population {
   private readonly publicActive: Int32Array;
   private readonly mentorList: Int32Array;
   private readonly classes: Rows;
+  /** Each offender account's next one (the account their career continues on), where there is one. */
+  private readonly nextOf = new Map<number, number>();
+  /** Accounts whose times a closing changed (1), and their opening and closing times: this instance's own, not shared. */
+  private moved: Uint8Array | null = null;
+  private readonly times = new Map<number, readonly [number, number]>();
 
   constructor(t: Tables) {
     this.tables = t;
@@ -352,6 +414,10 @@ class Accounts implements Population {
     this.publicActive = t.publicActive;
     this.mentorList = Int32Array.from(t.mentors);
     this.classes = t.classes;
+    t.returning.forEach((a, i) => {
+      const prev = t.previous[i] as number;
+      if (prev >= 0) this.nextOf.set(prev, a);
+    });
   }
 
   ringOf(account: number): Int32Array {
@@ -384,7 +450,41 @@ class Accounts implements Population {
   }
 
   exists(account: number, t: number): boolean {
+    if (this.moved !== null && this.moved[account] === 1) {
+      const m = this.times.get(account) as readonly [number, number];
+      return m[0] <= t && t < m[1];
+    }
     return (this.createdAt[account] as number) <= t && t < (this.closedAt[account] as number);
+  }
+
+  created(account: number): number {
+    return this.moved !== null && this.moved[account] === 1 ? (this.times.get(account) as readonly [number, number])[0] : (this.createdAt[account] as number);
+  }
+
+  closed(account: number): number {
+    return this.moved !== null && this.moved[account] === 1 ? (this.times.get(account) as readonly [number, number])[1] : (this.closedAt[account] as number);
+  }
+
+  ban(account: number, t: number): boolean {
+    if (t >= this.closed(account) || t < this.created(account)) return false;
+    this.move(account, this.created(account), t);
+    // The rest of the career, each account after the one before, by its own drawn delay and lifetime.
+    let end = t;
+    for (let a = this.nextOf.get(account); a !== undefined; a = this.nextOf.get(a)) {
+      const i = sortedIndexOf(this.tables.returning, a);
+      const opens = end + (this.tables.gaps[i] as number);
+      // Past the run's end: it stays unopened, as do the ones after it.
+      if (opens >= this.tables.end) break;
+      end = opens + (this.tables.lives[i] as number);
+      this.move(a, opens, end);
+    }
+    return true;
+  }
+
+  private move(account: number, created: number, closed: number): void {
+    this.moved ??= new Uint8Array(this.users);
+    this.moved[account] = 1;
+    this.times.set(account, [created, closed]);
   }
 
   previousAccount(account: number): number {
@@ -429,6 +529,8 @@ export function sharePopulation(population: Population): SharedPopulation {
     closedAt: shared(t.closedAt),
     returning: shared(t.returning),
     previous: shared(t.previous),
+    gaps: shared(t.gaps),
+    lives: shared(t.lives),
     imageOffenders: shared(t.imageOffenders),
     ring: sharedRows(t.ring),
     publicActive: shared(t.publicActive),

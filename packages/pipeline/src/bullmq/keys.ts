@@ -324,6 +324,8 @@ export const REPORTER_STATE = {
   state: 'reporter',
   detected: (seq: number) => `detected:${seq}`,
   applied: (seq: number) => `applied:${seq}`,
+  /** The accounts review day `day` closes (enforcement), as JSON: written once the day is reviewed, for the generators. */
+  closings: (day: number) => `closings:${day}`,
   /** The batch an `applied` field names, or null if `field` is not one. */
   appliedSeq(field: string): number | null {
     const m = /^applied:(\d+)$/.exec(field);
