@@ -110,6 +110,11 @@ export const PRIVACY_COSTS: { label: string; value: (r: RunResult) => number; no
     value: (r) => r.privacy.innocentAccountsReviewed,
     note: 'innocent accounts whose content or pattern a human reviewer looked at',
   },
+  {
+    label: 'Innocent accounts closed',
+    value: (r) => r.enforcement.innocentClosed,
+    note: 'innocent accounts the platform closed because it reported them',
+  },
 ];
 
 /**

@@ -45,6 +45,7 @@ export function summarize(r: RunResult): string {
         .join(' · ') || 'none'
     }`,
     `Offenders reported  ${n(o.reported)} of ${n(o.total)} (${OFFENDER_KINDS.map((k) => `${OFFENDER_KIND_LABELS[k]} ${o.byKind[k].reported}/${o.byKind[k].total}`).join(', ')})`,
+    `Closings            ${n(r.enforcement.closed)} accounts closed after a report (offenders ${n(r.enforcement.offendersClosed)}, innocent ${n(r.enforcement.innocentClosed)}); ${n(r.enforcement.returnsAfterClosing)} offender accounts opened on coming back after one`,
     `Time to report      median ${hours(r.timeToReport.medianHours)}, 90th percentile ${hours(r.timeToReport.p90Hours)} after the first abuse`,
     `User reports        ${n(r.userReports.received)} received, ${n(r.userReports.accepted)} accepted, ${n(r.userReports.rejected)} rejected as forged`,
     `Client-side scan    ${n(r.clientSideScanning.vouchers)} vouchers, ${n(r.clientSideScanning.matched)} matched, ${n(r.clientSideScanning.accountsOpened)} accounts opened (${n(r.clientSideScanning.innocentAccountsOpened)} innocent)`,
@@ -203,6 +204,9 @@ export function comparisonRows(a: RunResult, b: RunResult): Row[] {
     ['  relevant referrals waiting at end', a.police.backlogAtEnd, b.police.backlogAtEnd],
     ['Offenders reported', a.offenders.reported, b.offenders.reported],
     ...OFFENDER_KINDS.map((k): Row => [`  ${OFFENDER_KIND_LABELS[k]}`, a.offenders.byKind[k].reported, b.offenders.byKind[k].reported]),
+    ['Accounts closed after a report', a.enforcement.closed, b.enforcement.closed],
+    ['  of offenders', a.enforcement.offendersClosed, b.enforcement.offendersClosed],
+    ['  offenders back on a new account', a.enforcement.returnsAfterClosing, b.enforcement.returnsAfterClosing],
     ['Detections'],
     ...ROUTES.map((k): Row => [`  ${ROUTE_LABELS[k]}`, a.detections[k], b.detections[k]]),
     ['Messages', a.messages.total, b.messages.total],
