@@ -222,7 +222,7 @@ describe('Redis ACL users', () => {
       ['metadata inbox', metadata.inbox, { [G]: 'R', [S]: 'R', [M]: 'RW', [R]: 'R', [C]: 'W' }],
       ['reporter next', reporter.next, { [G]: 'R', [S]: 'R', [M]: 'R', [R]: 'RW', [D]: 'R', [C]: 'W' }],
       ['reporter inbox', reporter.inbox, { [G]: 'R', [S]: 'R', [M]: 'R', [R]: 'RW', [D]: 'R', [C]: 'W' }],
-      ['reporter state', reporter.state, { [R]: 'RW', [C]: 'RW' }],
+      ['reporter state', reporter.state, { [G]: 'R', [R]: 'RW', [C]: 'RW' }],
       ['reporter out', reporter.out, { [R]: 'RW', [C]: 'W' }],
       ['generate queue', queue(QUEUES.generate), { [G]: 'RW', [D]: 'R', [C]: 'RW' }],
       ['scan queue', queue(QUEUES.scan), { [G]: 'RW', [S]: 'RW', [D]: 'R', [C]: 'RW' }],

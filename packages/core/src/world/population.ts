@@ -10,6 +10,11 @@
  * slot of its own (accountSlots). Offenders arrive, their accounts end, and many come
  * back on new accounts; so a run starts, and stays, in steady state.
  *
+ * The platform also closes the accounts it reports (ban): the tables stay as built,
+ * shared by every thread, and each Population instance keeps its own closings and the
+ * careers they moved, so a thread or process that is told the same closings sees the
+ * same accounts.
+ *
  * Everything is held in typed arrays, a few per population and none per account: the
  * contacts in compressed rows (one Int32Array of row starts, one of contacts), the
  * offender networks and mentors' classes likewise, the kinds and creation times one
@@ -198,8 +203,8 @@ export function buildPopulation(scenario: Scenario): Population {
     };
     // Accounts past the run's end, for an offender whose account the platform may close
     // early (enforcement): never opened unless a closing brings them forward. Kept
-    // whether or not the platform closes accounts, so that the population is the same. `gap`: the
-    // delay after `prev` closes if already drawn, else null.
+    // whether or not the platform closes accounts, so that the population is the same.
+    // `firstGap`: the delay after `from` closes if already drawn, else null.
     const dormant = (from: number, firstGap: number | null) => {
       let prev = from;
       let gap = firstGap;
@@ -354,8 +359,8 @@ interface Tables
   /**
    * Offenders' accounts opened on coming back, ascending, and the account each had before
    * (-1: closed before the run); each one's delay after that one closed and its own
-   * lifetime, seconds. With enforcement on, some open only if a closing brings them
-   * forward (their times are then Infinity).
+   * lifetime, seconds. Those kept past the run's end (their times Infinity) open only
+   * if a closing brings them forward.
    */
   returning: Int32Array;
   previous: Int32Array;

@@ -9,7 +9,8 @@
  * What matters most: only the generator reads a run's client secret; the ground truth
  * (the ledger) is written by the generator (through a script, so it may read it too: it
  * made it) and read by the reporter; the platform
- * key is written by the generator and read by the reporter. The scanner, the metadata
+ * key is written by the generator and read by the reporter; the reporter's state (with
+ * the accounts it closes) is written by the reporter and read by the generator. The scanner, the metadata
  * detector and the dashboard reach none of them; the command line may delete them (to
  * clean up a finished run) but not read them.
  *
@@ -152,6 +153,10 @@ function stageKeys(prefix: string, name: ServiceName): KeyGrant[] {
         run('timeline', 'RW'),
         run('progress', 'RW'),
         run('pickups', 'RW'),
+        // Enforcement: the accounts each reviewed day closes, which the reporter commits
+        // beside its state and the world needs before it plays the next day. The
+        // generator holds the ground truth already; the review state tells it nothing more.
+        grant(stageKeyPattern(prefix, 'reporter', 'state'), 'R'),
       ];
     case 'scanner':
       return [];
