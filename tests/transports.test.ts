@@ -38,7 +38,7 @@ describe.each([
         'minors: 16000': 'minors: 3000',
         'durationDays: 70': 'durationDays: 16',
         'fromDay: 30 ': 'fromDay: 6 ',
-        'rampDays: 20 ': 'rampDays: 4 ',
+        'rampDays: 36 ': 'rampDays: 4 ',
         'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
         'burnInDays: 10 ': 'burnInDays: 3 ',
       }),

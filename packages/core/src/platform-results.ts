@@ -103,6 +103,7 @@ export function summaryOf(name: string, r: RunResult): PlatformSummary {
       byFirstRoute: { ...r.reports.byFirstRoute },
     },
     offenders: { total: r.offenders.total, reported: r.offenders.reported },
+    enforcement: { ...r.enforcement },
     innocentReported: r.innocentReported,
     lookalikesReported: r.lookalikesReported,
     cyberTips: { reports: r.cyberTips.reports, incidents: r.cyberTips.incidents, bundled: r.cyberTips.bundled, accounts: r.cyberTips.accounts },

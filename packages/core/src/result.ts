@@ -306,6 +306,8 @@ export interface PlatformSummary {
   detections: PerRoute;
   reports: { total: number; truePositive: number; falsePositive: number; byRoute: PerRoute; byFirstRoute: PerRoute };
   offenders: { total: number; reported: number };
+  /** The accounts its own reports closed (RunResult.enforcement). */
+  enforcement: RunResult['enforcement'];
   innocentReported: number;
   lookalikesReported: number;
   cyberTips: { reports: number; incidents: number; bundled: number; accounts: number };

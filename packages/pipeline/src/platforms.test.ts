@@ -93,3 +93,27 @@ describe('a world of two platforms, run end to end', () => {
     expect(threaded).toEqual(single);
   });
 });
+
+describe('a world of two platforms whose reports close accounts', () => {
+  const closing = testScenario({ ...base, enforcement: { banReported: true } }, { platforms: world.platforms });
+  const r = runEmbedded(closing, { file: 'closing.yaml' });
+  const platforms = r.platforms ?? [];
+
+  it('closes accounts on each platform by its own reports, and adds every platform’s counts up to the total', () => {
+    expect(r.enforcement.closed).toBeGreaterThan(5);
+    expect(r.enforcement.closed).toBe(platforms.reduce((n, p) => n + p.enforcement.closed, 0));
+    expect(r.enforcement.returnsAfterClosing).toBe(platforms.reduce((n, p) => n + p.enforcement.returnsAfterClosing, 0));
+    const sums = new Map<string, number>();
+    for (const p of platforms) {
+      const { rollout: _r, surfaces: _s, ...counts } = p;
+      for (const [path, n] of numbers(counts)) sums.set(path, (sums.get(path) ?? 0) + n);
+    }
+    for (const [path, n] of sums) expect([path, n]).toEqual([path, at(r, path)]);
+  });
+
+  it('gives the same result on threads as on one', async () => {
+    const { timing: _a, ...threaded } = await runEmbeddedParallel(closing, { file: 'closing.yaml' });
+    const { timing: _b, ...single } = r;
+    expect(threaded).toEqual(single);
+  });
+});
