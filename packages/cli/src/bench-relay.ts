@@ -36,6 +36,8 @@ const worker = reportErrors(
 await worker.waitUntilReady();
 process.stdout.write('ready\n');
 const stop = async () => {
+  // A worker blocked on a connection that is gone never finishes closing: exit regardless.
+  setTimeout(() => process.exit(0), 2000).unref();
   await worker.close();
   await forward?.close();
   connection.disconnect();

@@ -172,7 +172,19 @@ async function bareRelay(url: string, messages: number, layout: 'json' | 'binary
     }),
   );
   try {
-    await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stdout?.once('data', () => resolve()))));
+    await Promise.all(
+      workers.map(
+        (w, i) =>
+          new Promise<void>((resolve, reject) => {
+            const late = setTimeout(() => reject(new Error(`bare relay: stage ${stages[i]} was not ready within 60 s`)), 60_000);
+            w.once('exit', (code) => reject(new Error(`bare relay: stage ${stages[i]} stopped before it was ready (exit code ${code})`)));
+            w.stdout?.once('data', () => {
+              clearTimeout(late);
+              resolve();
+            });
+          }),
+      ),
+    );
     const connection = await connectClient(url);
     const first = reportErrors(new Queue('r1', { connection, prefix }), redactorFor(connection), (err) =>
       process.stderr.write(`bare relay: queue r1: ${err}\n`),
@@ -184,9 +196,13 @@ async function bareRelay(url: string, messages: number, layout: 'json' | 'binary
     const cpu0 = workers.map((w) => processCpuSeconds(w.pid as number) ?? 0);
     const started = performance.now();
     for (let j = 0; j < jobs; j++) await first.add('b', { run: 'relay', seq: j, messages: batch }, { removeOnComplete: true });
+    const deadline = Date.now() + RUN_TIMEOUT_MS;
     for (;;) {
       const finished = Number((await connection.get(benchRelayCountKey(prefix))) ?? '0');
       if (finished >= jobs) break;
+      const stopped = workers.findIndex((w) => w.exitCode !== null || w.signalCode !== null);
+      if (stopped >= 0) throw new Error(`bare relay: stage ${stages[stopped]} stopped with ${finished} of ${jobs} jobs through`);
+      if (Date.now() > deadline) throw new Error(`bare relay: only ${finished} of ${jobs} jobs through after ${RUN_TIMEOUT_MS / 1000} s`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const seconds = (performance.now() - started) / 1000;
@@ -201,8 +217,29 @@ async function bareRelay(url: string, messages: number, layout: 'json' | 'binary
       totalCpuMicrosPerMessage: microsPerMessage(relayCpu + redisCpu, total),
     };
   } finally {
-    for (const w of workers) w.kill('SIGTERM');
+    await stopAll(workers);
   }
+}
+
+/**
+ * Stops the relay's processes: SIGTERM, then SIGKILL for any still running after 5 s.
+ * A relay left running would hold the bench's stderr open (and so its caller) for ever.
+ */
+async function stopAll(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const kill = setTimeout(() => c.kill('SIGKILL'), 5000);
+          c.once('exit', () => {
+            clearTimeout(kill);
+            resolve();
+          });
+          c.kill('SIGTERM');
+        }),
+    ),
+  );
 }
 
 /**
