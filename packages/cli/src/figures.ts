@@ -94,24 +94,28 @@ export function headlineFigures(results: readonly RunResult[], options: { allRou
 }
 
 /** The privacy costs, as the terminal and the HTML report list them. */
-export const PRIVACY_COSTS: { label: string; value: (r: RunResult) => number; note: string }[] = [
+export const PRIVACY_COSTS: { label: string; path: string; value: (r: RunResult) => number; note: string }[] = [
   {
     label: 'Innocent DMs readable',
+    path: 'privacy.readableInnocentMessages',
     value: (r) => r.privacy.readableInnocentMessages,
     note: 'private messages of innocent users the platform could read',
   },
   {
     label: 'Innocent users exposed',
+    path: 'privacy.innocentUsersExposed',
     value: (r) => r.privacy.innocentUsersExposed,
     note: 'innocent users with at least one private message the platform could read',
   },
   {
     label: 'Innocent accounts reviewed',
+    path: 'privacy.innocentAccountsReviewed',
     value: (r) => r.privacy.innocentAccountsReviewed,
     note: 'innocent accounts whose content or pattern a human reviewer looked at',
   },
   {
     label: 'Innocent accounts closed',
+    path: 'enforcement.innocentClosed',
     value: (r) => r.enforcement.innocentClosed,
     note: 'innocent accounts the platform closed because it reported them',
   },

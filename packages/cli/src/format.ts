@@ -11,7 +11,7 @@ import {
   type Route,
   type RunResult,
 } from '@blindspot/core';
-import { encryptionWords, PLATFORM_FIGURES, PLATFORM_SURFACES, platformRows, PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS, routeCount } from './figures';
+import { encryptionWords, PLATFORM_FIGURES, PLATFORM_SURFACES, platformRows, PRIVACY_COSTS, ROUTE_COUNT_KINDS, ROUTE_COUNTS } from './figures';
 import { printable } from './output';
 
 const n = (x: number) => x.toLocaleString('en-US');
@@ -182,40 +182,56 @@ export function compareResults(a: RunResult, b: RunResult): Comparison {
 /** A figure of both runs, or (one element) the heading of the rows below it. */
 type Row = [string, number, number] | [string];
 
+/** A row of the figures table: a figure, by its path in the result document, or a heading. */
+export type FigureRow = { label: string; path: string } | { label: string; heading: true };
+
 /**
- * The rows of a comparison, shared by the terminal table and the HTML report: reports
- * (with both counts by route, each under its heading), offenders, detections, messages
- * and the privacy costs.
+ * The rows of the figures table, shared by the terminal and the HTML report, for one run,
+ * a comparison and replications alike: reports (with both counts by route, each under
+ * its heading), offenders, detections, messages and the privacy costs.
  */
+export const FIGURE_ROWS: readonly FigureRow[] = [
+  { label: 'Reports to police', path: 'reports.total' },
+  ...ROUTE_COUNT_KINDS.flatMap((kind): FigureRow[] => [
+    { label: `  by route that ${ROUTE_COUNTS[kind].label}`, heading: true },
+    ...ROUTES.map((k) => ({ label: `    ${ROUTE_LABELS[k]}`, path: `reports.${ROUTE_COUNTS[kind].field}.${k}` })),
+  ]),
+  { label: '  about innocent accounts', path: 'reports.falsePositive' },
+  { label: '  investigated by police', path: 'referrals.investigated' },
+  { label: 'CyberTips (incidents as filed)', path: 'cyberTips.reports' },
+  { label: '  incidents after bundling', path: 'cyberTips.incidents' },
+  { label: 'Police investigations', path: 'police.investigations' },
+  { label: '  of offenders', path: 'police.offendersInvestigated' },
+  { label: '  arrests', path: 'police.arrests' },
+  { label: '  relevant referrals waiting at end', path: 'police.backlogAtEnd' },
+  { label: 'Offenders reported', path: 'offenders.reported' },
+  ...OFFENDER_KINDS.map((k) => ({ label: `  ${OFFENDER_KIND_LABELS[k]}`, path: `offenders.byKind.${k}.reported` })),
+  { label: 'Accounts closed after a report', path: 'enforcement.closed' },
+  { label: '  of offenders', path: 'enforcement.offendersClosed' },
+  { label: '  offenders back on a new account', path: 'enforcement.returnsAfterClosing' },
+  { label: 'Detections', heading: true },
+  ...ROUTES.map((k) => ({ label: `  ${ROUTE_LABELS[k]}`, path: `detections.${k}` })),
+  { label: 'Messages', path: 'messages.total' },
+  { label: '  encrypted', path: 'messages.encrypted' },
+  { label: '  unscannable', path: 'messages.unscannable' },
+  { label: 'Review backlog at end', path: 'review.backlogAtEnd' },
+  { label: 'Privacy costs', heading: true },
+  ...PRIVACY_COSTS.map((p) => ({ label: `  ${p.label}`, path: p.path })),
+];
+
+/** The number at a dotted path of a result document (a list of named entries keyed by name); 0 where there is none. */
+export function valueAt(r: RunResult, path: string): number {
+  let x: unknown = r;
+  for (const key of path.split('.')) {
+    if (Array.isArray(x)) x = x.find((e) => (e as { name?: unknown })?.name === key);
+    else x = x !== null && typeof x === 'object' ? (x as Record<string, unknown>)[key] : undefined;
+  }
+  return typeof x === 'number' ? x : 0;
+}
+
+/** The rows of a comparison, for the terminal table and the HTML report (FIGURE_ROWS with both runs' values). */
 export function comparisonRows(a: RunResult, b: RunResult): Row[] {
-  return [
-    ['Reports to police', a.reports.total, b.reports.total],
-    ...ROUTE_COUNT_KINDS.flatMap((kind): Row[] => [
-      [`  by route that ${ROUTE_COUNTS[kind].label}`],
-      ...ROUTES.map((k): Row => [`    ${ROUTE_LABELS[k]}`, routeCount(a, kind, k), routeCount(b, kind, k)]),
-    ]),
-    ['  about innocent accounts', a.reports.falsePositive, b.reports.falsePositive],
-    ['  investigated by police', a.referrals.investigated, b.referrals.investigated],
-    ['CyberTips (incidents as filed)', a.cyberTips.reports, b.cyberTips.reports],
-    ['  incidents after bundling', a.cyberTips.incidents, b.cyberTips.incidents],
-    ['Police investigations', a.police.investigations, b.police.investigations],
-    ['  of offenders', a.police.offendersInvestigated, b.police.offendersInvestigated],
-    ['  arrests', a.police.arrests, b.police.arrests],
-    ['  relevant referrals waiting at end', a.police.backlogAtEnd, b.police.backlogAtEnd],
-    ['Offenders reported', a.offenders.reported, b.offenders.reported],
-    ...OFFENDER_KINDS.map((k): Row => [`  ${OFFENDER_KIND_LABELS[k]}`, a.offenders.byKind[k].reported, b.offenders.byKind[k].reported]),
-    ['Accounts closed after a report', a.enforcement.closed, b.enforcement.closed],
-    ['  of offenders', a.enforcement.offendersClosed, b.enforcement.offendersClosed],
-    ['  offenders back on a new account', a.enforcement.returnsAfterClosing, b.enforcement.returnsAfterClosing],
-    ['Detections'],
-    ...ROUTES.map((k): Row => [`  ${ROUTE_LABELS[k]}`, a.detections[k], b.detections[k]]),
-    ['Messages', a.messages.total, b.messages.total],
-    ['  encrypted', a.messages.encrypted, b.messages.encrypted],
-    ['  unscannable', a.messages.unscannable, b.messages.unscannable],
-    ['Review backlog at end', a.review.backlogAtEnd, b.review.backlogAtEnd],
-    ['Privacy costs'],
-    ...PRIVACY_COSTS.map((p): Row => [`  ${p.label}`, p.value(a), p.value(b)]),
-  ];
+  return FIGURE_ROWS.map((row): Row => ('heading' in row ? [row.label] : [row.label, valueAt(a, row.path), valueAt(b, row.path)]));
 }
 
 /** What the two counts by route mean, under every table that shows them. */

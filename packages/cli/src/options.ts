@@ -124,6 +124,21 @@ export const seed = single('seed', '<n>', "override the scenario's seed (to see 
   whole(raw, 0, Number.MAX_SAFE_INTEGER),
 );
 
+/** The most replications one command may ask for. */
+export const MAX_REPLICATIONS = 1000;
+
+export const replications: OptionDef<number> = {
+  name: 'replications',
+  takes: '<n>',
+  help: `run each scenario at n seeds derived from its own (at most ${MAX_REPLICATIONS}), in\nparallel, and show every figure as a mean with its 95% interval;\ncompare runs every scenario at the same seeds (default 1)`,
+  read: (given) => (given[0] === undefined ? 1 : whole(given[0], 1, MAX_REPLICATIONS)),
+};
+
+/** Worker threads for replications and sweeps. */
+export const workers = single('workers', '<n>', 'run at most n replications or sweep runs at once, one per\nworker thread (default: one per core)', (raw) =>
+  whole(raw, 1, 256),
+);
+
 export const batchSize: OptionDef<number> = {
   name: 'batch-size',
   takes: '<n>',

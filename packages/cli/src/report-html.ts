@@ -19,7 +19,10 @@ import {
   csvLine,
   routeCount,
 } from './figures';
-import { change, comparisonRows, rolloutWords } from './format';
+import { change, comparisonRows, FIGURE_ROWS, rolloutWords } from './format';
+import type { ChangeEstimate, SeriesBand } from './analysis/replications';
+import { formatEstimate, formatPercentChange } from './analysis/replications-format';
+import type { Estimate } from './analysis/stats';
 
 export { figuresCsv, platformsCsv } from './figures';
 
@@ -30,6 +33,17 @@ export interface ReportInput {
   results: RunResult[];
   /** For a sweep: the swept fields, shown on the x axis of the trend charts. */
   sweep?: { fields: string[] };
+  /** Replications: `results` are their means; the intervals of every figure, series and change. */
+  replicated?: ReplicatedInput;
+}
+
+/** The intervals of replicated results, one entry per result (changes: each after the first against the first). */
+export interface ReplicatedInput {
+  level: number;
+  replications: number;
+  figures: Record<string, Estimate>[];
+  series: Record<string, SeriesBand>[];
+  changes: Record<string, ChangeEstimate>[];
 }
 
 let chartJs: string | undefined;
@@ -120,6 +134,21 @@ function charts(input: ReportInput): ChartSpec[] {
   const perScenario = (data: (r: RunResult) => number[]) =>
     results.map((r, i) => ({ label: labels[i], data: data(r), borderColor: scenarioColour(i), backgroundColor: scenarioColour(i) }));
   const dayLabels = Array.from({ length: days }, (_, i) => String(i + 1));
+  // Replications: each scenario's 95% interval, day by day, as a shaded band around its mean.
+  const intervals = (path: string, suffix = '') =>
+    results.flatMap((_r, i) => {
+      const band = input.replicated?.series[i]?.[path];
+      if (!band) return [];
+      const colour = scenarioColour(i);
+      const common = { borderWidth: 0, pointRadius: 0, tension: 0.2, borderColor: colour };
+      return [
+        { ...common, label: `${labels[i]}${suffix}: low`, data: band.low, fill: false, blindspotBandLow: true },
+        { ...common, label: `${labels[i]}${suffix}: 95% interval`, data: band.high, fill: '-1', backgroundColor: `${colour}33` },
+      ];
+    });
+  const intervalNote = input.replicated
+    ? ` Lines are the means of ${input.replicated.replications} replications; the shaded band around each is its 95% interval, day by day.`
+    : '';
   const bands = rolloutBands(labels, results);
   const rolloutNote = bands.length > 0 ? ' The shaded days are a rollout of encryption: from the day it starts to the day it reaches every account.' : '';
   const plugins = bands.length > 0 ? { blindspotBands: { bands } } : {};
@@ -127,10 +156,10 @@ function charts(input: ReportInput): ChartSpec[] {
     {
       id: 'per-day',
       title: 'Reports to police per simulated day',
-      note: `Reports filed at the end of each review day, one line per scenario.${rolloutNote}`,
+      note: `Reports filed at the end of each review day, one line per scenario.${rolloutNote}${intervalNote}`,
       config: {
         type: 'line',
-        data: { labels: dayLabels, datasets: perScenario((r) => r.reports.perDay).map((d) => ({ ...d, tension: 0.2 })) },
+        data: { labels: dayLabels, datasets: [...perScenario((r) => r.reports.perDay).map((d) => ({ ...d, tension: 0.2 })), ...intervals('reports.perDay')] },
         options: { scales: { x: categoryAxis('simulated day'), y: countAxis('reports to police filed that day') }, plugins },
       },
     },
@@ -158,7 +187,7 @@ function charts(input: ReportInput): ChartSpec[] {
     {
       id: 'incidents-per-day',
       title: 'CyberTip incidents per simulated day',
-      note: 'Incidents as the platform files them (solid) and after NCMEC-style bundling of viral duplicates (dashed), one colour per scenario. Burn-in days are drawn too.',
+      note: `Incidents as the platform files them (solid) and after NCMEC-style bundling of viral duplicates (dashed), one colour per scenario. Burn-in days are drawn too.${intervalNote ? `${intervalNote} (around the incidents as filed)` : ''}`,
       config: {
         type: 'line',
         data: {
@@ -166,6 +195,7 @@ function charts(input: ReportInput): ChartSpec[] {
           datasets: [
             ...perScenario((r) => r.cyberTips.reportsPerDay).map((d) => ({ ...d, label: `${d.label}: reports`, tension: 0.2 })),
             ...perScenario((r) => r.cyberTips.incidentsPerDay).map((d) => ({ ...d, label: `${d.label}: incidents`, tension: 0.2, borderDash: [6, 4] })),
+            ...intervals('cyberTips.reportsPerDay', ': reports'),
           ],
         },
         options: { scales: { x: categoryAxis('simulated day'), y: countAxis('incidents filed that day') } },
@@ -321,6 +351,18 @@ function headlineTable(input: ReportInput): string {
     const attrs = `${cls ? ` class="${cls}"` : ''} data-row="${path}"`;
     const th = `<th scope="row" style="padding-left:${0.5 + indent}rem">${escapeHtml(label.trim())}</th>`;
     if (row.length === 1) return `<tr${attrs}>${th}<td colspan="${head.length - 1}"></td></tr>`;
+    const rep = input.replicated;
+    const figure = FIGURE_ROWS[k];
+    if (rep && figure && 'path' in figure) {
+      const cells = results.flatMap((_r, col) => {
+        const e = rep.figures[col]?.[figure.path];
+        const own = `<td>${e ? escapeHtml(formatEstimate(e)) : ''}</td>`;
+        if (col === 0) return [own];
+        const c = rep.changes[col - 1]?.[figure.path];
+        return [own, `<td class="change">${c ? escapeHtml(formatEstimate(c.difference, true)) : ''}</td>`, `<td class="change">${c ? escapeHtml(formatPercentChange(c.ratio)) : ''}</td>`];
+      });
+      return `<tr${attrs}>${th}${cells.join('')}</tr>`;
+    }
     const cells = results.flatMap((_r, col) => {
       const cell = rowsPer[col]?.[k];
       const [, a, b] = cell && cell.length === 3 ? cell : [label, 0, 0];
@@ -335,7 +377,11 @@ function headlineTable(input: ReportInput): string {
   const notes = ROUTE_COUNT_KINDS.map((kind) => `<li><strong>By route that ${ROUTE_COUNTS[kind].label}</strong>: ${escapeHtml(ROUTE_COUNTS[kind].note)}.</li>`);
   const privacyNotes = PRIVACY_COSTS.map((p) => `<li><strong>${escapeHtml(p.label)}</strong>: ${escapeHtml(p.note)}.</li>`);
   return `<div class="scroll"><table id="headline"><thead><tr>${head.join('')}</tr></thead><tbody>${body.join('')}</tbody></table></div>
-<p class="note">Changes are against ${escapeHtml(base)}.</p><ul class="note">${[...notes, ...privacyNotes].join('')}</ul>`;
+<p class="note">Changes are against ${escapeHtml(base)}.${
+    input.replicated
+      ? ` Every figure is the mean of ${input.replicated.replications} replications ± the half-width of its 95% Student-t interval; a change is the mean of the paired differences (replication k of every scenario at the same seed) ± the half-width of their interval, and its % the ratio of the means with a delta-method interval.`
+      : ''
+  }</p><ul class="note">${[...notes, ...privacyNotes].join('')}</ul>`;
 }
 
 /** Recall and delay: shares and hours, so without change columns. */
@@ -383,7 +429,7 @@ export function renderHtml(input: ReportInput): string {
   const scenarios = input.results
     .map(
       (r, i) =>
-        `<li><span class="swatch" style="background:${scenarioColour(i)}"></span><strong>${escapeHtml(input.labels[i] as string)}</strong>: ${escapeHtml(r.scenario.file)}, seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s</li>`,
+        `<li><span class="swatch" style="background:${scenarioColour(i)}"></span><strong>${escapeHtml(input.labels[i] as string)}</strong>: ${escapeHtml(r.scenario.file)}, ${input.replicated ? `${input.replicated.replications} replications from seed ${r.scenario.seed}, ${r.timing.transport}` : `seed ${r.scenario.seed}, ${r.timing.transport}, ${r.timing.wallSeconds} s`}</li>`,
     )
     .join('');
   const sections = specs
@@ -463,6 +509,12 @@ ${sections}
   for (const spec of ${data}) {
     const config = spec.config;
     config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options);
+    // An interval band is two datasets: only its upper edge (named "95% interval") gets a legend entry.
+    if (config.data.datasets.some((d) => d.blindspotBandLow)) {
+      config.options.plugins = Object.assign({}, config.options.plugins, {
+        legend: { labels: { filter: (item, data) => !data.datasets[item.datasetIndex].blindspotBandLow } },
+      });
+    }
     window.blindspotCharts.push({ id: spec.id, chart: new Chart(document.getElementById(spec.id), config) });
   }
 </script>

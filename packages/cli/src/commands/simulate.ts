@@ -26,12 +26,15 @@ import { figuresCsv } from '../figures';
 import { perDayCsv, perMonthCsv, platformsCsv, renderHtml, reportsCsv } from '../report-html';
 import { defineCommand, type Values } from './command';
 import { jobKeyForRun, jobKeyProblemFor } from '../job-key';
+import * as rep from '../analysis/replicate-command';
 
 const options = {
   json: opt.json,
   out: opt.out,
   force: opt.force,
   seed: opt.seed,
+  replications: opt.replications,
+  workers: opt.workers,
   batchSize: opt.batchSize,
   redis: opt.redis,
   externalServices: opt.externalServices,
@@ -51,6 +54,7 @@ function transportProblems(v: Options): string[] {
   if (Object.keys(v.replicas).length > 0 && v.redis === undefined) problems.push('--replicas needs --redis <url>');
   const jobKey = v.redis === undefined ? null : jobKeyProblemFor(v.externalServices);
   if (jobKey) problems.push(jobKey);
+  if (v.workers !== undefined && v.redis !== undefined) problems.push('--workers sets the worker threads of embedded replications; over BullMQ, scale the services with --replicas');
   return problems;
 }
 
@@ -140,6 +144,7 @@ async function simulate(command: 'run' | 'compare', files: string[], v: Options)
     problems.push(...err.lines);
   }
   if (problems.length > 0 || dest === undefined) throw new InputError(problems);
+  if (v.replications > 1) return simulateReplicated(command, loaded, v, dest, started);
   const planned = planFiles(command, loaded);
   checkCollisions(
     dest,
@@ -181,6 +186,37 @@ async function simulate(command: 'run' | 'compare', files: string[], v: Options)
   );
   process.stdout.write(v.json ? jsonText(doc) : `${text}\n`);
   // Paths go to stderr under --json so stdout stays one JSON document.
+  for (const line of writtenLines(written)) (v.json ? process.stderr : process.stdout).write(`${line}\n`);
+  return 0;
+}
+
+/** run and compare with --replications N (see ../analysis/replicate-command.ts). */
+async function simulateReplicated(command: 'run' | 'compare', loaded: LoadedScenario[], v: Options, dest: Destination, started: Date): Promise<number> {
+  const planned = rep.planReplicatedFiles(command, loaded);
+  checkCollisions(
+    dest,
+    planned.map((f) => f.name),
+  );
+  const jobs = rep.replicationJobs(loaded, v.replications);
+  const threads = rep.threadsFor(jobs.length, v.workers);
+  if (v.redis === undefined) rep.checkReplicationMemory(loaded, threads);
+  for (const note of rep.seedNotes(loaded)) process.stderr.write(`${note}\n`);
+  const label = `${command} ${loaded.map((l) => l.scenario.name).join(', ')} × ${v.replications}`;
+  const results = v.redis === undefined ? await rep.runReplicationsEmbedded(jobs, v.batchSize, threads, label) : await runAll(jobs, v);
+  const outcome = rep.summarise(results, loaded.length);
+  const { text, doc } = rep.replicatedText(command, outcome);
+  const written = writeFiles(
+    dest,
+    () =>
+      folderName(
+        started,
+        command,
+        loaded.map((l) => fileStem(l.scenario.name)),
+      ),
+    planned,
+    outcome,
+  );
+  process.stdout.write(v.json ? jsonText(doc) : `${text}\n`);
   for (const line of writtenLines(written)) (v.json ? process.stderr : process.stdout).write(`${line}\n`);
   return 0;
 }
