@@ -185,6 +185,47 @@ export const set: OptionDef<string[]> = {
   read: (given) => given,
 };
 
+export const vary: OptionDef<string[]> = {
+  name: 'vary',
+  takes: '<path>=<low>..<high>',
+  multiple: true,
+  help: 'vary this scenario field over this range, e.g.\n--vary detection.userReports.probability=0.01..0.1 (default: every\nnumber the file marks "assumption", from half to 1.5 times its value)',
+  read: (given) => given,
+};
+
+export const against = single(
+  'against',
+  '<baseline.yaml>',
+  'also run this scenario at every point, with the same values and\nseed, and measure the output against it',
+  (raw) => raw,
+);
+
+export const output = single(
+  'output',
+  '<figure>',
+  "the figure to rank by: a path of the result (reports.total), or\ndrop:, ratio: or change: before it against --against's scenario\n(default: drop:reports.total with --against, else reports.total)",
+  (raw) => raw,
+);
+
+export const trajectories: OptionDef<number> = {
+  name: 'trajectories',
+  takes: '<r>',
+  help: 'Morris trajectories, each (fields + 1) runs at its own seed (default 10)',
+  read: (given) => (given[0] === undefined ? 10 : whole(given[0], 2, 200)),
+};
+
+export const levels: OptionDef<number> = {
+  name: 'levels',
+  takes: '<p>',
+  help: 'levels of each field on the Morris grid: an even number (default 4)',
+  read(given) {
+    if (given[0] === undefined) return 4;
+    const p = whole(given[0], 2, 20);
+    if (p % 2 !== 0) throw new OptionProblem(`must be an even number, got "${given[0]}"`);
+    return p;
+  },
+};
+
 export const from = single('from', '<scenario.yaml>', 'copy this scenario instead of the commented base scenario', (raw) => raw);
 
 function atLeastZero(name: string, takes: string, help: string): OptionDef<number | undefined> {

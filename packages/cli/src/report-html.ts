@@ -47,7 +47,7 @@ export interface ReplicatedInput {
 }
 
 let chartJs: string | undefined;
-function chartLibrary(): string {
+export function chartLibrary(): string {
   if (chartJs === undefined) {
     const entry = createRequire(import.meta.url).resolve('chart.js');
     chartJs = readFileSync(join(dirname(entry), 'chart.umd.min.js'), 'utf8');
@@ -67,7 +67,7 @@ const NEUTRAL = '#444444';
 const scenarioColour = (i: number) => SCENARIO_COLOURS[i % SCENARIO_COLOURS.length] as string;
 const routeColour = (route: Route) => ROUTE_COLOURS[ROUTES.indexOf(route) % ROUTE_COLOURS.length] as string;
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const n = (x: number | null) => (x === null ? 'n/a' : x.toLocaleString('en-US'));
 const pct = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 1000) / 10}%`);
 
@@ -359,7 +359,11 @@ function headlineTable(input: ReportInput): string {
         const own = `<td>${e ? escapeHtml(formatEstimate(e)) : ''}</td>`;
         if (col === 0) return [own];
         const c = rep.changes[col - 1]?.[figure.path];
-        return [own, `<td class="change">${c ? escapeHtml(formatEstimate(c.difference, true)) : ''}</td>`, `<td class="change">${c ? escapeHtml(formatPercentChange(c.ratio)) : ''}</td>`];
+        return [
+          own,
+          `<td class="change">${c ? escapeHtml(formatEstimate(c.difference, true)) : ''}</td>`,
+          `<td class="change">${c ? escapeHtml(formatPercentChange(c.ratio)) : ''}</td>`,
+        ];
       });
       return `<tr${attrs}>${th}${cells.join('')}</tr>`;
     }

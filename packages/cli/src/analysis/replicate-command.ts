@@ -109,7 +109,9 @@ export function planReplicatedFiles(command: 'run' | 'compare', loaded: readonly
     { name: `${stem}-per-month.csv`, render: (o) => perMonthCsv(labels(o), means(o)) },
   ];
   const comparison =
-    command === 'compare' ? names.claim('comparison', (stem) => [{ name: `${stem}.json`, render: (o: ReplicatedOutcome) => jsonText(comparisonDocument(o)) }, ...report(stem)]) : [];
+    command === 'compare'
+      ? names.claim('comparison', (stem) => [{ name: `${stem}.json`, render: (o: ReplicatedOutcome) => jsonText(comparisonDocument(o)) }, ...report(stem)])
+      : [];
   const own = loaded.map((l, i) =>
     names.claim(fileStem(l.scenario.name), (stem) => [
       { name: `${stem}.json`, render: (o: ReplicatedOutcome) => jsonText(o.reps[i]) },

@@ -26,7 +26,10 @@ export function formatEstimate(e: Estimate, sign = false): string {
 /** A ratio as a change in percent with its interval: `−71.9% ± 2.4`. */
 export function formatPercentChange(r: Estimate | null): string {
   if (r === null) return 'n/a';
-  return formatEstimate({ ...r, mean: (r.mean - 1) * 100, low: null, high: null, halfWidth: r.halfWidth === null ? null : r.halfWidth * 100 }, true).replace(/^([^ ]+)/, '$1%');
+  return formatEstimate({ ...r, mean: (r.mean - 1) * 100, low: null, high: null, halfWidth: r.halfWidth === null ? null : r.halfWidth * 100 }, true).replace(
+    /^([^ ]+)/,
+    '$1%',
+  );
 }
 
 /** `[115.2, 127.4]`: the interval itself. */
@@ -123,7 +126,9 @@ export function formatReplicatedComparison(reps: readonly Replicated[], changes:
   const headline = changes[0]?.['reports.total'];
   const tips = changes[0]?.['cyberTips.reports'];
   const ratioWords = (what: string, c: ChangeEstimate | undefined) =>
-    c?.ratio ? `${what}: ${(reps[1] as Replicated).mean.scenario.name} / ${first.mean.scenario.name} = ${formatEstimate(c.ratio)} ${formatInterval(c.ratio)}` : '';
+    c?.ratio
+      ? `${what}: ${(reps[1] as Replicated).mean.scenario.name} / ${first.mean.scenario.name} = ${formatEstimate(c.ratio)} ${formatInterval(c.ratio)}`
+      : '';
   const lines = [
     `Blindspot: ${reps.map((r) => r.mean.scenario.name).join(' and ')}, ${first.replications} replications each at the same seeds ${seedsWords(first.seeds)}`,
     '',

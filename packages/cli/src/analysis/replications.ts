@@ -133,7 +133,11 @@ function valuesAt(runs: readonly RunResult[]): Map<string, number[]> {
   const paths = new Set(all.flatMap((f) => [...f.keys()]));
   const out = new Map<string, number[]>();
   // A figure some replications lack (a share of nothing) is summarised over those that have it.
-  for (const p of paths) out.set(p, all.flatMap((f) => (f.has(p) ? [f.get(p) as number] : [])));
+  for (const p of paths)
+    out.set(
+      p,
+      all.flatMap((f) => (f.has(p) ? [f.get(p) as number] : [])),
+    );
   return out;
 }
 
@@ -145,7 +149,12 @@ export function replicate(runs: readonly RunResult[], level = LEVEL): Replicated
   for (const p of all[0]?.keys() ?? []) {
     const lists = all.map((s) => s.get(p) ?? []);
     const len = Math.max(...lists.map((l) => l.length));
-    const days = Array.from({ length: len }, (_, d) => estimate(lists.map((l) => l[d] ?? 0), level));
+    const days = Array.from({ length: len }, (_, d) =>
+      estimate(
+        lists.map((l) => l[d] ?? 0),
+        level,
+      ),
+    );
     series[p] = { mean: days.map((e) => e.mean), low: days.map((e) => e.low), high: days.map((e) => e.high) };
   }
   return { level, replications: runs.length, seeds: runs.map((r) => r.scenario.seed), mean: meanResult(runs), figures, series, runs: [...runs] };
@@ -178,7 +187,13 @@ export function compareReplicated(a: readonly RunResult[], b: readonly RunResult
     if (pairs.length === 0) continue;
     const xs = pairs.map(([x]) => x);
     const ys = pairs.map(([, y]) => y);
-    out[p] = { a: estimate(xs, level), b: estimate(ys, level), difference: pairedDifference(xs, ys, level), unpaired: unpairedDifference(xs, ys, level), ratio: pairedRatio(xs, ys, level) };
+    out[p] = {
+      a: estimate(xs, level),
+      b: estimate(ys, level),
+      difference: pairedDifference(xs, ys, level),
+      unpaired: unpairedDifference(xs, ys, level),
+      ratio: pairedRatio(xs, ys, level),
+    };
   }
   return out;
 }

@@ -6,6 +6,7 @@ import { defineCommand, type Command } from './command';
 import { newCommand, validateCommand } from './files';
 import { loadCommand } from './load';
 import { compareCommand, runCommand } from './simulate';
+import { sensitivityCommand } from './sensitivity';
 import { sweepCommand } from './sweep';
 
 const helpCommand = defineCommand({
@@ -24,7 +25,17 @@ const helpCommand = defineCommand({
   },
 });
 
-export const COMMANDS: readonly Command[] = [runCommand, compareCommand, sweepCommand, loadCommand, validateCommand, newCommand, aclCommand, helpCommand];
+export const COMMANDS: readonly Command[] = [
+  runCommand,
+  compareCommand,
+  sweepCommand,
+  sensitivityCommand,
+  loadCommand,
+  validateCommand,
+  newCommand,
+  aclCommand,
+  helpCommand,
+];
 
 /** The verb called `name`, or a UsageError that suggests the nearest one. */
 export function commandNamed(name: string): Command {

@@ -54,7 +54,8 @@ function transportProblems(v: Options): string[] {
   if (Object.keys(v.replicas).length > 0 && v.redis === undefined) problems.push('--replicas needs --redis <url>');
   const jobKey = v.redis === undefined ? null : jobKeyProblemFor(v.externalServices);
   if (jobKey) problems.push(jobKey);
-  if (v.workers !== undefined && v.redis !== undefined) problems.push('--workers sets the worker threads of embedded replications; over BullMQ, scale the services with --replicas');
+  if (v.workers !== undefined && v.redis !== undefined)
+    problems.push('--workers sets the worker threads of embedded replications; over BullMQ, scale the services with --replicas');
   return problems;
 }
 
