@@ -226,6 +226,22 @@ export const levels: OptionDef<number> = {
   },
 };
 
+export const targets = single('targets', '<targets.yaml>', 'the targets to fit to, and the fields to fit (fit:)', (raw) => raw);
+
+export const calibrationReplications: OptionDef<number> = {
+  name: 'replications',
+  takes: '<n>',
+  help: 'run every evaluation at these n seeds (default 3)',
+  read: (given) => (given[0] === undefined ? 3 : whole(given[0], 1, 100)),
+};
+
+export const budget: OptionDef<number> = {
+  name: 'budget',
+  takes: '<evaluations>',
+  help: 'stop the search after this many evaluations (default 40)',
+  read: (given) => (given[0] === undefined ? 40 : whole(given[0], 2, 10_000)),
+};
+
 export const from = single('from', '<scenario.yaml>', 'copy this scenario instead of the commented base scenario', (raw) => raw);
 
 function atLeastZero(name: string, takes: string, help: string): OptionDef<number | undefined> {

@@ -28,49 +28,93 @@ export interface PoolOptions {
   onDone?: (done: number) => void;
 }
 
-/** Runs every job, at most `workers` at a time; rejects on the first failure. */
-export async function runInWorkers(jobs: readonly SweepJob[], options: PoolOptions = {}): Promise<RunResult[]> {
-  if (jobs.length === 0) return [];
-  const count = Math.max(1, Math.min(options.workers ?? availableParallelism(), jobs.length));
-  const results: RunResult[] = new Array(jobs.length);
-  const threads: Worker[] = [];
-  let next = 0;
-  let done = 0;
-  let finished = false;
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const fail = (err: Error) => {
-        if (finished) return;
-        finished = true;
-        reject(err);
-      };
-      const feed = (w: Worker) => {
-        if (finished || next >= jobs.length) return;
-        const index = next++;
-        const task: SweepTask = { ...(jobs[index] as SweepJob), index };
-        w.postMessage(task);
-      };
-      for (let i = 0; i < count; i++) {
-        const w = startTsWorker(new URL('./sweep-worker.ts', import.meta.url));
-        threads.push(w);
-        w.on('message', (reply: SweepReply) => {
-          if ('error' in reply) return fail(new Error(`run ${reply.index + 1} of ${jobs.length} failed: ${reply.error}`));
-          results[reply.index] = reply.result;
-          done++;
-          options.onDone?.(done);
-          if (done === jobs.length) {
-            finished = true;
-            resolve();
-          } else feed(w);
-        });
-        w.on('error', (err) => fail(new Error(`a sweep worker failed: ${err.message}`)));
-        w.on('exit', (exitCode) => fail(new Error(`a sweep worker stopped before the sweep was done (exit code ${exitCode})`)));
-        feed(w);
-      }
-    });
-  } finally {
-    finished = true;
+/**
+ * Worker threads kept between batches of runs (a calibration runs many small batches):
+ * `run` takes a batch and gives its results in order, rejecting on the first failure;
+ * `close` stops the threads.
+ */
+export class RunPool {
+  private readonly threads: Worker[] = [];
+  private busy = false;
+  private closed = false;
+
+  constructor(private readonly size: number = availableParallelism()) {}
+
+  async run(jobs: readonly SweepJob[], onDone?: (done: number) => void): Promise<RunResult[]> {
+    if (this.closed) throw new Error('the run pool is closed');
+    if (this.busy) throw new Error('the run pool is running another batch');
+    if (jobs.length === 0) return [];
+    this.busy = true;
+    while (this.threads.length < Math.min(this.size, jobs.length)) this.threads.push(startTsWorker(new URL('./sweep-worker.ts', import.meta.url)));
+    const results: RunResult[] = new Array(jobs.length);
+    const used = this.threads.slice(0, Math.min(this.size, jobs.length));
+    let next = 0;
+    let done = 0;
+    let finished = false;
+    const listeners: (() => void)[] = [];
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const fail = (err: Error) => {
+          if (finished) return;
+          finished = true;
+          reject(err);
+        };
+        const feed = (w: Worker) => {
+          if (finished || next >= jobs.length) return;
+          const index = next++;
+          const task: SweepTask = { ...(jobs[index] as SweepJob), index };
+          w.postMessage(task);
+        };
+        for (const w of used) {
+          const onMessage = (reply: SweepReply) => {
+            if ('error' in reply) return fail(new Error(`run ${reply.index + 1} of ${jobs.length} failed: ${reply.error}`));
+            results[reply.index] = reply.result;
+            done++;
+            onDone?.(done);
+            if (done === jobs.length) {
+              finished = true;
+              resolve();
+            } else feed(w);
+          };
+          const onError = (err: Error) => fail(new Error(`a run worker failed: ${err.message}`));
+          const onExit = (exitCode: number) => fail(new Error(`a run worker stopped before its runs were done (exit code ${exitCode})`));
+          w.on('message', onMessage);
+          w.on('error', onError);
+          w.on('exit', onExit);
+          listeners.push(() => {
+            w.off('message', onMessage);
+            w.off('error', onError);
+            w.off('exit', onExit);
+          });
+          feed(w);
+        }
+      });
+    } catch (err) {
+      // A failed batch may leave runs under way: the threads go, and the pool with them.
+      await this.close();
+      throw err;
+    } finally {
+      finished = true;
+      for (const off of listeners) off();
+      this.busy = false;
+    }
+    return results;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const threads = this.threads.splice(0);
     await Promise.all(threads.map((w) => w.terminate()));
   }
-  return results;
+}
+
+/** Runs every job, at most `workers` at a time, on threads started for it; rejects on the first failure. */
+export async function runInWorkers(jobs: readonly SweepJob[], options: PoolOptions = {}): Promise<RunResult[]> {
+  if (jobs.length === 0) return [];
+  const pool = new RunPool(Math.max(1, Math.min(options.workers ?? availableParallelism(), jobs.length)));
+  try {
+    return await pool.run(jobs, options.onDone);
+  } finally {
+    await pool.close();
+  }
 }

@@ -6,6 +6,7 @@ import { defineCommand, type Command } from './command';
 import { newCommand, validateCommand } from './files';
 import { loadCommand } from './load';
 import { compareCommand, runCommand } from './simulate';
+import { calibrateCommand } from './calibrate';
 import { sensitivityCommand } from './sensitivity';
 import { sweepCommand } from './sweep';
 
@@ -30,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   compareCommand,
   sweepCommand,
   sensitivityCommand,
+  calibrateCommand,
   loadCommand,
   validateCommand,
   newCommand,

@@ -60,7 +60,8 @@ function allowedKeysAt(path: readonly PropertyKey[]): string[] {
   return shape ? Object.keys(shape) : [];
 }
 
-function position(doc: Document, counter: LineCounter, path: readonly PropertyKey[], key?: string): { line?: number; column?: number } {
+/** Where in the file the node at `path` (or its key `key`) is: line and column, or nothing if the path is not in the file. */
+export function position(doc: Document, counter: LineCounter, path: readonly PropertyKey[], key?: string): { line?: number; column?: number } {
   // Find the deepest node of the path that exists; for an unknown key, the key's own node.
   let parts = path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   while (parts.length >= 0) {
@@ -438,7 +439,8 @@ function distinct(problems: Problem[]): Problem[] {
   });
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** A zod issue in the words of the scenario's problems. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   if (issue.code === 'invalid_type') {
     const received = (issue as { input?: unknown }).input;
     if (received === undefined) return `required field is missing (expected ${EXPECTED[issue.expected] ?? issue.expected})`;
