@@ -13,7 +13,18 @@ import { blindspot } from './support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-calibrate-'));
 const scenario = (count: number) =>
-  ['name: small', 'seed: 11', 'durationDays: 4', 'population:', '  adults: 400', '  minors: 80', '  offenders:', '    sharers:', `      count: ${count}   # assumption`, ''].join('\n');
+  [
+    'name: small',
+    'seed: 11',
+    'durationDays: 4',
+    'population:',
+    '  adults: 400',
+    '  minors: 80',
+    '  offenders:',
+    '    sharers:',
+    `      count: ${count}   # assumption`,
+    '',
+  ].join('\n');
 const truth = join(dir, 'truth.yaml');
 writeFileSync(truth, scenario(20));
 const start = join(dir, 'small.yaml');
@@ -80,10 +91,7 @@ describe('calibrate', () => {
 
   it('refuses a bad targets file naming the file, line and field', async () => {
     const bad = join(dir, 'bad-targets.yaml');
-    writeFileSync(
-      bad,
-      ['targets:', '  - name: x', '    output: drop:reports.total', '    value: 0.3', '    tolerance: -1', '    colour: red', ''].join('\n'),
-    );
+    writeFileSync(bad, ['targets:', '  - name: x', '    output: drop:reports.total', '    value: 0.3', '    tolerance: -1', '    colour: red', ''].join('\n'));
     const r = await blindspot(['calibrate', start, '--targets', bad]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/bad-targets\.yaml:5:\d+: targets\[0\]\.tolerance: /);

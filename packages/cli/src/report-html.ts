@@ -388,12 +388,15 @@ function headlineTable(input: ReportInput): string {
   }</p><ul class="note">${[...notes, ...privacyNotes].join('')}</ul>`;
 }
 
+/** Hours to one decimal (a mean of replications is rarely whole). */
+const hoursText = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x * 10) / 10} h`);
+
 /** Recall and delay: shares and hours, so without change columns. */
 function recallTable(input: ReportInput): string {
   const rows: [string, (r: RunResult) => string][] = [
     ...ABUSE_KINDS.map((k): [string, (r: RunResult) => string] => [`Recall: ${ABUSE_KIND_LABELS[k]}`, (r) => pct(r.recall[k])]),
-    ['Time to report, median', (r) => (r.timeToReport.medianHours === null ? 'n/a' : `${r.timeToReport.medianHours} h`)],
-    ['Time to report, 90th percentile', (r) => (r.timeToReport.p90Hours === null ? 'n/a' : `${r.timeToReport.p90Hours} h`)],
+    ['Time to report, median', (r) => hoursText(r.timeToReport.medianHours)],
+    ['Time to report, 90th percentile', (r) => hoursText(r.timeToReport.p90Hours)],
   ];
   const head = `<tr><th></th>${input.labels.map((l, i) => scenarioHeader(l, i)).join('')}</tr>`;
   const body = rows.map(([label, cell]) => `<tr><th scope="row">${escapeHtml(label)}</th>${input.results.map((r) => `<td>${cell(r)}</td>`).join('')}</tr>`);

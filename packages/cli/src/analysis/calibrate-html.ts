@@ -11,7 +11,14 @@ export function calibrationHtml(doc: CalibrationDocument): string {
     data: {
       labels: doc.trace.map((p) => String(p.evaluation)),
       datasets: [
-        { label: 'objective at each evaluation', data: doc.trace.map((p) => p.objective), borderColor: '#5dade2', backgroundColor: '#5dade2', showLine: false, pointRadius: 3 },
+        {
+          label: 'objective at each evaluation',
+          data: doc.trace.map((p) => p.objective),
+          borderColor: '#5dade2',
+          backgroundColor: '#5dade2',
+          showLine: false,
+          pointRadius: 3,
+        },
         { label: 'best so far', data: doc.trace.map((p) => p.best), borderColor: '#1f4e9c', backgroundColor: '#1f4e9c', stepped: true, pointRadius: 0 },
       ],
     },
@@ -30,7 +37,8 @@ export function calibrationHtml(doc: CalibrationDocument): string {
       `<tr class="${r.within ? 'within' : 'miss'}"><th scope="row">${escapeHtml(r.target)}</th><td>${escapeHtml(r.output)}</td><td>${num(r.value)} ± ${num(r.tolerance)}</td><td>${escapeHtml(formatEstimate(r.simulated))}</td><td>${r.within ? 'yes' : 'no'}</td><td class="source">${escapeHtml(r.source ?? '')}</td></tr>`,
   );
   const fields = doc.fields.map(
-    (f) => `<tr><th scope="row">${escapeHtml(f.path)}</th><td>${num(f.low)}..${num(f.high)}</td><td>${f.base === null ? 'default' : num(f.base)}</td><td>${num(f.fitted)}</td></tr>`,
+    (f) =>
+      `<tr><th scope="row">${escapeHtml(f.path)}</th><td>${num(f.low)}..${num(f.high)}</td><td>${f.base === null ? 'default' : num(f.base)}</td><td>${num(f.fitted)}</td></tr>`,
   );
   const data = JSON.stringify(config).replace(/</g, '\\u003c');
   const title = `Blindspot calibration: ${doc.scenario.name}`;

@@ -281,7 +281,10 @@ export function formatCalibration(doc: CalibrationDocument, summary: string): st
     ['target', 'output', 'value', 'simulated (95%)', 'within?'],
     ...doc.fit.map((r) => [r.target, r.output, `${num(r.value)} ± ${num(r.tolerance)}`, formatEstimate(r.simulated), r.within ? 'yes' : 'NO']),
   ];
-  const fieldCells = [['field', 'range', 'in file', 'fitted'], ...doc.fields.map((f) => [f.path, `${num(f.low)}..${num(f.high)}`, f.base === null ? 'default' : num(f.base), num(f.fitted)])];
+  const fieldCells = [
+    ['field', 'range', 'in file', 'fitted'],
+    ...doc.fields.map((f) => [f.path, `${num(f.low)}..${num(f.high)}`, f.base === null ? 'default' : num(f.base), num(f.fitted)]),
+  ];
   const lines = [
     `Blindspot calibration: ${doc.scenario.name} (${doc.scenario.file}) to ${doc.targetsFile}`,
     `  ${doc.method}; ${doc.replications} replications per evaluation; ${summary}; ${doc.converged ? 'converged' : 'stopped at the budget'}; objective ${num(doc.objective)}`,
@@ -307,4 +310,3 @@ export function traceCsv(doc: CalibrationDocument): string {
   const rows = doc.trace.map((p) => [p.evaluation, ...fields.map((f) => p.values[f]), p.objective, p.best]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
-

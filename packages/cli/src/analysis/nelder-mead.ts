@@ -49,11 +49,14 @@ export async function nelderMead(
     return xs.map((x, i) => ({ x, f: fs[i] as number }));
   };
   const first = clamp([...start]);
-  const vertices = [first, ...Array.from({ length: n }, (_, i) => {
-    const v = [...first];
-    v[i] = (v[i] as number) + step <= 1 ? (v[i] as number) + step : (v[i] as number) - step;
-    return v;
-  })];
+  const vertices = [
+    first,
+    ...Array.from({ length: n }, (_, i) => {
+      const v = [...first];
+      v[i] = (v[i] as number) + step <= 1 ? (v[i] as number) + step : (v[i] as number) - step;
+      return v;
+    }),
+  ];
   let simplex = await evalMany(vertices);
   const done = () => {
     const best = simplex[0] as Evaluation;

@@ -27,7 +27,11 @@ import { parseOutput, type OutputSpec } from './outputs';
 const targetSchema = z
   .object({
     name: z.string().min(1).describe('What the target is, for the fit table.'),
-    scenario: z.string().min(1).optional().describe('The scenario whose runs give the figure (relative to this file); default: the scenario given to calibrate.'),
+    scenario: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('The scenario whose runs give the figure (relative to this file); default: the scenario given to calibrate.'),
     against: z.string().min(1).optional().describe('The baseline scenario of a drop:, ratio: or change: output (relative to this file).'),
     output: z.string().min(1).describe('A figure of the result (reports.total), or drop:, ratio: or change: before it against `against`.'),
     value: z.number().describe('The value the figure should have.'),
@@ -74,13 +78,24 @@ export function readTargets(path: string): TargetsFile {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
-    throw new InputError(doc.errors.map((e) => formatProblem(file, { path: '', message: e.message.split('\n')[0] ?? e.message, ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) })));
+    throw new InputError(
+      doc.errors.map((e) =>
+        formatProblem(file, {
+          path: '',
+          message: e.message.split('\n')[0] ?? e.message,
+          ...(e.linePos ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}),
+        }),
+      ),
+    );
   }
   const data = doc.toJS({ maxAliasCount: 0 });
   const parsed = targetsSchema.safeParse(data);
   if (!parsed.success) {
     const problems: Problem[] = parsed.error.issues.map((issue) => ({
-      path: issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['),
+      path: issue.path
+        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .join('.')
+        .replace(/\.\[/g, '['),
       message: issue.code === 'unrecognized_keys' ? `unknown field ${issue.keys.join(', ')}` : describeIssue(issue),
       ...position(doc, counter, issue.path),
     }));
@@ -107,7 +122,11 @@ export function readTargets(path: string): TargetsFile {
       });
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
-      problems.push(...err.lines.map((l) => at('output')(l.replace(/^output [^:]*: /, '').replace('give one with --against <baseline.yaml>', 'give one with against: <baseline.yaml>'))));
+      problems.push(
+        ...err.lines.map((l) =>
+          at('output')(l.replace(/^output [^:]*: /, '').replace('give one with --against <baseline.yaml>', 'give one with against: <baseline.yaml>')),
+        ),
+      );
     }
   });
   const fit = (parsed.data.fit ?? []).map((f) => `${f.field}=${f.range[0]}..${f.range[1]}`);

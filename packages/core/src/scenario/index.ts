@@ -6,7 +6,17 @@
 export { LIMITS } from './fields';
 export type { ContentModel } from './content';
 export { encryptedSurfaces, scenarioSchema, type Scenario } from './schema';
-export { describeIssue, formatProblem, parseScenario, parseScenarioYaml, position, validateScenario, type Problem, type ScenarioResult, type YamlResult } from './problems';
+export {
+  describeIssue,
+  formatProblem,
+  parseScenario,
+  parseScenarioYaml,
+  position,
+  validateScenario,
+  type Problem,
+  type ScenarioResult,
+  type YamlResult,
+} from './problems';
 export { accountSlots, contactPairs } from './pairs';
 export { forPlatform, platformsOf, WORLD_USER_REPORT_FIELDS, type PlatformSettings } from './platforms';
 export {
