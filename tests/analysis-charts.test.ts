@@ -87,6 +87,7 @@ async function open(file: string, screenshot: string): Promise<{ charts: Drawn[]
       ),
     }));
   });
+  // biome-ignore lint/performance/useDomNodeTextContent: the text as laid out, with the table's cells apart
   const text = await page.evaluate(() => (globalThis as unknown as { document: { body: { innerText: string } } }).document.body.innerText);
   await page.screenshot({ path: screenshot, fullPage: true });
   await page.close();

@@ -195,7 +195,7 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
       (done) => progress.update(base + done),
     );
     runsDone += jobs.length;
-    jobs.forEach((j, i) => cache.set(j.key, results[i] as RunResult));
+    for (const [i, j] of jobs.entries()) cache.set(j.key, results[i] as RunResult);
     return points.map((x) => {
       const values = valuesAt(x);
       const run = (k: string, seed: number) => cache.get(`${k}|${seed}|${values.join(',')}`) as RunResult;
