@@ -4,11 +4,11 @@
  * is the one `run --seed <its seed>` gives; the summary is their mean and interval; a
  * comparison pairs replication k of both scenarios at one seed. Needs no Redis.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { blindspot, withoutTiming } from './support/cli';
+import { blindspot, startBlindspot, withoutTiming } from './support/cli';
 
 const dir = mkdtempSync(join(tmpdir(), 'blindspot-replications-'));
 const tiny = (name: string, extra: string[] = []) => {
@@ -105,5 +105,30 @@ describe('--replications', () => {
     const workers = await blindspot(['run', plain, '--workers', '2', '--redis', 'redis://127.0.0.1:1']);
     expect(workers.code).toBe(2);
     expect(workers.stderr).toMatch(/--workers sets the worker threads of embedded replications/);
+  });
+
+  it('stopped part-way, the same command again runs only what was not finished', { timeout: 180_000 }, async () => {
+    const cache = join(dir, 'cache');
+    const env = { BLINDSPOT_RUN_CACHE: cache };
+    const longer = tiny('longer', ['traffic:', '  messagesPerUserPerDay: 30']);
+    // Stop it (Ctrl-C) once a first replication is kept.
+    const running = startBlindspot(['run', longer, '--replications', '6', '--workers', '1', '--out', join(dir, 'stopped')], { env });
+    const deadline = Date.now() + 120_000;
+    while (!(existsSync(cache) && readdirSync(cache).some((f) => f.endsWith('.json'))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    running.child.kill('SIGINT');
+    await running.completed;
+    const kept = readdirSync(cache).filter((f) => f.endsWith('.json')).length;
+    expect(kept).toBeGreaterThanOrEqual(1);
+    expect(kept).toBeLessThan(6);
+    expect(readdirSync(cache).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const resumed = await blindspot(['run', longer, '--replications', '6', '--workers', '1', '--out', join(dir, 'resumed')], { env });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(new RegExp(`resumed: ${kept} of 6 runs were already done \\(kept in .*cache`));
+    // The same result as a run from nothing.
+    const fresh = await blindspot(['run', longer, '--replications', '6', '--out', join(dir, 'fresh')]);
+    expect(fresh.code, fresh.stderr).toBe(0);
+    expect(fresh.stderr).not.toContain('resumed');
+    const strip = (doc: Replicated) => ({ ...doc, mean: withoutTiming(doc.mean), runs: doc.runs.map((r) => withoutTiming(r)) });
+    expect(strip(readJson<Replicated>(join(dir, 'resumed', 'longer.json')))).toEqual(strip(readJson<Replicated>(join(dir, 'fresh', 'longer.json'))));
   });
 });

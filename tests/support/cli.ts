@@ -64,14 +64,14 @@ export function startProcess(command: string, args: string[], options: { env?: R
 const TEST_OUT = mkdtempSync(join(tmpdir(), 'blindspot-out-'));
 
 export function blindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<Completed> {
-  return runNode(['packages/cli/src/main.ts', ...args], { ...options, env: { BLINDSPOT_OUT: TEST_OUT, ...options.env } });
+  return runNode(['packages/cli/src/main.ts', ...args], { ...options, env: { BLINDSPOT_OUT: TEST_OUT, BLINDSPOT_RUN_CACHE: 'off', ...options.env } });
 }
 
 /** The blindspot command started, not awaited: for a test that signals it. */
 export function startBlindspot(args: string[], options: { env?: Record<string, string>; timeoutMs?: number } = {}): Running {
   return startProcess(process.execPath, ['--import', 'tsx', 'packages/cli/src/main.ts', ...args], {
     ...options,
-    env: { BLINDSPOT_OUT: TEST_OUT, ...options.env },
+    env: { BLINDSPOT_OUT: TEST_OUT, BLINDSPOT_RUN_CACHE: 'off', ...options.env },
   });
 }
 

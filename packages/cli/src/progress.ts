@@ -56,6 +56,7 @@ class StatusLine {
 
   clear(): void {
     if (this.drawn) this.stream.write('\r\u001b[K');
+    this.drawn = false;
   }
 }
 

@@ -40,7 +40,8 @@ export class RunPool {
 
   constructor(private readonly size: number = availableParallelism()) {}
 
-  async run(jobs: readonly SweepJob[], onDone?: (done: number) => void): Promise<RunResult[]> {
+  /** `onResult` gets each run as it finishes (by its index in `jobs`): to keep it before the batch is done. */
+  async run(jobs: readonly SweepJob[], onDone?: (done: number) => void, onResult?: (index: number, result: RunResult) => void): Promise<RunResult[]> {
     if (this.closed) throw new Error('the run pool is closed');
     if (this.busy) throw new Error('the run pool is running another batch');
     if (jobs.length === 0) return [];
@@ -69,6 +70,11 @@ export class RunPool {
           const onMessage = (reply: SweepReply) => {
             if ('error' in reply) return fail(new Error(`run ${reply.index + 1} of ${jobs.length} failed: ${reply.error}`));
             results[reply.index] = reply.result;
+            try {
+              onResult?.(reply.index, reply.result);
+            } catch (err) {
+              return fail(err instanceof Error ? err : new Error(String(err)));
+            }
             done++;
             onDone?.(done);
             if (done === jobs.length) {

@@ -16,9 +16,8 @@ import type { RunResult } from '@blindspot/core';
 import { InputError, memoryCheck, readScenarioText } from './load';
 import { withSeed } from './options';
 import { checkCollisions, destinationOf, jsonText, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from './output';
-import { RunsProgress } from './progress';
 import { formatSweep, sweepCsv } from './sweep-format';
-import { runInWorkers } from './sweep-pool';
+import { runAllCached } from './analysis/run-cache';
 import { perDayCsv, perMonthCsv, renderHtml } from './report-html';
 
 /** A value a `--set` option can give a field: a YAML scalar. */
@@ -401,17 +400,12 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
   const started = new Date();
   const { file, name, sets, variants, workers, dest, files } = prepareSweep(path, options);
 
-  const progress = new RunsProgress(`sweep ${name}`, variants.length);
   const clock = performance.now();
-  let results: RunResult[];
-  try {
-    results = await runInWorkers(
-      variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
-      { workers, onDone: (done) => progress.update(done) },
-    );
-  } finally {
-    progress.done();
-  }
+  const results = await runAllCached(
+    variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
+    workers,
+    `sweep ${name}`,
+  );
   const seconds = (performance.now() - clock) / 1000;
 
   const doc: SweepDocument = {

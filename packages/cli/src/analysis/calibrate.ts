@@ -14,6 +14,7 @@ import { formatProblem } from '@blindspot/core/scenario';
 import { checkCollisions, destinationOf, fileStem, folderName, jsonText, printable, writeFiles, writtenLines, type PlannedFile } from '../output';
 import { RunsProgress } from '../progress';
 import { RunPool } from '../sweep-pool';
+import { resumedLine, runCached } from './run-cache';
 import { factorValue, parseVary, type Factor } from './factors';
 import { nelderMead } from './nelder-mead';
 import { checkOutputPath, outputOf } from './outputs';
@@ -172,6 +173,7 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
   const estimates = new Map<string, Estimate[]>();
   const cache = new Map<string, RunResult>();
   let runsDone = 0;
+  let reused = 0;
   let checked = false;
   const valuesAt = (x: readonly number[]) => factors.map((f, i) => factorValue(f, x[i] as number));
   const evaluate = async (points: number[][]): Promise<number[]> => {
@@ -190,11 +192,13 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
       }
     }
     const base = runsDone;
-    const results = await pool.run(
+    const { results, reused: fromCache } = await runCached(
+      pool,
       jobs.map((j) => ({ scenario: j.scenario, file: j.file, batchSize: options.batchSize })),
       (done) => progress.update(base + done),
     );
     runsDone += jobs.length;
+    reused += fromCache;
     for (const [i, j] of jobs.entries()) cache.set(j.key, results[i] as RunResult);
     return points.map((x) => {
       const values = valuesAt(x);
@@ -223,6 +227,8 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
     await pool.close();
   }
   const seconds = (performance.now() - clock) / 1000;
+  const resumed = resumedLine(reused, runsDone);
+  if (resumed) process.stderr.write(`${resumed}\n`);
   const bestValues = valuesAt(result.best.x);
   const fields = factors.map((f, i) => ({ ...f, fitted: bestValues[i] as number }));
   const per = estimates.get(bestValues.join(',')) as Estimate[];

@@ -126,8 +126,9 @@ export function assumptionFactors(text: string): { factors: Factor[]; skipped: s
       skipped.push(value === 0 ? `${path} (0: no range to take by default; give one with --vary)` : `${path} (not a number field)`);
       continue;
     }
-    let low = value / 2;
-    let high = value * 1.5;
+    // Twelve significant digits: 1.2 × 1.5 is 1.8, not 1.7999999999999998.
+    let low = Number((value / 2).toPrecision(12));
+    let high = Number((value * 1.5).toPrecision(12));
     if (info.max !== undefined) high = Math.min(high, info.max);
     if (info.min !== undefined) low = Math.max(low, info.min);
     if (info.integer) {

@@ -11,9 +11,8 @@ import { formatProblem } from '@blindspot/core/scenario';
 import { csvLine, figuresCsv } from '../figures';
 import { InputError, memoryCheck, type LoadedScenario } from '../load';
 import { FileNames, fileStem, jsonText, type PlannedFile } from '../output';
-import { RunsProgress } from '../progress';
 import { perDayCsv, perMonthCsv, renderHtml, type ReplicatedInput } from '../report-html';
-import { runInWorkers } from '../sweep-pool';
+import { runAllCached } from './run-cache';
 import { compareReplicated, replicate, replicationSeeds, type ChangeEstimate, type Replicated } from './replications';
 import { formatReplicated, formatReplicatedComparison } from './replications-format';
 
@@ -154,17 +153,13 @@ export function checkReplicationMemory(loaded: readonly LoadedScenario[], runsAt
 /** Worker threads for the embedded runs: one per core (or `workers`), at most one per run. */
 export const threadsFor = (jobs: number, workers?: number) => Math.max(1, Math.min(workers ?? availableParallelism(), jobs));
 
-/** Runs every job embedded on worker threads, with progress and time left; results in job order. */
+/** Runs every job embedded on worker threads, with progress and time left, resuming from the run cache; results in job order. */
 export async function runReplicationsEmbedded(jobs: readonly LoadedScenario[], batchSize: number, workers: number, label: string): Promise<RunResult[]> {
-  const progress = new RunsProgress(label, jobs.length);
-  try {
-    return await runInWorkers(
-      jobs.map((j) => ({ scenario: j.scenario as Scenario, file: j.file, batchSize })),
-      { workers, onDone: (done) => progress.update(done) },
-    );
-  } finally {
-    progress.done();
-  }
+  return runAllCached(
+    jobs.map((j) => ({ scenario: j.scenario as Scenario, file: j.file, batchSize })),
+    workers,
+    label,
+  );
 }
 
 /** Groups the results of replicationJobs back by scenario and summarises them. */

@@ -13,8 +13,7 @@ import { csvLine } from '../figures';
 import { InputError, readScenarioText } from '../load';
 import { withSeed } from '../options';
 import { checkCollisions, destinationOf, fileStem, folderName, jsonText, printable, writeFiles, writtenLines, type PlannedFile } from '../output';
-import { RunsProgress } from '../progress';
-import { runInWorkers } from '../sweep-pool';
+import { runAllCached } from './run-cache';
 import { applyFactors, assumptionFactors, parseVary, factorValue, type Factor } from './factors';
 import { morrisDesign, morrisEffects, type MorrisDesign } from './morris';
 import { checkOutputPath, defaultOutput, outputOf, outputWords, parseOutput, type OutputSpec } from './outputs';
@@ -270,17 +269,12 @@ export async function sensitivity(path: string, options: SensitivityOptions): Pr
     [prep.source, ...(prep.baseline ? [prep.baseline] : [])].map((s) => ({ scenario: s.scenario, file: s.file })),
     workers,
   );
-  const progress = new RunsProgress(`sensitivity ${prep.source.scenario.name}`, prep.jobs.length);
   const clock = performance.now();
-  let results: RunResult[];
-  try {
-    results = await runInWorkers(
-      prep.jobs.map((j) => ({ ...j, batchSize: options.batchSize })),
-      { workers, onDone: (done) => progress.update(done) },
-    );
-  } finally {
-    progress.done();
-  }
+  const results = await runAllCached(
+    prep.jobs.map((j) => ({ ...j, batchSize: options.batchSize })),
+    workers,
+    `sensitivity ${prep.source.scenario.name}`,
+  );
   const seconds = (performance.now() - clock) / 1000;
   const doc = analyse(prep, results);
   const written = writeFiles(dest, () => folderName(started, 'sensitivity', [fileStem(prep.source.scenario.name)]), files, doc);
