@@ -131,4 +131,28 @@ describe('--replications', () => {
     const strip = (doc: Replicated) => ({ ...doc, mean: withoutTiming(doc.mean), runs: doc.runs.map((r) => withoutTiming(r)) });
     expect(strip(readJson<Replicated>(join(dir, 'resumed', 'longer.json')))).toEqual(strip(readJson<Replicated>(join(dir, 'fresh', 'longer.json'))));
   });
+
+  it('sweep: every variant at the same seeds, each row a mean with its interval', { timeout: 120_000 }, async () => {
+    const out = join(dir, 'sweep');
+    const r = await blindspot(['sweep', plain, '--set', 'population.offenders.sharers.count=10,30', '--replications', '3', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/6 runs \(3 replications of each variant\)/);
+    expect(r.stdout).toMatch(/^10 +[\d.,]+ ± [\d.,]+/m);
+    expect(r.stdout).toContain('Each row is the mean of 3 replications');
+    const doc = readJson<{ replications: number; runs: { result: { reports: { total: number } }; replicated: Omit<Replicated, 'mean'> }[] }>(
+      join(out, 'sweep-tiny.json'),
+    );
+    expect(doc.replications).toBe(3);
+    const [few, many] = doc.runs;
+    expect(few?.replicated.seeds).toEqual(many?.replicated.seeds);
+    expect(few?.replicated.runs).toHaveLength(3);
+    const totals = few?.replicated.runs.map((x) => x.reports.total) as number[];
+    expect(few?.result.reports.total).toBeCloseTo(totals.reduce((a, b) => a + b, 0) / 3, 10);
+    expect(many?.result.reports.total as number).toBeGreaterThan(few?.result.reports.total as number);
+    const csv = readFileSync(join(out, 'sweep-tiny.csv'), 'utf8').split('\n');
+    expect(csv[0]).toMatch(/^population\.offenders\.sharers\.count,reports\.total,reports\.total\.halfWidth,/);
+    const refused = await blindspot(['sweep', plain, '--set', 'seed=1,2', '--replications', '3']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--replications and --set seed=... both choose the seeds');
+  });
 });

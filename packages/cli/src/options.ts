@@ -242,6 +242,8 @@ export const budget: OptionDef<number> = {
   read: (given) => (given[0] === undefined ? 40 : whole(given[0], 2, 10_000)),
 };
 
+export const check = flag('check', "only evaluate the targets at the file's own values: the fit\ntable, no search and no fitted scenario");
+
 export const from = single('from', '<scenario.yaml>', 'copy this scenario instead of the commented base scenario', (raw) => raw);
 
 function atLeastZero(name: string, takes: string, help: string): OptionDef<number | undefined> {

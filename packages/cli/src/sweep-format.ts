@@ -2,7 +2,9 @@
 import { csvLine, type Figure, headlineFigures, ROUTE_COUNT_KINDS, ROUTE_COUNTS } from './figures';
 import { platformTable } from './format';
 import { printable } from './output';
-import type { Scalar, SweepDocument } from './sweep';
+import type { Scalar, SweepDocument, SweepRun } from './sweep';
+import type { RunResult } from '@blindspot/core';
+import { formatEstimate } from './analysis/replications-format';
 
 const n = (x: number) => x.toLocaleString('en-US');
 
@@ -71,6 +73,13 @@ function routeGroups(figures: readonly Figure[], offset: number): { from: number
   });
 }
 
+/** A figure's cell: its mean ± half-width for replicated runs, else the count. */
+function cellOf(replicated: SweepRun['replicated'], f: Figure, r: RunResult): string {
+  const e = replicated?.figures[f.key];
+  if (e) return formatEstimate(e);
+  return f.cell ? f.cell(r) : n(f.value(r));
+}
+
 /**
  * The readable report: a title, one row per variant (the values set, then the headline
  * figures), and how each figure moves from the first variant to the last.
@@ -86,12 +95,15 @@ export function formatSweep(doc: SweepDocument, raw: readonly Record<string, str
   out.push(
     ...table(
       [...shortHeaders(paths), ...figures.map((f) => f.header)],
-      results.map((r, i) => [...paths.map((p) => raw[i]?.[p] ?? ''), ...figures.map((f) => (f.cell ? f.cell(r) : n(f.value(r))))]),
+      results.map((r, i) => [...paths.map((p) => raw[i]?.[p] ?? ''), ...figures.map((f) => cellOf(doc.runs[i]?.replicated, f, r))]),
       paths.length,
       routeGroups(figures, paths.length),
     ),
     '',
     ...ROUTE_COUNT_KINDS.map((kind) => `By route that ${ROUTE_COUNTS[kind].label}: ${ROUTE_COUNTS[kind].note}.`),
+    ...(doc.replications
+      ? [`Each row is the mean of ${doc.replications} replications (every variant at the same seeds) ± the half-width of its 95% Student-t interval.`]
+      : []),
   );
   if (first && last && results.length > 1) {
     const headers = shortHeaders(paths);
@@ -132,12 +144,18 @@ export function sweepCsv(doc: SweepDocument): string {
     doc.runs.map((r) => r.result),
     { allRoutes: true },
   );
-  const columns = [...paths, ...figures.flatMap((f) => (f.key === 'offenders.reported' ? [f.key, 'offenders.total'] : [f.key]))];
+  const replicated = doc.replications !== undefined;
+  // With replications: each figure's mean, then the half-width of its 95% interval.
+  const columns = [
+    ...paths,
+    ...figures.flatMap((f) => [f.key, ...(replicated ? [`${f.key}.halfWidth`] : []), ...(f.key === 'offenders.reported' ? ['offenders.total'] : [])]),
+  ];
   const lines = [csvLine(columns)];
   for (const run of doc.runs) {
     const cells: (Scalar | number | undefined)[] = paths.map((p) => run.values[p]);
     for (const f of figures) {
       cells.push(f.value(run.result));
+      if (replicated) cells.push(run.replicated?.figures[f.key]?.halfWidth ?? undefined);
       if (f.key === 'offenders.reported') cells.push(run.result.offenders.total);
     }
     lines.push(csvLine(cells));

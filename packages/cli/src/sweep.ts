@@ -18,6 +18,7 @@ import { withSeed } from './options';
 import { checkCollisions, destinationOf, jsonText, fileStem, folderName, writeFiles, writtenLines, type Destination, type PlannedFile } from './output';
 import { formatSweep, sweepCsv } from './sweep-format';
 import { runAllCached } from './analysis/run-cache';
+import { replicate, replicationSeeds, type Replicated } from './analysis/replications';
 import { perDayCsv, perMonthCsv, renderHtml } from './report-html';
 
 /** A value a `--set` option can give a field: a YAML scalar. */
@@ -296,12 +297,17 @@ export function readScenarioData(path: string, sets: readonly SetOption[]): { da
 
 export interface SweepRun {
   values: Record<string, Scalar>;
+  /** The variant's result; with --replications, the mean of its replications. */
   result: RunResult;
+  /** With --replications: every figure's mean and interval, every series' band, and each replication's result. */
+  replicated?: Omit<Replicated, 'mean'>;
 }
 
 /** What `--json` prints and `--out` writes. */
 export interface SweepDocument {
   scenario: { name: string; file: string };
+  /** With --replications: how many seeds each variant ran at. */
+  replications?: number;
   set: { path: string; values: Scalar[] }[];
   runs: SweepRun[];
 }
@@ -317,6 +323,8 @@ export interface SweepOptions {
   set: readonly string[];
   /** Worker threads (default: one per core, at most one per run). */
   workers?: number;
+  /** Each variant at this many seeds (default 1). */
+  replications?: number;
 }
 
 function scenarioName(data: unknown, file: string): string {
@@ -349,9 +357,12 @@ function prepareSweep(path: string, options: SweepOptions): PreparedSweep {
   if (options.seed !== undefined && sets.some((s) => s.path === 'seed')) {
     throw new InputError(['--seed and --set seed=... both set the seed; give one of them']);
   }
+  if ((options.replications ?? 1) > 1 && sets.some((s) => s.path === 'seed')) {
+    throw new InputError(['--replications and --set seed=... both choose the seeds; give one of them']);
+  }
   const { data, file } = readScenarioData(path, sets);
   const variants = buildVariants(data, file, sets).map((v) => ({ ...v, scenario: withSeed(v.scenario, options.seed) }));
-  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), variants.length));
+  const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), variants.length * (options.replications ?? 1)));
   checkSweepMemory(variants, file, workers);
 
   const name = scenarioName(data, file);
@@ -401,21 +412,31 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
   const { file, name, sets, variants, workers, dest, files } = prepareSweep(path, options);
 
   const clock = performance.now();
+  const n = options.replications ?? 1;
+  // Every variant at the same seeds (the first variant's), so that they differ only by their settings.
+  const seeds = replicationSeeds((variants[0] as Variant).scenario.seed, n);
   const results = await runAllCached(
-    variants.map((v) => ({ scenario: v.scenario, file, batchSize: options.batchSize })),
+    variants.flatMap((v) => seeds.map((seed) => ({ scenario: { ...v.scenario, seed }, file, batchSize: options.batchSize }))),
     workers,
-    `sweep ${name}`,
+    `sweep ${name}${n > 1 ? ` × ${n}` : ''}`,
   );
   const seconds = (performance.now() - clock) / 1000;
 
   const doc: SweepDocument = {
     scenario: { name, file },
     set: sets.map((s) => ({ path: s.path, values: s.values })),
-    runs: variants.map((v, i) => ({ values: v.values, result: results[i] as RunResult })),
+    ...(n > 1 ? { replications: n } : {}),
+    runs: variants.map((v, i) => {
+      const own = results.slice(i * n, (i + 1) * n);
+      if (n === 1) return { values: v.values, result: own[0] as RunResult };
+      const { mean, ...replicated } = replicate(own);
+      return { values: v.values, result: mean, replicated };
+    }),
   };
   const written = writeFiles(dest, () => folderName(started, 'sweep', [fileStem(name)]), files, doc);
 
-  const summary = `${variants.length} run${variants.length === 1 ? '' : 's'} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
+  const runs = results.length;
+  const summary = `${runs} run${runs === 1 ? '' : 's'}${n > 1 ? ` (${n} replications of each variant)` : ''} on ${workers} worker${workers === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
   if (options.json) {
     process.stdout.write(jsonText(doc));
     process.stderr.write(`sweep: ${summary}\n`);

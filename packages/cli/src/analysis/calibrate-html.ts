@@ -63,7 +63,7 @@ export function calibrationHtml(doc: CalibrationDocument): string {
 </head>
 <body>
 <h1>${escapeHtml(title)}</h1>
-<p class="note">${escapeHtml(doc.scenario.file)} fitted to ${escapeHtml(doc.targetsFile)}. ${escapeHtml(doc.method)}; ${doc.replications} replications per evaluation (seeds ${doc.seeds.slice(0, 3).join(', ')}${doc.seeds.length > 3 ? ', …' : ''}); ${doc.evaluations} evaluations, ${doc.converged ? 'converged' : 'stopped at the budget'}.</p>
+<p class="note">${escapeHtml(doc.scenario.file)} fitted to ${escapeHtml(doc.targetsFile)}. ${escapeHtml(doc.method)}; ${doc.replications} replications per evaluation (seeds ${doc.seeds.slice(0, 3).join(', ')}${doc.seeds.length > 3 ? ', …' : ''}); ${doc.evaluations} evaluations, ${doc.checked ? 'checked at the file’s own values, nothing fitted' : doc.converged ? 'converged' : 'stopped at the budget'}.</p>
 <h2>Fit</h2>
 <table id="fit"><thead><tr><th style="text-align:left">target</th><th>output</th><th>value</th><th>simulated (95%)</th><th>within tolerance?</th><th style="text-align:left">source</th></tr></thead><tbody>${fit.join('')}</tbody></table>
 <p class="note">Simulated: the mean over the replications at the fitted values ± the half-width of its 95% interval.</p>

@@ -31,6 +31,8 @@ export interface CalibrateOptions {
   vary: readonly string[];
   replications: number;
   budget: number;
+  /** Evaluate the targets at the file's own values only: the fit table, no search. */
+  check?: boolean;
   seed?: number;
   workers?: number;
   batchSize: number;
@@ -66,6 +68,8 @@ export interface CalibrationDocument {
   objective: number;
   evaluations: number;
   converged: boolean;
+  /** --check: the file's own values evaluated, nothing fitted. */
+  checked: boolean;
   fit: FitRow[];
   trace: TracePoint[];
   /** The fitted scenario file's text. */
@@ -154,7 +158,7 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
 
   const stem = `calibrate-${fileStem(mainScenario.name)}`;
   const files: PlannedFile<CalibrationDocument>[] = [
-    { name: `${stem}.yaml`, render: (d) => d.fittedScenario },
+    ...(options.check ? [] : [{ name: `${stem}.yaml`, render: (d: CalibrationDocument) => d.fittedScenario }]),
     { name: `${stem}.json`, render: jsonText },
     { name: `${stem}-fit.csv`, render: fitCsv },
     { name: `${stem}-trace.csv`, render: traceCsv },
@@ -167,7 +171,7 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
 
   const pool = new RunPool(workers);
   const perEvaluation = needed.length * options.replications;
-  const progress = new RunsProgress(`calibrate ${mainScenario.name}`, options.budget * perEvaluation);
+  const progress = new RunsProgress(`calibrate ${mainScenario.name}`, (options.check ? 1 : options.budget) * perEvaluation);
   const clock = performance.now();
   const trace: TracePoint[] = [];
   const estimates = new Map<string, Estimate[]>();
@@ -221,7 +225,10 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
   };
   let result: Awaited<ReturnType<typeof nelderMead>>;
   try {
-    result = await nelderMead(evaluate, start, { budget: options.budget, xTolerance: 1e-3 });
+    if (options.check) {
+      const [f] = await evaluate([start]);
+      result = { best: { x: start, f: f as number }, evaluations: 1, converged: false };
+    } else result = await nelderMead(evaluate, start, { budget: options.budget, xTolerance: 1e-3 });
   } finally {
     progress.done();
     await pool.close();
@@ -245,7 +252,9 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
     };
   });
   const doc: CalibrationDocument = {
-    method: 'Nelder–Mead simplex (Nelder and Mead 1965) on Σ ((mean − value) / tolerance)², every evaluation at the same seeds',
+    method: options.check
+      ? "the targets at the file's own values (--check: no search)"
+      : 'Nelder–Mead simplex (Nelder and Mead 1965) on Σ ((mean − value) / tolerance)², every evaluation at the same seeds',
     scenario: { name: mainScenario.name, file: main.file, seed: mainScenario.seed },
     targetsFile: targetsFile.file,
     replications: options.replications,
@@ -254,6 +263,7 @@ export async function calibrate(path: string, options: CalibrateOptions): Promis
     objective: result.best.f,
     evaluations: trace.length,
     converged: result.converged,
+    checked: options.check === true,
     fit,
     trace,
     fittedScenario: fittedText(main, fields, targetsFile.file),
@@ -293,7 +303,7 @@ export function formatCalibration(doc: CalibrationDocument, summary: string): st
   ];
   const lines = [
     `Blindspot calibration: ${doc.scenario.name} (${doc.scenario.file}) to ${doc.targetsFile}`,
-    `  ${doc.method}; ${doc.replications} replications per evaluation; ${summary}; ${doc.converged ? 'converged' : 'stopped at the budget'}; objective ${num(doc.objective)}`,
+    `  ${doc.method}; ${doc.replications} replications per evaluation; ${summary}; ${doc.checked ? 'checked, not fitted' : doc.converged ? 'converged' : 'stopped at the budget'}; objective ${num(doc.objective)}`,
     '',
     ...pad(fieldCells),
     '',

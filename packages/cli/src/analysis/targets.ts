@@ -17,7 +17,7 @@
  *     - field: population.lookalikes.viralSharers.publicShare
  *       range: [0.02, 0.3]
  */
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssue, formatProblem, position, type Problem } from '@blindspot/core/scenario';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
@@ -57,7 +57,7 @@ const targetsSchema = z
 
 export interface Target {
   name: string;
-  /** Absolute paths of the scenario files (null: the scenario given to calibrate). */
+  /** The scenario files, relative to the working folder (null: the scenario given to calibrate). */
   scenario: string | null;
   against: string | null;
   output: OutputSpec;
@@ -102,6 +102,8 @@ export function readTargets(path: string): TargetsFile {
     throw new InputError(problems.map((p) => formatProblem(file, p)));
   }
   const here = dirname(resolve(path));
+  // As a scenario given on the command line is recorded: relative to where the command runs (so runs match the cache's).
+  const near = (p: string) => (isAbsolute(p) ? p : relative(process.cwd(), resolve(here, p)) || p);
   const problems: string[] = [];
   const targets: Target[] = [];
   parsed.data.targets.forEach((t, i) => {
@@ -113,8 +115,8 @@ export function readTargets(path: string): TargetsFile {
       const output = parseOutput(t.output, t.against !== undefined, 'output');
       targets.push({
         name: t.name,
-        scenario: t.scenario === undefined ? null : resolve(here, t.scenario),
-        against: t.against === undefined ? null : resolve(here, t.against),
+        scenario: t.scenario === undefined ? null : near(t.scenario),
+        against: t.against === undefined ? null : near(t.against),
         output,
         value: t.value,
         tolerance: t.tolerance,
