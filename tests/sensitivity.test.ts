@@ -117,4 +117,39 @@ describe('sensitivity', () => {
     expect(field.code).toBe(2);
     expect(field.stderr).toMatch(/traffic\.nosuch/);
   });
+
+  it('sobol: the planted parameter has the largest total index, the ignored one none, each with an interval', { timeout: 120_000 }, async () => {
+    const r = await blindspot([
+      'sensitivity',
+      small,
+      '--method',
+      'sobol',
+      '--samples',
+      '12',
+      '--vary',
+      'population.offenders.sharers.count=5..40',
+      '--vary',
+      'police.capacityPerDay=1..10',
+      '--vary',
+      'detection.hashBank.editedBeyondMatchShare=0..0.5',
+      '--out',
+      join(dir, 'sobol'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as {
+      design: { method: string; samples: number; runs: number };
+      factors: { path: string; sobol: { total: number; totalLow: number; totalHigh: number; first: number } }[];
+    };
+    expect(doc.design.method).toBe('sobol');
+    expect(doc.design.runs).toBe(12 * (3 + 2));
+    expect(doc.factors[0]?.path).toBe('population.offenders.sharers.count');
+    expect(doc.factors[0]?.sobol.total as number).toBeGreaterThan(0.5);
+    expect(doc.factors[0]?.sobol.totalLow as number).toBeLessThanOrEqual(doc.factors[0]?.sobol.total as number);
+    const ignored = doc.factors.find((f) => f.path === 'police.capacityPerDay');
+    expect(ignored?.sobol.total).toBe(0);
+    expect(doc.factors.at(-1)?.path).toBe('police.capacityPerDay');
+    const csv = readFileSync(join(dir, 'sobol', 'sensitivity-small.csv'), 'utf8').split('\n');
+    expect(csv[0]).toBe('rank,field,low,high,base,from,total,totalLow,totalHigh,first,firstLow,firstHigh,output');
+  });
 });

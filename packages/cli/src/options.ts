@@ -214,6 +214,25 @@ export const trajectories: OptionDef<number> = {
   read: (given) => (given[0] === undefined ? 10 : whole(given[0], 2, 200)),
 };
 
+export const method: OptionDef<'morris' | 'sobol'> = {
+  name: 'method',
+  takes: '<morris|sobol>',
+  help: 'morris: screening, (fields + 1) runs a trajectory (default);\nsobol: variance shares with intervals, (fields + 2) runs a sample',
+  read(given) {
+    const raw = given[0];
+    if (raw === undefined) return 'morris';
+    if (raw !== 'morris' && raw !== 'sobol') throw new OptionProblem(`must be morris or sobol, got "${raw}"`);
+    return raw;
+  },
+};
+
+export const samples: OptionDef<number> = {
+  name: 'samples',
+  takes: '<n>',
+  help: "Sobol: rows of Saltelli's design, each (fields + 2) runs at its own seed (default 32)",
+  read: (given) => (given[0] === undefined ? 32 : whole(given[0], 4, 10_000)),
+};
+
 export const levels: OptionDef<number> = {
   name: 'levels',
   takes: '<p>',

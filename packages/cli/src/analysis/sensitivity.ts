@@ -15,7 +15,8 @@ import { withSeed } from '../options';
 import { checkCollisions, destinationOf, fileStem, folderName, jsonText, printable, writeFiles, writtenLines, type PlannedFile } from '../output';
 import { runAllCached } from './run-cache';
 import { applyFactors, assumptionFactors, parseVary, factorValue, type Factor } from './factors';
-import { morrisDesign, morrisEffects, type MorrisDesign } from './morris';
+import { morrisDesign, morrisEffects, type MorrisDesign, type MorrisEffect } from './morris';
+import { sobolDesign, sobolIndices, type SobolDesign, type SobolIndex } from './sobol';
 import { checkOutputPath, defaultOutput, outputOf, outputWords, parseOutput, type OutputSpec } from './outputs';
 import { checkReplicationMemory, threadsFor } from './replicate-command';
 import { replicationSeeds } from './replications';
@@ -25,8 +26,12 @@ export interface SensitivityOptions {
   vary: readonly string[];
   against?: string;
   output?: string;
+  /** morris (default) or sobol. */
+  method?: 'morris' | 'sobol';
   trajectories: number;
   levels: number;
+  /** Sobol: rows of the Saltelli design. */
+  samples?: number;
   seed?: number;
   workers?: number;
   batchSize: number;
@@ -69,10 +74,15 @@ export function variantOf(
 
 export interface RankedFactor extends Factor {
   rank: number;
-  mu: number;
-  muStar: number;
-  sigma: number | null;
-  effects: number[];
+  /** The ranking measure: μ* (Morris) or the total index (Sobol). */
+  score: number;
+  /** Morris: mean effect, mean absolute effect, their spread, and every elementary effect. */
+  mu?: number;
+  muStar?: number;
+  sigma?: number | null;
+  effects?: number[];
+  /** Sobol: first-order and total indices with their 95% bootstrap intervals. */
+  sobol?: SobolIndex;
 }
 
 /** What --json prints and the JSON file holds. */
@@ -81,12 +91,14 @@ export interface SensitivityDocument {
   scenario: { name: string; file: string; seed: number };
   against: { name: string; file: string } | null;
   output: { spec: string; words: string };
-  design: { trajectories: number; levels: number; delta: number; runs: number; seeds: number[] };
-  /** Every factor, ranked by μ* (largest first). */
+  design:
+    | { method: 'morris'; trajectories: number; levels: number; delta: number; runs: number; seeds: number[] }
+    | { method: 'sobol'; samples: number; runs: number; seeds: number[] };
+  /** Every factor, ranked by its score (largest first). */
   factors: RankedFactor[];
   /** Fields marked "assumption" that could not be varied by default, and why. */
   skipped: string[];
-  /** The output at every point of every trajectory, with the values it ran at. */
+  /** The output at every point of every trajectory (Morris) or row (Sobol), with the values it ran at. */
   points: { trajectory: number; seed: number; values: Record<string, number>; output: number }[];
 }
 
@@ -96,7 +108,9 @@ export interface PreparedSensitivity {
   factors: Factor[];
   skipped: string[];
   output: OutputSpec;
-  design: MorrisDesign;
+  design: MorrisDesign | SobolDesign;
+  /** Each group of points (a trajectory or a row) and its seed. */
+  groups: number[][][];
   seeds: number[];
   /** Scenario (and baseline) of every point, trajectory by trajectory. */
   jobs: { scenario: Scenario; file: string }[];
@@ -135,32 +149,37 @@ export function prepareSensitivity(path: string, options: SensitivityOptions): P
         `${source.file}: no number in it is marked "assumption", so there is nothing to vary by default; give ${'--vary <field.path>=<low>..<high>'}`,
       ]);
   }
-  const design = morrisDesign(factors.length, options.trajectories, options.levels, source.scenario.seed);
-  const seeds = replicationSeeds(source.scenario.seed, options.trajectories);
+  const sobol = options.method === 'sobol';
+  const design = sobol
+    ? sobolDesign(factors.length, options.samples ?? 32, source.scenario.seed)
+    : morrisDesign(factors.length, options.trajectories, options.levels, source.scenario.seed);
+  const groups = 'rows' in design ? design.rows : design.trajectories.map((pts) => pts.map((p) => p.x));
+  // Each trajectory (or row) at its own seed: its points share their random numbers.
+  const seeds = replicationSeeds(source.scenario.seed, groups.length);
   const jobs: { scenario: Scenario; file: string }[] = [];
   const bad = new Set<string>();
-  design.trajectories.forEach((points, t) => {
-    for (const p of points) {
+  groups.forEach((points, t) => {
+    for (const x of points) {
       for (const s of baseline ? [source as Source, baseline] : [source as Source]) {
-        const v = variantOf(s, factors, p.x, seeds[t] as number);
+        const v = variantOf(s, factors, x, seeds[t] as number);
         if (!v.ok) for (const line of v.problems) bad.add(line);
         else jobs.push({ scenario: v.scenario, file: s.file });
       }
     }
   });
   if (bad.size > 0) throw new InputError([...[...bad].slice(0, 10), ...(bad.size > 10 ? [`... and ${bad.size - 10} more; narrow the ranges`] : [])]);
-  return { source, ...(baseline ? { baseline } : {}), factors, skipped, output, design, seeds, jobs, perPoint: baseline ? 2 : 1 };
+  return { source, ...(baseline ? { baseline } : {}), factors, skipped, output, design, groups, seeds, jobs, perPoint: baseline ? 2 : 1 };
 }
 
 /** The ranking and the document, from the results of every job in order. */
 export function analyse(prep: PreparedSensitivity, results: readonly RunResult[]): SensitivityDocument {
-  const { design, factors, output, perPoint, seeds } = prep;
+  const { design, factors, output, perPoint, seeds, groups } = prep;
   const outputs: number[][] = [];
   const points: SensitivityDocument['points'] = [];
   let k = 0;
-  design.trajectories.forEach((pts, t) => {
+  groups.forEach((pts, t) => {
     const ys: number[] = [];
-    for (const p of pts) {
+    for (const x of pts) {
       const r = results[k] as RunResult;
       const b = perPoint === 2 ? (results[k + 1] as RunResult) : undefined;
       k += perPoint;
@@ -169,27 +188,58 @@ export function analyse(prep: PreparedSensitivity, results: readonly RunResult[]
       points.push({
         trajectory: t + 1,
         seed: seeds[t] as number,
-        values: Object.fromEntries(factors.map((f, i) => [f.path, factorValue(f, p.x[i] as number)])),
+        values: Object.fromEntries(factors.map((f, i) => [f.path, factorValue(f, x[i] as number)])),
         output: y,
       });
     }
     outputs.push(ys);
   });
-  const effects = morrisEffects(design, outputs);
-  const ranked = factors
-    .map((f, i) => ({ ...f, ...(effects[i] as (typeof effects)[number]), rank: 0 }))
-    // Largest μ* first; a factor whose output could never be computed last.
-    .sort((a, b) => (Number.isNaN(b.muStar) ? -1 : Number.isNaN(a.muStar) ? 1 : b.muStar - a.muStar))
+  let scored: Omit<RankedFactor, 'rank'>[];
+  let method: string;
+  let about: SensitivityDocument['design'];
+  if ('rows' in design) {
+    const indices = sobolIndices(design, outputs, prep.source.scenario.seed);
+    scored = factors.map((f, i) => ({ ...f, score: (indices[i] as SobolIndex).total, sobol: indices[i] as SobolIndex }));
+    method = "Sobol' indices, Saltelli's design and estimators (Saltelli et al. 2010; total index by Jansen 1999), ranked by the total index";
+    about = { method: 'sobol', samples: design.samples, runs: results.length, seeds };
+  } else {
+    const effects = morrisEffects(design, outputs);
+    scored = factors.map((f, i) => ({ ...f, ...(effects[i] as MorrisEffect), score: (effects[i] as MorrisEffect).muStar }));
+    method = 'Morris elementary effects (Morris 1991), ranked by μ* (Campolongo, Cariboni and Saltelli 2007)';
+    about = { method: 'morris', trajectories: design.trajectories.length, levels: design.levels, delta: design.delta, runs: results.length, seeds };
+  }
+  const ranked = scored
+    // Largest score first; a factor whose output could never be computed last.
+    .sort((a, b) => (Number.isNaN(b.score) ? -1 : Number.isNaN(a.score) ? 1 : b.score - a.score))
     .map((f, i) => ({ ...f, rank: i + 1 }));
   return {
-    method: 'Morris elementary effects (Morris 1991), ranked by μ* (Campolongo, Cariboni and Saltelli 2007)',
+    method,
     scenario: { name: prep.source.scenario.name, file: prep.source.file, seed: prep.source.scenario.seed },
     against: prep.baseline ? { name: prep.baseline.scenario.name, file: prep.baseline.file } : null,
     output: { spec: output.text, words: outputWords(output, prep.baseline?.scenario.name) },
-    design: { trajectories: design.trajectories.length, levels: design.levels, delta: design.delta, runs: results.length, seeds },
+    design: about,
     factors: ranked,
     skipped: prep.skipped,
     points,
+  };
+}
+
+/** The columns of the ranking for the method used: header, and each factor's cells (as numbers). */
+export function measureColumns(doc: SensitivityDocument): { header: string[]; csv: string[]; cells: (f: RankedFactor) => (number | null)[] } {
+  if (doc.design.method === 'sobol') {
+    return {
+      header: ['total', 'total 95%', 'first-order', 'first 95%'],
+      csv: ['total', 'totalLow', 'totalHigh', 'first', 'firstLow', 'firstHigh'],
+      cells: (f) => {
+        const x = f.sobol as SobolIndex;
+        return [x.total, x.totalLow, x.totalHigh, x.first, x.firstLow, x.firstHigh];
+      },
+    };
+  }
+  return {
+    header: ['μ*', 'μ', 'σ'],
+    csv: ['muStar', 'mu', 'sigma', 'effects'],
+    cells: (f) => [f.muStar ?? null, f.mu ?? null, f.sigma ?? null, f.effects?.length ?? 0],
   };
 }
 
@@ -198,33 +248,38 @@ const num = (x: number | null, d = 3) =>
 
 /** The ranking as a table for the terminal. */
 export function formatSensitivity(doc: SensitivityDocument, summary: string): string {
+  const m = measureColumns(doc);
+  const sobol = doc.design.method === 'sobol';
+  const measureCells = (f: RankedFactor) => {
+    const c = m.cells(f);
+    return sobol
+      ? [num(c[0] ?? null), `${num(c[1] ?? null)}..${num(c[2] ?? null)}`, num(c[3] ?? null), `${num(c[4] ?? null)}..${num(c[5] ?? null)}`]
+      : c.slice(0, 3).map((x) => num(x));
+  };
   const cells = [
-    ['rank', 'field', 'range', 'in file', 'μ*', 'μ', 'σ'],
-    ...doc.factors.map((f) => [
-      String(f.rank),
-      f.path,
-      `${num(f.low)}..${num(f.high)}`,
-      f.base === null ? 'default' : num(f.base),
-      num(f.muStar),
-      num(f.mu),
-      num(f.sigma),
-    ]),
+    ['rank', 'field', 'range', 'in file', ...m.header],
+    ...doc.factors.map((f) => [String(f.rank), f.path, `${num(f.low)}..${num(f.high)}`, f.base === null ? 'default' : num(f.base), ...measureCells(f)]),
   ];
   const widths = cells[0]?.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? '').length))) ?? [];
   const line = (r: string[]) =>
     r
-      .map((x, c) => (c === 1 ? x.padEnd(widths[c] as number) : c === 0 ? x.padStart(widths[c] as number) : x.padStart(widths[c] as number)))
+      .map((x, c) => (c === 1 ? x.padEnd(widths[c] as number) : x.padStart(widths[c] as number)))
       .join('  ')
       .trimEnd();
   const against = doc.against ? ` against ${doc.against.name} (${doc.against.file})` : '';
+  const d = doc.design;
+  const designWords =
+    d.method === 'sobol' ? `${d.samples} rows of ${doc.factors.length + 2} points` : `${d.trajectories} trajectories, ${d.levels} levels, Δ = ${num(d.delta)}`;
   const lines = [
     `Blindspot sensitivity: ${doc.scenario.name} (${doc.scenario.file})${against}`,
     `  output: ${doc.output.words}`,
-    `  ${doc.method}: ${doc.design.trajectories} trajectories, ${doc.design.levels} levels, Δ = ${num(doc.design.delta)}; ${summary}`,
+    `  ${doc.method}: ${designWords}; ${summary}`,
     '',
     ...cells.map(line),
     '',
-    'μ*: the mean absolute change of the output when the field moves across its whole range, the others held (the ranking); μ: the same with its sign (+: the output rises with the field); σ: how much that change varies from trajectory to trajectory (interactions, non-linearity and chance). Each trajectory runs at its own seed, its runs sharing their random numbers.',
+    sobol
+      ? "total: the share of the output's variance the field has any part in, alone or with others (the ranking; near 0: the field can be fixed anywhere in its range); first-order: the share it causes alone. Intervals: 95% bootstrap over the rows. Each row runs at its own seed, its runs sharing their random numbers."
+      : 'μ*: the mean absolute change of the output when the field moves across its whole range, the others held (the ranking); μ: the same with its sign (+: the output rises with the field); σ: how much that change varies from trajectory to trajectory (interactions, non-linearity and chance). Each trajectory runs at its own seed, its runs sharing their random numbers.',
     ...(doc.skipped.length > 0 ? ['', `Not varied: ${doc.skipped.join('; ')}`] : []),
   ];
   return printable(lines.join('\n'));
@@ -232,8 +287,9 @@ export function formatSensitivity(doc: SensitivityDocument, summary: string): st
 
 /** The ranking as CSV, one row per factor. */
 export function sensitivityCsv(doc: SensitivityDocument): string {
-  const header = ['rank', 'field', 'low', 'high', 'base', 'from', 'muStar', 'mu', 'sigma', 'effects', 'output'];
-  const rows = doc.factors.map((f) => [f.rank, f.path, f.low, f.high, f.base, f.from, f.muStar, f.mu, f.sigma, f.effects.length, doc.output.spec]);
+  const m = measureColumns(doc);
+  const header = ['rank', 'field', 'low', 'high', 'base', 'from', ...m.csv, 'output'];
+  const rows = doc.factors.map((f) => [f.rank, f.path, f.low, f.high, f.base, f.from, ...m.cells(f), doc.output.spec]);
   return `${[header, ...rows].map(csvLine).join('\n')}\n`;
 }
 
