@@ -429,6 +429,46 @@ function platformsSection(input: ReportInput): string {
 ${tables.join('\n')}`;
 }
 
+/** The style every Blindspot page starts from: type, headings, notes and tables. */
+export const BASE_STYLE = `  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; padding: 0 1rem; }
+  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
+  h2 { font-size: 1.15rem; margin: 2rem 0 0.2rem; }
+  .note { color: #555; margin: 0 0 0.6rem; font-size: 0.9rem; }
+  table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
+  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: right; white-space: nowrap; }`;
+
+/**
+ * A page of its own (the sensitivity and calibration reports): the base style and
+ * `style`, the body, and each chart drawn and registered on `window.blindspotCharts`.
+ */
+export function standalonePage(title: string, style: string, body: string, charts: readonly { id: string; config: unknown }[]): string {
+  // JSON inside a script element: keep "</script>" from ending it early.
+  const data = JSON.stringify(charts).replace(/</g, '\\u003c');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>
+${BASE_STYLE}
+  thead th { border-bottom: 2px solid #999; }
+  tbody th { font-weight: normal; text-align: left; }
+${style}
+</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+${body}
+<script>${chartLibrary()}</script>
+<script>
+  window.blindspotCharts = ${data}.map((spec) => ({ id: spec.id, chart: new Chart(document.getElementById(spec.id), spec.config) }));
+</script>
+</body>
+</html>
+`;
+}
+
 /** The report as one HTML document. */
 export function renderHtml(input: ReportInput): string {
   const specs = charts(input);
@@ -454,12 +494,7 @@ export function renderHtml(input: ReportInput): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(input.title)}</title>
 <style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; padding: 0 1rem; }
-  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-  h2 { font-size: 1.15rem; margin: 2rem 0 0.2rem; }
-  .note { color: #555; margin: 0 0 0.6rem; font-size: 0.9rem; }
-  table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: right; white-space: nowrap; }
+${BASE_STYLE}
   th:first-child, td:first-child { text-align: left; }
   thead th { border-bottom: 2px solid #999; vertical-align: bottom; }
   th.scenario { white-space: normal; max-width: 9rem; }

@@ -1,5 +1,5 @@
 /** The calibration report: the fit table, the fitted fields, and the trace of the search as a chart; one file, offline. */
-import { chartLibrary, escapeHtml } from '../report-html';
+import { escapeHtml, standalonePage } from '../report-html';
 import type { CalibrationDocument } from './calibrate';
 import { formatEstimate } from './replications-format';
 
@@ -40,30 +40,8 @@ export function calibrationHtml(doc: CalibrationDocument): string {
     (f) =>
       `<tr><th scope="row">${escapeHtml(f.path)}</th><td>${num(f.low)}..${num(f.high)}</td><td>${f.base === null ? 'default' : num(f.base)}</td><td>${num(f.fitted)}</td></tr>`,
   );
-  const data = JSON.stringify(config).replace(/</g, '\\u003c');
   const title = `Blindspot calibration: ${doc.scenario.name}`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; padding: 0 1rem; }
-  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-  h2 { font-size: 1.15rem; margin: 2rem 0 0.2rem; }
-  .note { color: #555; margin: 0 0 0.6rem; font-size: 0.9rem; }
-  table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: right; }
-  tbody th, td.source { font-weight: normal; text-align: left; }
-  thead th { border-bottom: 2px solid #999; }
-  tr.miss td { color: #a00; }
-  .chart { position: relative; height: 340px; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="note">${escapeHtml(doc.scenario.file)} fitted to ${escapeHtml(doc.targetsFile)}. ${escapeHtml(doc.method)}; ${doc.replications} replications per evaluation (seeds ${doc.seeds.slice(0, 3).join(', ')}${doc.seeds.length > 3 ? ', …' : ''}); ${doc.evaluations} evaluations, ${doc.checked ? 'checked at the file’s own values, nothing fitted' : doc.converged ? 'converged' : 'stopped at the budget'}.</p>
+  const body = `<p class="note">${escapeHtml(doc.scenario.file)} fitted to ${escapeHtml(doc.targetsFile)}. ${escapeHtml(doc.method)}; ${doc.replications} replications per evaluation (seeds ${doc.seeds.slice(0, 3).join(', ')}${doc.seeds.length > 3 ? ', …' : ''}); ${doc.evaluations} evaluations, ${doc.checked ? 'checked at the file’s own values, nothing fitted' : doc.converged ? 'converged' : 'stopped at the budget'}.</p>
 <h2>Fit</h2>
 <table id="fit"><thead><tr><th style="text-align:left">target</th><th>output</th><th>value</th><th>simulated (95%)</th><th>within tolerance?</th><th style="text-align:left">source</th></tr></thead><tbody>${fit.join('')}</tbody></table>
 <p class="note">Simulated: the mean over the replications at the fitted values ± the half-width of its 95% interval.</p>
@@ -71,12 +49,10 @@ export function calibrationHtml(doc: CalibrationDocument): string {
 <table id="fields"><thead><tr><th style="text-align:left">field</th><th>range</th><th>in file</th><th>fitted</th></tr></thead><tbody>${fields.join('')}</tbody></table>
 <h2>Trace</h2>
 <p class="note">The objective at every evaluation of the search (points) and the best found so far (line), on a log scale.</p>
-<div class="chart"><canvas id="trace"></canvas></div>
-<script>${chartLibrary()}</script>
-<script>
-  window.blindspotCharts = [{ id: 'trace', chart: new Chart(document.getElementById('trace'), ${data}) }];
-</script>
-</body>
-</html>
-`;
+<div class="chart"><canvas id="trace"></canvas></div>`;
+  const style = `  th, td { white-space: normal; }
+  td.source { text-align: left; }
+  tr.miss td { color: #a00; }
+  .chart { position: relative; height: 340px; }`;
+  return standalonePage(title, style, body, [{ id: 'trace', config }]);
 }

@@ -1,5 +1,5 @@
 /** The sensitivity report: a tornado chart of the effects or indices, and the ranking as a table; one file, offline. */
-import { chartLibrary, escapeHtml } from '../report-html';
+import { escapeHtml, standalonePage } from '../report-html';
 import { measureColumns, type RankedFactor, type SensitivityDocument } from './sensitivity';
 
 const num = (x: number | null | undefined) =>
@@ -72,45 +72,18 @@ export function sensitivityHtml(doc: SensitivityDocument): string {
         .join('')}</tr>`,
   );
   const height = Math.max(240, 60 + 28 * factors.length);
-  const data = JSON.stringify(config).replace(/</g, '\\u003c');
   const title = `Blindspot sensitivity: ${doc.scenario.name}${doc.against ? ` against ${doc.against.name}` : ''}`;
   const d = doc.design;
   const design =
     d.method === 'sobol'
       ? `${d.samples} rows of ${doc.factors.length + 2} points over ${doc.factors.length} fields, ${d.runs} runs; each row at its own seed`
       : `${d.trajectories} trajectories over ${doc.factors.length} fields, ${d.levels} levels, ${d.runs} runs; each trajectory at its own seed`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title>
-<style>
-  body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1d1d1f; padding: 0 1rem; }
-  h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
-  h2 { font-size: 1.15rem; margin: 2rem 0 0.2rem; }
-  .note { color: #555; margin: 0 0 0.6rem; font-size: 0.9rem; }
-  table { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-  th, td { border-bottom: 1px solid #ddd; padding: 0.3rem 0.5rem; text-align: right; white-space: nowrap; }
-  tbody th { font-weight: normal; text-align: left; }
-  thead th { border-bottom: 2px solid #999; }
-  .chart { position: relative; height: ${height}px; }
-</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="note">Output: ${escapeHtml(doc.output.words)}. ${escapeHtml(doc.method)}: ${design} (${doc.design.seeds.slice(0, 3).join(', ')}${doc.design.seeds.length > 3 ? ', …' : ''}), its runs sharing their random numbers.</p>
+  const body = `<p class="note">Output: ${escapeHtml(doc.output.words)}. ${escapeHtml(doc.method)}: ${design} (${doc.design.seeds.slice(0, 3).join(', ')}${doc.design.seeds.length > 3 ? ', …' : ''}), its runs sharing their random numbers.</p>
 <h2>Tornado chart: what the output hangs on</h2>
 <p class="note">${escapeHtml(b.note)}</p>
 <div class="chart"><canvas id="tornado"></canvas></div>
 <h2>Ranking</h2>
 <div class="scroll"><table id="ranking"><thead><tr><th>rank</th><th style="text-align:left">field</th><th>range</th><th>in file</th>${m.header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>
-<p class="note">${sobol ? 'Intervals: 95% bootstrap over the rows.' : 'σ: how much the change varies from trajectory to trajectory (interactions, non-linearity and chance).'} ${doc.skipped.length > 0 ? `Not varied: ${escapeHtml(doc.skipped.join('; '))}.` : ''}</p>
-<script>${chartLibrary()}</script>
-<script>
-  window.blindspotCharts = [{ id: 'tornado', chart: new Chart(document.getElementById('tornado'), ${data}) }];
-</script>
-</body>
-</html>
-`;
+<p class="note">${sobol ? 'Intervals: 95% bootstrap over the rows.' : 'σ: how much the change varies from trajectory to trajectory (interactions, non-linearity and chance).'} ${doc.skipped.length > 0 ? `Not varied: ${escapeHtml(doc.skipped.join('; '))}.` : ''}</p>`;
+  return standalonePage(title, `  .chart { position: relative; height: ${height}px; }`, body, [{ id: 'tornado', config }]);
 }

@@ -174,20 +174,35 @@ async function simulate(command: 'run' | 'compare', files: string[], v: Options)
     };
     text = formatTable(results);
   }
+  return finish({ dest, started, command, loaded, planned, outcome, text, doc, json: v.json });
+}
+
+/** Writes the planned files into the destination, prints the text (or the document under --json) and the paths written. */
+function finish<R>(o: {
+  dest: Destination;
+  started: Date;
+  command: string;
+  loaded: readonly LoadedScenario[];
+  planned: PlannedFile<R>[];
+  outcome: R;
+  text: string;
+  doc: unknown;
+  json: boolean;
+}): number {
   const written = writeFiles(
-    dest,
+    o.dest,
     () =>
       folderName(
-        started,
-        command,
-        loaded.map((l) => fileStem(l.scenario.name)),
+        o.started,
+        o.command,
+        o.loaded.map((l) => fileStem(l.scenario.name)),
       ),
-    planned,
-    outcome,
+    o.planned,
+    o.outcome,
   );
-  process.stdout.write(v.json ? jsonText(doc) : `${text}\n`);
+  process.stdout.write(o.json ? jsonText(o.doc) : `${o.text}\n`);
   // Paths go to stderr under --json so stdout stays one JSON document.
-  for (const line of writtenLines(written)) (v.json ? process.stderr : process.stdout).write(`${line}\n`);
+  for (const line of writtenLines(written)) (o.json ? process.stderr : process.stdout).write(`${line}\n`);
   return 0;
 }
 
@@ -206,20 +221,7 @@ async function simulateReplicated(command: 'run' | 'compare', loaded: LoadedScen
   const results = v.redis === undefined ? await rep.runReplicationsEmbedded(jobs, v.batchSize, threads, label) : await runAll(jobs, v);
   const outcome = rep.summarise(results, loaded.length);
   const { text, doc } = rep.replicatedText(command, outcome);
-  const written = writeFiles(
-    dest,
-    () =>
-      folderName(
-        started,
-        command,
-        loaded.map((l) => fileStem(l.scenario.name)),
-      ),
-    planned,
-    outcome,
-  );
-  process.stdout.write(v.json ? jsonText(doc) : `${text}\n`);
-  for (const line of writtenLines(written)) (v.json ? process.stderr : process.stdout).write(`${line}\n`);
-  return 0;
+  return finish({ dest, started, command, loaded, planned, outcome, text, doc, json: v.json });
 }
 
 async function runAll(scenarios: LoadedScenario[], v: Options): Promise<RunResult[]> {
