@@ -65,11 +65,11 @@ export function parseVary(texts: readonly string[], data: unknown): Factor[] {
       continue;
     }
     const info = fieldInfo(path);
-    if (info && (info.min !== undefined || info.max !== undefined)) {
-      if (info.min !== undefined && (info.exclusiveMin ? low <= info.min : low < info.min))
-        problems.push(`--vary ${text}: ${path} must be ${info.exclusiveMin ? 'above' : 'at least'} ${info.min}`);
-      if (info.max !== undefined && high > info.max) problems.push(`--vary ${text}: ${path} must be at most ${info.max}`);
-    }
+    const tooLow = info?.min !== undefined && (info.exclusiveMin ? low <= info.min : low < info.min);
+    const tooHigh = info?.max !== undefined && high > info.max;
+    if (tooLow) problems.push(`--vary ${text}: ${path} must be ${info?.exclusiveMin ? 'above' : 'at least'} ${info?.min}`);
+    if (tooHigh) problems.push(`--vary ${text}: ${path} must be at most ${info?.max}`);
+    if (tooLow || tooHigh) continue;
     if (factors.some((f) => f.path === path)) {
       problems.push(`--vary ${path} is given twice`);
       continue;
