@@ -175,8 +175,9 @@ describe('the charts of the analysis commands', () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
     const trace = charts.find((c) => c.id === 'trace');
-    expect(trace?.datasets[0]?.data).toEqual(doc.trace.map((p) => p.objective));
-    expect(trace?.datasets[1]?.data).toEqual(doc.trace.map((p) => p.best));
+    // On the log scale an objective of 0 is drawn at 0.001.
+    expect(trace?.datasets[0]?.data).toEqual(doc.trace.map((p) => Math.max(0.001, p.objective)));
+    expect(trace?.datasets[1]?.data).toEqual(doc.trace.map((p) => Math.max(0.001, p.best)));
     expect(trace?.datasets[1]?.drawn).toBe(doc.trace.length);
     expect(trace?.axes.y?.type).toBe('logarithmic');
     expect(text).toMatch(/reports to police\s+reports\.total\s+25 ± 2/);

@@ -5,6 +5,10 @@ import { formatEstimate } from './replications-format';
 
 const num = (x: number) => Number(x.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 6 });
 
+/** The log scale's floor: an objective of 0 (every target met exactly) is drawn here. */
+const FLOOR = 1e-3;
+const drawn = (x: number) => Math.max(FLOOR, x);
+
 export function calibrationHtml(doc: CalibrationDocument): string {
   const config = {
     type: 'line',
@@ -13,13 +17,13 @@ export function calibrationHtml(doc: CalibrationDocument): string {
       datasets: [
         {
           label: 'objective at each evaluation',
-          data: doc.trace.map((p) => p.objective),
+          data: doc.trace.map((p) => drawn(p.objective)),
           borderColor: '#5dade2',
           backgroundColor: '#5dade2',
           showLine: false,
           pointRadius: 3,
         },
-        { label: 'best so far', data: doc.trace.map((p) => p.best), borderColor: '#1f4e9c', backgroundColor: '#1f4e9c', stepped: true, pointRadius: 0 },
+        { label: 'best so far', data: doc.trace.map((p) => drawn(p.best)), borderColor: '#1f4e9c', backgroundColor: '#1f4e9c', stepped: true, pointRadius: 0 },
       ],
     },
     options: {
@@ -48,7 +52,7 @@ export function calibrationHtml(doc: CalibrationDocument): string {
 <h2>Fitted fields</h2>
 <table id="fields"><thead><tr><th style="text-align:left">field</th><th>range</th><th>in file</th><th>fitted</th></tr></thead><tbody>${fields.join('')}</tbody></table>
 <h2>Trace</h2>
-<p class="note">The objective at every evaluation of the search (points) and the best found so far (line), on a log scale.</p>
+<p class="note">The objective at every evaluation of the search (points) and the best found so far (line), on a log scale; an objective of 0 (every target met exactly) is drawn at ${FLOOR}.</p>
 <div class="chart"><canvas id="trace"></canvas></div>`;
   const style = `  th, td { white-space: normal; }
   td.source { text-align: left; }
