@@ -109,7 +109,8 @@ describe('the charts of the analysis commands', () => {
     expect(band?.fill).toBe('-1');
     expect(band?.drawn).toBe(4);
     expect(band?.data).toEqual(doc.series['reports.perDay']?.high);
-    expect(low?.data).toEqual(doc.series['reports.perDay']?.low);
+    // Counts: drawn from 0 where the interval reaches below it.
+    expect(low?.data).toEqual(doc.series['reports.perDay']?.low.map((v) => Math.max(0, v)));
     // The band holds the mean line.
     const mean = perDay?.datasets.find((d) => d.label === 'small')?.data as number[];
     mean.forEach((m, d) => {

@@ -142,12 +142,19 @@ function charts(input: ReportInput): ChartSpec[] {
       const colour = scenarioColour(i);
       const common = { borderWidth: 0, pointRadius: 0, tension: 0.2, borderColor: colour };
       return [
-        { ...common, label: `${labels[i]}${suffix}: low`, data: band.low, fill: false, blindspotBandLow: true },
+        // Counts: the band is drawn from 0 where the interval reaches below it (the JSON keeps the interval as computed).
+        {
+          ...common,
+          label: `${labels[i]}${suffix}: low`,
+          data: band.low.map((v) => (v === null ? null : Math.max(0, v))),
+          fill: false,
+          blindspotBandLow: true,
+        },
         { ...common, label: `${labels[i]}${suffix}: 95% interval`, data: band.high, fill: '-1', backgroundColor: `${colour}33` },
       ];
     });
   const intervalNote = input.replicated
-    ? ` Lines are the means of ${input.replicated.replications} replications; the shaded band around each is its 95% interval, day by day.`
+    ? ` Lines are the means of ${input.replicated.replications} replications; the shaded band around each is its 95% interval, day by day (from 0 where the interval reaches below it).`
     : '';
   const bands = rolloutBands(labels, results);
   const rolloutNote = bands.length > 0 ? ' The shaded days are a rollout of encryption: from the day it starts to the day it reaches every account.' : '';
