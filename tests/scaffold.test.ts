@@ -63,7 +63,10 @@ describe('blindspot validate', () => {
     expect(none.code).toBe(2);
     expect(none.stderr.trim().split('\n')).toEqual(['validate takes one or more scenario files', "run 'blindspot help validate' for its usage"]);
     expect(option.code).toBe(2);
-    expect(option.stderr.trim().split('\n')).toEqual(['--seed is only for run, compare, sweep, sensitivity, calibrate, load', "run 'blindspot help validate' for its usage"]);
+    expect(option.stderr.trim().split('\n')).toEqual([
+      '--seed is only for run, compare, sweep, sensitivity, calibrate, load',
+      "run 'blindspot help validate' for its usage",
+    ]);
   });
 });
 
