@@ -17,7 +17,8 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSy
 import { join, relative } from 'node:path';
 import type { RunResult } from '@blindspot/core';
 import { REPO_ROOT } from '../spawn';
-import type { RunPool, SweepJob } from '../sweep-pool';
+import { RunsProgress } from '../progress';
+import { RunPool, type SweepJob } from '../sweep-pool';
 
 const MODEL_SOURCES = ['packages/core/src', 'packages/pipeline/src', 'packages/native/src'];
 
@@ -116,8 +117,6 @@ export function resumedLine(reused: number, total: number, folder = cacheFolder(
  * time left) and the cache: the runs of an earlier, stopped invocation are not run again.
  */
 export async function runAllCached(jobs: readonly SweepJob[], workers: number, label: string): Promise<RunResult[]> {
-  const { RunPool } = await import('../sweep-pool');
-  const { RunsProgress } = await import('../progress');
   const pool = new RunPool(workers);
   const progress = new RunsProgress(label, jobs.length);
   try {
