@@ -171,8 +171,10 @@ describe('a password rotated while everything runs', () => {
     const admin = new Redis(url);
     admin.on('error', () => undefined);
     const services = PROCESSES.map((name) => start(name, { REDIS_URL: url, BLINDSPOT_PREFIX: prefix }, 200_000));
-    const run = blindspot(['run', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12']);
-    const load = blindspot(['load', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12']);
+    // Bounded well inside the test's own limit, so a command that hangs is named, with what it printed.
+    const bound = { timeoutMs: 150_000 };
+    const run = blindspot(['run', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12'], bound);
+    const load = blindspot(['load', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '12'], bound);
     const next = password('next');
     try {
       // Both runs submitted (their scenarios stored), so every process has connected with the old password.
@@ -205,6 +207,39 @@ describe('a password rotated while everything runs', () => {
       admin.disconnect();
     }
   }, 240_000);
+});
+
+describe('a password rotated while the command line waits for a result', () => {
+  it('gives up within --timeout: a connection that reconnected with the old password is never ready again, and its polls are bounded', async () => {
+    const prefix = uniquePrefix('secrets-waiting');
+    const old = right;
+    const url = old.url(server.port);
+    const admin = new Redis(url);
+    admin.on('error', () => undefined);
+    // No services: the run is submitted, then waited for, polled every few milliseconds.
+    const started = Date.now();
+    const run = blindspot(['run', scenario, '--redis', url, '--external-services', '--prefix', prefix, '--timeout', '8'], { timeoutMs: 90_000 });
+    const next = password('next');
+    try {
+      const deadline = Date.now() + 60_000;
+      // Submitted: its generation job is queued (the last thing submitting does); then a moment, so it is polling.
+      while ((await admin.llen(`${prefix}:generate:wait`)) < 1) {
+        if (Date.now() > deadline) throw new Error('the run was never submitted');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1_500));
+      await admin.config('SET', 'requirepass', next.raw);
+      await admin.client('KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+      const ran = await run;
+      expect(ran.code, all(ran)).toBe(1);
+      expect(ran.stderr).toMatch(/no answer from Redis|produced no result|lost Redis/);
+      expectAbsent(all(ran), old.raw, 'run');
+      expect(Date.now() - started).toBeLessThan(80_000);
+    } finally {
+      await admin.config('SET', 'requirepass', old.raw).catch(() => undefined);
+      admin.disconnect();
+    }
+  }, 120_000);
 });
 
 describe('a malformed REDIS_URL', () => {

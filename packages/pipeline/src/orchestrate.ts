@@ -61,6 +61,8 @@ export class RunInterrupted extends RunFailed {
 const POLL_MS = 50;
 /** How long the command waiting on a run rides out a Redis outage (a restart) before giving up. */
 const OUTAGE_TOLERANCE_MS = 60_000;
+/** How long one poll for the result may wait for Redis to answer. */
+const POLL_BOUND_MS = 5_000;
 /** How long cancelling an abandoned run may take (Redis may be the reason it was abandoned). */
 export const CANCEL_BOUND_MS = 5_000;
 
@@ -229,8 +231,14 @@ async function waitForResult(redis: RedisClient, run: string, started: number, o
     if (options.signal?.aborted) throw new RunInterrupted(`interrupted while waiting for run ${run}`);
     let polled: [string | null, string | null, GroupProgress];
     try {
+      // A connection that reconnected with a rotated password is never ready again and
+      // holds its commands unanswered: each poll is bounded, and counts as an outage.
       const [[result, error], progress] = await unlessAborted(
-        Promise.all([redis.mget(keys.result, keys.error), readProgress(redis, keys)]),
+        within(
+          Promise.all([redis.mget(keys.result, keys.error), readProgress(redis, keys)]),
+          POLL_BOUND_MS,
+          () => new Error(`no answer from Redis within ${POLL_BOUND_MS / 1000} s`),
+        ),
         options.signal,
         run,
       );
