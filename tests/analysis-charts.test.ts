@@ -146,9 +146,16 @@ describe('the charts of the analysis commands', () => {
     const tornado = charts.find((c) => c.id === 'tornado');
     expect(tornado?.type).toBe('bar');
     expect(tornado?.labels.map((l) => l.split(' (')[0])).toEqual(doc.factors.map((f) => f.path));
-    expect(tornado?.datasets[0]?.data).toEqual(doc.factors.map((f) => f.mu));
-    expect(tornado?.datasets[1]?.data).toEqual(doc.factors.map((f) => f.muStar));
-    expect(tornado?.datasets[0]?.drawn).toBe(3);
+    // μ in two series by its sign (the legend shows both colours), then μ*.
+    expect(tornado?.datasets.map((d) => d.label)).toEqual([
+      'μ: mean effect, the output rises with the field',
+      'μ: mean effect, the output falls with the field',
+      'μ*: mean absolute effect (the ranking)',
+    ]);
+    expect(tornado?.datasets[0]?.data).toEqual(doc.factors.map((f) => (f.mu >= 0 ? f.mu : null)));
+    expect(tornado?.datasets[1]?.data).toEqual(doc.factors.map((f) => (f.mu < 0 ? f.mu : null)));
+    expect(tornado?.datasets[2]?.data).toEqual(doc.factors.map((f) => f.muStar));
+    expect(tornado?.datasets[2]?.drawn).toBe(3);
     expect(tornado?.axes.x?.title).toMatch(/change of the output over the field's whole range/);
   });
 

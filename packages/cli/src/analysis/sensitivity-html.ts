@@ -29,13 +29,29 @@ function bars(doc: SensitivityDocument, factors: RankedFactor[]) {
   }
   return {
     datasets: [
+      // μ as two series, one per sign, so the legend shows both colours; a field has a bar in one of them,
+      // and skipNull leaves no gap for the other.
       {
-        label: 'μ: mean effect, with its sign',
-        data: factors.map((f) => f.mu ?? 0),
-        backgroundColor: factors.map((f) => ((f.mu ?? 0) >= 0 ? UP : DOWN)),
+        label: 'μ: mean effect, the output rises with the field',
+        data: factors.map((f) => ((f.mu ?? 0) >= 0 ? (f.mu ?? 0) : null)),
+        backgroundColor: UP,
         barPercentage: 0.9,
+        skipNull: true,
       },
-      { label: 'μ*: mean absolute effect (the ranking)', data: factors.map((f) => f.muStar ?? 0), backgroundColor: ABS, barPercentage: 0.5 },
+      {
+        label: 'μ: mean effect, the output falls with the field',
+        data: factors.map((f) => ((f.mu ?? 0) < 0 ? (f.mu ?? 0) : null)),
+        backgroundColor: DOWN,
+        barPercentage: 0.9,
+        skipNull: true,
+      },
+      {
+        label: 'μ*: mean absolute effect (the ranking)',
+        data: factors.map((f) => f.muStar ?? 0),
+        backgroundColor: ABS,
+        barPercentage: 0.5,
+        skipNull: true,
+      },
     ],
     axis: `change of the output over the field's whole range (${doc.output.spec})`,
     note: 'One bar per field, the fields that move the output most at the top. The coloured bar is μ, the mean change of the output when the field goes from the low to the high end of its range with the others held (blue: the output rises with the field; red: it falls); the grey bar is μ*, the mean size of that change whatever its sign, by which the fields are ranked. A grey bar much longer than the coloured one: the field’s effect changes sign with the other fields.',
