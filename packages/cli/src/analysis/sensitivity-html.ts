@@ -27,20 +27,21 @@ function bars(doc: SensitivityDocument, factors: RankedFactor[]) {
       note: "One bar per field, the fields that move the output most at the top. The blue bar is the field's total Sobol' index: the share of the output's variance across the ranges that the field has any part in, alone or with others; the grey bar its first-order index, the share it causes alone. A field whose total index is near 0 can be fixed anywhere in its range without changing the answer.",
     };
   }
+  const mu = factors.map((f) => f.mu ?? 0);
   return {
     datasets: [
       // μ as two series, one per sign, so the legend shows both colours; a field has a bar in one of them,
       // and skipNull leaves no gap for the other.
       {
         label: 'μ: mean effect, the output rises with the field',
-        data: factors.map((f) => ((f.mu ?? 0) >= 0 ? (f.mu ?? 0) : null)),
+        data: mu.map((x) => (x >= 0 ? x : null)),
         backgroundColor: UP,
         barPercentage: 0.9,
         skipNull: true,
       },
       {
         label: 'μ: mean effect, the output falls with the field',
-        data: factors.map((f) => ((f.mu ?? 0) < 0 ? (f.mu ?? 0) : null)),
+        data: mu.map((x) => (x < 0 ? x : null)),
         backgroundColor: DOWN,
         barPercentage: 0.9,
         skipNull: true,
@@ -50,7 +51,6 @@ function bars(doc: SensitivityDocument, factors: RankedFactor[]) {
         data: factors.map((f) => f.muStar ?? 0),
         backgroundColor: ABS,
         barPercentage: 0.5,
-        skipNull: true,
       },
     ],
     axis: `change of the output over the field's whole range (${doc.output.spec})`,
