@@ -32,7 +32,7 @@ export const LIVE_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>Blindspot · live view</h1>
-<p class="muted">Runs under way on <code id="prefix"></code>, refreshed every second. Updated <span id="updated">never</span>.
+<p class="muted">Runs under way on <code id="prefix"></code>, refreshed every second. Updated <span id="updated">never</span>. <span id="status" class="error"></span>
 <nav><a href="queues/">Queues (Bull Board)</a><a href="results/">Finished reports</a></nav></p>
 
 <h2>Runs under way</h2>
@@ -94,8 +94,17 @@ export const LIVE_PAGE = `<!doctype html>
   async function poll() {
     try {
       const res = await fetch('api/live', { cache: 'no-store' });
-      if (res.ok) render(await res.json());
-    } catch (e) { /* the next poll retries */ }
+      const status = document.getElementById('status');
+      if (res.ok) {
+        render(await res.json());
+        status.textContent = '';
+      } else {
+        const body = await res.json().catch(() => ({}));
+        status.textContent = 'Redis is not answering (' + (body.error || 'HTTP ' + res.status) + '): showing the last figures; retrying every second.';
+      }
+    } catch (e) {
+      document.getElementById('status').textContent = 'The dashboard is not answering: retrying every second.';
+    }
     setTimeout(poll, 1000);
   }
   poll();

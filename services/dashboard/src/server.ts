@@ -26,6 +26,29 @@ export interface DashboardOptions {
   queueActions: boolean;
 }
 
+/**
+ * How long /api/live waits for Redis. The dashboard's connection retries for ever (a
+ * restart must not end it), so a Redis that is down, or that rotated the password the
+ * dashboard still uses, would hold every request open: it answers 503 instead, and the
+ * live view says Redis is not answering while the next polls retry.
+ */
+export const LIVE_BOUND_MS = 5_000;
+
+/** `promise`, or a rejection saying Redis did not answer if it has not settled within `ms`. */
+async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1000} s`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function startDashboard(options: DashboardOptions): Promise<{ server: Server; url: string }> {
   const app = express();
   app.disable('x-powered-by');
@@ -38,7 +61,7 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   });
   app.get('/api/live', async (_req, res) => {
     try {
-      res.set('cache-control', 'no-store').json(await liveSnapshot(options.redis, options.queues, options.prefix, resultsDir, tallies));
+      res.set('cache-control', 'no-store').json(await bounded(liveSnapshot(options.redis, options.queues, options.prefix, resultsDir, tallies), LIVE_BOUND_MS));
     } catch (err) {
       res.status(503).json({ error: safeMessage(err, redactorFor(options.redis)) });
     }
