@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { refusal } from '../test-support';
-import { applyFactors, assumptionFactors, factorValue, parseVary } from './factors';
+import { applyFactors, assumptionFactors, factorValue, fieldInfo, parseVary } from './factors';
 
 const TEXT = [
   'name: x',
@@ -39,6 +39,17 @@ describe('assumption factors', () => {
     const applied = applyFactors(data, [f as never, ...members], [1, 0.5]);
     expect(applied.ok && applied.doc).toEqual({ population: { offenders: { sharers: { count: 40 } } }, platforms: [{ name: 'facebook', members: 0.4 }] });
     expect(members[0]?.base).toBe(0.8);
+  });
+
+  it('knows a platform’s own sections by the scenario’s sections of the same names', () => {
+    // A platform's rollout ramp is a whole number of days, as the scenario's is.
+    const [ramp] = parseVary(['platforms.facebook.surfaces.directMessages.rampDays=10..40'], {});
+    expect(ramp?.integer).toBe(true);
+    expect(factorValue(ramp as never, 0.55)).toBe(27);
+    expect(fieldInfo('platforms.facebook.detection.userReports.probability')).toMatchObject({ integer: false, min: 0, max: 1 });
+    expect(fieldInfo('platforms.facebook.members')).toMatchObject({ integer: false });
+    expect(fieldInfo('platforms.facebook.nothing.here')).toBeNull();
+    expect(() => parseVary(['platforms.facebook.surfaces.directMessages.rampDays=-1..40'], {})).toThrow(/must be at least 0/);
   });
 
   it('refuses what is not a range within the field’s bounds, naming the option', () => {

@@ -25,10 +25,18 @@ export interface Factor {
 
 const SHAPE = '--vary <field.path>=<low>..<high>';
 
-/** The schema's type and bounds of a field, by its dotted path (a platform entry by name). */
-function fieldInfo(path: string): { integer: boolean; min?: number; max?: number; exclusiveMin?: boolean } | null {
-  const schemaPath = path.replace(/^platforms\.[^.]+\./, 'platforms[].');
-  const f = scenarioFields().find((x) => x.path === schemaPath);
+/**
+ * The schema's type and bounds of a field, by its dotted path (a platform entry by name).
+ * A platform's own sections (`platforms.<name>.surfaces`, `.detection`, `.review`) are
+ * the scenario's sections of the same names, which the schema lists once, at the top.
+ */
+export function fieldInfo(path: string): { integer: boolean; min?: number; max?: number; exclusiveMin?: boolean } | null {
+  const fields = scenarioFields();
+  const platformField = /^platforms\.[^.]+\.(.+)$/.exec(path)?.[1];
+  const f =
+    platformField === undefined
+      ? fields.find((x) => x.path === path)
+      : (fields.find((x) => x.path === `platforms[].${platformField}`) ?? fields.find((x) => x.path === platformField));
   if (!f) return null;
   if (f.type !== 'number' && f.type !== 'whole number') return { integer: false };
   const lo = /(≥|>) (-?[\d.e+]+)/.exec(f.range ?? '');
