@@ -1,4 +1,4 @@
-/** Small network helpers for the processes the command and the tests start. */
+/** Small network helpers for the processes the command and the tests start, and a bound on waiting for an answer. */
 import { createServer } from 'node:net';
 
 /**
@@ -16,4 +16,14 @@ export function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** `promise`, or the error `timedOut` makes if it has not settled within `ms` (the timer is cleared either way). */
+export async function within<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

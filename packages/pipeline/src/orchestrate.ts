@@ -15,6 +15,7 @@ import { RUN_KEY_TTL_SECONDS } from './bullmq/ordered';
 import type { JobAuthenticator } from './bullmq/authenticator';
 import { createCluster, createRedis, isClusterNode, scanKeys, waitForRedis } from './bullmq/connection';
 import { redactUrl, redactorForUrl, safeMessage } from './redact';
+import { within } from './net';
 import { cancelRun } from './bullmq/cancel';
 import { agreePartitions } from './bullmq/partitions';
 import { type GroupProgress, readProgress } from './bullmq/progress';
@@ -174,16 +175,6 @@ async function submitOneAndWait(redis: RedisClient, scenario: Scenario, options:
 
 /** How long submitting a run may take at most (and no longer than --timeout). */
 const SUBMIT_BOUND_MS = 30_000;
-
-/** `promise`, or the error `timedOut` makes if it has not settled within `ms`. */
-async function within<T>(promise: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Cancels `run` within CANCEL_BOUND_MS: null if done, else what went wrong. */
 async function cancelWithin(redis: RedisClient, options: SubmitOptions, run: string): Promise<string | null> {

@@ -11,6 +11,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { QUEUES, redactorFor, safeMessage, type Queues } from '@blindspot/pipeline/bullmq';
+import { within } from '@blindspot/pipeline/net';
 import { PoliceTallies, listResults, liveSnapshot } from './live';
 import { LIVE_PAGE } from './page';
 import type { RedisClient } from '@blindspot/pipeline/bullmq';
@@ -34,21 +35,6 @@ export interface DashboardOptions {
  */
 export const LIVE_BOUND_MS = 5_000;
 
-/** `promise`, or a rejection saying Redis did not answer if it has not settled within `ms`. */
-async function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms / 1000} s`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export async function startDashboard(options: DashboardOptions): Promise<{ server: Server; url: string }> {
   const app = express();
   app.disable('x-powered-by');
@@ -61,7 +47,15 @@ export async function startDashboard(options: DashboardOptions): Promise<{ serve
   });
   app.get('/api/live', async (_req, res) => {
     try {
-      res.set('cache-control', 'no-store').json(await bounded(liveSnapshot(options.redis, options.queues, options.prefix, resultsDir, tallies), LIVE_BOUND_MS));
+      res
+        .set('cache-control', 'no-store')
+        .json(
+          await within(
+            liveSnapshot(options.redis, options.queues, options.prefix, resultsDir, tallies),
+            LIVE_BOUND_MS,
+            () => new Error(`Redis did not answer within ${LIVE_BOUND_MS / 1000} s`),
+          ),
+        );
     } catch (err) {
       res.status(503).json({ error: safeMessage(err, redactorFor(options.redis)) });
     }
