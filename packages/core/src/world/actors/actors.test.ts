@@ -72,10 +72,12 @@ interface Played {
 }
 
 /** What one actor alone emits over the run's hours, in every shard (shard by shard). */
-function play(make: (world: World) => Actor, s: Scenario = scenario()): Played {
+function play(make: (world: World) => Actor, s: Scenario = scenario(), prepare: (world: World) => void = () => {}): Played {
   const out: Played = { world: worldOf(s, 0), messages: [], later: [], messageShards: [], laterShards: [] };
+  prepare(out.world);
   for (let shard = 0; shard < SHARDS; shard++) {
     const world = worldOf(s, shard);
+    prepare(world);
     const actor = make(world);
     const later = new Schedule();
     const messages: Outgoing[] = [];
@@ -179,6 +181,19 @@ describe('actors', () => {
       expect(Array.from(world.population.classOf(m.envelope.sender))).toContain(m.envelope.recipient);
       expect(m.abusive).toBeNull();
     }
+  });
+
+  it('a mentor the platform closed sends nothing after the closing, and the others go on', () => {
+    const banned = (w: World) => w.population.mentors[0] as number;
+    const at = 24 * HOUR;
+    const open = play(mentors);
+    const closed = play(mentors, scenario(), (w) => expect(w.population.ban(banned(w), at)).toBe(true));
+    const mentor = banned(closed.world);
+    const from = (p: Played, after: boolean) => p.messages.filter((m) => m.envelope.sender === mentor && m.envelope.t >= at === after).length;
+    expect(from(open, true)).toBeGreaterThan(0);
+    expect(from(closed, true)).toBe(0);
+    expect(from(closed, false)).toBe(from(open, false));
+    expect(closed.messages.filter((m) => m.envelope.sender !== mentor).length).toBeGreaterThan(0);
   });
 
   it('blockers and forgers send no message; they schedule blocks and forged reports within the run', () => {

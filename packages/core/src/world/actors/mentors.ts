@@ -18,7 +18,8 @@ export function mentors(world: World): Actor {
           const minor = cls[rng.int(cls.length)] as number;
           const c = rng.chance(m.imageShare) ? content.benignImage() : content.text(false);
           const time = picks.timeIn(hour.start);
-          if (!picks.exists(minor, time)) continue;
+          // A mentor the platform closed (a report) sends nothing after; nor to a closed minor.
+          if (!picks.exists(mentor, time) || !picks.exists(minor, time)) continue;
           emit.messages.push({ envelope: envelopes.make(time, mentor, minor, 'dm', c.media), content: c, abusive: null });
         }
       }
