@@ -121,6 +121,21 @@ describe('blindspot sweep', () => {
     expect(readFileSync(join(root, 'latest', 'sweep-tiny.csv'), 'utf8')).toBe(readFileSync(join(folder, 'sweep-tiny.csv'), 'utf8'));
   });
 
+  it('runs each seed a --set seed=... names: its own result, the one run gives at that seed', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'blindspot-sweep-seeds-'));
+    const r = await blindspot(['sweep', tiny, '--set', 'seed=1,2', '--json', '--out', out]);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { runs: { values: Record<string, unknown>; result: { scenario: { seed: number }; messages: unknown } }[] };
+    expect(doc.runs.map((x) => [x.values.seed, x.result.scenario.seed])).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(doc.runs[0]?.result.messages).not.toEqual(doc.runs[1]?.result.messages);
+    const one = await blindspot(['run', tiny, '--seed', '2', '--json', '--out', mkdtempSync(join(tmpdir(), 'blindspot-sweep-seed-run-'))]);
+    expect(one.code).toBe(0);
+    expect(withoutTiming(JSON.parse(one.stdout))).toEqual(withoutTiming(doc.runs[1]?.result as unknown as Record<string, unknown>));
+  });
+
   it('refuses a --out folder that holds an earlier sweep, before running', async () => {
     const out = mkdtempSync(join(tmpdir(), 'blindspot-sweep-out-'));
     writeFileSync(join(out, 'sweep-tiny.csv'), 'earlier\n');
