@@ -413,13 +413,11 @@ export async function sweep(path: string, options: SweepOptions): Promise<void> 
 
   const clock = performance.now();
   const n = options.replications ?? 1;
-  // With replications, every variant at the same seeds (the first variant's), so that they
-  // differ only by their settings; with one run each, every variant at its own seed (which
-  // --set seed=... may set: --replications refuses it).
-  const seeds = replicationSeeds((variants[0] as Variant).scenario.seed, n);
-  const seedsOf = (v: Variant) => (n === 1 ? [v.scenario.seed] : seeds);
+  // Every variant at the seeds drawn from its own seed: one run each, a --set seed=... is
+  // its seed; with replications (which refuse --set seed) every variant has the same seed,
+  // so they all run at the same seeds and differ only by their settings.
   const results = await runAllCached(
-    variants.flatMap((v) => seedsOf(v).map((seed) => ({ scenario: { ...v.scenario, seed }, file, batchSize: options.batchSize }))),
+    variants.flatMap((v) => replicationSeeds(v.scenario.seed, n).map((seed) => ({ scenario: { ...v.scenario, seed }, file, batchSize: options.batchSize }))),
     workers,
     `sweep ${name}${n > 1 ? ` × ${n}` : ''}`,
   );

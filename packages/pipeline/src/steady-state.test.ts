@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import type { Scenario } from '@blindspot/core';
+import type { RunResult, Scenario } from '@blindspot/core';
 import { testScenario } from '@blindspot/core/testing';
 import { runEmbeddedParallel } from './embedded';
 
@@ -63,10 +63,12 @@ describe('steady state', () => {
     const burnIn = scenario.burnInDays;
     expect(burnIn).toBe(BURN_IN);
     const opens = await Promise.all(SEEDS.map((seed) => runEmbeddedParallel({ ...scenario, seed }, { file: 'platform.yaml' })));
-    const perDay = (r: (typeof opens)[number]) => r.cyberTips.reportsPerDay.slice(burnIn);
-    const after = perDay(opens[0] as (typeof opens)[number]).map((_, d) => opens.reduce((sum, r) => sum + (perDay(r)[d] as number), 0) / opens.length);
+    const perDay = (r: RunResult) => r.cyberTips.reportsPerDay.slice(burnIn);
+    const after = perDay(opens[0] as RunResult).map((_, d) => opens.reduce((sum, r) => sum + (perDay(r)[d] as number), 0) / opens.length);
     const t = trend(after);
-    expect(t.mean).toBeGreaterThan(1);
+    // At least as many CyberTips to judge the trend by as one seed gave with the shipped
+    // 14-day burn-in of 60 days, when the test asked for more than 2 a day.
+    expect(t.mean * after.length * opens.length).toBeGreaterThan(2 * (60 - 14));
     // No trend: the slope is within three standard errors of zero, and small against the mean over the run.
     expect(Math.abs(t.slope)).toBeLessThan(3 * t.se);
     expect(Math.abs(t.slope * after.length)).toBeLessThan(0.3 * t.mean);
@@ -75,7 +77,7 @@ describe('steady state', () => {
     const second = after.slice(half).reduce((a, b) => a + b, 0);
     expect(second / first).toBeGreaterThan(0.75);
     expect(second / first).toBeLessThan(1.33);
-    const open = opens[0] as (typeof opens)[number];
+    const open = opens[0] as RunResult; // the shipped seed
     // Offenders kept coming back on new accounts throughout.
     for (const r of opens) expect(r.offenders.returns).toBeGreaterThan(3);
 
@@ -88,10 +90,9 @@ describe('steady state', () => {
       { file: 'platform.yaml' },
     );
     // There every offender is reported within days; afterwards only innocent accounts are.
-    const offenderReports = (r: typeof open) =>
+    const offenderReports = (r: RunResult) =>
       r.reports.list.filter((e) => e.truth !== 'innocent' && e.truth !== 'mentor' && e.truth !== 'viral' && e.filedAtHours > burnIn * 24).length;
-    const openMean = opens.reduce((sum, r) => sum + offenderReports(r), 0) / opens.length;
-    expect(openMean).toBeGreaterThan(8);
-    expect(offenderReports(closed)).toBeLessThan(0.2 * openMean);
+    expect(offenderReports(open)).toBeGreaterThan(8);
+    expect(offenderReports(closed)).toBeLessThan(0.2 * offenderReports(open));
   });
 });
