@@ -4,10 +4,16 @@ import { printable } from '../output';
 import type { ChangeEstimate, Replicated } from './replications';
 import { replicationsFor, type Estimate } from './stats';
 
-/** Decimals worth showing for a value whose interval has half-width h: two significant digits of h. */
+/**
+ * Decimals worth showing for a value whose interval has half-width h: two significant
+ * digits of h, as rounded (9.96 shows as 10, not 10.0).
+ */
 export function decimalsFor(h: number | null, value: number): number {
   if (h === null || h === 0) return Number.isInteger(value) ? 0 : 1;
-  return Math.max(0, Math.min(4, 1 - Math.floor(Math.log10(Math.abs(h)))));
+  const abs = Math.abs(h);
+  let d = 1 - Math.floor(Math.log10(abs));
+  if (Number(abs.toFixed(Math.max(0, d))) >= 10 ** (2 - d)) d -= 1;
+  return Math.max(0, Math.min(4, d));
 }
 
 const fixed = (x: number, d: number) => {

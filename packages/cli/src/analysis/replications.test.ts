@@ -86,6 +86,10 @@ describe('formatting', () => {
     expect(formatEstimate({ mean: 1234.5, low: 0, high: 0, halfWidth: 41.2, sd: 3, n: 4 })).toBe('1,235 ± 41');
     expect(formatEstimate({ mean: -3.25, low: 0, high: 0, halfWidth: 0.5, sd: 1, n: 4 }, true)).toBe('−3.25 ± 0.50');
     expect(formatEstimate({ mean: 7, low: null, high: null, halfWidth: null, sd: null, n: 1 })).toBe('7');
+    // Two significant digits of the half-width as rounded, also where rounding reaches the next power of ten.
+    expect(formatEstimate({ mean: 96.97, low: 0, high: 0, halfWidth: 9.96, sd: 3, n: 4 })).toBe('97 ± 10');
+    expect(formatEstimate({ mean: 0.2953, low: 0, high: 0, halfWidth: 0.0996, sd: 0.1, n: 4 })).toBe('0.30 ± 0.10');
+    expect(formatEstimate({ mean: 96.97, low: 0, high: 0, halfWidth: 9.94, sd: 3, n: 4 })).toBe('97.0 ± 9.9');
     expect(formatPercentChange({ mean: 0.281, low: 0.25, high: 0.31, halfWidth: 0.031, sd: 0.05, n: 10 })).toBe('−71.9% ± 3.1');
     expect(formatPercentChange(null)).toBe('n/a');
   });
