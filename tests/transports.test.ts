@@ -38,7 +38,7 @@ describe.each([
         'minors: 16000': 'minors: 3000',
         'durationDays: 100': 'durationDays: 16',
         'fromDay: 60 ': 'fromDay: 6 ',
-        'rampDays: 36 ': 'rampDays: 4 ',
+        'rampDays: 29 ': 'rampDays: 4 ',
         'perMillionPerDay: 40 ': 'perMillionPerDay: 400 ',
         'burnInDays: 40 ': 'burnInDays: 3 ',
       }),
