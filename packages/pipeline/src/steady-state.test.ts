@@ -10,8 +10,8 @@
  * Offender reports take about 40 days to settle here (the platform's closings thin the
  * offenders out: reported offenders closed, their returns and newcomers found in turn),
  * as long as the shipped platform scenarios' burn-in, so the test leaves out 40 days of
- * 90. At about 1.5 CyberTips a day one seed's 50 days cannot
- * tell a 30% trend from chance, so the trend is that of the mean of four seeds.
+ * 90. At under 2 CyberTips a day one seed's 50 days cannot tell a 30% trend from
+ * chance, so the trend is that of the mean of four seeds.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
