@@ -92,11 +92,12 @@ describe('steady state', () => {
     // There every offender is reported within days; afterwards only innocent accounts are.
     const offenderReports = (r: RunResult) =>
       r.reports.list.filter((e) => e.truth !== 'innocent' && e.truth !== 'mentor' && e.truth !== 'viral' && e.filedAtHours > burnIn * 24).length;
-    // Offenders are still reported after the burn-in, in every seed's world together (a
-    // platform that reports them thins them out, so one seed's 50 days hold only a few:
-    // 8, 18, 10 and 4 at these seeds).
+    // Offenders are still reported after the burn-in: more than 8 in 50 days, as the
+    // shipped seed once had to give alone, now on the mean of the four seeds (a platform
+    // that reports them thins them out, so one seed's 50 days hold only a few: 8, 18, 10
+    // and 4 at these seeds).
     const openOffenders = opens.reduce((sum, r) => sum + offenderReports(r), 0) / opens.length;
-    expect(openOffenders).toBeGreaterThan(5);
+    expect(openOffenders).toBeGreaterThan(8);
     expect(offenderReports(closed)).toBeLessThan(0.2 * openOffenders);
   });
 });
